@@ -1,0 +1,40 @@
+/* buf.h: a growable byte buffer that carries its own size limit, so a buffer
+ * fed from the network cannot outgrow its cap by a forgotten check (curl's
+ * dynbuf). Always NUL-terminated after data[len] once anything was added. */
+#ifndef MODGATE_BUF_H
+#define MODGATE_BUF_H
+
+#include <stddef.h>
+
+#include "modgate/error.h"
+
+struct mg_buf {
+    char *data; /* NULL until the first append */
+    size_t len;
+    size_t alloc;
+    size_t limit; /* len never exceeds it */
+};
+
+void mg_buf_init(struct mg_buf *b, size_t limit);
+
+/* MG_ETOOBIG (and nothing appended) when len + n would exceed the limit. */
+int mg_buf_append(struct mg_buf *b, const void *data, size_t n) MG_MUST_CHECK;
+
+/* For buffers the program builds (not fed by the network), where the limit
+ * is an invariant: exceeding it aborts. */
+void mg_buf_add(struct mg_buf *b, const void *data, size_t n);
+void mg_buf_adds(struct mg_buf *b, const char *s);
+
+/* Drops the first n bytes (n <= len). */
+void mg_buf_consume(struct mg_buf *b, size_t n);
+
+/* Forgets the contents, keeps the memory. */
+void mg_buf_reset(struct mg_buf *b);
+
+/* The contents as a NUL-terminated string the caller owns (mg_free); the
+ * buffer is left empty. Never NULL. */
+char *mg_buf_take(struct mg_buf *b, size_t *len);
+
+void mg_buf_close(struct mg_buf *b);
+
+#endif

@@ -1,0 +1,95 @@
+/* config.h: modgate's settings, from built-in defaults, a YAML file (-c),
+ * MODGATE_* environment variables and command-line flags, in that order of
+ * precedence (a flag beats a variable beats the file beats the default).
+ * Every key is one row of a table in config.c that loading, --help and
+ * docs/configuration.md follow. */
+#ifndef MODGATE_CONFIG_H
+#define MODGATE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "modgate/error.h"
+
+/* A parsed redis:// URL. */
+struct mg_redis_url {
+    char host[256];
+    int port;
+    int db;
+    char *username; /* NULL when none (then AUTH takes only the password) */
+    char *password; /* NULL when none */
+};
+
+struct mg_config {
+    char *config_file; /* NULL when no -c */
+
+    char *listen;          /* "HOST:PORT" as given */
+    char listen_host[256]; /* parsed from listen by mg_config_finish */
+    int listen_port;
+
+    char *redis_url;             /* as given */
+    struct mg_redis_url redis;   /* parsed by mg_config_finish */
+    char *redis_prefix;          /* key prefix, default "mg:" */
+    int redis_timeout_ms;        /* per command */
+    int redis_connect_timeout_ms;
+    int redis_reconnect_max_ms;  /* cap of the reconnect backoff */
+
+    char *rules_dir; /* NULL when not configured */
+    char *key_file;  /* NULL when not configured */
+    char *tokens_file; /* NULL when not configured */
+
+    size_t header_max_bytes;  /* request line + headers, 431 past it */
+    size_t body_max_bytes;    /* 413 past it */
+    int request_timeout_ms;   /* a request must arrive within it, else 408 */
+    int idle_timeout_ms;      /* idle keep-alive connections close after it */
+    int drain_timeout_ms;     /* bound on finishing requests at shutdown */
+
+    int log_level; /* enum mg_log_level */
+};
+
+/* What the command line asked for. */
+enum mg_config_action {
+    MG_CONFIG_RUN = 0,
+    MG_CONFIG_CHECK,   /* --check-config */
+    MG_CONFIG_VERSION, /* --version */
+    MG_CONFIG_HELP,    /* --help */
+};
+
+/* Fills cfg with the built-in defaults. Pair with mg_config_close. */
+void mg_config_init(struct mg_config *cfg);
+void mg_config_close(struct mg_config *cfg);
+
+/* Applies a YAML document (name is used in errors) over cfg. Unknown keys,
+ * wrong types and values out of range are errors naming line and column. */
+int mg_config_load_string(struct mg_config *cfg, const char *name,
+                          const char *text, size_t len,
+                          struct mg_error *err) MG_MUST_CHECK;
+int mg_config_load_file(struct mg_config *cfg, const char *path,
+                        struct mg_error *err) MG_MUST_CHECK;
+
+/* The whole precedence chain for the server: defaults, then -c FILE, then
+ * the MODGATE_* variables of envp (NULL-terminated "K=V" strings), then the
+ * flags in argv; then mg_config_finish. *action says what was asked. */
+int mg_config_from_args(struct mg_config *cfg, int argc, char **argv,
+                        char **envp, enum mg_config_action *action,
+                        struct mg_error *err) MG_MUST_CHECK;
+
+/* Parses the derived fields (listen, redis URL) and checks the files named:
+ * the key file exists and is private, the rules directory exists, the tokens
+ * file exists, is private and parses. */
+int mg_config_finish(struct mg_config *cfg, struct mg_error *err) MG_MUST_CHECK;
+
+/* "HOST:PORT" or "[V6]:PORT". */
+int mg_listen_parse(const char *text, char *host, size_t host_size, int *port,
+                    struct mg_error *err) MG_MUST_CHECK;
+
+/* redis://[[user]:password@]host[:port][/db]. Caller closes with
+ * mg_redis_url_close. */
+int mg_redis_url_parse(const char *text, struct mg_redis_url *out,
+                       struct mg_error *err) MG_MUST_CHECK;
+void mg_redis_url_close(struct mg_redis_url *url);
+
+/* The usage text for --help. Static. */
+const char *mg_config_usage(void);
+
+#endif

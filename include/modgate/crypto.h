@@ -1,0 +1,41 @@
+/* crypto.h: the only door to libsodium: randomness, hashing, constant-time
+ * comparison, base64, Ed25519. */
+#ifndef MODGATE_CRYPTO_H
+#define MODGATE_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "modgate/error.h"
+
+/* Must run once before anything else here; MG_EIO if libsodium cannot start. */
+int mg_crypto_init(void) MG_MUST_CHECK;
+
+void mg_crypto_random(void *buf, size_t len);
+
+/* SHA-256 of data into out[32]. */
+void mg_crypto_sha256(const void *data, size_t len, uint8_t out[32]);
+
+/* 1 when the n bytes are equal, 0 otherwise, in time independent of content. */
+int mg_crypto_equal(const void *a, const void *b, size_t n);
+
+/* Standard base64 with padding. mg_crypto_base64_len is the size to pass for
+ * out (it counts the NUL). Decode returns MG_EINVAL on bad input or when the
+ * decoded length is not exactly out_len. */
+size_t mg_crypto_base64_len(size_t bin_len);
+void mg_crypto_base64_encode(const void *bin, size_t bin_len, char *out,
+                             size_t out_size);
+int mg_crypto_base64_decode(const char *b64, size_t b64_len, void *out,
+                            size_t out_len) MG_MUST_CHECK;
+
+/* Lowercase hex of bin into out (2*bin_len+1 bytes). */
+void mg_crypto_hex(const void *bin, size_t bin_len, char *out);
+
+/* Ed25519 keys from a 32-byte seed. */
+void mg_crypto_ed25519_from_seed(const uint8_t seed[32], uint8_t pk[32],
+                                 uint8_t sk[64]);
+
+/* Zeroes memory in a way the compiler keeps. */
+void mg_crypto_wipe(void *buf, size_t len);
+
+#endif

@@ -1,0 +1,24 @@
+/* log.h: one JSON object a line on stderr: time, level, module, event and
+ * the event's fields. The level is checked before anything is formatted. */
+#ifndef MODGATE_LOG_H
+#define MODGATE_LOG_H
+
+enum mg_log_level { MG_LOG_DEBUG = 0, MG_LOG_INFO, MG_LOG_WARN, MG_LOG_ERROR };
+
+extern enum mg_log_level mg_log_threshold;
+
+/* "debug" | "info" | "warn" | "error" -> level; MG_EINVAL otherwise. */
+int mg_log_level_parse(const char *text, enum mg_log_level *out);
+
+/* fields is a jansson json_pack() format for an object ("{s:s, s:i}") whose
+ * members join the line, followed by its arguments; or NULL. */
+void mg__log(enum mg_log_level level, const char *module, const char *event,
+             const char *fields, ...);
+
+#define MG_LOG(level, module, event, ...)                                      \
+    do {                                                                       \
+        if ((level) >= mg_log_threshold)                                       \
+            mg__log((level), (module), (event), __VA_ARGS__);                  \
+    } while (0)
+
+#endif

@@ -1,0 +1,33 @@
+/* metrics.h: the server's counters and histograms, rendered in the
+ * Prometheus text format. No I/O; the caller passes in what other modules
+ * know (open connections, Redis state). */
+#ifndef MODGATE_METRICS_H
+#define MODGATE_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct mg_metrics;
+
+/* What the store reports, copied in at render time. */
+struct mg_metrics_redis {
+    int up;
+    uint64_t connects, reconnects, errors, timeouts, script_loads, noscript;
+};
+
+struct mg_metrics *mg_metrics_new(void);
+void mg_metrics_free(struct mg_metrics *m);
+
+/* route is the route's pattern, or "unmatched" for 404s and failures that
+ * happen before routing. */
+void mg_metrics_observe_request(struct mg_metrics *m, const char *route,
+                                const char *method, int status, double seconds);
+void mg_metrics_conn_opened(struct mg_metrics *m);
+void mg_metrics_conn_closed(struct mg_metrics *m);
+void mg_metrics_accept_error(struct mg_metrics *m);
+
+/* The whole exposition. Caller owns the result (mg_free). */
+char *mg_metrics_render(const struct mg_metrics *m,
+                        const struct mg_metrics_redis *redis, size_t *len);
+
+#endif

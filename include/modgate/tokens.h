@@ -1,0 +1,40 @@
+/* tokens.h: the bearer tokens file ("ROLE NAME TOKEN" a line, # comments)
+ * and constant-time lookup of a presented token. */
+#ifndef MODGATE_TOKENS_H
+#define MODGATE_TOKENS_H
+
+#include <stddef.h>
+
+#include "modgate/error.h"
+
+enum mg_role { MG_ROLE_SITE = 1u << 0, MG_ROLE_MODERATOR = 1u << 1 };
+
+/* Who a token belongs to. Borrowed from the token set. */
+struct mg_principal {
+    enum mg_role role;
+    const char *name;
+};
+
+struct mg_tokens;
+
+/* Parses tokens text; name is used in errors. Caller owns *out. */
+int mg_tokens_parse(const char *name, const char *text, size_t len,
+                    struct mg_tokens **out, struct mg_error *err) MG_MUST_CHECK;
+
+/* Checks the file is private (files.h), then parses it. */
+int mg_tokens_load(const char *path, struct mg_tokens **out,
+                   struct mg_error *err) MG_MUST_CHECK;
+
+/* The principal whose token equals token[0..len), or NULL. Takes the same
+ * time whichever entry matches, or none, and whatever the lengths. */
+const struct mg_principal *mg_tokens_lookup(const struct mg_tokens *tokens,
+                                            const char *token, size_t len);
+
+size_t mg_tokens_count(const struct mg_tokens *tokens);
+
+/* "site" / "moderator". */
+const char *mg_role_name(enum mg_role role);
+
+void mg_tokens_free(struct mg_tokens *tokens);
+
+#endif

@@ -1,0 +1,1077 @@
+/* config.c: modgate's settings. One table of keys drives the YAML loader, the
+ * MODGATE_* variables, the flags, --help and docs/configuration.md. */
+#include "modgate/config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <libfyaml.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "modgate/alloc.h"
+#include "modgate/crypto.h"
+#include "modgate/files.h"
+#include "modgate/keys.h"
+#include "modgate/log.h"
+#include "modgate/tokens.h"
+
+/* A config file is a page of YAML; a megabyte is certainly a mistake. */
+#define CONFIG_FILE_MAX (1024 * 1024)
+
+enum type { T_STRING, T_INT, T_SIZE, T_LOGLEVEL };
+
+/* Validates a string value and fills the fields derived from it. The message
+ * it leaves in err has no location; the caller adds where the value came from. */
+typedef int (*check_fn)(struct mg_config *cfg, const char *value,
+                        struct mg_error *err);
+
+struct row {
+    const char *path;    /* YAML key; a dot means "inside that mapping" */
+    enum type type;
+    size_t offset;       /* into struct mg_config */
+    long long min, max;  /* numbers: the range; strings: the length range */
+    const char *env;     /* MODGATE_* variable, or NULL */
+    const char *flag;    /* long option without "--", or NULL */
+    const char *metavar; /* for --help */
+    const char *def;     /* default as text; NULL = not set */
+    const char *doc;     /* one line for --help and the docs */
+    check_fn check;
+};
+
+static int check_listen(struct mg_config *cfg, const char *value, struct mg_error *err);
+static int check_redis_url(struct mg_config *cfg, const char *value, struct mg_error *err);
+
+#define OFF(field) offsetof(struct mg_config, field)
+
+/* Keep docs/configuration.md identical to this table. */
+static const struct row rows[] = {
+    {"listen", T_STRING, OFF(listen), 1, 300, "MODGATE_LISTEN", "listen",
+     "HOST:PORT", "127.0.0.1:8080", "address to listen on: HOST:PORT or [IPV6]:PORT",
+     check_listen},
+    {"redis.url", T_STRING, OFF(redis_url), 1, 4096, "MODGATE_REDIS_URL", "redis",
+     "URL", "redis://127.0.0.1:6379/0", "Redis to use: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]",
+     check_redis_url},
+    {"redis.prefix", T_STRING, OFF(redis_prefix), 0, 64, NULL, NULL, NULL,
+     "mg:", "prefix of every Redis key modgate writes", NULL},
+    {"redis.timeout_ms", T_INT, OFF(redis_timeout_ms), 1, 60000, NULL, NULL, NULL,
+     "1000", "time allowed for one Redis command, in ms", NULL},
+    {"redis.connect_timeout_ms", T_INT, OFF(redis_connect_timeout_ms), 1, 60000,
+     NULL, NULL, NULL, "1000", "time allowed for connecting to Redis, in ms", NULL},
+    {"redis.reconnect_max_ms", T_INT, OFF(redis_reconnect_max_ms), 1, 60000, NULL,
+     NULL, NULL, "1000", "longest wait between reconnection attempts, in ms", NULL},
+    {"rules", T_STRING, OFF(rules_dir), 1, 4096, "MODGATE_RULES", "rules", "DIR",
+     NULL, "directory of moderation rules", NULL},
+    {"key", T_STRING, OFF(key_file), 1, 4096, "MODGATE_KEY", "key", "FILE", NULL,
+     "secret signing key file (modctl keygen), mode 0600 or 0640", NULL},
+    {"tokens", T_STRING, OFF(tokens_file), 1, 4096, "MODGATE_TOKENS", "tokens",
+     "FILE", NULL, "bearer tokens file, mode 0600 or 0640", NULL},
+    {"limits.header_bytes", T_SIZE, OFF(header_max_bytes), 1024, 1048576, NULL,
+     NULL, NULL, "8192", "largest request line + headers, in bytes (else 431)", NULL},
+    {"limits.body_bytes", T_SIZE, OFF(body_max_bytes), 1, 16777216, NULL, NULL,
+     NULL, "16384", "largest request body, in bytes (else 413)", NULL},
+    {"limits.request_timeout_ms", T_INT, OFF(request_timeout_ms), 100, 3600000,
+     NULL, NULL, NULL, "10000", "time for a whole request to arrive, in ms (else 408)",
+     NULL},
+    {"limits.idle_timeout_ms", T_INT, OFF(idle_timeout_ms), 100, 3600000, NULL,
+     NULL, NULL, "60000", "idle keep-alive connections close after this, in ms", NULL},
+    {"limits.drain_timeout_ms", T_INT, OFF(drain_timeout_ms), 0, 3600000, NULL,
+     NULL, NULL, "10000", "time to finish requests in flight at shutdown, in ms", NULL},
+    {"log.level", T_LOGLEVEL, OFF(log_level), 0, 0, "MODGATE_LOG_LEVEL",
+     "log-level", "LEVEL", "info", "least severe log level written: debug, info, warn, error",
+     NULL},
+};
+
+#define NROWS (sizeof rows / sizeof rows[0])
+
+/* Where a value came from, so that an error about it can say so. */
+struct origin {
+    const char *label; /* YAML key, variable name or "--flag" */
+    const char *file;  /* config file for YAML values, else NULL */
+    int line, column;
+};
+
+static int failv(struct mg_error *err, const struct origin *o, int status,
+                 const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+static int failv(struct mg_error *err, const struct origin *o, int status,
+                 const char *fmt, va_list ap)
+{
+    char msg[400];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    mg_error_set(err, o->file, o->line, o->column, "%s: %s", o->label, msg);
+    return status;
+}
+
+static int fail(struct mg_error *err, const struct origin *o, int status,
+                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int fail(struct mg_error *err, const struct origin *o, int status,
+                const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    failv(err, o, status, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+static char **string_slot(struct mg_config *cfg, const struct row *r)
+{
+    return (char **)(void *)((char *)cfg + r->offset);
+}
+
+/* Strict base-10 integer: optional '-', digits, nothing else. */
+static int parse_ll(const char *s, size_t len, long long *out)
+{
+    char buf[32];
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    size_t first = buf[0] == '-' ? 1 : 0;
+    if (!isdigit((unsigned char)buf[first]))
+        return -1;
+    errno = 0;
+    char *end = NULL;
+    long long v = strtoll(buf, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Applies text[0..len) to one row. */
+static int set_value(struct mg_config *cfg, const struct row *r, const char *text,
+                     size_t len, const struct origin *o, struct mg_error *err)
+{
+    if (memchr(text, '\0', len))
+        return fail(err, o, MG_EINVAL, "must not contain a NUL character");
+    switch (r->type) {
+    case T_STRING: {
+        if ((long long)len < r->min)
+            return fail(err, o, MG_EINVAL, "must not be empty");
+        if ((long long)len > r->max)
+            return fail(err, o, MG_EINVAL, "must be at most %lld characters long", r->max);
+        char *copy = mg_strndup(text, len);
+        if (r->check) {
+            struct mg_error cerr = {0};
+            int rc = r->check(cfg, copy, &cerr);
+            if (rc != MG_OK) {
+                mg_free(copy);
+                return fail(err, o, rc, "%s", cerr.message);
+            }
+        }
+        char **slot = string_slot(cfg, r);
+        mg_free(*slot);
+        *slot = copy;
+        return MG_OK;
+    }
+    case T_INT:
+    case T_SIZE: {
+        long long v = 0;
+        if (parse_ll(text, len, &v) != 0 || v < r->min || v > r->max)
+            return fail(err, o, MG_EINVAL, "must be an integer from %lld to %lld",
+                        r->min, r->max);
+        if (r->type == T_INT)
+            *(int *)(void *)((char *)cfg + r->offset) = (int)v;
+        else
+            *(size_t *)(void *)((char *)cfg + r->offset) = (size_t)v;
+        return MG_OK;
+    }
+    case T_LOGLEVEL: {
+        char buf[16];
+        enum mg_log_level level;
+        if (len >= sizeof buf)
+            return fail(err, o, MG_EINVAL, "must be one of debug, info, warn, error");
+        memcpy(buf, text, len);
+        buf[len] = '\0';
+        if (mg_log_level_parse(buf, &level) != MG_OK)
+            return fail(err, o, MG_EINVAL, "must be one of debug, info, warn, error");
+        cfg->log_level = (int)level;
+        return MG_OK;
+    }
+    }
+    return MG_EINVAL;
+}
+
+/* An optional setting (one without a default) written as `key:` or `key: ~`
+ * in YAML goes back to unset. */
+static void unset_value(struct mg_config *cfg, const struct row *r)
+{
+    char **slot = string_slot(cfg, r);
+    mg_free(*slot);
+    *slot = NULL;
+}
+
+void mg_config_init(struct mg_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < NROWS; i++) {
+        if (!rows[i].def)
+            continue;
+        struct origin o = {rows[i].path, NULL, 0, 0};
+        struct mg_error err;
+        /* Defaults go through the same parser as everything else, so the
+         * table's text is what takes effect; a bad default is a bug. */
+        if (set_value(cfg, &rows[i], rows[i].def, strlen(rows[i].def), &o, &err) != MG_OK) {
+            fprintf(stderr, "modgate: bad built-in default: %s\n", err.message);
+            abort();
+        }
+    }
+}
+
+void mg_config_close(struct mg_config *cfg)
+{
+    for (size_t i = 0; i < NROWS; i++)
+        if (rows[i].type == T_STRING)
+            unset_value(cfg, &rows[i]);
+    mg_free(cfg->config_file);
+    mg_redis_url_close(&cfg->redis);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+/* ---- YAML ---- */
+
+static void on_diag_output(struct fy_diag *diag, void *user, const char *buf, size_t len)
+{
+    /* Errors are collected and reported through struct mg_error instead. */
+    (void)diag;
+    (void)user;
+    (void)buf;
+    (void)len;
+}
+
+/* Where a node starts (1-based), looking into collections for their first
+ * scalar. Leaves line/column alone when libfyaml has no mark. Quoted scalars'
+ * marks point past the quote; step back onto it, where a person looks. */
+static void node_pos(struct fy_node *node, int *line, int *column)
+{
+    while (node && fy_node_get_type(node) != FYNT_SCALAR) {
+        if (fy_node_get_type(node) == FYNT_MAPPING) {
+            void *iter = NULL;
+            struct fy_node_pair *pair = fy_node_mapping_iterate(node, &iter);
+            node = pair ? fy_node_pair_key(pair) : NULL;
+        } else {
+            void *iter = NULL;
+            node = fy_node_sequence_iterate(node, &iter);
+        }
+    }
+    if (!node)
+        return;
+    struct fy_token *tok = fy_node_get_scalar_token(node);
+    const struct fy_mark *m = tok ? fy_token_start_mark(tok) : NULL;
+    if (!m)
+        return;
+    *line = m->line + 1;
+    *column = m->column + 1;
+    enum fy_node_style style = fy_node_get_style(node);
+    if ((style == FYNS_SINGLE_QUOTED || style == FYNS_DOUBLE_QUOTED ||
+         style == FYNS_ALIAS) && *column > 1)
+        (*column)--;
+}
+
+static int yaml_fail(struct mg_error *err, const char *file, struct fy_node *at,
+                     struct fy_node *fallback, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static int yaml_fail(struct mg_error *err, const char *file, struct fy_node *at,
+                     struct fy_node *fallback, const char *fmt, ...)
+{
+    int line = 0, column = 0;
+    node_pos(fallback, &line, &column);
+    node_pos(at, &line, &column);
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    mg_error_set(err, file, line, column, "%s", msg);
+    return MG_EINVAL;
+}
+
+static int is_null_node(struct fy_node *v)
+{
+    if (!v || fy_node_is_null(v))
+        return 1;
+    if (fy_node_get_type(v) != FYNT_SCALAR || fy_node_get_style(v) != FYNS_PLAIN)
+        return 0;
+    size_t len = 0;
+    const char *t = fy_node_get_scalar(v, &len);
+    return (len == 1 && t[0] == '~') ||
+           (len == 4 && (memcmp(t, "null", 4) == 0 || memcmp(t, "Null", 4) == 0 ||
+                         memcmp(t, "NULL", 4) == 0));
+}
+
+static const struct row *find_row(const char *path)
+{
+    for (size_t i = 0; i < NROWS; i++)
+        if (strcmp(rows[i].path, path) == 0)
+            return &rows[i];
+    return NULL;
+}
+
+/* True when path names a mapping of keys, such as "redis". */
+static int is_section(const char *path)
+{
+    size_t n = strlen(path);
+    for (size_t i = 0; i < NROWS; i++)
+        if (strncmp(rows[i].path, path, n) == 0 && rows[i].path[n] == '.')
+            return 1;
+    return 0;
+}
+
+/* "url, prefix, ..." : the keys directly under prefix (NULL: top level). */
+static void list_keys(const char *prefix, char *buf, size_t size)
+{
+    size_t plen = prefix ? strlen(prefix) : 0;
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < NROWS; i++) {
+        const char *p = rows[i].path;
+        if (prefix) {
+            if (strncmp(p, prefix, plen) != 0 || p[plen] != '.')
+                continue;
+            p += plen + 1;
+        }
+        size_t len = strcspn(p, ".");
+        /* Skip a section already listed (rows of a section are adjacent). */
+        if (i > 0) {
+            const char *q = rows[i - 1].path;
+            if (prefix && strncmp(q, prefix, plen) == 0 && q[plen] == '.')
+                q += plen + 1;
+            else if (prefix)
+                q = NULL;
+            if (q && strcspn(q, ".") == len && strncmp(q, p, len) == 0)
+                continue;
+        }
+        int n = snprintf(buf + used, size - used, "%s%.*s", used ? ", " : "",
+                         (int)len, p);
+        if (n < 0 || (size_t)n >= size - used)
+            return;
+        used += (size_t)n;
+    }
+}
+
+struct yaml_ctx {
+    struct mg_config *cfg;
+    const char *file;
+    struct origin *origins; /* NROWS entries, or NULL */
+    struct mg_error *err;
+};
+
+static int walk_mapping(struct yaml_ctx *y, struct fy_node *map, const char *prefix);
+
+static int apply_pair(struct yaml_ctx *y, struct fy_node *k, struct fy_node *v,
+                      const char *prefix)
+{
+    if (!k || fy_node_get_type(k) != FYNT_SCALAR || fy_node_is_alias(k))
+        return yaml_fail(y->err, y->file, k, NULL, "keys must be plain words");
+    size_t klen = 0;
+    const char *ktext = fy_node_get_scalar(k, &klen);
+    char path[128];
+    int n = snprintf(path, sizeof path, "%s%s%.*s", prefix ? prefix : "",
+                     prefix ? "." : "", (int)(klen > 100 ? 100 : klen), ktext);
+    if (klen > 100 || memchr(ktext, '\0', klen) || n < 0 || (size_t)n >= sizeof path)
+        return yaml_fail(y->err, y->file, k, NULL, "unknown key (too long)");
+
+    const struct row *r = find_row(path);
+    if (r) {
+        if (v && fy_node_is_alias(v))
+            return yaml_fail(y->err, y->file, v, k,
+                             "%s: aliases (*name) are not supported here", path);
+        if (is_null_node(v)) {
+            if (r->def)
+                return yaml_fail(y->err, y->file, v, k,
+                                 "%s: needs a value (the default is %s)", path, r->def);
+            unset_value(y->cfg, r);
+            return MG_OK;
+        }
+        if (fy_node_get_type(v) != FYNT_SCALAR)
+            return yaml_fail(y->err, y->file, v, k,
+                             "%s: must be a single value, not a %s", path,
+                             fy_node_get_type(v) == FYNT_MAPPING ? "mapping" : "list");
+        struct origin o = {r->path, y->file, 0, 0};
+        node_pos(k, &o.line, &o.column);
+        node_pos(v, &o.line, &o.column);
+        size_t len = 0;
+        const char *text = fy_node_get_scalar(v, &len);
+        int rc = set_value(y->cfg, r, text, len, &o, y->err);
+        if (rc == MG_OK && y->origins)
+            y->origins[r - rows] = o;
+        return rc;
+    }
+    if (is_section(path)) {
+        char keys[200];
+        list_keys(path, keys, sizeof keys);
+        if (is_null_node(v))
+            return MG_OK; /* "redis:" with every key commented out */
+        if (fy_node_is_alias(v) || fy_node_get_type(v) != FYNT_MAPPING)
+            return yaml_fail(y->err, y->file, v, k,
+                             "%s: must be a mapping with keys %s", path, keys);
+        return walk_mapping(y, v, path);
+    }
+    char keys[300];
+    list_keys(prefix, keys, sizeof keys);
+    return yaml_fail(y->err, y->file, k, NULL, "unknown key \"%s\" (known keys%s%s: %s)",
+                     path, prefix ? " under " : "", prefix ? prefix : "", keys);
+}
+
+static int walk_mapping(struct yaml_ctx *y, struct fy_node *map, const char *prefix)
+{
+    void *iter = NULL;
+    struct fy_node_pair *pair;
+    while ((pair = fy_node_mapping_iterate(map, &iter)) != NULL) {
+        int rc = apply_pair(y, fy_node_pair_key(pair), fy_node_pair_value(pair), prefix);
+        if (rc != MG_OK)
+            return rc;
+    }
+    return MG_OK;
+}
+
+static int diag_error(struct fy_diag *diag, const char *file, struct mg_error *err)
+{
+    void *iter = NULL;
+    struct fy_diag_error *de = fy_diag_errors_iterate(diag, &iter);
+    if (de)
+        mg_error_set(err, file, de->line, de->column, "YAML syntax: %s", de->msg);
+    else
+        mg_error_set(err, file, 0, 0, "YAML syntax error");
+    return MG_EINVAL;
+}
+
+static int load_string(struct mg_config *cfg, const char *name, const char *text,
+                       size_t len, struct origin *origins, struct mg_error *err)
+{
+    struct fy_diag_cfg dcfg;
+    fy_diag_cfg_default(&dcfg);
+    dcfg.fp = NULL;
+    dcfg.output_fn = on_diag_output;
+    dcfg.level = FYET_ERROR;
+    dcfg.colorize = false;
+    struct fy_diag *diag = fy_diag_create(&dcfg);
+    if (!diag) {
+        mg_error_set(err, name, 0, 0, "cannot start the YAML parser");
+        return MG_EIO;
+    }
+    fy_diag_set_collect_errors(diag, true);
+    struct fy_parse_cfg pcfg = {
+        .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG,
+        .diag = diag,
+    };
+    struct fy_parser *parser = fy_parser_create(&pcfg);
+    if (!parser || fy_parser_set_string(parser, text, len) != 0) {
+        if (parser)
+            fy_parser_destroy(parser);
+        fy_diag_destroy(diag);
+        mg_error_set(err, name, 0, 0, "cannot start the YAML parser");
+        return MG_EIO;
+    }
+
+    int rc = MG_OK;
+    struct fy_document *doc = fy_parse_load_document(parser);
+    struct fy_document *extra = NULL;
+    if (!doc) {
+        /* No document and no error: the file is empty or only comments. */
+        if (fy_parser_get_stream_error(parser))
+            rc = diag_error(diag, name, err);
+        goto out;
+    }
+    /* A second document would be silently ignored, so refuse it. */
+    extra = fy_parse_load_document(parser);
+    if (extra) {
+        rc = yaml_fail(err, name, fy_document_root(extra), NULL,
+                       "only one YAML document is allowed");
+        goto out;
+    }
+    if (fy_parser_get_stream_error(parser)) {
+        rc = diag_error(diag, name, err);
+        goto out;
+    }
+
+    struct fy_node *root = fy_document_root(doc);
+    if (is_null_node(root))
+        goto out;
+    if (fy_node_get_type(root) != FYNT_MAPPING || fy_node_is_alias(root)) {
+        rc = yaml_fail(err, name, root, NULL,
+                       "the config must be a mapping of keys such as listen: and redis:");
+        goto out;
+    }
+    struct yaml_ctx y = {cfg, name, origins, err};
+    rc = walk_mapping(&y, root, NULL);
+out:
+    if (extra)
+        fy_parse_document_destroy(parser, extra);
+    if (doc)
+        fy_parse_document_destroy(parser, doc);
+    fy_parser_destroy(parser);
+    fy_diag_destroy(diag);
+    return rc;
+}
+
+int mg_config_load_string(struct mg_config *cfg, const char *name, const char *text,
+                          size_t len, struct mg_error *err)
+{
+    return load_string(cfg, name, text, len, NULL, err);
+}
+
+static int load_file(struct mg_config *cfg, const char *path, struct origin *origins,
+                     struct mg_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc = mg_file_read(path, CONFIG_FILE_MAX, &text, &len, err);
+    if (rc != MG_OK)
+        return rc;
+    rc = load_string(cfg, path, text, len, origins, err);
+    mg_free(text);
+    return rc;
+}
+
+int mg_config_load_file(struct mg_config *cfg, const char *path, struct mg_error *err)
+{
+    return load_file(cfg, path, NULL, err);
+}
+
+/* ---- environment and flags ---- */
+
+static const char *find_env(char **envp, const char *name)
+{
+    size_t n = strlen(name);
+    for (char **e = envp; e && *e; e++)
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+            return *e + n + 1;
+    return NULL;
+}
+
+static int apply_env(struct mg_config *cfg, char **envp, struct origin *origins,
+                     struct mg_error *err)
+{
+    for (size_t i = 0; i < NROWS; i++) {
+        if (!rows[i].env)
+            continue;
+        const char *v = find_env(envp, rows[i].env);
+        /* An empty variable counts as unset, as shells make that easy. */
+        if (!v || !*v)
+            continue;
+        struct origin o = {rows[i].env, NULL, 0, 0};
+        int rc = set_value(cfg, &rows[i], v, strlen(v), &o, err);
+        if (rc != MG_OK)
+            return rc;
+        origins[i] = o;
+    }
+    return MG_OK;
+}
+
+struct flag_value {
+    const struct row *row;
+    const char *value;
+    char label[64];
+};
+
+static const struct row *find_flag(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NROWS; i++)
+        if (rows[i].flag && strlen(rows[i].flag) == len &&
+            memcmp(rows[i].flag, name, len) == 0)
+            return &rows[i];
+    return NULL;
+}
+
+static int usage_error(struct mg_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int usage_error(struct mg_error *err, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    mg_error_set(err, NULL, 0, 0, "%s (see modgate --help)", msg);
+    return MG_EINVAL;
+}
+
+/* Reads argv without applying anything: the file and the environment must
+ * be applied first whatever the flags' order. */
+static int parse_args(int argc, char **argv, const char **config_path,
+                      struct flag_value *flags, size_t *nflags,
+                      enum mg_config_action *action, struct mg_error *err)
+{
+    int help = 0, version = 0, check = 0;
+    *nflags = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            if (i + 1 < argc)
+                return usage_error(err, "unexpected argument \"%.100s\"", argv[i + 1]);
+            break;
+        }
+        if (a[0] != '-' || a[1] == '\0')
+            return usage_error(err, "unexpected argument \"%.100s\"", a);
+        if (strcmp(a, "-h") == 0) {
+            help = 1;
+            continue;
+        }
+        if (strncmp(a, "-c", 2) == 0) {
+            if (a[2] != '\0') {
+                *config_path = a + 2;
+            } else if (i + 1 < argc) {
+                *config_path = argv[++i];
+            } else {
+                return usage_error(err, "-c needs a value: -c FILE");
+            }
+            continue;
+        }
+        if (a[1] != '-')
+            return usage_error(err, "unknown option \"%.100s\"", a);
+
+        const char *name = a + 2;
+        const char *eq = strchr(name, '=');
+        size_t name_len = eq ? (size_t)(eq - name) : strlen(name);
+        int *toggle = NULL;
+        if (name_len == 4 && memcmp(name, "help", 4) == 0)
+            toggle = &help;
+        else if (name_len == 7 && memcmp(name, "version", 7) == 0)
+            toggle = &version;
+        else if (name_len == 12 && memcmp(name, "check-config", 12) == 0)
+            toggle = &check;
+        if (toggle) {
+            if (eq)
+                return usage_error(err, "--%.*s takes no value", (int)name_len, name);
+            *toggle = 1;
+            continue;
+        }
+
+        const struct row *r = find_flag(name, name_len);
+        int is_config = name_len == 6 && memcmp(name, "config", 6) == 0;
+        if (!r && !is_config)
+            return usage_error(err, "unknown option \"--%.*s\"",
+                               (int)(name_len > 100 ? 100 : name_len), name);
+        const char *value;
+        if (eq) {
+            value = eq + 1;
+        } else if (i + 1 < argc) {
+            value = argv[++i];
+        } else {
+            return usage_error(err, "--%.*s needs a value: --%.*s %s", (int)name_len,
+                               name, (int)name_len, name, r ? r->metavar : "FILE");
+        }
+        if (is_config) {
+            *config_path = value;
+        } else {
+            struct flag_value *f = &flags[(*nflags)++];
+            f->row = r;
+            f->value = value;
+            snprintf(f->label, sizeof f->label, "--%s", r->flag);
+        }
+    }
+    *action = help ? MG_CONFIG_HELP
+            : version ? MG_CONFIG_VERSION
+            : check ? MG_CONFIG_CHECK
+            : MG_CONFIG_RUN;
+    return MG_OK;
+}
+
+static int finish(struct mg_config *cfg, const struct origin *origins,
+                  struct mg_error *err);
+
+int mg_config_from_args(struct mg_config *cfg, int argc, char **argv, char **envp,
+                        enum mg_config_action *action, struct mg_error *err)
+{
+    mg_config_init(cfg);
+    *action = MG_CONFIG_RUN;
+    struct origin origins[NROWS];
+    for (size_t i = 0; i < NROWS; i++)
+        origins[i] = (struct origin){rows[i].path, NULL, 0, 0};
+
+    /* Each flag takes at most one argv entry, so argc bounds their number. */
+    struct flag_value *flags = mg_calloc((size_t)(argc > 0 ? argc : 1), sizeof *flags);
+    size_t nflags = 0;
+    const char *config_path = NULL;
+    int rc = parse_args(argc, argv, &config_path, flags, &nflags, action, err);
+    if (rc != MG_OK || *action == MG_CONFIG_HELP || *action == MG_CONFIG_VERSION)
+        goto out;
+
+    if (config_path) {
+        cfg->config_file = mg_strdup(config_path);
+        rc = load_file(cfg, cfg->config_file, origins, err);
+        if (rc != MG_OK)
+            goto out;
+    }
+    rc = apply_env(cfg, envp, origins, err);
+    if (rc != MG_OK)
+        goto out;
+    for (size_t i = 0; i < nflags; i++) {
+        struct origin o = {flags[i].label, NULL, 0, 0};
+        rc = set_value(cfg, flags[i].row, flags[i].value, strlen(flags[i].value), &o, err);
+        if (rc != MG_OK)
+            goto out;
+        /* Labels point into flags, which lives until finish is done. */
+        origins[flags[i].row - rows] = o;
+    }
+    rc = finish(cfg, origins, err);
+out:
+    mg_free(flags);
+    return rc;
+}
+
+/* ---- finishing: derived fields and the files named ---- */
+
+static int check_listen(struct mg_config *cfg, const char *value, struct mg_error *err)
+{
+    return mg_listen_parse(value, cfg->listen_host, sizeof cfg->listen_host,
+                           &cfg->listen_port, err);
+}
+
+static int check_redis_url(struct mg_config *cfg, const char *value, struct mg_error *err)
+{
+    struct mg_redis_url url;
+    int rc = mg_redis_url_parse(value, &url, err);
+    if (rc != MG_OK)
+        return rc;
+    mg_redis_url_close(&cfg->redis);
+    cfg->redis = url;
+    return MG_OK;
+}
+
+static const struct origin *origin_of(const struct origin *origins, size_t i,
+                                      struct origin *tmp)
+{
+    if (origins)
+        return &origins[i];
+    *tmp = (struct origin){rows[i].path, NULL, 0, 0};
+    return tmp;
+}
+
+/* A file named by a setting failed a check. Problems inside the file keep
+ * their own location; whole-file problems (missing, mode) point at the
+ * setting that named the file. */
+static int file_problem(struct mg_error *err, const struct origin *o,
+                        const struct mg_error *inner, int rc)
+{
+    if (inner->line > 0) {
+        if (err)
+            *err = *inner;
+        return rc;
+    }
+    return fail(err, o, rc, "%s: %s", inner->file, inner->message);
+}
+
+static int finish(struct mg_config *cfg, const struct origin *origins,
+                  struct mg_error *err)
+{
+    struct origin tmp;
+    for (size_t i = 0; i < NROWS; i++) {
+        const struct row *r = &rows[i];
+        if (r->type != T_STRING || !r->check)
+            continue;
+        const char *value = *string_slot(cfg, r);
+        if (!value)
+            return fail(err, origin_of(origins, i, &tmp), MG_EINVAL, "not set");
+        struct mg_error cerr = {0};
+        int rc = r->check(cfg, value, &cerr);
+        if (rc != MG_OK)
+            return fail(err, origin_of(origins, i, &tmp), rc, "%s", cerr.message);
+    }
+
+    for (size_t i = 0; i < NROWS; i++) {
+        const struct row *r = &rows[i];
+        if (r->type != T_STRING)
+            continue;
+        const char *path = *string_slot(cfg, r);
+        if (!path)
+            continue;
+        struct mg_error inner = {0};
+        int rc = MG_OK;
+        if (r->offset == OFF(key_file)) {
+            rc = mg_key_check_file(path, NULL, &inner);
+        } else if (r->offset == OFF(tokens_file)) {
+            struct mg_tokens *tokens = NULL;
+            rc = mg_tokens_load(path, &tokens, &inner);
+            mg_tokens_free(tokens);
+        } else if (r->offset == OFF(rules_dir)) {
+            struct stat st;
+            if (stat(path, &st) != 0) {
+                int e = errno;
+                mg_error_set(&inner, path, 0, 0, "%s", strerror(e));
+                rc = e == ENOENT || e == ENOTDIR ? MG_ENOENT : MG_EIO;
+            } else if (!S_ISDIR(st.st_mode)) {
+                mg_error_set(&inner, path, 0, 0, "not a directory");
+                rc = MG_EINVAL;
+            }
+        }
+        if (rc != MG_OK)
+            return file_problem(err, origin_of(origins, i, &tmp), &inner, rc);
+    }
+    return MG_OK;
+}
+
+int mg_config_finish(struct mg_config *cfg, struct mg_error *err)
+{
+    return finish(cfg, NULL, err);
+}
+
+/* ---- listen addresses and Redis URLs ---- */
+
+static int host_chars_ok(const char *h, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)h[i];
+        if (!isalnum(c) && c != '.' && c != '-' && c != '_')
+            return 0;
+    }
+    return 1;
+}
+
+/* "1".."65535", digits only. */
+static int parse_port(const char *s, size_t len, int *port)
+{
+    long long v = 0;
+    if (len == 0 || len > 5 || s[0] == '-' || parse_ll(s, len, &v) != 0 || v < 1 ||
+        v > 65535)
+        return -1;
+    *port = (int)v;
+    return 0;
+}
+
+/* Splits "[v6]" or "name" from text[0..len): host in [*h, *h + *hlen), and the
+ * rest (":PORT" or "") starts at *rest. */
+static int split_host(const char *what, const char *text, size_t len, const char **h,
+                      size_t *hlen, const char **rest, struct mg_error *err)
+{
+    if (len > 0 && text[0] == '[') {
+        const char *close = memchr(text, ']', len);
+        if (!close) {
+            mg_error_set(err, NULL, 0, 0, "%s: missing ] after the IPv6 address", what);
+            return MG_EINVAL;
+        }
+        *h = text + 1;
+        *hlen = (size_t)(close - *h);
+        *rest = close + 1;
+        char buf[INET6_ADDRSTRLEN + 1];
+        struct in6_addr addr;
+        if (*hlen == 0 || *hlen >= sizeof buf) {
+            mg_error_set(err, NULL, 0, 0, "%s: not an IPv6 address inside [ ]", what);
+            return MG_EINVAL;
+        }
+        memcpy(buf, *h, *hlen);
+        buf[*hlen] = '\0';
+        if (inet_pton(AF_INET6, buf, &addr) != 1) {
+            mg_error_set(err, NULL, 0, 0, "%s: not an IPv6 address inside [ ]", what);
+            return MG_EINVAL;
+        }
+        return MG_OK;
+    }
+    const char *colon = memchr(text, ':', len);
+    *h = text;
+    *hlen = colon ? (size_t)(colon - text) : len;
+    *rest = text + *hlen;
+    if (colon && memchr(colon + 1, ':', len - *hlen - 1)) {
+        mg_error_set(err, NULL, 0, 0,
+                     "%s: write an IPv6 address in brackets, as in [::1]:8080", what);
+        return MG_EINVAL;
+    }
+    if (*hlen == 0) {
+        mg_error_set(err, NULL, 0, 0, "%s: missing host", what);
+        return MG_EINVAL;
+    }
+    if (!host_chars_ok(*h, *hlen)) {
+        mg_error_set(err, NULL, 0, 0,
+                     "%s: the host may hold only letters, digits, '.', '-' and '_'", what);
+        return MG_EINVAL;
+    }
+    return MG_OK;
+}
+
+int mg_listen_parse(const char *text, char *host, size_t host_size, int *port,
+                    struct mg_error *err)
+{
+    static const char what[] = "listen address";
+    size_t len = strlen(text);
+    const char *h, *rest;
+    size_t hlen;
+    int rc = split_host(what, text, len, &h, &hlen, &rest, err);
+    if (rc != MG_OK)
+        return rc;
+    if (*rest != ':') {
+        mg_error_set(err, NULL, 0, 0,
+                     "%s: expected HOST:PORT, as in 127.0.0.1:8080 or [::1]:8080", what);
+        return MG_EINVAL;
+    }
+    int p = 0;
+    if (parse_port(rest + 1, strlen(rest + 1), &p) != 0) {
+        mg_error_set(err, NULL, 0, 0, "%s: port must be 1..65535", what);
+        return MG_EINVAL;
+    }
+    if (hlen >= host_size) {
+        mg_error_set(err, NULL, 0, 0, "%s: host is too long", what);
+        return MG_EINVAL;
+    }
+    memcpy(host, h, hlen);
+    host[hlen] = '\0';
+    *port = p;
+    return MG_OK;
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decodes s[0..len) into a new string; NULL on a bad escape or NUL. */
+static char *percent_decode(const char *s, size_t len)
+{
+    char *out = mg_malloc(len + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] != '%') {
+            out[o++] = s[i];
+            continue;
+        }
+        int hi = i + 2 < len ? hex_value(s[i + 1]) : -1;
+        int lo = i + 2 < len ? hex_value(s[i + 2]) : -1;
+        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+            mg_crypto_wipe(out, len + 1);
+            mg_free(out);
+            return NULL;
+        }
+        out[o++] = (char)(hi * 16 + lo);
+        i += 2;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static int url_error(struct mg_redis_url *out, struct mg_error *err, const char *msg)
+{
+    mg_redis_url_close(out);
+    /* The URL is never echoed: it may hold a password. */
+    mg_error_set(err, NULL, 0, 0, "redis URL: %s", msg);
+    return MG_EINVAL;
+}
+
+int mg_redis_url_parse(const char *text, struct mg_redis_url *out, struct mg_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->port = 6379;
+    if (strncasecmp(text, "rediss://", 9) == 0)
+        return url_error(out, err, "rediss:// (TLS) is not supported; use redis://");
+    if (strncasecmp(text, "redis://", 8) != 0)
+        return url_error(out, err,
+                         "must start with redis://, as in redis://127.0.0.1:6379/0");
+    const char *rest = text + 8;
+    if (strpbrk(rest, "?#"))
+        return url_error(out, err, "query parameters (?...) are not supported");
+
+    /* The last '@' ends the credentials: a password may contain '@' only
+     * percent-encoded, but the database path never contains one. */
+    const char *at = strrchr(rest, '@');
+    if (at) {
+        const char *colon = memchr(rest, ':', (size_t)(at - rest));
+        if (!colon)
+            return url_error(out, err,
+                             "credentials must be written [USER]:PASSWORD@ "
+                             "(a password alone is :PASSWORD@)");
+        if (colon > rest) {
+            out->username = percent_decode(rest, (size_t)(colon - rest));
+            if (!out->username)
+                return url_error(out, err, "bad %-escape in the user name");
+        }
+        if (at == colon + 1)
+            return url_error(out, err, "the password is empty");
+        out->password = percent_decode(colon + 1, (size_t)(at - colon - 1));
+        if (!out->password)
+            return url_error(out, err, "bad %-escape in the password");
+        rest = at + 1;
+    }
+
+    const char *slash = strchr(rest, '/');
+    size_t hostport_len = slash ? (size_t)(slash - rest) : strlen(rest);
+    const char *h, *after;
+    size_t hlen;
+    struct mg_error herr = {0};
+    if (split_host("redis URL", rest, hostport_len, &h, &hlen, &after, &herr) != MG_OK) {
+        mg_redis_url_close(out);
+        if (err)
+            *err = herr;
+        return MG_EINVAL;
+    }
+    if (hlen >= sizeof out->host)
+        return url_error(out, err, "host is too long");
+    memcpy(out->host, h, hlen);
+    out->host[hlen] = '\0';
+
+    const char *end = rest + hostport_len;
+    if (after < end) {
+        if (*after != ':' ||
+            parse_port(after + 1, (size_t)(end - after - 1), &out->port) != 0)
+            return url_error(out, err, "port must be 1..65535");
+    }
+    if (slash && slash[1] != '\0') {
+        long long db = 0;
+        size_t dlen = strlen(slash + 1);
+        if (slash[1] == '-' || dlen > 7 || parse_ll(slash + 1, dlen, &db) != 0 ||
+            db > 1000000)
+            return url_error(out, err, "database number must be 0..1000000");
+        out->db = (int)db;
+    }
+    return MG_OK;
+}
+
+void mg_redis_url_close(struct mg_redis_url *url)
+{
+    if (url->password) {
+        mg_crypto_wipe(url->password, strlen(url->password));
+        mg_free(url->password);
+    }
+    mg_free(url->username);
+    url->username = NULL;
+    url->password = NULL;
+}
+
+/* ---- --help ---- */
+
+const char *mg_config_usage(void)
+{
+    static char text[4096];
+    if (text[0])
+        return text;
+    size_t used = 0;
+#define ADD(...)                                                               \
+    do {                                                                       \
+        int n_ = snprintf(text + used, sizeof text - used, __VA_ARGS__);       \
+        if (n_ > 0)                                                            \
+            used += (size_t)n_ < sizeof text - used ? (size_t)n_               \
+                                                    : sizeof text - used - 1;  \
+    } while (0)
+    ADD("usage: modgate [-c FILE] [OPTION]...\n"
+        "Comment moderation HTTP service.\n\n"
+        "  -c, --config FILE\n"
+        "        YAML config file (keys in docs/configuration.md)\n");
+    for (size_t i = 0; i < NROWS; i++) {
+        const struct row *r = &rows[i];
+        if (!r->flag)
+            continue;
+        ADD("      --%s %s\n        %s (env %s", r->flag, r->metavar, r->doc, r->env);
+        if (r->def)
+            ADD(", default %s", r->def);
+        ADD(")\n");
+    }
+    ADD("      --check-config\n        check the configuration and the files it "
+        "names, then exit\n"
+        "      --version\n        print the version and exit\n"
+        "  -h, --help\n        print this help and exit\n\n"
+        "Flags beat MODGATE_* variables, which beat the config file, which beats\n"
+        "the defaults. Both --flag VALUE and --flag=VALUE work. Other settings\n"
+        "(redis.prefix, redis.*_ms, limits.*) are set in the config file.\n");
+#undef ADD
+    return text;
+}

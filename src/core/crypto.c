@@ -1,0 +1,79 @@
+/* crypto.c: the one wrapper around libsodium; no other file includes sodium.h. */
+#include "modgate/crypto.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "modgate/alloc.h"
+
+int mg_crypto_init(void)
+{
+    /* 0 = started now, 1 = already started; both are fine. */
+    return sodium_init() < 0 ? MG_EIO : MG_OK;
+}
+
+void mg_crypto_random(void *buf, size_t len)
+{
+    randombytes_buf(buf, len);
+}
+
+void mg_crypto_sha256(const void *data, size_t len, uint8_t out[32])
+{
+    crypto_hash_sha256(out, data, (unsigned long long)len);
+}
+
+int mg_crypto_equal(const void *a, const void *b, size_t n)
+{
+    /* sodium_memcmp returns 0 on equal, -1 otherwise, without early exit. */
+    return sodium_memcmp(a, b, n) == 0;
+}
+
+size_t mg_crypto_base64_len(size_t bin_len)
+{
+    return sodium_base64_ENCODED_LEN(bin_len, sodium_base64_VARIANT_ORIGINAL);
+}
+
+void mg_crypto_base64_encode(const void *bin, size_t bin_len, char *out,
+                             size_t out_size)
+{
+    sodium_bin2base64(out, out_size, bin, bin_len,
+                      sodium_base64_VARIANT_ORIGINAL);
+}
+
+int mg_crypto_base64_decode(const char *b64, size_t b64_len, void *out,
+                            size_t out_len)
+{
+    /* Decode into a scratch buffer one byte larger than wanted, so input that
+     * decodes to more than out_len is seen as wrong rather than as "buffer
+     * full". The scratch may hold secrets (key seeds), so it is wiped. */
+    size_t cap = out_len + 1;
+    unsigned char *tmp = mg_malloc(cap);
+    size_t got = 0;
+    const char *end = NULL;
+    int rc = sodium_base642bin(tmp, cap, b64, b64_len, NULL, &got, &end,
+                               sodium_base64_VARIANT_ORIGINAL);
+    int status = MG_EINVAL;
+    if (rc == 0 && end == b64 + b64_len && got == out_len) {
+        memcpy(out, tmp, out_len);
+        status = MG_OK;
+    }
+    sodium_memzero(tmp, cap);
+    mg_free(tmp);
+    return status;
+}
+
+void mg_crypto_hex(const void *bin, size_t bin_len, char *out)
+{
+    sodium_bin2hex(out, 2 * bin_len + 1, bin, bin_len);
+}
+
+void mg_crypto_ed25519_from_seed(const uint8_t seed[32], uint8_t pk[32],
+                                 uint8_t sk[64])
+{
+    crypto_sign_seed_keypair(pk, sk, seed);
+}
+
+void mg_crypto_wipe(void *buf, size_t len)
+{
+    sodium_memzero(buf, len);
+}

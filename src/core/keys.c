@@ -1,0 +1,306 @@
+/* keys.c: writing and checking the Ed25519 secret key file (format in keys.h). */
+#include "modgate/keys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libfyaml.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "modgate/alloc.h"
+#include "modgate/crypto.h"
+#include "modgate/files.h"
+#include "modgate/timefmt.h"
+
+#define SEED_LEN 32
+#define KEY_ID_LEN 16
+/* A key file is a few lines; anything larger is not one. */
+#define KEY_FILE_MAX (64 * 1024)
+
+static void key_id_of_seed(const uint8_t seed[SEED_LEN], char key_id[KEY_ID_LEN + 1])
+{
+    uint8_t pk[32];
+    uint8_t sk[64];
+    uint8_t digest[32];
+    mg_crypto_ed25519_from_seed(seed, pk, sk);
+    mg_crypto_sha256(pk, sizeof pk, digest);
+    mg_crypto_hex(digest, KEY_ID_LEN / 2, key_id);
+    mg_crypto_wipe(sk, sizeof sk);
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int mg_key_generate_file(const char *path, char key_id[17], struct mg_error *err)
+{
+    if (mg_crypto_init() != MG_OK) {
+        mg_error_set(err, path, 0, 0, "cannot start libsodium");
+        return MG_EIO;
+    }
+    uint8_t seed[SEED_LEN];
+    char seed_b64[64];
+    char text[512];
+    char now[MG_TIME_LEN];
+    char id[KEY_ID_LEN + 1];
+
+    mg_crypto_random(seed, sizeof seed);
+    key_id_of_seed(seed, id);
+    mg_crypto_base64_encode(seed, sizeof seed, seed_b64, sizeof seed_b64);
+    mg_time_format(mg_time_now_ms(), now);
+    int n = snprintf(text, sizeof text,
+                     "# modgate secret signing key: keep it private (mode 0600)\n"
+                     "algorithm: Ed25519\n"
+                     "key_id: %s\n"
+                     "created_at: %s\n"
+                     "seed: %s\n",
+                     id, now, seed_b64);
+    mg_crypto_wipe(seed, sizeof seed);
+    mg_crypto_wipe(seed_b64, sizeof seed_b64);
+
+    int status = MG_OK;
+    /* O_EXCL: never replace a key that may already sign records;
+     * O_NOFOLLOW: never write through a planted symlink. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        int e = errno;
+        if (e == EEXIST) {
+            mg_error_set(err, path, 0, 0,
+                         "already exists; refusing to overwrite a key (remove it "
+                         "first if you really mean to replace it)");
+            status = MG_EEXIST;
+        } else {
+            mg_error_set(err, path, 0, 0, "cannot create: %s", strerror(e));
+            status = e == ENOENT ? MG_ENOENT : MG_EIO;
+        }
+        goto out;
+    }
+    if (write_all(fd, text, (size_t)n) != 0 || fsync(fd) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(path);
+        mg_error_set(err, path, 0, 0, "cannot write: %s", strerror(e));
+        status = MG_EIO;
+        goto out;
+    }
+    if (close(fd) != 0) {
+        int e = errno;
+        unlink(path);
+        mg_error_set(err, path, 0, 0, "cannot write: %s", strerror(e));
+        status = MG_EIO;
+        goto out;
+    }
+    if (key_id)
+        memcpy(key_id, id, sizeof id);
+out:
+    mg_crypto_wipe(text, sizeof text);
+    return status;
+}
+
+/* Where a node starts, 1-based; 0/0 when libfyaml does not know. Quoted
+ * scalars' marks point past the quote, so step back onto it: that is the
+ * column a person sees. */
+static void node_pos(struct fy_node *node, int *line, int *column)
+{
+    *line = 0;
+    *column = 0;
+    if (!node || fy_node_get_type(node) != FYNT_SCALAR)
+        return;
+    const struct fy_mark *m = fy_token_start_mark(fy_node_get_scalar_token(node));
+    if (!m)
+        return;
+    *line = m->line + 1;
+    *column = m->column + 1;
+    enum fy_node_style style = fy_node_get_style(node);
+    if ((style == FYNS_SINGLE_QUOTED || style == FYNS_DOUBLE_QUOTED ||
+         style == FYNS_ALIAS) && *column > 1)
+        (*column)--;
+}
+
+static void on_diag_output(struct fy_diag *diag, void *user, const char *buf, size_t len)
+{
+    /* Errors are collected and reported through struct mg_error instead. */
+    (void)diag;
+    (void)user;
+    (void)buf;
+    (void)len;
+}
+
+/* The fields of a key file, as found. */
+struct key_fields {
+    struct fy_node *algorithm;
+    struct fy_node *key_id;
+    struct fy_node *created_at;
+    struct fy_node *seed;
+    struct fy_node *key_id_key; /* for errors about a missing value */
+};
+
+static int set_error_at(struct mg_error *err, const char *path, struct fy_node *node,
+                        const char *msg)
+{
+    int line, column;
+    node_pos(node, &line, &column);
+    mg_error_set(err, path, line, column, "%s", msg);
+    return MG_EINVAL;
+}
+
+static int collect_fields(const char *path, struct fy_node *root,
+                          struct key_fields *kf, struct mg_error *err)
+{
+    if (!root || fy_node_get_type(root) != FYNT_MAPPING) {
+        mg_error_set(err, path, 0, 0,
+                     "not a key file: expected lines algorithm, key_id, "
+                     "created_at and seed (see docs/configuration.md)");
+        return MG_EINVAL;
+    }
+    void *iter = NULL;
+    struct fy_node_pair *pair;
+    while ((pair = fy_node_mapping_iterate(root, &iter)) != NULL) {
+        struct fy_node *k = fy_node_pair_key(pair);
+        struct fy_node *v = fy_node_pair_value(pair);
+        if (!k || fy_node_get_type(k) != FYNT_SCALAR || fy_node_is_alias(k))
+            return set_error_at(err, path, k, "keys must be plain words");
+        size_t klen = 0;
+        const char *ktext = fy_node_get_scalar(k, &klen);
+        struct fy_node **slot = NULL;
+        if (klen == 9 && memcmp(ktext, "algorithm", 9) == 0)
+            slot = &kf->algorithm;
+        else if (klen == 6 && memcmp(ktext, "key_id", 6) == 0)
+            slot = &kf->key_id;
+        else if (klen == 10 && memcmp(ktext, "created_at", 10) == 0)
+            slot = &kf->created_at;
+        else if (klen == 4 && memcmp(ktext, "seed", 4) == 0)
+            slot = &kf->seed;
+        if (!slot)
+            return set_error_at(err, path, k,
+                                "unknown key (a key file has algorithm, key_id, "
+                                "created_at and seed)");
+        if (!v || fy_node_get_type(v) != FYNT_SCALAR || fy_node_is_alias(v) ||
+            fy_node_is_null(v))
+            return set_error_at(err, path, v && fy_node_get_type(v) == FYNT_SCALAR ? v : k,
+                                "must be a single text value");
+        *slot = v;
+        if (slot == &kf->key_id)
+            kf->key_id_key = k;
+    }
+    static const char *const names[] = {"algorithm", "key_id", "seed"};
+    struct fy_node *const required[] = {kf->algorithm, kf->key_id, kf->seed};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (!required[i]) {
+            mg_error_set(err, path, 0, 0, "missing %s", names[i]);
+            return MG_EINVAL;
+        }
+    }
+    return MG_OK;
+}
+
+static bool is_lower_hex(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return false;
+    }
+    return true;
+}
+
+static int check_fields(const char *path, const struct key_fields *kf,
+                        char key_id[17], struct mg_error *err)
+{
+    size_t len = 0;
+    const char *text = fy_node_get_scalar(kf->algorithm, &len);
+    if (len != 7 || memcmp(text, "Ed25519", 7) != 0)
+        return set_error_at(err, path, kf->algorithm,
+                            "algorithm: only Ed25519 is supported");
+
+    const char *id_text = fy_node_get_scalar(kf->key_id, &len);
+    if (len != KEY_ID_LEN || !is_lower_hex(id_text, len))
+        return set_error_at(err, path, kf->key_id,
+                            "key_id: must be 16 lowercase hexadecimal digits");
+
+    size_t seed_len = 0;
+    const char *seed_text = fy_node_get_scalar(kf->seed, &seed_len);
+    uint8_t seed[SEED_LEN];
+    if (mg_crypto_base64_decode(seed_text, seed_len, seed, sizeof seed) != MG_OK)
+        return set_error_at(err, path, kf->seed,
+                            "seed: must be standard base64 (with padding) of "
+                            "exactly 32 bytes");
+    char derived[KEY_ID_LEN + 1];
+    key_id_of_seed(seed, derived);
+    mg_crypto_wipe(seed, sizeof seed);
+    if (memcmp(derived, id_text, KEY_ID_LEN) != 0)
+        return set_error_at(err, path, kf->key_id, "key_id does not match the key");
+    if (key_id)
+        memcpy(key_id, derived, sizeof derived);
+    return MG_OK;
+}
+
+int mg_key_check_file(const char *path, char key_id[17], struct mg_error *err)
+{
+    int rc = mg_file_check_private(path, err);
+    if (rc != MG_OK)
+        return rc;
+    if (mg_crypto_init() != MG_OK) {
+        mg_error_set(err, path, 0, 0, "cannot start libsodium");
+        return MG_EIO;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    rc = mg_file_read(path, KEY_FILE_MAX, &text, &len, err);
+    if (rc != MG_OK)
+        return rc;
+
+    struct fy_diag_cfg dcfg;
+    fy_diag_cfg_default(&dcfg);
+    dcfg.fp = NULL;
+    dcfg.output_fn = on_diag_output;
+    dcfg.level = FYET_ERROR;
+    dcfg.colorize = false;
+    struct fy_diag *diag = fy_diag_create(&dcfg);
+    if (!diag) {
+        mg_crypto_wipe(text, len);
+        mg_free(text);
+        mg_error_set(err, path, 0, 0, "cannot start the YAML parser");
+        return MG_EIO;
+    }
+    fy_diag_set_collect_errors(diag, true);
+    struct fy_parse_cfg pcfg = {
+        .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG,
+        .diag = diag,
+    };
+    struct fy_document *doc = fy_document_build_from_string(&pcfg, text, len);
+    if (!doc) {
+        void *iter = NULL;
+        struct fy_diag_error *de = fy_diag_errors_iterate(diag, &iter);
+        if (de)
+            mg_error_set(err, path, de->line, de->column, "%s", de->msg);
+        else
+            mg_error_set(err, path, 0, 0,
+                         "empty or unreadable key file (make one with: modctl keygen --out FILE)");
+        rc = MG_EINVAL;
+    } else {
+        struct key_fields kf = {0};
+        rc = collect_fields(path, fy_document_root(doc), &kf, err);
+        if (rc == MG_OK)
+            rc = check_fields(path, &kf, key_id, err);
+        fy_document_destroy(doc);
+    }
+    fy_diag_destroy(diag);
+    mg_crypto_wipe(text, len);
+    mg_free(text);
+    return rc;
+}

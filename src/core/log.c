@@ -1,0 +1,67 @@
+/* log.c: JSON-lines logging to stderr, one write(2) per line so lines from
+ * concurrent processes sharing a terminal or pipe never interleave. */
+#include "modgate/log.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "modgate/error.h"
+#include "modgate/timefmt.h"
+
+enum mg_log_level mg_log_threshold = MG_LOG_INFO;
+
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+int mg_log_level_parse(const char *text, enum mg_log_level *out)
+{
+    for (size_t i = 0; i < sizeof level_names / sizeof level_names[0]; i++) {
+        if (strcmp(text, level_names[i]) == 0) {
+            *out = (enum mg_log_level)i;
+            return MG_OK;
+        }
+    }
+    return MG_EINVAL;
+}
+
+void mg__log(enum mg_log_level level, const char *module, const char *event,
+             const char *fields, ...)
+{
+    char now[MG_TIME_LEN];
+    mg_time_format(mg_time_now_ms(), now);
+
+    json_t *line = json_pack("{s:s, s:s, s:s, s:s}", "time", now, "level",
+                             level_names[level], "module", module, "event",
+                             event);
+    if (!line)
+        return;
+    if (fields) {
+        va_list ap;
+        va_start(ap, fields);
+        json_error_t jerr;
+        json_t *extra = json_vpack_ex(&jerr, 0, fields, ap);
+        va_end(ap);
+        if (extra)
+            json_object_update(line, extra);
+        else
+            json_object_set_new(line, "log_error", json_string(jerr.text));
+        json_decref(extra);
+    }
+    char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER |
+                                       JSON_REAL_PRECISION(6));
+    json_decref(line);
+    if (!text)
+        return;
+    size_t len = strlen(text);
+    text[len] = '\n'; /* overwrite the NUL: we write exactly len + 1 bytes */
+    ssize_t off = 0;
+    while ((size_t)off < len + 1) {
+        ssize_t n = write(STDERR_FILENO, text + off, len + 1 - (size_t)off);
+        if (n <= 0)
+            break; /* nowhere to report a failing stderr */
+        off += n;
+    }
+    text[len] = '\0';
+    free(text); /* jansson allocated it with malloc */
+}

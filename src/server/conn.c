@@ -1,0 +1,457 @@
+/* conn.c: one client connection: reading, parsing one request at a time,
+ * answering in order, timeouts, and closing without losing the response.
+ *
+ * A connection handles one request at a time: while a request is being
+ * handled or its response written, reading stops (back pressure) and bytes
+ * already read stay in `pending`, so pipelined requests are answered in the
+ * order they came. One timer serves every deadline; which one depends on the
+ * state: idle (keep-alive), receiving a request, writing, or lingering. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "modgate/alloc.h"
+#include "modgate/crypto.h"
+#include "modgate/log.h"
+#include "modgate/metrics.h"
+#include "server.h"
+
+/* After an error response, how long to keep reading (and discarding) what
+ * the client still sends, so that closing does not reset the connection
+ * before it read our answer (RFC 9112 9.6, "lingering close"). */
+#define LINGER_MS 2000
+
+enum timer_mode { TIMER_NONE, TIMER_IDLE, TIMER_REQUEST, TIMER_WRITE, TIMER_LINGER };
+
+struct mg_conn {
+    struct mg_server *srv;
+    uv_tcp_t tcp;
+    uv_timer_t timer;
+    enum timer_mode timer_mode;
+    struct mg_http_parser *parser;
+    struct mg_buf pending; /* read, not yet parsed */
+    struct mg_exchange *x; /* the request being handled, or NULL */
+
+    uv_write_t write_req;
+    char *write_buf;
+    bool writing;
+    uv_write_t continue_req;
+    bool continue_writing;
+    uv_shutdown_t shutdown_req;
+
+    bool reading;
+    bool close_after; /* close once the current response is written */
+    bool lingering;
+    bool closing;
+    int open_handles;
+    char peer[64];
+
+    struct mg_conn *prev, *next;
+};
+
+static void conn_drive(struct mg_conn *c);
+static void conn_close(struct mg_conn *c);
+
+static void on_timer(uv_timer_t *t);
+
+static void set_timer(struct mg_conn *c, enum timer_mode mode, uint64_t ms)
+{
+    c->timer_mode = mode;
+    if (mode == TIMER_NONE)
+        uv_timer_stop(&c->timer);
+    else
+        uv_timer_start(&c->timer, on_timer, ms, 0);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    struct mg_conn *c = h->data;
+    buf->base = c->srv->read_buf;
+    buf->len = sizeof c->srv->read_buf;
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+
+static void start_reading(struct mg_conn *c)
+{
+    if (!c->reading && !c->closing) {
+        if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
+            c->reading = true;
+    }
+}
+
+static void stop_reading(struct mg_conn *c)
+{
+    if (c->reading) {
+        uv_read_stop((uv_stream_t *)&c->tcp);
+        c->reading = false;
+    }
+}
+
+static void free_conn(struct mg_conn *c)
+{
+    struct mg_server *srv = c->srv;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        srv->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    srv->conn_count--;
+    mg_metrics_conn_closed(srv->metrics);
+    mg_http_parser_free(c->parser);
+    mg_buf_close(&c->pending);
+    mg_free(c->write_buf);
+    mg_free(c);
+    mg__server_conn_gone(srv);
+}
+
+/* A connection is freed only once both handles are closed and no exchange
+ * or write still refers to it. */
+static void maybe_free(struct mg_conn *c)
+{
+    if (c->closing && c->open_handles == 0 && !c->x && !c->writing &&
+        !c->continue_writing)
+        free_conn(c);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    struct mg_conn *c = h->data;
+    c->open_handles--;
+    maybe_free(c);
+}
+
+static void conn_close(struct mg_conn *c)
+{
+    if (c->closing)
+        return;
+    c->closing = true;
+    c->reading = false;
+    uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+    uv_close((uv_handle_t *)&c->timer, on_handle_closed);
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    struct mg_conn *c = req->data;
+    if (status < 0 || c->closing) {
+        conn_close(c);
+        return;
+    }
+    /* Our FIN is sent; read and drop until the peer's FIN or the timer. */
+    c->lingering = true;
+    set_timer(c, TIMER_LINGER, LINGER_MS);
+    start_reading(c);
+}
+
+/* Closes after the response was written, gently. */
+static void conn_finish(struct mg_conn *c)
+{
+    stop_reading(c);
+    c->shutdown_req.data = c;
+    if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_shutdown) != 0)
+        conn_close(c);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    struct mg_conn *c = t->data;
+    switch (c->timer_mode) {
+    case TIMER_REQUEST: {
+        /* The request did not arrive in time: 408, then close. */
+        stop_reading(c);
+        struct mg_exchange *x = mg_calloc(1, sizeof *x);
+        x->srv = c->srv;
+        x->conn = c;
+        x->start_ns = uv_hrtime();
+        x->req = NULL;
+        c->x = x;
+        c->close_after = true;
+        mg_respond_error(x, 408, "timeout",
+                         "The request did not arrive completely in time.");
+        break;
+    }
+    case TIMER_IDLE:
+    case TIMER_WRITE:
+    case TIMER_LINGER:
+    case TIMER_NONE:
+        conn_close(c);
+        break;
+    }
+}
+
+static void fail_request(struct mg_conn *c, const struct mg_http_failure *f)
+{
+    struct mg_exchange *x = mg_calloc(1, sizeof *x);
+    x->srv = c->srv;
+    x->conn = c;
+    x->start_ns = uv_hrtime();
+    c->x = x;
+    c->close_after = true;
+    stop_reading(c);
+    mg_respond_error(x, f->status, f->code, f->detail);
+}
+
+static void on_continue_written(uv_write_t *req, int status)
+{
+    struct mg_conn *c = req->data;
+    c->continue_writing = false;
+    maybe_free(c);
+}
+
+static void send_continue(struct mg_conn *c)
+{
+    static char text[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    if (c->continue_writing)
+        return;
+    uv_buf_t b = uv_buf_init(text, sizeof text - 1);
+    c->continue_req.data = c;
+    if (uv_write(&c->continue_req, (uv_stream_t *)&c->tcp, &b, 1,
+                 on_continue_written) == 0)
+        c->continue_writing = true;
+}
+
+/* A request id from the client's X-Request-Id when it is short and plain
+ * (so a site can follow one comment through its logs and ours), else new. */
+static void assign_request_id(struct mg_exchange *x)
+{
+    const char *given = x->req ? mg_http_header_get(x->req, "x-request-id") : NULL;
+    if (given) {
+        size_t n = strlen(given);
+        bool ok = n > 0 && n < sizeof x->request_id;
+        for (size_t i = 0; ok && i < n; i++) {
+            char ch = given[i];
+            ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                 (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.';
+        }
+        if (ok) {
+            memcpy(x->request_id, given, n + 1);
+            return;
+        }
+    }
+    unsigned char rnd[8];
+    mg_crypto_random(rnd, sizeof rnd);
+    mg_crypto_hex(rnd, sizeof rnd, x->request_id);
+}
+
+static void dispatch(struct mg_conn *c, struct mg_http_request *req)
+{
+    struct mg_exchange *x = mg_calloc(1, sizeof *x);
+    x->srv = c->srv;
+    x->conn = c;
+    x->req = req;
+    x->start_ns = uv_hrtime();
+    assign_request_id(x);
+    c->x = x;
+    if (!req->keep_alive || c->srv->draining)
+        c->close_after = true;
+    stop_reading(c);
+    set_timer(c, TIMER_NONE, 0);
+    mg__dispatch(x);
+}
+
+/* Parses what is pending, as long as no request is being handled. */
+static void conn_drive(struct mg_conn *c)
+{
+    while (!c->closing && !c->x && !c->writing) {
+        if (c->pending.len == 0)
+            break;
+        size_t used = 0;
+        enum mg_http_result r = mg_http_parser_feed(c->parser, c->pending.data,
+                                                    c->pending.len, &used);
+        mg_buf_consume(&c->pending, used);
+        if (r == MG_HTTP_DONE) {
+            dispatch(c, mg_http_parser_take(c->parser));
+        } else if (r == MG_HTTP_FAIL) {
+            mg_buf_reset(&c->pending);
+            fail_request(c, mg_http_parser_failure(c->parser));
+        } else if (r == MG_HTTP_CONTINUE) {
+            send_continue(c);
+        } else {
+            break; /* MORE: wait for bytes */
+        }
+    }
+    if (c->closing || c->x || c->writing)
+        return;
+    /* Waiting for bytes: a request under way has a deadline from its first
+     * byte; an idle connection only the keep-alive one. */
+    if (mg_http_parser_in_request(c->parser)) {
+        if (c->timer_mode != TIMER_REQUEST)
+            set_timer(c, TIMER_REQUEST, (uint64_t)c->srv->cfg->request_timeout_ms);
+    } else {
+        if (c->srv->draining) {
+            conn_close(c);
+            return;
+        }
+        if (c->timer_mode != TIMER_IDLE)
+            set_timer(c, TIMER_IDLE, (uint64_t)c->srv->cfg->idle_timeout_ms);
+    }
+    start_reading(c);
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    struct mg_conn *c = s->data;
+    if (nread == 0)
+        return;
+    if (c->lingering) {
+        if (nread < 0)
+            conn_close(c);
+        return; /* discard */
+    }
+    if (nread < 0) {
+        /* EOF or reset. A request cut short cannot be answered; an idle
+         * connection just ends. (Reading is stopped while a request is
+         * handled, so a half-closed client still gets its answer.) */
+        conn_close(c);
+        return;
+    }
+    if (mg_buf_append(&c->pending, buf->base, (size_t)nread) != MG_OK) {
+        conn_close(c); /* cannot happen while reading stops when busy */
+        return;
+    }
+    conn_drive(c);
+}
+
+void mg__conn_accept(struct mg_server *srv)
+{
+    struct mg_conn *c = mg_calloc(1, sizeof *c);
+    c->srv = srv;
+    uv_tcp_init(srv->loop, &c->tcp);
+    c->tcp.data = c;
+    if (uv_accept((uv_stream_t *)&srv->listener, (uv_stream_t *)&c->tcp) != 0) {
+        uv_close((uv_handle_t *)&c->tcp, (uv_close_cb)mg_free);
+        return;
+    }
+    uv_timer_init(srv->loop, &c->timer);
+    c->timer.data = c;
+    c->open_handles = 2;
+    uv_tcp_nodelay(&c->tcp, 1);
+
+    struct sockaddr_storage addr;
+    int alen = sizeof addr;
+    c->peer[0] = '\0';
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&addr, &alen) == 0) {
+        if (addr.ss_family == AF_INET6)
+            uv_ip6_name((struct sockaddr_in6 *)&addr, c->peer, sizeof c->peer);
+        else
+            uv_ip4_name((struct sockaddr_in *)&addr, c->peer, sizeof c->peer);
+    }
+
+    c->parser = mg_http_parser_new(&srv->limits);
+    /* At most one read beyond a full request can be pending (reading stops
+     * while one is handled), so this cap is never reached by an honest
+     * client and bounds a dishonest one. */
+    mg_buf_init(&c->pending, srv->limits.header_max + srv->limits.body_max +
+                                 2 * sizeof srv->read_buf);
+    c->next = srv->conns;
+    if (srv->conns)
+        srv->conns->prev = c;
+    srv->conns = c;
+    srv->conn_count++;
+    mg_metrics_conn_opened(srv->metrics);
+    conn_drive(c);
+}
+
+static void on_written(uv_write_t *req, int status)
+{
+    struct mg_conn *c = req->data;
+    c->writing = false;
+    mg_free(c->write_buf);
+    c->write_buf = NULL;
+    if (c->closing) {
+        maybe_free(c);
+        return;
+    }
+    if (status < 0 || c->close_after) {
+        if (status < 0)
+            conn_close(c);
+        else
+            conn_finish(c);
+        return;
+    }
+    set_timer(c, TIMER_NONE, 0);
+    conn_drive(c);
+}
+
+static void access_log(const struct mg_exchange *x, int status, double secs)
+{
+    const struct mg_http_request *r = x->req;
+    MG_LOG(MG_LOG_INFO, "http", "access", "{s:s, s:s, s:s, s:s, s:i, s:f, s:s}",
+           "request_id", x->request_id[0] ? x->request_id : "-",
+           "method", r ? r->method : "-",
+           "route", x->match.route ? x->match.route->pattern : "unmatched",
+           "path", r ? r->path : "-", "status", status,
+           "duration_ms", secs * 1000.0, "peer", x->conn->peer);
+}
+
+void mg_respond(struct mg_exchange *x, int status, const char *content_type,
+                const char *body, size_t body_len,
+                const struct mg_http_header *extra, size_t extra_count)
+{
+    struct mg_conn *c = x->conn;
+    double secs = (double)(uv_hrtime() - x->start_ns) / 1e9;
+    const char *route = x->match.route ? x->match.route->pattern : "unmatched";
+    mg_metrics_observe_request(x->srv->metrics, route,
+                               x->req ? x->req->method : "-", status, secs);
+    access_log(x, status, secs);
+
+    bool http10 = x->req && x->req->http_minor == 0;
+    if (c->srv->draining)
+        c->close_after = true;
+
+    struct mg_http_header headers[16];
+    size_t n = 0;
+    if (content_type)
+        headers[n++] = (struct mg_http_header){"Content-Type", content_type};
+    if (x->request_id[0])
+        headers[n++] = (struct mg_http_header){"X-Request-Id", x->request_id};
+    for (size_t i = 0; i < extra_count && n < 16; i++)
+        headers[n++] = extra[i];
+
+    size_t len = 0;
+    char *wire = mg_http_response_serialize(status, headers, n, body, body_len,
+                                            !c->close_after, http10, &len);
+    mg_http_request_free(x->req);
+    mg_route_match_close(&x->match);
+    mg_free(x);
+    c->x = NULL;
+
+    if (c->closing) { /* the client left while we worked */
+        mg_free(wire);
+        maybe_free(c);
+        return;
+    }
+    c->write_buf = wire;
+    uv_buf_t b = uv_buf_init(wire, (unsigned)len);
+    c->write_req.data = c;
+    if (uv_write(&c->write_req, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) {
+        mg_free(c->write_buf);
+        c->write_buf = NULL;
+        conn_close(c);
+        return;
+    }
+    c->writing = true;
+    /* A client that stops reading must not hold the connection forever. */
+    set_timer(c, TIMER_WRITE, (uint64_t)c->srv->cfg->request_timeout_ms);
+}
+
+void mg__conn_drain_all(struct mg_server *srv)
+{
+    for (struct mg_conn *c = srv->conns, *next; c; c = next) {
+        next = c->next;
+        if (!c->x && !c->writing && !mg_http_parser_in_request(c->parser) &&
+            c->pending.len == 0)
+            conn_close(c);
+        else
+            c->close_after = true;
+    }
+}
+
+void mg__conn_close_all(struct mg_server *srv)
+{
+    for (struct mg_conn *c = srv->conns, *next; c; c = next) {
+        next = c->next;
+        conn_close(c);
+    }
+}

@@ -1,0 +1,145 @@
+/* handlers.c: what every request goes through before its handler: routing
+ * (404, 405 + Allow), authentication (401, 403), the body's media type (415);
+ * and the responses' JSON and problem+json forms. */
+#include <string.h>
+#include <strings.h>
+
+#include "modgate/alloc.h"
+#include "modgate/problem.h"
+#include "server.h"
+
+typedef void (*handler_fn)(struct mg_exchange *x);
+
+static void not_implemented(struct mg_exchange *x)
+{
+    mg_respond_error(x, 501, "not_implemented",
+                     "This endpoint is part of the API but not served by this "
+                     "version of modgate yet.");
+}
+
+/* Indexed by enum mg_route_id; a route without its handler yet answers 501. */
+static const handler_fn handlers[MG_ROUTE_COUNT] = {
+    [MG_ROUTE_HEALTHZ] = mg_handle_healthz,
+    [MG_ROUTE_READYZ] = mg_handle_readyz,
+    [MG_ROUTE_METRICS] = mg_handle_metrics,
+};
+
+void mg_respond_json(struct mg_exchange *x, int status, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(body);
+    mg_respond(x, status, "application/json; charset=utf-8", text,
+               text ? strlen(text) : 0, NULL, 0);
+    mg_free(text);
+}
+
+void mg_respond_problem(struct mg_exchange *x, json_t *problem,
+                        const struct mg_http_header *extra, size_t extra_count)
+{
+    int status = (int)json_integer_value(json_object_get(problem, "status"));
+    char *text = json_dumps(problem, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(problem);
+    mg_respond(x, status, "application/problem+json; charset=utf-8", text,
+               text ? strlen(text) : 0, extra, extra_count);
+    mg_free(text);
+}
+
+void mg_respond_error(struct mg_exchange *x, int status, const char *code,
+                      const char *detail)
+{
+    mg_respond_problem(x, mg_problem_new(status, code, detail), NULL, 0);
+}
+
+/* "Bearer <token>" (the scheme is case-insensitive, RFC 9110 11.1). */
+static const struct mg_principal *authenticate(const struct mg_exchange *x)
+{
+    const char *auth = mg_http_header_get(x->req, "authorization");
+    if (!auth || !x->srv->tokens || strncasecmp(auth, "Bearer ", 7) != 0)
+        return NULL;
+    const char *token = auth + 7;
+    while (*token == ' ')
+        token++;
+    size_t len = strlen(token);
+    while (len && token[len - 1] == ' ')
+        len--;
+    if (len == 0)
+        return NULL;
+    return mg_tokens_lookup(x->srv->tokens, token, len);
+}
+
+/* application/json, with at most a charset parameter that says UTF-8. */
+static bool is_json_media_type(const char *ct)
+{
+    if (!ct)
+        return false;
+    while (*ct == ' ')
+        ct++;
+    static const char type[] = "application/json";
+    if (strncasecmp(ct, type, sizeof type - 1) != 0)
+        return false;
+    const char *rest = ct + sizeof type - 1;
+    while (*rest == ' ')
+        rest++;
+    if (*rest == '\0')
+        return true;
+    if (*rest != ';')
+        return false;
+    rest++;
+    while (*rest == ' ')
+        rest++;
+    if (strncasecmp(rest, "charset=", 8) != 0)
+        return false;
+    rest += 8;
+    if (strncasecmp(rest, "\"utf-8\"", 7) == 0)
+        rest += 7;
+    else if (strncasecmp(rest, "utf-8", 5) == 0)
+        rest += 5;
+    else
+        return false;
+    while (*rest == ' ')
+        rest++;
+    return *rest == '\0';
+}
+
+void mg__dispatch(struct mg_exchange *x)
+{
+    const struct mg_http_request *req = x->req;
+    int rc = mg_router_match(req->method, req->path, strlen(req->path), &x->match);
+    if (rc == MG_ENOENT) {
+        mg_respond_error(x, 404, "not_found", "No resource has this path.");
+        return;
+    }
+    if (rc == MG_EMETHOD) {
+        struct mg_http_header allow = {"Allow", x->match.allow};
+        mg_respond_problem(x,
+                           mg_problem_new(405, "method_not_allowed",
+                                          "This path does not accept this method; "
+                                          "the Allow header lists those it does."),
+                           &allow, 1);
+        return;
+    }
+    const struct mg_route *route = x->match.route;
+    if (route->roles) {
+        x->principal = authenticate(x);
+        if (!x->principal) {
+            struct mg_http_header www = {"WWW-Authenticate", "Bearer"};
+            mg_respond_problem(x,
+                               mg_problem_new(401, "unauthorized",
+                                              "A valid bearer token is required."),
+                               &www, 1);
+            return;
+        }
+        if (!(x->principal->role & route->roles)) {
+            mg_respond_error(x, 403, "forbidden",
+                             "This token's role may not use this endpoint.");
+            return;
+        }
+    }
+    if (req->has_body && !is_json_media_type(mg_http_header_get(req, "content-type"))) {
+        mg_respond_error(x, 415, "unsupported_media_type",
+                         "Request bodies must be application/json (UTF-8).");
+        return;
+    }
+    handler_fn h = handlers[route->id];
+    (h ? h : not_implemented)(x);
+}

@@ -1,0 +1,109 @@
+/* main.c: modgate's entry point: configuration, process limits, the loop. */
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "mg_version.h"
+#include "modgate/alloc.h"
+#include "modgate/config.h"
+#include "modgate/crypto.h"
+#include "modgate/log.h"
+#include "modgate/metrics.h"
+#include "server.h"
+
+/* Each connection costs a descriptor: serve as many as the hard limit
+ * allows, not the 1024 a shell's default soft limit gives. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t before = rl.rlim_cur;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            rl.rlim_cur = before;
+    }
+    MG_LOG(MG_LOG_INFO, "main", "fd_limit", "{s:I, s:I}", "soft",
+           (json_int_t)rl.rlim_cur, "was", (json_int_t)before);
+}
+
+static void config_error(const struct mg_error *err)
+{
+    char msg[1200];
+    fprintf(stderr, "modgate: %s\n", mg_error_format(err, msg, sizeof msg));
+}
+
+int main(int argc, char **argv, char **envp)
+{
+    json_set_alloc_funcs(mg_malloc, mg_free);
+    signal(SIGPIPE, SIG_IGN);
+    if (mg_crypto_init() != MG_OK) {
+        fprintf(stderr, "modgate: libsodium failed to initialise\n");
+        return 1;
+    }
+
+    struct mg_config cfg;
+    struct mg_error err = {0};
+    enum mg_config_action action = MG_CONFIG_RUN;
+    mg_config_init(&cfg);
+    if (mg_config_from_args(&cfg, argc, argv, envp, &action, &err) != MG_OK) {
+        config_error(&err);
+        mg_config_close(&cfg);
+        return 2;
+    }
+    switch (action) {
+    case MG_CONFIG_VERSION:
+        printf("modgate %s\n", MG_VERSION);
+        mg_config_close(&cfg);
+        return 0;
+    case MG_CONFIG_HELP:
+        fputs(mg_config_usage(), stdout);
+        mg_config_close(&cfg);
+        return 0;
+    case MG_CONFIG_CHECK:
+        printf("modgate: configuration OK (listen %s, redis %s:%d/%d)\n",
+               cfg.listen, cfg.redis.host, cfg.redis.port, cfg.redis.db);
+        mg_config_close(&cfg);
+        return 0;
+    case MG_CONFIG_RUN:
+        break;
+    }
+    mg_log_threshold = (enum mg_log_level)cfg.log_level;
+
+    struct mg_server srv;
+    memset(&srv, 0, sizeof srv);
+    srv.loop = uv_default_loop();
+    srv.cfg = &cfg;
+    if (cfg.tokens_file) {
+        if (mg_tokens_load(cfg.tokens_file, &srv.tokens, &err) != MG_OK) {
+            config_error(&err);
+            mg_config_close(&cfg);
+            return 2;
+        }
+    } else {
+        MG_LOG(MG_LOG_WARN, "main", "no_tokens", "{s:s}", "note",
+               "no tokens file: every authenticated endpoint answers 401");
+    }
+    MG_LOG(MG_LOG_INFO, "main", "starting", "{s:s, s:s, s:i, s:i}", "version",
+           MG_VERSION, "redis_host", cfg.redis.host, "redis_port",
+           cfg.redis.port, "tokens",
+           srv.tokens ? (int)mg_tokens_count(srv.tokens) : 0);
+    raise_fd_limit();
+
+    int code = 0;
+    if (mg_server_start(&srv) != MG_OK)
+        code = 1;
+    /* On failure the loop still runs once to finish closing what opened. */
+    uv_run(srv.loop, UV_RUN_DEFAULT);
+    if (code == 0)
+        code = srv.exit_code;
+    if (uv_loop_close(srv.loop) != 0)
+        MG_LOG(MG_LOG_WARN, "main", "loop_not_empty", NULL);
+    mg_metrics_free(srv.metrics);
+    mg_tokens_free(srv.tokens);
+    mg_config_close(&cfg);
+    return code;
+}

@@ -1,0 +1,96 @@
+/* server.h: the daemon's internal types, shared by the files of src/server:
+ * the server (listener, signals, drain), its connections, and the exchange
+ * (one request and its response) that handlers work on. */
+#ifndef MODGATE_SERVER_H
+#define MODGATE_SERVER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "modgate/buf.h"
+#include "modgate/config.h"
+#include "modgate/http.h"
+#include "modgate/router.h"
+#include "modgate/tokens.h"
+
+struct mg_store;
+struct mg_metrics;
+struct mg_conn;
+
+struct mg_server {
+    uv_loop_t *loop;
+    const struct mg_config *cfg; /* borrowed from main */
+    struct mg_tokens *tokens;    /* NULL when no tokens file: every auth fails */
+    struct mg_store *store;
+    struct mg_metrics *metrics;
+    struct mg_http_limits limits;
+
+    uv_tcp_t listener;
+    uv_signal_t sig_term, sig_int, sig_hup;
+    uv_timer_t drain_timer;
+
+    struct mg_conn *conns; /* every open connection, a doubly linked list */
+    size_t conn_count;
+    bool draining;
+    bool store_closed;
+    int exit_code;
+
+    char read_buf[65536]; /* shared: reads are handled before the next one */
+    uint64_t accept_errors_logged_at; /* ms; rate-limits the EMFILE log */
+};
+
+/* One request and its response. Handlers receive it and must call one of
+ * the mg_respond_* functions exactly once, now or later. */
+struct mg_exchange {
+    struct mg_server *srv;
+    struct mg_conn *conn;
+    struct mg_http_request *req; /* owned */
+    struct mg_route_match match; /* owned */
+    const struct mg_principal *principal; /* borrowed from srv->tokens */
+    char request_id[65];
+    uint64_t start_ns;
+};
+
+/* Starts listening and handling signals. On failure logs why and returns a
+ * negative mg_status. srv must be zeroed with loop, cfg, tokens set. */
+int mg_server_start(struct mg_server *srv);
+
+/* Stops accepting, lets requests in flight finish (bounded by the drain
+ * timeout), closes Redis; uv_run then returns. Idempotent. */
+void mg_server_shutdown(struct mg_server *srv);
+
+/* Called by conn.c on accept. */
+void mg__conn_accept(struct mg_server *srv);
+
+/* Closes idle connections at once and marks busy ones to close after their
+ * response (drain). */
+void mg__conn_drain_all(struct mg_server *srv);
+/* Closes every connection now (the drain timeout passed). */
+void mg__conn_close_all(struct mg_server *srv);
+
+/* Called by conn.c whenever a connection is freed. */
+void mg__server_conn_gone(struct mg_server *srv);
+
+/* Routing, auth and media type checks, then the route's handler. */
+void mg__dispatch(struct mg_exchange *x);
+
+/* Responses. Headers in extra are copied; body is copied. */
+void mg_respond(struct mg_exchange *x, int status, const char *content_type,
+                const char *body, size_t body_len,
+                const struct mg_http_header *extra, size_t extra_count);
+/* Takes ownership of body. */
+void mg_respond_json(struct mg_exchange *x, int status, json_t *body);
+/* Takes ownership of problem (from mg_problem_new). */
+void mg_respond_problem(struct mg_exchange *x, json_t *problem,
+                        const struct mg_http_header *extra, size_t extra_count);
+void mg_respond_error(struct mg_exchange *x, int status, const char *code,
+                      const char *detail);
+
+/* Handlers of src/server/handle_*.c */
+void mg_handle_healthz(struct mg_exchange *x);
+void mg_handle_readyz(struct mg_exchange *x);
+void mg_handle_metrics(struct mg_exchange *x);
+
+#endif
