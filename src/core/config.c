@@ -442,9 +442,71 @@ static int diag_error(struct fy_diag *diag, const char *file, struct mg_error *e
     return MG_EINVAL;
 }
 
+/* Length of the valid UTF-8 sequence at s[0..len), or 0 (overlong forms,
+ * surrogates and code points past U+10FFFF are invalid). */
+static size_t utf8_seq(const unsigned char *s, size_t len)
+{
+    unsigned char c = s[0];
+    size_t n;
+    unsigned min;
+    unsigned cp;
+    if (c < 0x80)
+        return 1;
+    if ((c & 0xe0) == 0xc0) {
+        n = 2, min = 0x80, cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+        n = 3, min = 0x800, cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+        n = 4, min = 0x10000, cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (len < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+/* libfyaml 0.7.12 can loop forever on some invalid UTF-8 (found by
+ * fuzz_config: "%\x83"), and YAML must be UTF-8 anyway, so bad bytes are
+ * refused before the parser sees them. */
+static int check_text(const char *name, const char *text, size_t len,
+                      struct mg_error *err)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    int line = 1, column = 1; /* column counts characters, as libfyaml's do */
+    for (size_t i = 0; i < len;) {
+        if (s[i] == '\0') {
+            mg_error_set(err, name, line, column, "the file contains a NUL byte");
+            return MG_EINVAL;
+        }
+        size_t n = utf8_seq(s + i, len - i);
+        if (n == 0) {
+            mg_error_set(err, name, line, column, "not valid UTF-8");
+            return MG_EINVAL;
+        }
+        if (s[i] == '\n') {
+            line++;
+            column = 1;
+        } else {
+            column++;
+        }
+        i += n;
+    }
+    return MG_OK;
+}
+
 static int load_string(struct mg_config *cfg, const char *name, const char *text,
                        size_t len, struct origin *origins, struct mg_error *err)
 {
+    if (check_text(name, text, len, err) != MG_OK)
+        return MG_EINVAL;
     struct fy_diag_cfg dcfg;
     fy_diag_cfg_default(&dcfg);
     dcfg.fp = NULL;

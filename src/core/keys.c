@@ -264,6 +264,26 @@ int mg_key_check_file(const char *path, char key_id[17], struct mg_error *err)
     if (rc != MG_OK)
         return rc;
 
+    /* Key files are ASCII (keygen writes them so). Checking first also keeps
+     * bytes that can hang libfyaml 0.7.12 (invalid UTF-8) away from it. */
+    int line = 1, column = 1;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c >= 0x7f || (c < 0x20 && c != '\n' && c != '\r' && c != '\t')) {
+            mg_crypto_wipe(text, len);
+            mg_free(text);
+            mg_error_set(err, path, line, column,
+                         "not a key file: only printable ASCII is allowed");
+            return MG_EINVAL;
+        }
+        if (c == '\n') {
+            line++;
+            column = 1;
+        } else {
+            column++;
+        }
+    }
+
     struct fy_diag_cfg dcfg;
     fy_diag_cfg_default(&dcfg);
     dcfg.fp = NULL;

@@ -144,6 +144,18 @@ static void test_full_file(void **state)
     assert_int_equal(cfg.drain_timeout_ms, 0);
     assert_int_equal(cfg.log_level, MG_LOG_DEBUG);
 
+    /* UTF-8 is fine in comments and values. */
+    static const char utf8[] = "# café\nrules: /srv/règles\n";
+    assert_int_equal(mg_config_load_string(&cfg, "u.yaml", utf8, strlen(utf8), &err), 0);
+    assert_string_equal(cfg.rules_dir, "/srv/règles");
+    /* A raw NUL byte is refused where it is. */
+    static const char nul[] = "listen: 127.0.0.1:1\nrules: a\0b\n";
+    assert_int_equal(mg_config_load_string(&cfg, "n.yaml", nul, sizeof nul - 1, &err),
+                     MG_EINVAL);
+    assert_int_equal(err.line, 2);
+    assert_int_equal(err.column, 9);
+    assert_non_null(strstr(err.message, "NUL"));
+
     /* A later file with `key: ~` and an empty section unsets and keeps. */
     static const char more[] = "key: ~\nrules:\nredis:\nlog:\n";
     assert_int_equal(mg_config_load_string(&cfg, "more.yaml", more, strlen(more), &err), 0);
@@ -223,6 +235,13 @@ static void test_yaml_errors(void **state)
         /* The flow mapping is still open at the end: line 2, column 1. */
         {"unclosed flow mapping", "limits: {body_bytes: 5\n", 2, 1, "YAML syntax"},
         {"bad indentation", "redis:\n  url: redis://h\n prefix: x\n", 3, 2, "YAML syntax"},
+        /* Columns count characters: "é" is one. */
+        {"invalid UTF-8", "# café\nlisten: \xff\n", 2, 9, "not valid UTF-8"},
+        {"truncated UTF-8", "# caf\xc3\n", 1, 6, "not valid UTF-8"},
+        {"overlong UTF-8", "rules: \xc0\xaf\n", 1, 8, "not valid UTF-8"},
+        {"surrogate", "rules: \xed\xa0\x80\n", 1, 8, "not valid UTF-8"},
+        /* Once hung libfyaml 0.7.12; refused before it sees it. */
+        {"fuzz: directive", "%\x83", 1, 2, "not valid UTF-8"},
     };
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
         struct mg_config cfg;

@@ -230,6 +230,8 @@ static void test_malformed(void **state)
         {"missing seed", missing, MG_EINVAL, 0, 0, "missing seed"},
         {"unknown key", extra, MG_EINVAL, 4, 1, "unknown key"},
         {"YAML syntax", "algorithm: [Ed25519\n", MG_EINVAL, 2, 1, ""},
+        /* "é" starts at column 3 of line 2. */
+        {"non-ASCII", "algorithm: Ed25519\n# \xc3\xa9\n", MG_EINVAL, 2, 3, "printable ASCII"},
         {"not a mapping", "- a\n- b\n", MG_EINVAL, 0, 0, "not a key file"},
         {"empty", "", MG_EINVAL, 0, 0, "empty"},
         {"quoted ok", quoted, 0, 0, 0, ""},

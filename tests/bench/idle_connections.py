@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Benchmark: /healthz latency with 1,000 idle keep-alive connections open,
+against a baseline with none, in the same run; and the server's RSS.
+
+    /usr/bin/python3 tests/bench/idle_connections.py [--build build] [--idle 1000]
+
+Starts its own redis-server and modgate on free loopback ports. Each sample
+is one GET /healthz on a fresh connection (connect + request + response),
+timed on the client. Prints p50/p99/max for both phases, their ratio, and
+the server's VmRSS before and after opening the idle connections."""
+import argparse
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+import conftest  # noqa: E402  (the test harness: Redis, Modgate)
+
+REQUEST = b"GET /healthz HTTP/1.1\r\nHost: bench\r\n\r\n"
+
+
+def one_request(port):
+    t0 = time.perf_counter()
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(REQUEST)
+        data = b""
+        while b"\r\n\r\n" not in data or not data.endswith(b"}"):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    dt = time.perf_counter() - t0
+    assert data.startswith(b"HTTP/1.1 200"), data[:100]
+    return dt
+
+
+def sample(port, n):
+    times = sorted(one_request(port) for _ in range(n))
+    return {
+        "p50_ms": statistics.median(times) * 1000,
+        "p99_ms": times[int(len(times) * 0.99) - 1] * 1000,
+        "max_ms": times[-1] * 1000,
+    }
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return -1
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(conftest.ROOT, "build"))
+    ap.add_argument("--idle", type=int, default=1000)
+    ap.add_argument("--samples", type=int, default=300)
+    args = ap.parse_args()
+    conftest.MODGATE = os.path.join(os.path.abspath(args.build), "modgate")
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+    work = tempfile.mkdtemp(prefix="mgbench-")
+    redis = conftest.Redis(work).start()
+    mg = conftest.Modgate(work, redis.url, config="log:\n  level: warn\n").start()
+    try:
+        for _ in range(50):  # warm up
+            one_request(mg.port)
+        rss_before = rss_kib(mg.proc.pid)
+        base = sample(mg.port, args.samples)
+
+        idle = []
+        for _ in range(args.idle):
+            s = socket.create_connection(("127.0.0.1", mg.port), timeout=5)
+            s.sendall(REQUEST)  # a real keep-alive connection, then idle
+            idle.append(s)
+        for s in idle:
+            got = b""
+            while not got.endswith(b"}"):
+                got += s.recv(4096)
+        time.sleep(0.5)
+        rss_after = rss_kib(mg.proc.pid)
+        loaded = sample(mg.port, args.samples)
+        alive = sum(1 for s in idle if s.fileno() >= 0)
+        for s in idle:
+            s.close()
+    finally:
+        mg.stop()
+        redis.stop()
+
+    print("healthz latency, fresh connection each, %d samples per phase" % args.samples)
+    print("%-28s %8s %8s %8s" % ("phase", "p50 ms", "p99 ms", "max ms"))
+    print("%-28s %8.3f %8.3f %8.3f" % ("baseline (0 idle)", base["p50_ms"], base["p99_ms"], base["max_ms"]))
+    print("%-28s %8.3f %8.3f %8.3f" % ("with %d idle keep-alive" % alive, loaded["p50_ms"], loaded["p99_ms"], loaded["max_ms"]))
+    print("ratio p50 %.2f, p99 %.2f (with idle / baseline)" % (
+        loaded["p50_ms"] / base["p50_ms"], loaded["p99_ms"] / base["p99_ms"]))
+    print("server RSS: %d KiB before, %d KiB with %d idle connections (%.1f KiB per connection)" % (
+        rss_before, rss_after, alive, (rss_after - rss_before) / max(alive, 1)))
+    print("goal: p99 with idle < 10 ms: %s" % ("met" if loaded["p99_ms"] < 10 else "NOT met"))
+
+
+if __name__ == "__main__":
+    main()
