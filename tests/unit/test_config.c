@@ -148,6 +148,9 @@ static void test_full_file(void **state)
     static const char utf8[] = "# café\nrules: /srv/règles\n";
     assert_int_equal(mg_config_load_string(&cfg, "u.yaml", utf8, strlen(utf8), &err), 0);
     assert_string_equal(cfg.rules_dir, "/srv/règles");
+    static const char quotes[] = "rules: 'it''s a ''b'' c'''\n";
+    assert_int_equal(mg_config_load_string(&cfg, "q.yaml", quotes, strlen(quotes), &err), 0);
+    assert_string_equal(cfg.rules_dir, "it's a 'b' c'");
     /* A raw NUL byte is refused where it is. */
     static const char nul[] = "listen: 127.0.0.1:1\nrules: a\0b\n";
     assert_int_equal(mg_config_load_string(&cfg, "n.yaml", nul, sizeof nul - 1, &err),
@@ -240,6 +243,9 @@ static void test_yaml_errors(void **state)
         {"truncated UTF-8", "# caf\xc3\n", 1, 6, "not valid UTF-8"},
         {"overlong UTF-8", "rules: \xc0\xaf\n", 1, 8, "not valid UTF-8"},
         {"surrogate", "rules: \xed\xa0\x80\n", 1, 8, "not valid UTF-8"},
+        /* libfyaml 0.7.12 leaks on these, so they are refused. */
+        {"many '' escapes", "rules: 'a''b''c''d''e''f'\n", 1, 8, "too many '' escapes"},
+        {"many '' escapes in a key", "'''''''''''''': 1\n", 1, 1, "too many '' escapes"},
         /* Once hung libfyaml 0.7.12; refused before it sees it. */
         {"fuzz: directive", "%\x83", 1, 2, "not valid UTF-8"},
     };

@@ -1,0 +1,129 @@
+"""Many connections: running out of file descriptors, and a thousand idle
+keep-alive connections."""
+import os
+import resource
+import socket
+import time
+
+import pytest
+
+from conftest import metric, parse_metrics, read_responses, request_bytes, wait_until
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process, in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def open_fds(pid):
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+def healthz_on(sock, timeout=5.0):
+    sock.sendall(request_bytes("GET", "/healthz"))
+    (resp,) = read_responses(sock, 1, timeout=timeout)
+    return resp[0]
+
+
+def fresh_healthz(m, timeout=2.0):
+    try:
+        with m.connect(timeout=timeout) as s:
+            return healthz_on(s, timeout)
+    except (OSError, AssertionError):
+        return None
+
+
+@pytest.fixture
+def more_fds():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    yield hard
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_out_of_descriptors_keeps_serving_existing_connections(redis, start_modgate):
+    m = start_modgate(redis.url, prefix=["prlimit", "--nofile=64:64"])
+    wait_until(lambda: m.get("/readyz").status_code == 200, timeout=5)
+    with open("/proc/%d/limits" % m.proc.pid) as f:
+        assert any(l.startswith("Max open files") and l.split()[3] == "64"
+                   for l in f), "prlimit did not apply"
+
+    keep = m.connect()
+    assert healthz_on(keep) == 200
+
+    flood = []
+    try:
+        for _ in range(100):
+            try:
+                flood.append(socket.create_connection(("127.0.0.1", m.port), timeout=2))
+            except OSError:
+                pass  # a full backlog may refuse or time out: fine
+        # Give the server time to accept what it can and hit EMFILE.
+        wait_until(lambda: open_fds(m.proc.pid) >= 60, timeout=5)
+        time.sleep(0.3)
+        assert m.proc.poll() is None, "modgate died:\n" + m.logs()[-3000:]
+
+        # The connection made before the flood is still served, repeatedly.
+        for _ in range(5):
+            t0 = time.monotonic()
+            assert healthz_on(keep, timeout=3) == 200
+            assert time.monotonic() - t0 < 1.0
+
+        # No busy loop on accept while out of descriptors.
+        cpu0, t0 = cpu_seconds(m.proc.pid), time.monotonic()
+        time.sleep(1.0)
+        used = cpu_seconds(m.proc.pid) - cpu0
+        assert used < 0.5 * (time.monotonic() - t0), \
+            "modgate burned %.2fs CPU in 1s while out of descriptors" % used
+    finally:
+        for s in flood:
+            s.close()
+
+    # Once descriptors are free again, new connections are served.
+    assert wait_until(lambda: fresh_healthz(m) == 200, timeout=10)
+    assert healthz_on(keep) == 200
+    keep.close()
+    assert m.proc.poll() is None
+
+
+def test_thousand_idle_keep_alive_connections(redis, start_modgate, more_fds):
+    n = 1000
+    assert more_fds >= n + 100, "hard RLIMIT_NOFILE too low: %d" % more_fds
+    m = start_modgate(redis.url)
+    socks = []
+    try:
+        for i in range(0, n, 100):
+            batch = [m.connect(timeout=10) for _ in range(100)]
+            for s in batch:
+                s.sendall(request_bytes("GET", "/healthz"))
+            for s in batch:
+                assert read_responses(s, 1, timeout=10)[0][0] == 200
+            socks += batch
+        assert len(socks) == n
+
+        latencies = []
+        for _ in range(5):
+            t0 = time.monotonic()
+            assert fresh_healthz(m, timeout=5) == 200
+            latencies.append(time.monotonic() - t0)
+        latencies.sort()
+        print("fresh /healthz latency with %d idle connections: median %.1f ms, max %.1f ms"
+              % (n, latencies[2] * 1000, latencies[-1] * 1000))
+        assert latencies[2] < 0.5, latencies
+
+        ms = parse_metrics(m.get("/metrics").text)
+        assert metric(ms, "modgate_http_connections_open") >= n
+
+        # The idle connections are still usable.
+        for s in socks[::100]:
+            assert healthz_on(s) == 200
+    finally:
+        for s in socks:
+            s.close()
+
+    def drained():
+        ms = parse_metrics(m.get("/metrics").text)
+        return metric(ms, "modgate_http_connections_open") < 10
+    wait_until(drained, timeout=10)
