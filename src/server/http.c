@@ -215,6 +215,13 @@ static int on_headers_complete(http_parser *hp)
     if (hp->http_major != 1)
         return fail(p, 505, "http_version_not_supported",
                     "Only HTTP/1.0 and HTTP/1.1 are served.");
+    /* RFC 9112 3.2: an HTTP/1.1 request has exactly one Host line. */
+    size_t hosts = 0;
+    for (size_t i = 0; i < r->header_count; i++)
+        hosts += strcmp(r->headers[i].name, "host") == 0;
+    if (hosts > 1 || (hosts == 0 && hp->http_minor >= 1))
+        return fail(p, 400, "bad_request",
+                    "An HTTP/1.1 request needs exactly one Host header.");
     r->keep_alive = http_should_keep_alive(hp) != 0;
     r->target = mg_buf_take(&p->url, NULL);
     split_target(r);

@@ -67,7 +67,7 @@ static void test_pipelined_in_one_buffer(void **state)
         "Content-Length: 7\r\n\r\n{\"a\":1}"
         "POST /v1/check HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
         "3\r\n{\"b\r\n4\r\n\":2}\r\n0\r\n\r\n"
-        "GET /readyz HTTP/1.1\r\nConnection: close\r\n\r\n";
+        "GET /readyz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
     /* byte by byte, in odd chunks and all at once must agree */
     size_t chunks[] = {1, 7, 64, sizeof text};
     for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
@@ -119,36 +119,38 @@ struct failure_case {
 static void test_failures(void **state)
 {
     static char big_header[9000];
-    memcpy(big_header, "GET / HTTP/1.1\r\nX-Big: ", 23);
-    memset(big_header + 23, 'a', sizeof big_header - 23 - 5);
+    memcpy(big_header, "GET / HTTP/1.1\r\nHost: t\r\nX-Big: ", 32);
+    memset(big_header + 32, 'a', sizeof big_header - 32 - 5);
     memcpy(big_header + sizeof big_header - 5, "\r\n\r\n", 5);
 
     static char many_headers[4000];
-    size_t off = (size_t)snprintf(many_headers, sizeof many_headers, "GET / HTTP/1.1\r\n");
+    size_t off = (size_t)snprintf(many_headers, sizeof many_headers, "GET / HTTP/1.1\r\nHost: t\r\n");
     for (int i = 0; i < 150; i++)
         off += (size_t)snprintf(many_headers + off, sizeof many_headers - off, "H%d: v\r\n", i);
     snprintf(many_headers + off, sizeof many_headers - off, "\r\n");
 
     static char big_chunked[0x4400 + 200];
     off = (size_t)snprintf(big_chunked, sizeof big_chunked,
-                           "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4400\r\n");
+                           "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n4400\r\n");
     memset(big_chunked + off, 'x', 0x4400);
     off += 0x4400;
     snprintf(big_chunked + off, sizeof big_chunked - off, "\r\n0\r\n\r\n");
 
     const struct failure_case cases[] = {
         {"garbage request line", "HELLO\r\n\r\n", 400, "bad_request"},
-        {"bad method", "FETCH / HTTP/1.1\r\n\r\n", 400, "bad_request"},
-        {"space in header name", "GET / HTTP/1.1\r\nBad Header: x\r\n\r\n", 400, "bad_request"},
-        {"bad content-length", "POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n", 400, "bad_request"},
-        {"CL and TE together", "POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "bad_request"},
-        {"bad chunk size", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, "bad_request"},
-        {"NUL in target", "GET /\0 HTTP/1.1\r\n\r\n", 400, "bad_request"},
+        {"bad method", "FETCH / HTTP/1.1\r\nHost: t\r\n\r\n", 400, "bad_request"},
+        {"space in header name", "GET / HTTP/1.1\r\nHost: t\r\nBad Header: x\r\n\r\n", 400, "bad_request"},
+        {"bad content-length", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: abc\r\n\r\n", 400, "bad_request"},
+        {"CL and TE together", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "bad_request"},
+        {"bad chunk size", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, "bad_request"},
+        {"NUL in target", "GET /\0 HTTP/1.1\r\nHost: t\r\n\r\n", 400, "bad_request"},
+        {"HTTP/1.1 without Host", "GET / HTTP/1.1\r\n\r\n", 400, "bad_request"},
+        {"two Host lines", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, "bad_request"},
         {"HTTP/2.0", "GET / HTTP/2.0\r\n\r\n", 505, "http_version_not_supported"},
-        {"unknown expectation", "POST / HTTP/1.1\r\nExpect: magic\r\nContent-Length: 1\r\n\r\nx", 400, "bad_request"},
+        {"unknown expectation", "POST / HTTP/1.1\r\nHost: t\r\nExpect: magic\r\nContent-Length: 1\r\n\r\nx", 400, "bad_request"},
         {"header too large", big_header, 431, "headers_too_large"},
         {"too many headers", many_headers, 431, "headers_too_large"},
-        {"announced body too large", "POST / HTTP/1.1\r\nContent-Length: 16385\r\n\r\n", 413, "body_too_large"},
+        {"announced body too large", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 16385\r\n\r\n", 413, "body_too_large"},
         {"chunked body too large", big_chunked, 413, "body_too_large"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -156,7 +158,7 @@ static void test_failures(void **state)
         const struct mg_http_failure *f;
         size_t len = strlen(cases[i].text);
         if (strcmp(cases[i].name, "NUL in target") == 0)
-            len = sizeof "GET /\0 HTTP/1.1\r\n\r\n" - 1;
+            len = sizeof "GET /\0 HTTP/1.1\r\nHost: t\r\n\r\n" - 1;
         struct mg_http_parser *p;
         size_t n = parse_all(cases[i].text, len, 1000, reqs, 2, &f, &p, NULL);
         if (!f || f->status != cases[i].status)
@@ -173,7 +175,7 @@ static void test_limits_are_inclusive(void **state)
     /* exactly body_max bytes is accepted */
     static char text[16384 + 100];
     size_t off = (size_t)snprintf(text, sizeof text,
-                                  "POST / HTTP/1.1\r\nContent-Length: 16384\r\n\r\n");
+                                  "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 16384\r\n\r\n");
     memset(text + off, 'y', 16384);
     struct mg_http_request *reqs[1];
     const struct mg_http_failure *f;
@@ -185,7 +187,7 @@ static void test_limits_are_inclusive(void **state)
 
 static void test_expect_continue(void **state)
 {
-    static const char text[] = "POST /v1/comments HTTP/1.1\r\nExpect: 100-continue\r\n"
+    static const char text[] = "POST /v1/comments HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
                                "Content-Length: 2\r\n\r\n";
     struct mg_http_request *reqs[1];
     const struct mg_http_failure *f;
@@ -206,7 +208,7 @@ static void test_expect_continue(void **state)
 
 static void test_absolute_target(void **state)
 {
-    static const char text[] = "GET http://example.com/healthz?a=b HTTP/1.1\r\n\r\n";
+    static const char text[] = "GET http://example.com/healthz?a=b HTTP/1.1\r\nHost: t\r\n\r\n";
     struct mg_http_request *reqs[1];
     const struct mg_http_failure *f;
     assert_int_equal(parse_all(text, sizeof text - 1, 100, reqs, 1, &f, NULL, NULL), 1);
