@@ -60,7 +60,7 @@ enum mg_http_result {
 
 /* Why a request failed; static strings. */
 struct mg_http_failure {
-    int status;         /* 400, 413, 431 or 505 */
+    int status;         /* 400, 413, 431, 501 or 505 */
     const char *code;   /* "bad_request", "body_too_large", ... */
     const char *detail;
 };

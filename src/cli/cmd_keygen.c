@@ -1,4 +1,4 @@
-/* cmd_keygen.c: `modctl keygen --out FILE`, writing a new secret signing key. */
+/* cmd_keygen.c: `modctl keygen --out FILE`: a new secret signing key. */
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -6,12 +6,7 @@
 
 #include "modgate/error.h"
 #include "modgate/keys.h"
-
-/* From main.c (modctl has no header of its own yet): the globals stay opaque
- * here, read through accessors, so their layout lives in one place. */
-struct modctl_globals;
-bool modctl_json(const struct modctl_globals *g);
-int modctl_cmd_keygen(const struct modctl_globals *g, int argc, char **argv);
+#include "modctl.h"
 
 static void keygen_usage(void)
 {
@@ -53,10 +48,11 @@ int modctl_cmd_keygen(const struct modctl_globals *g, int argc, char **argv)
     struct mg_error err = {0};
     if (mg_key_generate_file(out, key_id, &err) != MG_OK) {
         char msg[1100];
-        fprintf(stderr, "modctl keygen: %s\n", mg_error_format(&err, msg, sizeof msg));
+        fprintf(stderr, "modctl keygen: %s\n",
+                mg_error_format(&err, msg, sizeof msg));
         return 1;
     }
-    if (modctl_json(g)) {
+    if (g->json) {
         json_t *obj = json_pack("{s:s, s:s}", "file", out, "key_id", key_id);
         if (obj) {
             json_dumpf(obj, stdout, JSON_COMPACT);

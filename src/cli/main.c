@@ -1,33 +1,14 @@
-/* main.c: modctl, the moderators' and operators' command line: global options
- * and the command table that dispatch and --help both read. */
+/* main.c: modctl's global options and its command table. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mg_version.h"
+#include "modctl.h"
 
-/* Options every command may use; set before the command runs. */
-struct modctl_globals {
-    const char *url;   /* --url, MODGATE_URL, default http://127.0.0.1:8080 */
-    const char *token; /* --token, MODGATE_TOKEN; NULL when none */
-    bool json;         /* --json: machine-readable output */
-};
-
-/* Exit statuses, as API.md promises them to scripts. */
-enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
-
-typedef int (*command_fn)(const struct modctl_globals *g, int argc, char **argv);
-
-/* Handlers live in cmd_*.c, one file per group; each gets argv starting at
- * the command's own name and returns an exit status. */
-int modctl_cmd_keygen(const struct modctl_globals *g, int argc, char **argv);
-/* Accessors for cmd_*.c, which see struct modctl_globals as opaque. */
-bool modctl_json(const struct modctl_globals *g);
-bool modctl_json(const struct modctl_globals *g)
-{
-    return g->json;
-}
+typedef int (*command_fn)(const struct modctl_globals *g, int argc,
+                          char **argv);
 
 static int cmd_help(const struct modctl_globals *g, int argc, char **argv);
 static int cmd_version(const struct modctl_globals *g, int argc, char **argv);
@@ -48,11 +29,14 @@ static const struct command {
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: modctl [--url URL] [--token TOKEN] [--json] COMMAND [ARGS]\n\n"
-                 "commands:\n");
+    fprintf(
+        out,
+        "usage: modctl [--url URL] [--token TOKEN] [--json] COMMAND [ARGS]\n\n"
+        "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (commands[i].synopsis)
-            fprintf(out, "  %-22s %s\n", commands[i].synopsis, commands[i].help);
+            fprintf(out, "  %-22s %s\n", commands[i].synopsis,
+                    commands[i].help);
     fprintf(out, "\noptions:\n"
                  "  --url URL       modgate to talk to (MODGATE_URL; default "
                  "http://127.0.0.1:8080)\n"

@@ -1,5 +1,4 @@
-/* config.c: modgate's settings. One table of keys drives the YAML loader, the
- * MODGATE_* variables, the flags, --help and docs/configuration.md. */
+/* config.c: settings from one key table: YAML, env, flags, help, docs. */
 #include "modgate/config.h"
 
 #include <arpa/inet.h>
@@ -27,12 +26,13 @@
 enum type { T_STRING, T_INT, T_SIZE, T_LOGLEVEL };
 
 /* Validates a string value and fills the fields derived from it. The message
- * it leaves in err has no location; the caller adds where the value came from. */
+ * it leaves in err has no location; the caller adds where the value came from.
+ */
 typedef int (*check_fn)(struct mg_config *cfg, const char *value,
                         struct mg_error *err);
 
 struct row {
-    const char *path;    /* YAML key; a dot means "inside that mapping" */
+    const char *path; /* YAML key; a dot means "inside that mapping" */
     enum type type;
     size_t offset;       /* into struct mg_config */
     long long min, max;  /* numbers: the range; strings: the length range */
@@ -44,47 +44,55 @@ struct row {
     check_fn check;
 };
 
-static int check_listen(struct mg_config *cfg, const char *value, struct mg_error *err);
-static int check_redis_url(struct mg_config *cfg, const char *value, struct mg_error *err);
+static int check_listen(struct mg_config *cfg, const char *value,
+                        struct mg_error *err);
+static int check_redis_url(struct mg_config *cfg, const char *value,
+                           struct mg_error *err);
 
 #define OFF(field) offsetof(struct mg_config, field)
 
 /* Keep docs/configuration.md identical to this table. */
 static const struct row rows[] = {
     {"listen", T_STRING, OFF(listen), 1, 300, "MODGATE_LISTEN", "listen",
-     "HOST:PORT", "127.0.0.1:8080", "address to listen on: HOST:PORT or [IPV6]:PORT",
-     check_listen},
-    {"redis.url", T_STRING, OFF(redis_url), 1, 4096, "MODGATE_REDIS_URL", "redis",
-     "URL", "redis://127.0.0.1:6379/0", "Redis to use: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]",
+     "HOST:PORT", "127.0.0.1:8080",
+     "address to listen on: HOST:PORT or [IPV6]:PORT", check_listen},
+    {"redis.url", T_STRING, OFF(redis_url), 1, 4096, "MODGATE_REDIS_URL",
+     "redis", "URL", "redis://127.0.0.1:6379/0",
+     "Redis to use: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]",
      check_redis_url},
     {"redis.prefix", T_STRING, OFF(redis_prefix), 0, 64, NULL, NULL, NULL,
      "mg:", "prefix of every Redis key modgate writes", NULL},
-    {"redis.timeout_ms", T_INT, OFF(redis_timeout_ms), 1, 60000, NULL, NULL, NULL,
-     "1000", "time allowed for one Redis command, in ms", NULL},
+    {"redis.timeout_ms", T_INT, OFF(redis_timeout_ms), 1, 60000, NULL, NULL,
+     NULL, "1000", "time allowed for one Redis command, in ms", NULL},
     {"redis.connect_timeout_ms", T_INT, OFF(redis_connect_timeout_ms), 1, 60000,
-     NULL, NULL, NULL, "1000", "time allowed for connecting to Redis, in ms", NULL},
-    {"redis.reconnect_max_ms", T_INT, OFF(redis_reconnect_max_ms), 1, 60000, NULL,
-     NULL, NULL, "1000", "longest wait between reconnection attempts, in ms", NULL},
-    {"rules", T_STRING, OFF(rules_dir), 1, 4096, "MODGATE_RULES", "rules", "DIR",
-     NULL, "directory of moderation rules", NULL},
-    {"key", T_STRING, OFF(key_file), 1, 4096, "MODGATE_KEY", "key", "FILE", NULL,
-     "secret signing key file (modctl keygen), mode 0600 or 0640", NULL},
+     NULL, NULL, NULL, "1000", "time allowed for connecting to Redis, in ms",
+     NULL},
+    {"redis.reconnect_max_ms", T_INT, OFF(redis_reconnect_max_ms), 1, 60000,
+     NULL, NULL, NULL, "1000",
+     "longest wait between reconnection attempts, in ms", NULL},
+    {"rules", T_STRING, OFF(rules_dir), 1, 4096, "MODGATE_RULES", "rules",
+     "DIR", NULL, "directory of moderation rules", NULL},
+    {"key", T_STRING, OFF(key_file), 1, 4096, "MODGATE_KEY", "key", "FILE",
+     NULL, "secret signing key file (modctl keygen), mode 0600 or 0640", NULL},
     {"tokens", T_STRING, OFF(tokens_file), 1, 4096, "MODGATE_TOKENS", "tokens",
      "FILE", NULL, "bearer tokens file, mode 0600 or 0640", NULL},
     {"limits.header_bytes", T_SIZE, OFF(header_max_bytes), 1024, 1048576, NULL,
-     NULL, NULL, "8192", "largest request line + headers, in bytes (else 431)", NULL},
+     NULL, NULL, "8192", "largest request line + headers, in bytes (else 431)",
+     NULL},
     {"limits.body_bytes", T_SIZE, OFF(body_max_bytes), 1, 16777216, NULL, NULL,
      NULL, "16384", "largest request body, in bytes (else 413)", NULL},
     {"limits.request_timeout_ms", T_INT, OFF(request_timeout_ms), 100, 3600000,
-     NULL, NULL, NULL, "10000", "time for a whole request to arrive, in ms (else 408)",
-     NULL},
+     NULL, NULL, NULL, "10000",
+     "time for a whole request to arrive, in ms (else 408)", NULL},
     {"limits.idle_timeout_ms", T_INT, OFF(idle_timeout_ms), 100, 3600000, NULL,
-     NULL, NULL, "60000", "idle keep-alive connections close after this, in ms", NULL},
-    {"limits.drain_timeout_ms", T_INT, OFF(drain_timeout_ms), 0, 3600000, NULL,
-     NULL, NULL, "10000", "time to finish requests in flight at shutdown, in ms", NULL},
-    {"log.level", T_LOGLEVEL, OFF(log_level), 0, 0, "MODGATE_LOG_LEVEL",
-     "log-level", "LEVEL", "info", "least severe log level written: debug, info, warn, error",
+     NULL, NULL, "60000", "idle keep-alive connections close after this, in ms",
      NULL},
+    {"limits.drain_timeout_ms", T_INT, OFF(drain_timeout_ms), 0, 3600000, NULL,
+     NULL, NULL, "10000",
+     "time to finish requests in flight at shutdown, in ms", NULL},
+    {"log.level", T_LOGLEVEL, OFF(log_level), 0, 0, "MODGATE_LOG_LEVEL",
+     "log-level", "LEVEL", "info",
+     "least severe log level written: debug, info, warn, error", NULL},
 };
 
 #define NROWS (sizeof rows / sizeof rows[0])
@@ -97,7 +105,8 @@ struct origin {
 };
 
 static int failv(struct mg_error *err, const struct origin *o, int status,
-                 const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+                 const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 static int failv(struct mg_error *err, const struct origin *o, int status,
                  const char *fmt, va_list ap)
 {
@@ -145,8 +154,9 @@ static int parse_ll(const char *s, size_t len, long long *out)
 }
 
 /* Applies text[0..len) to one row. */
-static int set_value(struct mg_config *cfg, const struct row *r, const char *text,
-                     size_t len, const struct origin *o, struct mg_error *err)
+static int set_value(struct mg_config *cfg, const struct row *r,
+                     const char *text, size_t len, const struct origin *o,
+                     struct mg_error *err)
 {
     if (memchr(text, '\0', len))
         return fail(err, o, MG_EINVAL, "must not contain a NUL character");
@@ -155,7 +165,8 @@ static int set_value(struct mg_config *cfg, const struct row *r, const char *tex
         if ((long long)len < r->min)
             return fail(err, o, MG_EINVAL, "must not be empty");
         if ((long long)len > r->max)
-            return fail(err, o, MG_EINVAL, "must be at most %lld characters long", r->max);
+            return fail(err, o, MG_EINVAL,
+                        "must be at most %lld characters long", r->max);
         char *copy = mg_strndup(text, len);
         if (r->check) {
             struct mg_error cerr = {0};
@@ -174,8 +185,8 @@ static int set_value(struct mg_config *cfg, const struct row *r, const char *tex
     case T_SIZE: {
         long long v = 0;
         if (parse_ll(text, len, &v) != 0 || v < r->min || v > r->max)
-            return fail(err, o, MG_EINVAL, "must be an integer from %lld to %lld",
-                        r->min, r->max);
+            return fail(err, o, MG_EINVAL,
+                        "must be an integer from %lld to %lld", r->min, r->max);
         if (r->type == T_INT)
             *(int *)(void *)((char *)cfg + r->offset) = (int)v;
         else
@@ -186,11 +197,13 @@ static int set_value(struct mg_config *cfg, const struct row *r, const char *tex
         char buf[16];
         enum mg_log_level level;
         if (len >= sizeof buf)
-            return fail(err, o, MG_EINVAL, "must be one of debug, info, warn, error");
+            return fail(err, o, MG_EINVAL,
+                        "must be one of debug, info, warn, error");
         memcpy(buf, text, len);
         buf[len] = '\0';
         if (mg_log_level_parse(buf, &level) != MG_OK)
-            return fail(err, o, MG_EINVAL, "must be one of debug, info, warn, error");
+            return fail(err, o, MG_EINVAL,
+                        "must be one of debug, info, warn, error");
         cfg->log_level = (int)level;
         return MG_OK;
     }
@@ -217,7 +230,8 @@ void mg_config_init(struct mg_config *cfg)
         struct mg_error err;
         /* Defaults go through the same parser as everything else, so the
          * table's text is what takes effect; a bad default is a bug. */
-        if (set_value(cfg, &rows[i], rows[i].def, strlen(rows[i].def), &o, &err) != MG_OK) {
+        if (set_value(cfg, &rows[i], rows[i].def, strlen(rows[i].def), &o,
+                      &err) != MG_OK) {
             fprintf(stderr, "modgate: bad built-in default: %s\n", err.message);
             abort();
         }
@@ -236,7 +250,8 @@ void mg_config_close(struct mg_config *cfg)
 
 /* ---- YAML ---- */
 
-static void on_diag_output(struct fy_diag *diag, void *user, const char *buf, size_t len)
+static void on_diag_output(struct fy_diag *diag, void *user, const char *buf,
+                           size_t len)
 {
     /* Errors are collected and reported through struct mg_error instead. */
     (void)diag;
@@ -270,7 +285,8 @@ static void node_pos(struct fy_node *node, int *line, int *column)
     *column = m->column + 1;
     enum fy_node_style style = fy_node_get_style(node);
     if ((style == FYNS_SINGLE_QUOTED || style == FYNS_DOUBLE_QUOTED ||
-         style == FYNS_ALIAS) && *column > 1)
+         style == FYNS_ALIAS) &&
+        *column > 1)
         (*column)--;
 }
 
@@ -292,40 +308,19 @@ static int yaml_fail(struct mg_error *err, const char *file, struct fy_node *at,
     return MG_EINVAL;
 }
 
-/* libfyaml 0.7.12 leaks a buffer when it unescapes a single-quoted scalar
- * holding more than four '' escapes (found by fuzz_config). Nothing here
- * needs that many, so such scalars are refused before fy_node_get_scalar
- * sees them; src is the text the document was parsed from. */
-static int quote_escapes_ok(struct fy_node *node, const char *src, size_t src_len)
-{
-    if (fy_node_get_style(node) != FYNS_SINGLE_QUOTED)
-        return 1;
-    struct fy_token *tok = fy_node_get_scalar_token(node);
-    const struct fy_mark *a = tok ? fy_token_start_mark(tok) : NULL;
-    const struct fy_mark *b = tok ? fy_token_end_mark(tok) : NULL;
-    if (!a || !b || a->input_pos > b->input_pos || b->input_pos > src_len)
-        return 0;
-    int n = 0;
-    for (size_t i = a->input_pos; i + 1 < b->input_pos; i++) {
-        if (src[i] == '\'' && src[i + 1] == '\'') {
-            n++;
-            i++;
-        }
-    }
-    return n <= 4;
-}
-
 static int is_null_node(struct fy_node *v)
 {
     if (!v || fy_node_is_null(v))
         return 1;
-    if (fy_node_get_type(v) != FYNT_SCALAR || fy_node_get_style(v) != FYNS_PLAIN)
+    if (fy_node_get_type(v) != FYNT_SCALAR ||
+        fy_node_get_style(v) != FYNS_PLAIN)
         return 0;
     size_t len = 0;
     const char *t = fy_node_get_scalar(v, &len);
     return (len == 1 && t[0] == '~') ||
-           (len == 4 && (memcmp(t, "null", 4) == 0 || memcmp(t, "Null", 4) == 0 ||
-                         memcmp(t, "NULL", 4) == 0));
+           (len == 4 &&
+            (memcmp(t, "null", 4) == 0 || memcmp(t, "Null", 4) == 0 ||
+             memcmp(t, "NULL", 4) == 0));
 }
 
 static const struct row *find_row(const char *path)
@@ -381,50 +376,45 @@ static void list_keys(const char *prefix, char *buf, size_t size)
 struct yaml_ctx {
     struct mg_config *cfg;
     const char *file;
-    const char *src; /* the YAML text, for quote_escapes_ok */
-    size_t src_len;
     struct origin *origins; /* NROWS entries, or NULL */
     struct mg_error *err;
 };
 
-static int walk_mapping(struct yaml_ctx *y, struct fy_node *map, const char *prefix);
+static int walk_mapping(struct yaml_ctx *y, struct fy_node *map,
+                        const char *prefix);
 
 static int apply_pair(struct yaml_ctx *y, struct fy_node *k, struct fy_node *v,
                       const char *prefix)
 {
     if (!k || fy_node_get_type(k) != FYNT_SCALAR || fy_node_is_alias(k))
         return yaml_fail(y->err, y->file, k, NULL, "keys must be plain words");
-    if (!quote_escapes_ok(k, y->src, y->src_len))
-        return yaml_fail(y->err, y->file, k, NULL,
-                         "too many '' escapes in a single-quoted key (at most 4)");
     size_t klen = 0;
     const char *ktext = fy_node_get_scalar(k, &klen);
     char path[128];
     int n = snprintf(path, sizeof path, "%s%s%.*s", prefix ? prefix : "",
                      prefix ? "." : "", (int)(klen > 100 ? 100 : klen), ktext);
-    if (klen > 100 || memchr(ktext, '\0', klen) || n < 0 || (size_t)n >= sizeof path)
+    if (klen > 100 || memchr(ktext, '\0', klen) || n < 0 ||
+        (size_t)n >= sizeof path)
         return yaml_fail(y->err, y->file, k, NULL, "unknown key (too long)");
 
     const struct row *r = find_row(path);
     if (r) {
         if (v && fy_node_is_alias(v))
             return yaml_fail(y->err, y->file, v, k,
-                             "%s: aliases (*name) are not supported here", path);
+                             "%s: aliases (*name) are not supported here",
+                             path);
         if (is_null_node(v)) {
             if (r->def)
                 return yaml_fail(y->err, y->file, v, k,
-                                 "%s: needs a value (the default is %s)", path, r->def);
+                                 "%s: needs a value (the default is %s)", path,
+                                 r->def);
             unset_value(y->cfg, r);
             return MG_OK;
         }
         if (fy_node_get_type(v) != FYNT_SCALAR)
-            return yaml_fail(y->err, y->file, v, k,
-                             "%s: must be a single value, not a %s", path,
-                             fy_node_get_type(v) == FYNT_MAPPING ? "mapping" : "list");
-        if (!quote_escapes_ok(v, y->src, y->src_len))
-            return yaml_fail(y->err, y->file, v, k,
-                             "%s: too many '' escapes in a single-quoted value "
-                             "(at most 4); use double quotes", path);
+            return yaml_fail(
+                y->err, y->file, v, k, "%s: must be a single value, not a %s",
+                path, fy_node_get_type(v) == FYNT_MAPPING ? "mapping" : "list");
         struct origin o = {r->path, y->file, 0, 0};
         node_pos(k, &o.line, &o.column);
         node_pos(v, &o.line, &o.column);
@@ -447,28 +437,33 @@ static int apply_pair(struct yaml_ctx *y, struct fy_node *k, struct fy_node *v,
     }
     char keys[300];
     list_keys(prefix, keys, sizeof keys);
-    return yaml_fail(y->err, y->file, k, NULL, "unknown key \"%s\" (known keys%s%s: %s)",
-                     path, prefix ? " under " : "", prefix ? prefix : "", keys);
+    return yaml_fail(y->err, y->file, k, NULL,
+                     "unknown key \"%s\" (known keys%s%s: %s)", path,
+                     prefix ? " under " : "", prefix ? prefix : "", keys);
 }
 
-static int walk_mapping(struct yaml_ctx *y, struct fy_node *map, const char *prefix)
+static int walk_mapping(struct yaml_ctx *y, struct fy_node *map,
+                        const char *prefix)
 {
     void *iter = NULL;
     struct fy_node_pair *pair;
     while ((pair = fy_node_mapping_iterate(map, &iter)) != NULL) {
-        int rc = apply_pair(y, fy_node_pair_key(pair), fy_node_pair_value(pair), prefix);
+        int rc = apply_pair(y, fy_node_pair_key(pair), fy_node_pair_value(pair),
+                            prefix);
         if (rc != MG_OK)
             return rc;
     }
     return MG_OK;
 }
 
-static int diag_error(struct fy_diag *diag, const char *file, struct mg_error *err)
+static int diag_error(struct fy_diag *diag, const char *file,
+                      struct mg_error *err)
 {
     void *iter = NULL;
     struct fy_diag_error *de = fy_diag_errors_iterate(diag, &iter);
     if (de)
-        mg_error_set(err, file, de->line, de->column, "YAML syntax: %s", de->msg);
+        mg_error_set(err, file, de->line, de->column, "YAML syntax: %s",
+                     de->msg);
     else
         mg_error_set(err, file, 0, 0, "YAML syntax error");
     return MG_EINVAL;
@@ -515,7 +510,8 @@ static int check_text(const char *name, const char *text, size_t len,
     int line = 1, column = 1; /* column counts characters, as libfyaml's do */
     for (size_t i = 0; i < len;) {
         if (s[i] == '\0') {
-            mg_error_set(err, name, line, column, "the file contains a NUL byte");
+            mg_error_set(err, name, line, column,
+                         "the file contains a NUL byte");
             return MG_EINVAL;
         }
         size_t n = utf8_seq(s + i, len - i);
@@ -534,8 +530,9 @@ static int check_text(const char *name, const char *text, size_t len,
     return MG_OK;
 }
 
-static int load_string(struct mg_config *cfg, const char *name, const char *text,
-                       size_t len, struct origin *origins, struct mg_error *err)
+static int load_string(struct mg_config *cfg, const char *name,
+                       const char *text, size_t len, struct origin *origins,
+                       struct mg_error *err)
 {
     if (check_text(name, text, len, err) != MG_OK)
         return MG_EINVAL;
@@ -589,11 +586,12 @@ static int load_string(struct mg_config *cfg, const char *name, const char *text
     if (is_null_node(root))
         goto out;
     if (fy_node_get_type(root) != FYNT_MAPPING || fy_node_is_alias(root)) {
-        rc = yaml_fail(err, name, root, NULL,
-                       "the config must be a mapping of keys such as listen: and redis:");
+        rc = yaml_fail(
+            err, name, root, NULL,
+            "the config must be a mapping of keys such as listen: and redis:");
         goto out;
     }
-    struct yaml_ctx y = {cfg, name, text, len, origins, err};
+    struct yaml_ctx y = {cfg, name, origins, err};
     rc = walk_mapping(&y, root, NULL);
 out:
     if (extra)
@@ -605,14 +603,14 @@ out:
     return rc;
 }
 
-int mg_config_load_string(struct mg_config *cfg, const char *name, const char *text,
-                          size_t len, struct mg_error *err)
+int mg_config_load_string(struct mg_config *cfg, const char *name,
+                          const char *text, size_t len, struct mg_error *err)
 {
     return load_string(cfg, name, text, len, NULL, err);
 }
 
-static int load_file(struct mg_config *cfg, const char *path, struct origin *origins,
-                     struct mg_error *err)
+static int load_file(struct mg_config *cfg, const char *path,
+                     struct origin *origins, struct mg_error *err)
 {
     char *text = NULL;
     size_t len = 0;
@@ -624,7 +622,8 @@ static int load_file(struct mg_config *cfg, const char *path, struct origin *ori
     return rc;
 }
 
-int mg_config_load_file(struct mg_config *cfg, const char *path, struct mg_error *err)
+int mg_config_load_file(struct mg_config *cfg, const char *path,
+                        struct mg_error *err)
 {
     return load_file(cfg, path, NULL, err);
 }
@@ -699,7 +698,8 @@ static int parse_args(int argc, char **argv, const char **config_path,
         const char *a = argv[i];
         if (strcmp(a, "--") == 0) {
             if (i + 1 < argc)
-                return usage_error(err, "unexpected argument \"%.100s\"", argv[i + 1]);
+                return usage_error(err, "unexpected argument \"%.100s\"",
+                                   argv[i + 1]);
             break;
         }
         if (a[0] != '-' || a[1] == '\0')
@@ -733,7 +733,8 @@ static int parse_args(int argc, char **argv, const char **config_path,
             toggle = &check;
         if (toggle) {
             if (eq)
-                return usage_error(err, "--%.*s takes no value", (int)name_len, name);
+                return usage_error(err, "--%.*s takes no value", (int)name_len,
+                                   name);
             *toggle = 1;
             continue;
         }
@@ -749,8 +750,9 @@ static int parse_args(int argc, char **argv, const char **config_path,
         } else if (i + 1 < argc) {
             value = argv[++i];
         } else {
-            return usage_error(err, "--%.*s needs a value: --%.*s %s", (int)name_len,
-                               name, (int)name_len, name, r ? r->metavar : "FILE");
+            return usage_error(err, "--%.*s needs a value: --%.*s %s",
+                               (int)name_len, name, (int)name_len, name,
+                               r ? r->metavar : "FILE");
         }
         if (is_config) {
             *config_path = value;
@@ -761,34 +763,38 @@ static int parse_args(int argc, char **argv, const char **config_path,
             snprintf(f->label, sizeof f->label, "--%s", r->flag);
         }
     }
-    *action = help ? MG_CONFIG_HELP
-            : version ? MG_CONFIG_VERSION
-            : check ? MG_CONFIG_CHECK
-            : MG_CONFIG_RUN;
+    *action = help      ? MG_CONFIG_HELP
+              : version ? MG_CONFIG_VERSION
+              : check   ? MG_CONFIG_CHECK
+                        : MG_CONFIG_RUN;
     return MG_OK;
 }
 
 static int finish(struct mg_config *cfg, const struct origin *origins,
                   struct mg_error *err);
 
-int mg_config_from_args(struct mg_config *cfg, int argc, char **argv, char **envp,
-                        enum mg_config_action *action, struct mg_error *err)
+int mg_config_from_args(struct mg_config *cfg, int argc, char **argv,
+                        char **envp, enum mg_config_action *action,
+                        struct mg_error *err)
 {
-    mg_config_init(cfg);
+    /* cfg comes from mg_config_init: the defaults are already in it. */
     *action = MG_CONFIG_RUN;
     struct origin origins[NROWS];
     for (size_t i = 0; i < NROWS; i++)
         origins[i] = (struct origin){rows[i].path, NULL, 0, 0};
 
     /* Each flag takes at most one argv entry, so argc bounds their number. */
-    struct flag_value *flags = mg_calloc((size_t)(argc > 0 ? argc : 1), sizeof *flags);
+    struct flag_value *flags =
+        mg_calloc((size_t)(argc > 0 ? argc : 1), sizeof *flags);
     size_t nflags = 0;
     const char *config_path = NULL;
     int rc = parse_args(argc, argv, &config_path, flags, &nflags, action, err);
-    if (rc != MG_OK || *action == MG_CONFIG_HELP || *action == MG_CONFIG_VERSION)
+    if (rc != MG_OK || *action == MG_CONFIG_HELP ||
+        *action == MG_CONFIG_VERSION)
         goto out;
 
     if (config_path) {
+        mg_free(cfg->config_file);
         cfg->config_file = mg_strdup(config_path);
         rc = load_file(cfg, cfg->config_file, origins, err);
         if (rc != MG_OK)
@@ -799,7 +805,8 @@ int mg_config_from_args(struct mg_config *cfg, int argc, char **argv, char **env
         goto out;
     for (size_t i = 0; i < nflags; i++) {
         struct origin o = {flags[i].label, NULL, 0, 0};
-        rc = set_value(cfg, flags[i].row, flags[i].value, strlen(flags[i].value), &o, err);
+        rc = set_value(cfg, flags[i].row, flags[i].value,
+                       strlen(flags[i].value), &o, err);
         if (rc != MG_OK)
             goto out;
         /* Labels point into flags, which lives until finish is done. */
@@ -813,13 +820,15 @@ out:
 
 /* ---- finishing: derived fields and the files named ---- */
 
-static int check_listen(struct mg_config *cfg, const char *value, struct mg_error *err)
+static int check_listen(struct mg_config *cfg, const char *value,
+                        struct mg_error *err)
 {
     return mg_listen_parse(value, cfg->listen_host, sizeof cfg->listen_host,
                            &cfg->listen_port, err);
 }
 
-static int check_redis_url(struct mg_config *cfg, const char *value, struct mg_error *err)
+static int check_redis_url(struct mg_config *cfg, const char *value,
+                           struct mg_error *err)
 {
     struct mg_redis_url url;
     int rc = mg_redis_url_parse(value, &url, err);
@@ -867,7 +876,8 @@ static int finish(struct mg_config *cfg, const struct origin *origins,
         struct mg_error cerr = {0};
         int rc = r->check(cfg, value, &cerr);
         if (rc != MG_OK)
-            return fail(err, origin_of(origins, i, &tmp), rc, "%s", cerr.message);
+            return fail(err, origin_of(origins, i, &tmp), rc, "%s",
+                        cerr.message);
     }
 
     for (size_t i = 0; i < NROWS; i++) {
@@ -923,8 +933,8 @@ static int host_chars_ok(const char *h, size_t len)
 static int parse_port(const char *s, size_t len, int *port)
 {
     long long v = 0;
-    if (len == 0 || len > 5 || s[0] == '-' || parse_ll(s, len, &v) != 0 || v < 1 ||
-        v > 65535)
+    if (len == 0 || len > 5 || s[0] == '-' || parse_ll(s, len, &v) != 0 ||
+        v < 1 || v > 65535)
         return -1;
     *port = (int)v;
     return 0;
@@ -932,13 +942,15 @@ static int parse_port(const char *s, size_t len, int *port)
 
 /* Splits "[v6]" or "name" from text[0..len): host in [*h, *h + *hlen), and the
  * rest (":PORT" or "") starts at *rest. */
-static int split_host(const char *what, const char *text, size_t len, const char **h,
-                      size_t *hlen, const char **rest, struct mg_error *err)
+static int split_host(const char *what, const char *text, size_t len,
+                      const char **h, size_t *hlen, const char **rest,
+                      struct mg_error *err)
 {
     if (len > 0 && text[0] == '[') {
         const char *close = memchr(text, ']', len);
         if (!close) {
-            mg_error_set(err, NULL, 0, 0, "%s: missing ] after the IPv6 address", what);
+            mg_error_set(err, NULL, 0, 0,
+                         "%s: missing ] after the IPv6 address", what);
             return MG_EINVAL;
         }
         *h = text + 1;
@@ -947,13 +959,15 @@ static int split_host(const char *what, const char *text, size_t len, const char
         char buf[INET6_ADDRSTRLEN + 1];
         struct in6_addr addr;
         if (*hlen == 0 || *hlen >= sizeof buf) {
-            mg_error_set(err, NULL, 0, 0, "%s: not an IPv6 address inside [ ]", what);
+            mg_error_set(err, NULL, 0, 0, "%s: not an IPv6 address inside [ ]",
+                         what);
             return MG_EINVAL;
         }
         memcpy(buf, *h, *hlen);
         buf[*hlen] = '\0';
         if (inet_pton(AF_INET6, buf, &addr) != 1) {
-            mg_error_set(err, NULL, 0, 0, "%s: not an IPv6 address inside [ ]", what);
+            mg_error_set(err, NULL, 0, 0, "%s: not an IPv6 address inside [ ]",
+                         what);
             return MG_EINVAL;
         }
         return MG_OK;
@@ -964,7 +978,8 @@ static int split_host(const char *what, const char *text, size_t len, const char
     *rest = text + *hlen;
     if (colon && memchr(colon + 1, ':', len - *hlen - 1)) {
         mg_error_set(err, NULL, 0, 0,
-                     "%s: write an IPv6 address in brackets, as in [::1]:8080", what);
+                     "%s: write an IPv6 address in brackets, as in [::1]:8080",
+                     what);
         return MG_EINVAL;
     }
     if (*hlen == 0) {
@@ -972,8 +987,10 @@ static int split_host(const char *what, const char *text, size_t len, const char
         return MG_EINVAL;
     }
     if (!host_chars_ok(*h, *hlen)) {
-        mg_error_set(err, NULL, 0, 0,
-                     "%s: the host may hold only letters, digits, '.', '-' and '_'", what);
+        mg_error_set(
+            err, NULL, 0, 0,
+            "%s: the host may hold only letters, digits, '.', '-' and '_'",
+            what);
         return MG_EINVAL;
     }
     return MG_OK;
@@ -990,8 +1007,9 @@ int mg_listen_parse(const char *text, char *host, size_t host_size, int *port,
     if (rc != MG_OK)
         return rc;
     if (*rest != ':') {
-        mg_error_set(err, NULL, 0, 0,
-                     "%s: expected HOST:PORT, as in 127.0.0.1:8080 or [::1]:8080", what);
+        mg_error_set(
+            err, NULL, 0, 0,
+            "%s: expected HOST:PORT, as in 127.0.0.1:8080 or [::1]:8080", what);
         return MG_EINVAL;
     }
     int p = 0;
@@ -1044,7 +1062,8 @@ static char *percent_decode(const char *s, size_t len)
     return out;
 }
 
-static int url_error(struct mg_redis_url *out, struct mg_error *err, const char *msg)
+static int url_error(struct mg_redis_url *out, struct mg_error *err,
+                     const char *msg)
 {
     mg_redis_url_close(out);
     /* The URL is never echoed: it may hold a password. */
@@ -1052,15 +1071,18 @@ static int url_error(struct mg_redis_url *out, struct mg_error *err, const char 
     return MG_EINVAL;
 }
 
-int mg_redis_url_parse(const char *text, struct mg_redis_url *out, struct mg_error *err)
+int mg_redis_url_parse(const char *text, struct mg_redis_url *out,
+                       struct mg_error *err)
 {
     memset(out, 0, sizeof *out);
     out->port = 6379;
     if (strncasecmp(text, "rediss://", 9) == 0)
-        return url_error(out, err, "rediss:// (TLS) is not supported; use redis://");
-    if (strncasecmp(text, "redis://", 8) != 0)
         return url_error(out, err,
-                         "must start with redis://, as in redis://127.0.0.1:6379/0");
+                         "rediss:// (TLS) is not supported; use redis://");
+    if (strncasecmp(text, "redis://", 8) != 0)
+        return url_error(
+            out, err,
+            "must start with redis://, as in redis://127.0.0.1:6379/0");
     const char *rest = text + 8;
     if (strpbrk(rest, "?#"))
         return url_error(out, err, "query parameters (?...) are not supported");
@@ -1092,7 +1114,8 @@ int mg_redis_url_parse(const char *text, struct mg_redis_url *out, struct mg_err
     const char *h, *after;
     size_t hlen;
     struct mg_error herr = {0};
-    if (split_host("redis URL", rest, hostport_len, &h, &hlen, &after, &herr) != MG_OK) {
+    if (split_host("redis URL", rest, hostport_len, &h, &hlen, &after, &herr) !=
+        MG_OK) {
         mg_redis_url_close(out);
         if (err)
             *err = herr;
@@ -1112,8 +1135,8 @@ int mg_redis_url_parse(const char *text, struct mg_redis_url *out, struct mg_err
     if (slash && slash[1] != '\0') {
         long long db = 0;
         size_t dlen = strlen(slash + 1);
-        if (slash[1] == '-' || dlen > 7 || parse_ll(slash + 1, dlen, &db) != 0 ||
-            db > 1000000)
+        if (slash[1] == '-' || dlen > 7 ||
+            parse_ll(slash + 1, dlen, &db) != 0 || db > 1000000)
             return url_error(out, err, "database number must be 0..1000000");
         out->db = (int)db;
     }
@@ -1154,17 +1177,21 @@ const char *mg_config_usage(void)
         const struct row *r = &rows[i];
         if (!r->flag)
             continue;
-        ADD("      --%s %s\n        %s (env %s", r->flag, r->metavar, r->doc, r->env);
+        ADD("      --%s %s\n        %s (env %s", r->flag, r->metavar, r->doc,
+            r->env);
         if (r->def)
             ADD(", default %s", r->def);
         ADD(")\n");
     }
-    ADD("      --check-config\n        check the configuration and the files it "
+    ADD("      --check-config\n        check the configuration and the files "
+        "it "
         "names, then exit\n"
         "      --version\n        print the version and exit\n"
         "  -h, --help\n        print this help and exit\n\n"
-        "Flags beat MODGATE_* variables, which beat the config file, which beats\n"
-        "the defaults. Both --flag VALUE and --flag=VALUE work. Other settings\n"
+        "Flags beat MODGATE_* variables, which beat the config file, which "
+        "beats\n"
+        "the defaults. Both --flag VALUE and --flag=VALUE work. Other "
+        "settings\n"
         "(redis.prefix, redis.*_ms, limits.*) are set in the config file.\n");
 #undef ADD
     return text;

@@ -1,4 +1,4 @@
-/* crypto.c: the one wrapper around libsodium; no other file includes sodium.h. */
+/* crypto.c: the one wrapper around libsodium (the only sodium.h user). */
 #include "modgate/crypto.h"
 
 #include <sodium.h>

@@ -1,5 +1,4 @@
-/* files.c: reading small human-written files whole, and the privacy check
- * that secrets (tokens, keys) must pass before modgate will use them. */
+/* files.c: reading small files people write, and the secrets' mode check. */
 #include "modgate/files.h"
 
 #include <errno.h>
@@ -43,7 +42,8 @@ int mg_file_read(const char *path, size_t max, char **out, size_t *len,
     }
     if ((unsigned long long)st.st_size > max) {
         close(fd);
-        mg_error_set(err, path, 0, 0, "file is %lld bytes, more than the %zu allowed",
+        mg_error_set(err, path, 0, 0,
+                     "file is %lld bytes, more than the %zu allowed",
                      (long long)st.st_size, max);
         return MG_ETOOBIG;
     }
@@ -58,7 +58,8 @@ int mg_file_read(const char *path, size_t max, char **out, size_t *len,
             if (cap > max) {
                 close(fd);
                 mg_free(buf);
-                mg_error_set(err, path, 0, 0, "file is more than the %zu bytes allowed", max);
+                mg_error_set(err, path, 0, 0,
+                             "file is more than the %zu bytes allowed", max);
                 return MG_ETOOBIG;
             }
             cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
@@ -81,7 +82,8 @@ int mg_file_read(const char *path, size_t max, char **out, size_t *len,
     close(fd);
     if (used > max) {
         mg_free(buf);
-        mg_error_set(err, path, 0, 0, "file is more than the %zu bytes allowed", max);
+        mg_error_set(err, path, 0, 0, "file is more than the %zu bytes allowed",
+                     max);
         return MG_ETOOBIG;
     }
     buf[used] = '\0';
@@ -106,11 +108,12 @@ int mg_file_check_private(const char *path, struct mg_error *err)
     /* 0137: owner execute, group write and execute, anything for others.
      * What remains allowed is 0640 at most. */
     if ((st.st_mode & 0137) != 0) {
-        mg_error_set(err, path, 0, 0,
-                     "mode %04o is too open for a secret (at most 0640 is allowed: "
-                     "nothing for other users, no group write, no execute); fix it "
-                     "with: chmod 600 %s",
-                     (unsigned)(st.st_mode & 07777), path);
+        mg_error_set(
+            err, path, 0, 0,
+            "mode %04o is too open for a secret (at most 0640 is allowed: "
+            "nothing for other users, no group write, no execute); fix it "
+            "with: chmod 600 %s",
+            (unsigned)(st.st_mode & 07777), path);
         return MG_EPERM;
     }
     return MG_OK;

@@ -1,4 +1,4 @@
-/* keys.c: writing and checking the Ed25519 secret key file (format in keys.h). */
+/* keys.c: writing and checking the Ed25519 secret key file (see keys.h). */
 #include "modgate/keys.h"
 
 #include <errno.h>
@@ -15,12 +15,13 @@
 #include "modgate/files.h"
 #include "modgate/timefmt.h"
 
-#define SEED_LEN 32
+#define SEED_LEN   32
 #define KEY_ID_LEN 16
 /* A key file is a few lines; anything larger is not one. */
 #define KEY_FILE_MAX (64 * 1024)
 
-static void key_id_of_seed(const uint8_t seed[SEED_LEN], char key_id[KEY_ID_LEN + 1])
+static void key_id_of_seed(const uint8_t seed[SEED_LEN],
+                           char key_id[KEY_ID_LEN + 1])
 {
     uint8_t pk[32];
     uint8_t sk[64];
@@ -46,7 +47,8 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-int mg_key_generate_file(const char *path, char key_id[17], struct mg_error *err)
+int mg_key_generate_file(const char *path, char key_id[17],
+                         struct mg_error *err)
 {
     if (mg_crypto_init() != MG_OK) {
         mg_error_set(err, path, 0, 0, "cannot start libsodium");
@@ -62,26 +64,29 @@ int mg_key_generate_file(const char *path, char key_id[17], struct mg_error *err
     key_id_of_seed(seed, id);
     mg_crypto_base64_encode(seed, sizeof seed, seed_b64, sizeof seed_b64);
     mg_time_format(mg_time_now_ms(), now);
-    int n = snprintf(text, sizeof text,
-                     "# modgate secret signing key: keep it private (mode 0600)\n"
-                     "algorithm: Ed25519\n"
-                     "key_id: %s\n"
-                     "created_at: %s\n"
-                     "seed: %s\n",
-                     id, now, seed_b64);
+    int n =
+        snprintf(text, sizeof text,
+                 "# modgate secret signing key: keep it private (mode 0600)\n"
+                 "algorithm: Ed25519\n"
+                 "key_id: %s\n"
+                 "created_at: %s\n"
+                 "seed: %s\n",
+                 id, now, seed_b64);
     mg_crypto_wipe(seed, sizeof seed);
     mg_crypto_wipe(seed_b64, sizeof seed_b64);
 
     int status = MG_OK;
     /* O_EXCL: never replace a key that may already sign records;
      * O_NOFOLLOW: never write through a planted symlink. */
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int fd =
+        open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         int e = errno;
         if (e == EEXIST) {
-            mg_error_set(err, path, 0, 0,
-                         "already exists; refusing to overwrite a key (remove it "
-                         "first if you really mean to replace it)");
+            mg_error_set(
+                err, path, 0, 0,
+                "already exists; refusing to overwrite a key (remove it "
+                "first if you really mean to replace it)");
             status = MG_EEXIST;
         } else {
             mg_error_set(err, path, 0, 0, "cannot create: %s", strerror(e));
@@ -120,47 +125,27 @@ static void node_pos(struct fy_node *node, int *line, int *column)
     *column = 0;
     if (!node || fy_node_get_type(node) != FYNT_SCALAR)
         return;
-    const struct fy_mark *m = fy_token_start_mark(fy_node_get_scalar_token(node));
+    const struct fy_mark *m =
+        fy_token_start_mark(fy_node_get_scalar_token(node));
     if (!m)
         return;
     *line = m->line + 1;
     *column = m->column + 1;
     enum fy_node_style style = fy_node_get_style(node);
     if ((style == FYNS_SINGLE_QUOTED || style == FYNS_DOUBLE_QUOTED ||
-         style == FYNS_ALIAS) && *column > 1)
+         style == FYNS_ALIAS) &&
+        *column > 1)
         (*column)--;
 }
 
-static void on_diag_output(struct fy_diag *diag, void *user, const char *buf, size_t len)
+static void on_diag_output(struct fy_diag *diag, void *user, const char *buf,
+                           size_t len)
 {
     /* Errors are collected and reported through struct mg_error instead. */
     (void)diag;
     (void)user;
     (void)buf;
     (void)len;
-}
-
-/* libfyaml 0.7.12 leaks a buffer when it unescapes a single-quoted scalar
- * holding more than four '' escapes (found by fuzz_config). Nothing here
- * needs that many, so such scalars are refused before fy_node_get_scalar
- * sees them; src is the text the document was parsed from. */
-static int quote_escapes_ok(struct fy_node *node, const char *src, size_t src_len)
-{
-    if (fy_node_get_style(node) != FYNS_SINGLE_QUOTED)
-        return 1;
-    struct fy_token *tok = fy_node_get_scalar_token(node);
-    const struct fy_mark *a = tok ? fy_token_start_mark(tok) : NULL;
-    const struct fy_mark *b = tok ? fy_token_end_mark(tok) : NULL;
-    if (!a || !b || a->input_pos > b->input_pos || b->input_pos > src_len)
-        return 0;
-    int n = 0;
-    for (size_t i = a->input_pos; i + 1 < b->input_pos; i++) {
-        if (src[i] == '\'' && src[i + 1] == '\'') {
-            n++;
-            i++;
-        }
-    }
-    return n <= 4;
 }
 
 /* The fields of a key file, as found. */
@@ -172,8 +157,8 @@ struct key_fields {
     struct fy_node *key_id_key; /* for errors about a missing value */
 };
 
-static int set_error_at(struct mg_error *err, const char *path, struct fy_node *node,
-                        const char *msg)
+static int set_error_at(struct mg_error *err, const char *path,
+                        struct fy_node *node, const char *msg)
 {
     int line, column;
     node_pos(node, &line, &column);
@@ -181,9 +166,8 @@ static int set_error_at(struct mg_error *err, const char *path, struct fy_node *
     return MG_EINVAL;
 }
 
-static int collect_fields(const char *path, const char *src, size_t src_len,
-                          struct fy_node *root, struct key_fields *kf,
-                          struct mg_error *err)
+static int collect_fields(const char *path, struct fy_node *root,
+                          struct key_fields *kf, struct mg_error *err)
 {
     if (!root || fy_node_get_type(root) != FYNT_MAPPING) {
         mg_error_set(err, path, 0, 0,
@@ -198,9 +182,6 @@ static int collect_fields(const char *path, const char *src, size_t src_len,
         struct fy_node *v = fy_node_pair_value(pair);
         if (!k || fy_node_get_type(k) != FYNT_SCALAR || fy_node_is_alias(k))
             return set_error_at(err, path, k, "keys must be plain words");
-        if (!quote_escapes_ok(k, src, src_len))
-            return set_error_at(err, path, k,
-                                "too many '' escapes in a single-quoted key (at most 4)");
         size_t klen = 0;
         const char *ktext = fy_node_get_scalar(k, &klen);
         struct fy_node **slot = NULL;
@@ -213,16 +194,15 @@ static int collect_fields(const char *path, const char *src, size_t src_len,
         else if (klen == 4 && memcmp(ktext, "seed", 4) == 0)
             slot = &kf->seed;
         if (!slot)
-            return set_error_at(err, path, k,
-                                "unknown key (a key file has algorithm, key_id, "
-                                "created_at and seed)");
+            return set_error_at(
+                err, path, k,
+                "unknown key (a key file has algorithm, key_id, "
+                "created_at and seed)");
         if (!v || fy_node_get_type(v) != FYNT_SCALAR || fy_node_is_alias(v) ||
             fy_node_is_null(v))
-            return set_error_at(err, path, v && fy_node_get_type(v) == FYNT_SCALAR ? v : k,
+            return set_error_at(err, path,
+                                v && fy_node_get_type(v) == FYNT_SCALAR ? v : k,
                                 "must be a single text value");
-        if (!quote_escapes_ok(v, src, src_len))
-            return set_error_at(err, path, v,
-                                "too many '' escapes in a single-quoted value (at most 4)");
         *slot = v;
         if (slot == &kf->key_id)
             kf->key_id_key = k;
@@ -265,7 +245,8 @@ static int check_fields(const char *path, const struct key_fields *kf,
     size_t seed_len = 0;
     const char *seed_text = fy_node_get_scalar(kf->seed, &seed_len);
     uint8_t seed[SEED_LEN];
-    if (mg_crypto_base64_decode(seed_text, seed_len, seed, sizeof seed) != MG_OK)
+    if (mg_crypto_base64_decode(seed_text, seed_len, seed, sizeof seed) !=
+        MG_OK)
         return set_error_at(err, path, kf->seed,
                             "seed: must be standard base64 (with padding) of "
                             "exactly 32 bytes");
@@ -273,7 +254,8 @@ static int check_fields(const char *path, const struct key_fields *kf,
     key_id_of_seed(seed, derived);
     mg_crypto_wipe(seed, sizeof seed);
     if (memcmp(derived, id_text, KEY_ID_LEN) != 0)
-        return set_error_at(err, path, kf->key_id, "key_id does not match the key");
+        return set_error_at(err, path, kf->key_id,
+                            "key_id does not match the key");
     if (key_id)
         memcpy(key_id, derived, sizeof derived);
     return MG_OK;
@@ -340,11 +322,12 @@ int mg_key_check_file(const char *path, char key_id[17], struct mg_error *err)
             mg_error_set(err, path, de->line, de->column, "%s", de->msg);
         else
             mg_error_set(err, path, 0, 0,
-                         "empty or unreadable key file (make one with: modctl keygen --out FILE)");
+                         "empty or unreadable key file (make one with: modctl "
+                         "keygen --out FILE)");
         rc = MG_EINVAL;
     } else {
         struct key_fields kf = {0};
-        rc = collect_fields(path, text, len, fy_document_root(doc), &kf, err);
+        rc = collect_fields(path, fy_document_root(doc), &kf, err);
         if (rc == MG_OK)
             rc = check_fields(path, &kf, key_id, err);
         fy_document_destroy(doc);

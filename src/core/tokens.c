@@ -1,5 +1,4 @@
-/* tokens.c: parsing the bearer tokens file and looking up a presented token
- * in constant time. Only SHA-256 digests of tokens are kept in memory. */
+/* tokens.c: the bearer tokens file, kept hashed, and constant-time lookup. */
 #include "modgate/tokens.h"
 
 #include <stdbool.h>
@@ -10,7 +9,7 @@
 #include "modgate/crypto.h"
 #include "modgate/files.h"
 
-#define NAME_MAX_LEN 64
+#define NAME_MAX_LEN  64
 #define TOKEN_MIN_LEN 16
 #define TOKEN_MAX_LEN 256
 /* A tokens file is a short list; anything this large is a mistake. */
@@ -65,9 +64,9 @@ static bool is_visible_ascii(unsigned char c)
  * extra). A '#' at the start of a field begins a comment, so tokens may
  * contain '#' but not start with it. Returns -1 and sets err on a byte that is
  * not printable ASCII outside a comment. */
-static int split_line(const char *name, int lineno, const char *line, size_t len,
-                      struct field fields[4], size_t *nfields, int *end_column,
-                      struct mg_error *err)
+static int split_line(const char *name, int lineno, const char *line,
+                      size_t len, struct field fields[4], size_t *nfields,
+                      int *end_column, struct mg_error *err)
 {
     size_t i = 0;
     size_t n = 0;
@@ -136,10 +135,11 @@ static int parse_line(struct mg_tokens *t, const char *name, int lineno,
         /* Something 16 characters or longer might be a token written in the
          * wrong column, so only short words are quoted back. */
         if (f[0].len < TOKEN_MIN_LEN)
-            mg_error_set(err, name, lineno, f[0].column,
-                         "unknown role \"%.*s\" (expected \"site\" or \"moderator\"; "
-                         "a line is: ROLE NAME TOKEN)",
-                         (int)f[0].len, f[0].p);
+            mg_error_set(
+                err, name, lineno, f[0].column,
+                "unknown role \"%.*s\" (expected \"site\" or \"moderator\"; "
+                "a line is: ROLE NAME TOKEN)",
+                (int)f[0].len, f[0].p);
         else
             mg_error_set(err, name, lineno, f[0].column,
                          "unknown role (expected \"site\" or \"moderator\"; "
@@ -165,17 +165,19 @@ static int parse_line(struct mg_tokens *t, const char *name, int lineno,
         return MG_EINVAL;
     }
     if (f[2].len < TOKEN_MIN_LEN) {
-        mg_error_set(err, name, lineno, f[2].column,
-                     "token is too short (%zu characters; at least %d are "
-                     "required; make one with: head -c 32 /dev/urandom | base64 "
-                     "| tr -d '/+=')",
-                     f[2].len, TOKEN_MIN_LEN);
+        mg_error_set(
+            err, name, lineno, f[2].column,
+            "token is too short (%zu characters; at least %d are "
+            "required; make one with: head -c 32 /dev/urandom | base64 "
+            "| tr -d '/+=')",
+            f[2].len, TOKEN_MIN_LEN);
         return MG_EINVAL;
     }
     if (f[2].len > TOKEN_MAX_LEN) {
-        mg_error_set(err, name, lineno, f[2].column,
-                     "token is too long (%zu characters; at most %d are allowed)",
-                     f[2].len, TOKEN_MAX_LEN);
+        mg_error_set(
+            err, name, lineno, f[2].column,
+            "token is too long (%zu characters; at most %d are allowed)",
+            f[2].len, TOKEN_MAX_LEN);
         return MG_EINVAL;
     }
 
@@ -184,10 +186,11 @@ static int parse_line(struct mg_tokens *t, const char *name, int lineno,
     /* Loading is not secret-timing sensitive: an early exit is fine here. */
     for (size_t i = 0; i < t->count; i++) {
         if (memcmp(t->entries[i].digest, digest, 32) == 0) {
-            mg_error_set(err, name, lineno, f[2].column,
-                         "duplicate token: the same token is already on line %d "
-                         "(every token must be different)",
-                         t->entries[i].line);
+            mg_error_set(
+                err, name, lineno, f[2].column,
+                "duplicate token: the same token is already on line %d "
+                "(every token must be different)",
+                t->entries[i].line);
             return MG_EINVAL;
         }
     }
@@ -221,7 +224,8 @@ int mg_tokens_parse(const char *name, const char *text, size_t len,
     return MG_OK;
 }
 
-int mg_tokens_load(const char *path, struct mg_tokens **out, struct mg_error *err)
+int mg_tokens_load(const char *path, struct mg_tokens **out,
+                   struct mg_error *err)
 {
     *out = NULL;
     int rc = mg_file_check_private(path, err);
@@ -251,7 +255,8 @@ const struct mg_principal *mg_tokens_lookup(const struct mg_tokens *tokens,
      * matched. The hash also hides the stored tokens' lengths. */
     uintptr_t found = 0;
     for (size_t i = 0; i < tokens->count; i++) {
-        uintptr_t eq = (uintptr_t)mg_crypto_equal(digest, tokens->entries[i].digest, 32);
+        uintptr_t eq =
+            (uintptr_t)mg_crypto_equal(digest, tokens->entries[i].digest, 32);
         uintptr_t mask = (uintptr_t)0 - eq;
         found |= mask & (uintptr_t)&tokens->entries[i].principal;
     }

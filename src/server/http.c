@@ -226,6 +226,12 @@ static int on_headers_complete(http_parser *hp)
     r->target = mg_buf_take(&p->url, NULL);
     split_target(r);
 
+    /* http-parser only checks that chunked comes last; any other coding
+     * (gzip, chunked) would hand us a body still encoded (RFC 9112 6.1). */
+    const char *te = mg_http_header_get(r, "transfer-encoding");
+    if (te && strcasecmp(te, "chunked") != 0)
+        return fail(p, 501, "unsupported_transfer_coding",
+                    "Only the chunked transfer coding is supported.");
     bool chunked = (hp->flags & F_CHUNKED) != 0;
     /* http-parser sets content_length to ULLONG_MAX when none was sent */
     bool has_length = hp->content_length != ULLONG_MAX && !chunked;

@@ -1,5 +1,4 @@
-/* fuzz_config.c: bytes as a YAML config file, and as a listen address and a
- * Redis URL, since those parsers also take text from the command line. */
+/* fuzz_config.c: bytes as a YAML config, a listen address, a Redis URL. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -8,13 +7,33 @@
 #include "modgate/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *__lsan_default_suppressions(void);
+const char *__asan_default_options(void);
+
+/* libfyaml 0.7.12 (Debian 12) leaks its atom iterator's grown chunk array
+ * when it unescapes some quoted scalars, e.g. 'a''b''c''d''e''f'
+ * (upstream pantoniou/libfyaml#233, fixed after 0.7.12). The frame named is
+ * libfyaml's own text formatter, so leaks of documents or parsers that
+ * config.c forgets to free are still reported. */
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:fy_atom_format_text\n";
+}
+
+/* libfyaml is built without frame pointers: only the slow unwinder sees the
+ * frames the suppression above names. */
+const char *__asan_default_options(void)
+{
+    return "fast_unwind_on_malloc=0";
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct mg_config cfg;
     struct mg_error err;
     mg_config_init(&cfg);
-    if (mg_config_load_string(&cfg, "fuzz.yaml", (const char *)data, size, &err) != MG_OK)
+    if (mg_config_load_string(&cfg, "fuzz.yaml", (const char *)data, size,
+                              &err) != MG_OK)
         err.message[0] = '\0';
     mg_config_close(&cfg);
 
@@ -22,10 +41,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *text = mg_strndup((const char *)data, size);
     char host[256];
     int port;
-    if (mg_listen_parse(text, host, sizeof host, &port, &err) == MG_OK && port < 1)
+    if (mg_listen_parse(text, host, sizeof host, &port, &err) == MG_OK &&
+        port < 1)
         __builtin_trap();
     struct mg_redis_url url;
-    if (mg_redis_url_parse(text, &url, &err) == MG_OK && (url.port < 1 || url.db < 0))
+    if (mg_redis_url_parse(text, &url, &err) == MG_OK &&
+        (url.port < 1 || url.db < 0))
         __builtin_trap();
     mg_redis_url_close(&url);
     mg_free(text);

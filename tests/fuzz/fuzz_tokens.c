@@ -1,5 +1,4 @@
-/* fuzz_tokens.c: bytes as a tokens file; each token found must then be
- * looked up to its own principal, and near misses to nothing. */
+/* fuzz_tokens.c: bytes as a tokens file; tokens found must look up. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -12,14 +11,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct mg_tokens *tokens = NULL;
     struct mg_error err;
-    if (mg_tokens_parse("fuzz", (const char *)data, size, &tokens, &err) != MG_OK) {
+    if (mg_tokens_parse("fuzz", (const char *)data, size, &tokens, &err) !=
+        MG_OK) {
         if (tokens != NULL || err.line < 1 || err.column < 1)
             __builtin_trap();
         return 0;
     }
     /* The whole input is never a token (tokens hold no spaces and a line
      * holds three fields), and an empty token never matches. */
-    if (size > 0 && mg_tokens_lookup(tokens, (const char *)data, size) != NULL &&
+    if (size > 0 &&
+        mg_tokens_lookup(tokens, (const char *)data, size) != NULL &&
         memchr(data, ' ', size) != NULL)
         __builtin_trap();
     if (mg_tokens_lookup(tokens, "", 0) != NULL)
@@ -46,8 +47,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             n++;
         }
         if (n == 3) {
-            const struct mg_principal *who = mg_tokens_lookup(tokens, f[2], flen[2]);
-            if (!who || strlen(who->name) != flen[1] || memcmp(who->name, f[1], flen[1]) != 0)
+            const struct mg_principal *who =
+                mg_tokens_lookup(tokens, f[2], flen[2]);
+            if (!who || strlen(who->name) != flen[1] ||
+                memcmp(who->name, f[1], flen[1]) != 0)
                 __builtin_trap();
             if (mg_tokens_lookup(tokens, f[2], flen[2] - 1) == who)
                 __builtin_trap();

@@ -303,9 +303,10 @@ def read_responses(sock, n, timeout=5.0):
     a 100 Continue counts as one) have arrived; returns them. Fails if the
     server closes first or timeout passes."""
     deadline = time.monotonic() + timeout
-    data = b""
+    got, data = [], b""
     while True:
-        got, _ = split_responses(data)
+        more, data = split_responses(data)
+        got += more
         if len(got) >= n:
             return got
         left = deadline - time.monotonic()

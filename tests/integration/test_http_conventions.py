@@ -3,12 +3,13 @@ problem responses for protocol errors, limits and timeouts. Everything here
 is sent as raw bytes so that framing is under the test's control."""
 import json
 import socket
+import struct
 import time
 
 import pytest
 
 from conftest import (MOD_TOKEN, SITE_TOKEN, chunked, peer_closed,
-                      read_responses, request_bytes, wait_until)
+                      read_responses, request_bytes, split_responses, wait_until)
 
 JSON = "application/json"
 SITE = "Bearer " + SITE_TOKEN
@@ -147,10 +148,52 @@ def test_body_split_across_many_writes(server):
     assert second[0] == 200 and second[1].get("x-request-id") == "tail"
 
 
+def test_many_pipelined_requests_answered_in_order(server):
+    n = 500
+    data = b"".join(get("/healthz" if i % 3 else "/nope", rid="m%d" % i) for i in range(n))
+    with server.connect() as s:
+        s.sendall(data)
+        resps = read_responses(s, n, timeout=15)
+    assert [r[1].get("x-request-id") for r in resps] == ["m%d" % i for i in range(n)]
+    assert [r[0] for r in resps] == [200 if i % 3 else 404 for i in range(n)]
+
+
+def test_pipelined_large_responses_with_slow_reader(server):
+    """The client writes many requests before reading anything; the server
+    must cope with its output backing up (no loss, no deadlock)."""
+    n = 1500
+    with server.connect() as s:
+        s.sendall(b"".join(get("/metrics", rid="big%d" % i) for i in range(n)))
+        time.sleep(0.3)
+        resps = read_responses(s, n, timeout=30)
+    assert [r[1].get("x-request-id") for r in resps] == ["big%d" % i for i in range(n)]
+    assert all(r[0] == 200 and r[2].startswith(b"# HELP") for r in resps)
+
+
+def test_half_closed_client_still_gets_its_response(server):
+    out = server.raw(get("/healthz", rid="half") + get("/readyz", rid="half2"),
+                     read_timeout=3, shutdown=True)
+    resps, rest = split_responses(out)
+    assert [r[1].get("x-request-id") for r in resps] == ["half", "half2"], out[:300]
+    assert rest == b""
+
+
+def test_client_reset_mid_pipeline_does_not_hurt_the_server(server):
+    for _ in range(5):
+        s = server.connect()
+        s.sendall(get("/metrics") * 300)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()  # RST while responses are being written
+    time.sleep(0.3)
+    assert server.proc.poll() is None
+    assert server.get("/healthz").status_code == 200
+
+
 # ---------------------------------------------------------- connection close
 
-def test_connection_close_is_honoured(server):
-    resps, s = exchange(server, get("/healthz", extra=[("Connection", "close")]))
+@pytest.mark.parametrize("value", ["close", "CLOSE", "keep-alive, close", "Close"])
+def test_connection_close_is_honoured(server, value):
+    resps, s = exchange(server, get("/healthz", extra=[("Connection", value)]))
     with s:
         status, headers, _ = resps[0]
         assert status == 200
@@ -270,6 +313,43 @@ def test_malformed_request_is_400_then_close(server, name, data):
     assert doc["status"] == 400
     # The server is fine afterwards.
     assert server.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("name,data", [
+    ("http11-without-host", b"GET /healthz HTTP/1.1\r\n\r\n"),
+    ("two-host-headers", b"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
+], ids=["http11-without-host", "two-host-headers"])
+def test_host_header_is_required_once_in_http11(server, name, data):
+    """RFC 9112 section 3.2: a server MUST answer 400 to an HTTP/1.1 request
+    without Host or with more than one Host line."""
+    resps, s = exchange(server, data)
+    with s:
+        problem(resps[0], 400, "bad_request")
+        assert peer_closed(s, 2.0)
+
+
+def test_http10_without_host_is_fine(server):
+    resps, s = exchange(server, b"GET /healthz HTTP/1.0\r\n\r\n")
+    s.close()
+    assert resps[0][0] == 200
+
+
+@pytest.mark.parametrize("te", ["gzip, chunked", "deflate, chunked", "gzip", "chunked, gzip",
+                                "identity"])
+def test_unsupported_transfer_coding_is_refused(server, te):
+    """modgate decodes no transfer coding but chunked. RFC 9112 section 6.1:
+    an unknown coding gets 501 (or 400, as malformed), and since the body
+    cannot be delimited, the connection closes. It must not reach routing or
+    authentication (here: an unauthenticated POST would otherwise get 401)."""
+    req = (b"POST /v1/comments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+           b"Transfer-Encoding: " + te.encode() + b"\r\n\r\n"
+           b"2\r\n{}\r\n0\r\n\r\n")
+    resps, s = exchange(server, req + get("/healthz"))
+    with s:
+        status, headers, _ = resps[0]
+        assert status in (400, 501), resps[0]
+        assert headers["content-type"].startswith("application/problem+json")
+        assert peer_closed(s, 2.0)
 
 
 def test_request_line_without_version_is_refused_and_closed(server):
@@ -438,6 +518,19 @@ def test_request_trickling_in_slowly_still_times_out(fast_server):
                 break
         assert got.startswith(b"HTTP/1.1 408"), got[:200]
         assert time.monotonic() - t0 < 2.0
+
+
+def test_second_request_on_keep_alive_connection_also_times_out(fast_server):
+    with fast_server.connect() as s:
+        s.sendall(get("/healthz"))
+        assert read_responses(s, 1)[0][0] == 200
+        time.sleep(0.3)  # idle, but less than idle_timeout_ms
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        t0 = time.monotonic()
+        (resp,) = read_responses(s, 1, timeout=3.0)
+        problem(resp, 408, "timeout")
+        assert 0.15 <= time.monotonic() - t0 < 2.0
+        assert peer_closed(s, 2.0)
 
 
 def test_idle_keep_alive_connection_closes_after_idle_timeout(fast_server):

@@ -146,6 +146,7 @@ static void test_failures(void **state)
         {"NUL in target", "GET /\0 HTTP/1.1\r\nHost: t\r\n\r\n", 400, "bad_request"},
         {"HTTP/1.1 without Host", "GET / HTTP/1.1\r\n\r\n", 400, "bad_request"},
         {"two Host lines", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, "bad_request"},
+        {"gzip before chunked", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501, "unsupported_transfer_coding"},
         {"HTTP/2.0", "GET / HTTP/2.0\r\n\r\n", 505, "http_version_not_supported"},
         {"unknown expectation", "POST / HTTP/1.1\r\nHost: t\r\nExpect: magic\r\nContent-Length: 1\r\n\r\nx", 400, "bad_request"},
         {"header too large", big_header, 431, "headers_too_large"},

@@ -1,5 +1,4 @@
-/* test_keys.c: writing key files with modctl keygen's function and checking
- * them: mode, key_id, tampering, malformed fields. */
+/* test_keys.c: key files: keygen, mode, key_id, tampering, bad fields. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -112,7 +111,8 @@ static void test_generate_and_check(void **state)
     assert_int_equal(created[23], 'Z');
     assert_int_equal(text[0], '#');
     uint8_t seed[32], pk[32], sk[64], digest[32];
-    assert_int_equal(mg_crypto_base64_decode(seed_b64, strlen(seed_b64), seed, 32), 0);
+    assert_int_equal(
+        mg_crypto_base64_decode(seed_b64, strlen(seed_b64), seed, 32), 0);
     mg_crypto_ed25519_from_seed(seed, pk, sk);
     mg_crypto_sha256(pk, sizeof pk, digest);
     char hex[17];
@@ -160,15 +160,15 @@ static void test_modes(void **state)
         mode_t mode;
         int rc;
     } cases[] = {
-        {0600, 0}, {0640, 0}, {0400, 0},
-        {0644, MG_EPERM}, {0660, MG_EPERM}, {0606, MG_EPERM}, {0700, MG_EPERM},
+        {0600, 0},        {0640, 0},        {0400, 0},        {0644, MG_EPERM},
+        {0660, MG_EPERM}, {0606, MG_EPERM}, {0700, MG_EPERM},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_int_equal(chmod(f->path, cases[i].mode), 0);
         int rc = mg_key_check_file(f->path, NULL, &err);
         if (rc != cases[i].rc)
-            fail_msg("mode %04o: rc %d, want %d (%s)", (unsigned)cases[i].mode, rc,
-                     cases[i].rc, err.message);
+            fail_msg("mode %04o: rc %d, want %d (%s)", (unsigned)cases[i].mode,
+                     rc, cases[i].rc, err.message);
         if (rc == MG_EPERM) {
             assert_non_null(strstr(err.message, "chmod 600"));
             assert_int_equal(err.line, 0);
@@ -198,21 +198,26 @@ static void test_malformed(void **state)
         missing[512], extra[512], quoted[512];
     /* Line 1 comment, 2 algorithm, 3 key_id, 4 created_at, 5 seed. */
     snprintf(tampered, sizeof tampered,
-             "# k\nalgorithm: Ed25519\nkey_id: %s\ncreated_at: x\nseed: %s\n", wrong_id, seed);
+             "# k\nalgorithm: Ed25519\nkey_id: %s\ncreated_at: x\nseed: %s\n",
+             wrong_id, seed);
     snprintf(short_seed, sizeof short_seed,
              "# k\nalgorithm: Ed25519\nkey_id: %s\ncreated_at: x\n"
-             "seed: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==\n", id); /* 31 bytes */
+             "seed: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==\n",
+             id); /* 31 bytes */
     snprintf(bad_b64, sizeof bad_b64,
-             "# k\nalgorithm: Ed25519\nkey_id: %s\ncreated_at: x\nseed: not*base64!\n", id);
+             "# k\nalgorithm: Ed25519\nkey_id: %s\ncreated_at: x\nseed: "
+             "not*base64!\n",
+             id);
     snprintf(upper, sizeof upper,
              "algorithm: Ed25519\nkey_id: ABCDEF0123456789\nseed: %s\n", seed);
-    snprintf(algo, sizeof algo, "algorithm: RSA\nkey_id: %s\nseed: %s\n", id, seed);
+    snprintf(algo, sizeof algo, "algorithm: RSA\nkey_id: %s\nseed: %s\n", id,
+             seed);
     snprintf(missing, sizeof missing, "algorithm: Ed25519\nkey_id: %s\n", id);
-    snprintf(extra, sizeof extra, "algorithm: Ed25519\nkey_id: %s\nseed: %s\nowner: me\n",
-             id, seed);
+    snprintf(extra, sizeof extra,
+             "algorithm: Ed25519\nkey_id: %s\nseed: %s\nowner: me\n", id, seed);
     /* Quoted values are fine. */
-    snprintf(quoted, sizeof quoted, "algorithm: \"Ed25519\"\nkey_id: '%s'\nseed: \"%s\"\n",
-             id, seed);
+    snprintf(quoted, sizeof quoted,
+             "algorithm: \"Ed25519\"\nkey_id: '%s'\nseed: \"%s\"\n", id, seed);
 
     const struct {
         const char *what;
@@ -221,7 +226,8 @@ static void test_malformed(void **state)
         const char *message;
     } cases[] = {
         /* "key_id: " is 8 characters: the value starts at column 9. */
-        {"tampered key_id", tampered, MG_EINVAL, 3, 9, "key_id does not match the key"},
+        {"tampered key_id", tampered, MG_EINVAL, 3, 9,
+         "key_id does not match the key"},
         /* "seed: " is 6 characters. */
         {"31-byte seed", short_seed, MG_EINVAL, 5, 7, "exactly 32 bytes"},
         {"bad base64", bad_b64, MG_EINVAL, 5, 7, "base64"},
@@ -231,7 +237,8 @@ static void test_malformed(void **state)
         {"unknown key", extra, MG_EINVAL, 4, 1, "unknown key"},
         {"YAML syntax", "algorithm: [Ed25519\n", MG_EINVAL, 2, 1, ""},
         /* "é" starts at column 3 of line 2. */
-        {"non-ASCII", "algorithm: Ed25519\n# \xc3\xa9\n", MG_EINVAL, 2, 3, "printable ASCII"},
+        {"non-ASCII", "algorithm: Ed25519\n# \xc3\xa9\n", MG_EINVAL, 2, 3,
+         "printable ASCII"},
         {"not a mapping", "- a\n- b\n", MG_EINVAL, 0, 0, "not a key file"},
         {"empty", "", MG_EINVAL, 0, 0, "empty"},
         {"quoted ok", quoted, 0, 0, 0, ""},
@@ -241,16 +248,16 @@ static void test_malformed(void **state)
         memset(&err, 0, sizeof err);
         int rc = mg_key_check_file(f->path, NULL, &err);
         if (rc != cases[i].rc)
-            fail_msg("%s: rc %d, want %d (%d:%d %s)", cases[i].what, rc, cases[i].rc,
-                     err.line, err.column, err.message);
+            fail_msg("%s: rc %d, want %d (%d:%d %s)", cases[i].what, rc,
+                     cases[i].rc, err.line, err.column, err.message);
         if (rc == 0)
             continue;
         if (err.line != cases[i].line || err.column != cases[i].column)
             fail_msg("%s: at %d:%d, want %d:%d (%s)", cases[i].what, err.line,
                      err.column, cases[i].line, cases[i].column, err.message);
         if (!strstr(err.message, cases[i].message))
-            fail_msg("%s: message \"%s\" lacks \"%s\"", cases[i].what, err.message,
-                     cases[i].message);
+            fail_msg("%s: message \"%s\" lacks \"%s\"", cases[i].what,
+                     err.message, cases[i].message);
         assert_string_equal(err.file, f->path);
         /* The seed never appears in a message. */
         if (strstr(err.message, seed))
@@ -261,8 +268,10 @@ static void test_malformed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_generate_and_check, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refuses_overwrite, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_generate_and_check, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_refuses_overwrite, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
     };

@@ -1,5 +1,4 @@
-/* test_tokens.c: the tokens file parser (errors with line and column) and
- * constant-time lookup of presented tokens. */
+/* test_tokens.c: the tokens file parser, its errors, and token lookup. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +13,7 @@
 
 #include "modgate/tokens.h"
 
-#define TOK_A "0123456789abcdef0123"  /* 20 characters */
+#define TOK_A "0123456789abcdef0123"   /* 20 characters */
 #define TOK_B "Zm9vYmFyYmF6cXV4cXV1eA" /* 22 characters */
 #define TOK_C "abc#defghijklmnopq"     /* '#' inside a token is not a comment */
 
@@ -33,7 +32,8 @@ static void test_valid_file(void **state)
     struct mg_error err = {0};
     int rc = mg_tokens_parse("tokens", text, strlen(text), &t, &err);
     if (rc != 0)
-        fail_msg("parse failed: %d %d:%d %s", rc, err.line, err.column, err.message);
+        fail_msg("parse failed: %d %d:%d %s", rc, err.line, err.column,
+                 err.message);
     assert_int_equal(mg_tokens_count(t), 3);
 
     static const struct {
@@ -46,7 +46,8 @@ static void test_valid_file(void **state)
         {TOK_C, MG_ROLE_MODERATOR, "bob"},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-        const struct mg_principal *p = mg_tokens_lookup(t, want[i].token, strlen(want[i].token));
+        const struct mg_principal *p =
+            mg_tokens_lookup(t, want[i].token, strlen(want[i].token));
         if (!p)
             fail_msg("case %zu: token not found", i);
         assert_int_equal(p->role, want[i].role);
@@ -69,13 +70,14 @@ static void test_empty_file(void **state)
 static void test_errors(void **state)
 {
     (void)state;
-    static const char long_name[] =
-        "n123456789n123456789n123456789n123456789n123456789n123456789abcde"; /* 65 */
+    static const char long_name[] = "n123456789n123456789n123456789n123456789n1"
+                                    "23456789n123456789abcde"; /* 65 */
     static const char long_token[] =
         "t123456789t123456789t123456789t123456789t123456789t123456789t123456789"
         "t123456789t123456789t123456789t123456789t123456789t123456789t123456789"
         "t123456789t123456789t123456789t123456789t123456789t123456789t123456789"
-        "t123456789t123456789t123456789t123456789abcdefg"; /* 70 * 3 + 47 = 257 */
+        "t123456789t123456789t123456789t123456789abcdefg"; /* 70 * 3 + 47 = 257
+                                                            */
     char name_line[200], token_line[400];
     snprintf(name_line, sizeof name_line, "site %s " TOK_A "\n", long_name);
     snprintf(token_line, sizeof token_line, "# x\nsite n %s\n", long_token);
@@ -89,27 +91,41 @@ static void test_errors(void **state)
         const char *message; /* a substring the message must contain */
     } cases[] = {
         /* "admin" is field 1. */
-        {"unknown role", "admin alice " TOK_A "\n", 1, 1, "unknown role \"admin\""},
+        {"unknown role", "admin alice " TOK_A "\n", 1, 1,
+         "unknown role \"admin\""},
         /* A long first field may be a token in the wrong place: not echoed. */
-        {"unknown role, long", "\n" TOK_B " site alice\n", 2, 1, "unknown role (expected"},
+        {"unknown role, long", "\n" TOK_B " site alice\n", 2, 1,
+         "unknown role (expected"},
         /* "site newsroom" ends at column 13; TOKEN belongs at 14. */
         {"missing token", "# hi\nsite newsroom\n", 2, 14, "missing TOKEN"},
         {"missing name and token", "site\n", 1, 5, "missing NAME and TOKEN"},
         /* site 1-4, newsroom 6-13, token 15-34, extra at 36. */
-        {"extra field", "site newsroom " TOK_A " extra\n", 1, 36, "extra field"},
+        {"extra field", "site newsroom " TOK_A " extra\n", 1, 36,
+         "extra field"},
         /* moderator 1-9, alice 11-15, token at 17. */
         {"short token", "\n\nmoderator alice short123\n", 3, 17, "too short"},
         {"long token", token_line, 2, 8, "too long"},
         {"long name", name_line, 1, 6, "at most 64"},
         /* site 1-4, b 6, token at 8; the first copy is on line 1. */
-        {"duplicate", "site a " TOK_A "\nsite b " TOK_A "\n", 2, 8, "already on line 1"},
-        {"duplicate later", "site a " TOK_A "\n#\nsite b " TOK_B "\nmoderator c " TOK_A "\n",
-         4, 13, "already on line 1"},
+        {"duplicate", "site a " TOK_A "\nsite b " TOK_A "\n", 2, 8,
+         "already on line 1"},
+        {"duplicate later",
+         "site a " TOK_A "\n#\nsite b " TOK_B "\nmoderator c " TOK_A "\n", 4,
+         13, "already on line 1"},
         /* z at 6, o at 7, the UTF-8 lead byte at 8. */
         {"non-ASCII name", "site zo\xc3\xab " TOK_A "\n", 1, 8, "non-ASCII"},
-        {"control character", "site a\x01" "b " TOK_A "\n", 1, 7, "non-ASCII or control"},
-        {"non-ASCII in token", "site a 0123456789\xff" "abcdef\n", 1, 18, "non-ASCII"},
-        {"NUL byte", "site a 01234567\0" "89abcdef\n", 1, 16, "control"},
+        {"control character",
+         "site a\x01"
+         "b " TOK_A "\n",
+         1, 7, "non-ASCII or control"},
+        {"non-ASCII in token",
+         "site a 0123456789\xff"
+         "abcdef\n",
+         1, 18, "non-ASCII"},
+        {"NUL byte",
+         "site a 01234567\0"
+         "89abcdef\n",
+         1, 16, "control"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t len = strlen(cases[i].text);
@@ -124,31 +140,35 @@ static void test_errors(void **state)
             fail_msg("%s: at %d:%d, want %d:%d (%s)", cases[i].what, err.line,
                      err.column, cases[i].line, cases[i].column, err.message);
         if (!strstr(err.message, cases[i].message))
-            fail_msg("%s: message \"%s\" lacks \"%s\"", cases[i].what, err.message,
-                     cases[i].message);
+            fail_msg("%s: message \"%s\" lacks \"%s\"", cases[i].what,
+                     err.message, cases[i].message);
         assert_string_equal(err.file, "tok.txt");
         /* Tokens never appear in messages. */
         if (strstr(err.message, TOK_A) || strstr(err.message, TOK_B) ||
-            strstr(err.message, "short123") || strstr(err.message, "t123456789"))
-            fail_msg("%s: message leaks a token: %s", cases[i].what, err.message);
+            strstr(err.message, "short123") ||
+            strstr(err.message, "t123456789"))
+            fail_msg("%s: message leaks a token: %s", cases[i].what,
+                     err.message);
     }
 }
 
 static void test_lookup_rejects(void **state)
 {
     (void)state;
-    static const char text[] = "site newsroom " TOK_A "\nmoderator alice " TOK_B "\n";
+    static const char text[] =
+        "site newsroom " TOK_A "\nmoderator alice " TOK_B "\n";
     struct mg_tokens *t = NULL;
     struct mg_error err = {0};
-    assert_int_equal(mg_tokens_parse("tokens", text, strlen(text), &t, &err), 0);
+    assert_int_equal(mg_tokens_parse("tokens", text, strlen(text), &t, &err),
+                     0);
 
     static const char *const wrong[] = {
         "",
-        "0123456789abcdef012",   /* prefix of TOK_A */
-        "123456789abcdef0123",   /* suffix of TOK_A */
-        TOK_A "4",               /* TOK_A plus one */
-        "0123456789ABCDEF0123",  /* case differs */
-        " " TOK_A,               /* whitespace is not trimmed here */
+        "0123456789abcdef012",  /* prefix of TOK_A */
+        "123456789abcdef0123",  /* suffix of TOK_A */
+        TOK_A "4",              /* TOK_A plus one */
+        "0123456789ABCDEF0123", /* case differs */
+        " " TOK_A,              /* whitespace is not trimmed here */
         "Bearer " TOK_A,
         "site newsroom " TOK_A,
         "ffffffffffffffffffffffff",
@@ -159,7 +179,8 @@ static void test_lookup_rejects(void **state)
     assert_null(mg_tokens_lookup(t, NULL, 0));
     /* The length given is what counts, not a NUL. */
     assert_null(mg_tokens_lookup(t, TOK_A, strlen(TOK_A) - 1));
-    const struct mg_principal *p = mg_tokens_lookup(t, TOK_A "trailing", strlen(TOK_A));
+    const struct mg_principal *p =
+        mg_tokens_lookup(t, TOK_A "trailing", strlen(TOK_A));
     assert_non_null(p);
     assert_string_equal(p->name, "newsroom");
     assert_null(mg_tokens_lookup(NULL, TOK_A, strlen(TOK_A)));
@@ -196,8 +217,8 @@ static void test_load_modes(void **state)
         mode_t mode;
         int rc;
     } cases[] = {
-        {0600, 0}, {0640, 0}, {0400, 0},
-        {0644, MG_EPERM}, {0660, MG_EPERM}, {0604, MG_EPERM}, {0700, MG_EPERM},
+        {0600, 0},        {0640, 0},        {0400, 0},        {0644, MG_EPERM},
+        {0660, MG_EPERM}, {0604, MG_EPERM}, {0700, MG_EPERM},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         write_file(path, "site newsroom " TOK_A "\n", cases[i].mode);
@@ -205,8 +226,8 @@ static void test_load_modes(void **state)
         struct mg_error err = {0};
         int rc = mg_tokens_load(path, &t, &err);
         if (rc != cases[i].rc)
-            fail_msg("mode %04o: rc %d, want %d (%s)", (unsigned)cases[i].mode, rc,
-                     cases[i].rc, err.message);
+            fail_msg("mode %04o: rc %d, want %d (%s)", (unsigned)cases[i].mode,
+                     rc, cases[i].rc, err.message);
         if (rc == MG_EPERM) {
             assert_null(t);
             char want[32];
