@@ -60,8 +60,4 @@ int mg_router_match(const char *method, const char *path, size_t path_len,
 
 void mg_route_match_close(struct mg_route_match *m);
 
-/* Decodes %XX escapes of src[0..len) into a new string; MG_EINVAL on a bad
- * escape or a decoded NUL. Caller owns *out (mg_free). */
-int mg_percent_decode(const char *src, size_t len, char **out) MG_MUST_CHECK;
-
 #endif

@@ -18,7 +18,9 @@
 #include "modgate/files.h"
 #include "modgate/keys.h"
 #include "modgate/log.h"
+#include "modgate/text.h"
 #include "modgate/tokens.h"
+#include "modgate/yaml.h"
 
 /* A config file is a page of YAML; a megabyte is certainly a mistake. */
 #define CONFIG_FILE_MAX (1024 * 1024)
@@ -250,46 +252,6 @@ void mg_config_close(struct mg_config *cfg)
 
 /* ---- YAML ---- */
 
-static void on_diag_output(struct fy_diag *diag, void *user, const char *buf,
-                           size_t len)
-{
-    /* Errors are collected and reported through struct mg_error instead. */
-    (void)diag;
-    (void)user;
-    (void)buf;
-    (void)len;
-}
-
-/* Where a node starts (1-based), looking into collections for their first
- * scalar. Leaves line/column alone when libfyaml has no mark. Quoted scalars'
- * marks point past the quote; step back onto it, where a person looks. */
-static void node_pos(struct fy_node *node, int *line, int *column)
-{
-    while (node && fy_node_get_type(node) != FYNT_SCALAR) {
-        if (fy_node_get_type(node) == FYNT_MAPPING) {
-            void *iter = NULL;
-            struct fy_node_pair *pair = fy_node_mapping_iterate(node, &iter);
-            node = pair ? fy_node_pair_key(pair) : NULL;
-        } else {
-            void *iter = NULL;
-            node = fy_node_sequence_iterate(node, &iter);
-        }
-    }
-    if (!node)
-        return;
-    struct fy_token *tok = fy_node_get_scalar_token(node);
-    const struct fy_mark *m = tok ? fy_token_start_mark(tok) : NULL;
-    if (!m)
-        return;
-    *line = m->line + 1;
-    *column = m->column + 1;
-    enum fy_node_style style = fy_node_get_style(node);
-    if ((style == FYNS_SINGLE_QUOTED || style == FYNS_DOUBLE_QUOTED ||
-         style == FYNS_ALIAS) &&
-        *column > 1)
-        (*column)--;
-}
-
 static int yaml_fail(struct mg_error *err, const char *file, struct fy_node *at,
                      struct fy_node *fallback, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
@@ -297,8 +259,8 @@ static int yaml_fail(struct mg_error *err, const char *file, struct fy_node *at,
                      struct fy_node *fallback, const char *fmt, ...)
 {
     int line = 0, column = 0;
-    node_pos(fallback, &line, &column);
-    node_pos(at, &line, &column);
+    mg_yaml_node_pos(fallback, &line, &column);
+    mg_yaml_node_pos(at, &line, &column);
     char msg[400];
     va_list ap;
     va_start(ap, fmt);
@@ -306,21 +268,6 @@ static int yaml_fail(struct mg_error *err, const char *file, struct fy_node *at,
     va_end(ap);
     mg_error_set(err, file, line, column, "%s", msg);
     return MG_EINVAL;
-}
-
-static int is_null_node(struct fy_node *v)
-{
-    if (!v || fy_node_is_null(v))
-        return 1;
-    if (fy_node_get_type(v) != FYNT_SCALAR ||
-        fy_node_get_style(v) != FYNS_PLAIN)
-        return 0;
-    size_t len = 0;
-    const char *t = fy_node_get_scalar(v, &len);
-    return (len == 1 && t[0] == '~') ||
-           (len == 4 &&
-            (memcmp(t, "null", 4) == 0 || memcmp(t, "Null", 4) == 0 ||
-             memcmp(t, "NULL", 4) == 0));
 }
 
 static const struct row *find_row(const char *path)
@@ -403,7 +350,7 @@ static int apply_pair(struct yaml_ctx *y, struct fy_node *k, struct fy_node *v,
             return yaml_fail(y->err, y->file, v, k,
                              "%s: aliases (*name) are not supported here",
                              path);
-        if (is_null_node(v)) {
+        if (mg_yaml_is_null(v)) {
             if (r->def)
                 return yaml_fail(y->err, y->file, v, k,
                                  "%s: needs a value (the default is %s)", path,
@@ -416,8 +363,8 @@ static int apply_pair(struct yaml_ctx *y, struct fy_node *k, struct fy_node *v,
                 y->err, y->file, v, k, "%s: must be a single value, not a %s",
                 path, fy_node_get_type(v) == FYNT_MAPPING ? "mapping" : "list");
         struct origin o = {r->path, y->file, 0, 0};
-        node_pos(k, &o.line, &o.column);
-        node_pos(v, &o.line, &o.column);
+        mg_yaml_node_pos(k, &o.line, &o.column);
+        mg_yaml_node_pos(v, &o.line, &o.column);
         size_t len = 0;
         const char *text = fy_node_get_scalar(v, &len);
         int rc = set_value(y->cfg, r, text, len, &o, y->err);
@@ -428,7 +375,7 @@ static int apply_pair(struct yaml_ctx *y, struct fy_node *k, struct fy_node *v,
     if (is_section(path)) {
         char keys[200];
         list_keys(path, keys, sizeof keys);
-        if (is_null_node(v))
+        if (mg_yaml_is_null(v))
             return MG_OK; /* "redis:" with every key commented out */
         if (fy_node_is_alias(v) || fy_node_get_type(v) != FYNT_MAPPING)
             return yaml_fail(y->err, y->file, v, k,
@@ -456,150 +403,26 @@ static int walk_mapping(struct yaml_ctx *y, struct fy_node *map,
     return MG_OK;
 }
 
-static int diag_error(struct fy_diag *diag, const char *file,
-                      struct mg_error *err)
-{
-    void *iter = NULL;
-    struct fy_diag_error *de = fy_diag_errors_iterate(diag, &iter);
-    if (de)
-        mg_error_set(err, file, de->line, de->column, "YAML syntax: %s",
-                     de->msg);
-    else
-        mg_error_set(err, file, 0, 0, "YAML syntax error");
-    return MG_EINVAL;
-}
-
-/* Length of the valid UTF-8 sequence at s[0..len), or 0 (overlong forms,
- * surrogates and code points past U+10FFFF are invalid). */
-static size_t utf8_seq(const unsigned char *s, size_t len)
-{
-    unsigned char c = s[0];
-    size_t n;
-    unsigned min;
-    unsigned cp;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xe0) == 0xc0) {
-        n = 2, min = 0x80, cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-        n = 3, min = 0x800, cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-        n = 4, min = 0x10000, cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (len < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
-/* libfyaml 0.7.12 can loop forever on some invalid UTF-8 (found by
- * fuzz_config: "%\x83"), and YAML must be UTF-8 anyway, so bad bytes are
- * refused before the parser sees them. */
-static int check_text(const char *name, const char *text, size_t len,
-                      struct mg_error *err)
-{
-    const unsigned char *s = (const unsigned char *)text;
-    int line = 1, column = 1; /* column counts characters, as libfyaml's do */
-    for (size_t i = 0; i < len;) {
-        if (s[i] == '\0') {
-            mg_error_set(err, name, line, column,
-                         "the file contains a NUL byte");
-            return MG_EINVAL;
-        }
-        size_t n = utf8_seq(s + i, len - i);
-        if (n == 0) {
-            mg_error_set(err, name, line, column, "not valid UTF-8");
-            return MG_EINVAL;
-        }
-        if (s[i] == '\n') {
-            line++;
-            column = 1;
-        } else {
-            column++;
-        }
-        i += n;
-    }
-    return MG_OK;
-}
-
 static int load_string(struct mg_config *cfg, const char *name,
                        const char *text, size_t len, struct origin *origins,
                        struct mg_error *err)
 {
-    if (check_text(name, text, len, err) != MG_OK)
-        return MG_EINVAL;
-    struct fy_diag_cfg dcfg;
-    fy_diag_cfg_default(&dcfg);
-    dcfg.fp = NULL;
-    dcfg.output_fn = on_diag_output;
-    dcfg.level = FYET_ERROR;
-    dcfg.colorize = false;
-    struct fy_diag *diag = fy_diag_create(&dcfg);
-    if (!diag) {
-        mg_error_set(err, name, 0, 0, "cannot start the YAML parser");
-        return MG_EIO;
-    }
-    fy_diag_set_collect_errors(diag, true);
-    struct fy_parse_cfg pcfg = {
-        .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG,
-        .diag = diag,
-    };
-    struct fy_parser *parser = fy_parser_create(&pcfg);
-    if (!parser || fy_parser_set_string(parser, text, len) != 0) {
-        if (parser)
-            fy_parser_destroy(parser);
-        fy_diag_destroy(diag);
-        mg_error_set(err, name, 0, 0, "cannot start the YAML parser");
-        return MG_EIO;
-    }
-
-    int rc = MG_OK;
-    struct fy_document *doc = fy_parse_load_document(parser);
-    struct fy_document *extra = NULL;
-    if (!doc) {
-        /* No document and no error: the file is empty or only comments. */
-        if (fy_parser_get_stream_error(parser))
-            rc = diag_error(diag, name, err);
-        goto out;
-    }
-    /* A second document would be silently ignored, so refuse it. */
-    extra = fy_parse_load_document(parser);
-    if (extra) {
-        rc = yaml_fail(err, name, fy_document_root(extra), NULL,
-                       "only one YAML document is allowed");
-        goto out;
-    }
-    if (fy_parser_get_stream_error(parser)) {
-        rc = diag_error(diag, name, err);
-        goto out;
-    }
-
-    struct fy_node *root = fy_document_root(doc);
-    if (is_null_node(root))
-        goto out;
-    if (fy_node_get_type(root) != FYNT_MAPPING || fy_node_is_alias(root)) {
+    struct mg_yaml_doc *doc;
+    int rc = mg_yaml_parse(name, text, len, &doc, err);
+    if (rc != MG_OK)
+        return rc;
+    struct fy_node *root = mg_yaml_root(doc);
+    if (mg_yaml_is_null(root)) {
+        /* empty, or only comments: nothing to apply */
+    } else if (fy_node_get_type(root) != FYNT_MAPPING || fy_node_is_alias(root)) {
         rc = yaml_fail(
             err, name, root, NULL,
             "the config must be a mapping of keys such as listen: and redis:");
-        goto out;
+    } else {
+        struct yaml_ctx y = {cfg, name, origins, err};
+        rc = walk_mapping(&y, root, NULL);
     }
-    struct yaml_ctx y = {cfg, name, origins, err};
-    rc = walk_mapping(&y, root, NULL);
-out:
-    if (extra)
-        fy_parse_document_destroy(parser, extra);
-    if (doc)
-        fy_parse_document_destroy(parser, doc);
-    fy_parser_destroy(parser);
-    fy_diag_destroy(diag);
+    mg_yaml_doc_free(doc);
     return rc;
 }
 
@@ -1027,41 +850,6 @@ int mg_listen_parse(const char *text, char *host, size_t host_size, int *port,
     return MG_OK;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Percent-decodes s[0..len) into a new string; NULL on a bad escape or NUL. */
-static char *percent_decode(const char *s, size_t len)
-{
-    char *out = mg_malloc(len + 1);
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] != '%') {
-            out[o++] = s[i];
-            continue;
-        }
-        int hi = i + 2 < len ? hex_value(s[i + 1]) : -1;
-        int lo = i + 2 < len ? hex_value(s[i + 2]) : -1;
-        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-            mg_crypto_wipe(out, len + 1);
-            mg_free(out);
-            return NULL;
-        }
-        out[o++] = (char)(hi * 16 + lo);
-        i += 2;
-    }
-    out[o] = '\0';
-    return out;
-}
-
 static int url_error(struct mg_redis_url *out, struct mg_error *err,
                      const char *msg)
 {
@@ -1097,14 +885,14 @@ int mg_redis_url_parse(const char *text, struct mg_redis_url *out,
                              "credentials must be written [USER]:PASSWORD@ "
                              "(a password alone is :PASSWORD@)");
         if (colon > rest) {
-            out->username = percent_decode(rest, (size_t)(colon - rest));
-            if (!out->username)
+            if (mg_percent_decode(rest, (size_t)(colon - rest),
+                                  &out->username) != MG_OK)
                 return url_error(out, err, "bad %-escape in the user name");
         }
         if (at == colon + 1)
             return url_error(out, err, "the password is empty");
-        out->password = percent_decode(colon + 1, (size_t)(at - colon - 1));
-        if (!out->password)
+        if (mg_percent_decode(colon + 1, (size_t)(at - colon - 1),
+                              &out->password) != MG_OK)
             return url_error(out, err, "bad %-escape in the password");
         rest = at + 1;
     }

@@ -14,6 +14,7 @@
 #include "modgate/crypto.h"
 #include "modgate/files.h"
 #include "modgate/timefmt.h"
+#include "modgate/yaml.h"
 
 #define SEED_LEN   32
 #define KEY_ID_LEN 16
@@ -116,38 +117,6 @@ out:
     return status;
 }
 
-/* Where a node starts, 1-based; 0/0 when libfyaml does not know. Quoted
- * scalars' marks point past the quote, so step back onto it: that is the
- * column a person sees. */
-static void node_pos(struct fy_node *node, int *line, int *column)
-{
-    *line = 0;
-    *column = 0;
-    if (!node || fy_node_get_type(node) != FYNT_SCALAR)
-        return;
-    const struct fy_mark *m =
-        fy_token_start_mark(fy_node_get_scalar_token(node));
-    if (!m)
-        return;
-    *line = m->line + 1;
-    *column = m->column + 1;
-    enum fy_node_style style = fy_node_get_style(node);
-    if ((style == FYNS_SINGLE_QUOTED || style == FYNS_DOUBLE_QUOTED ||
-         style == FYNS_ALIAS) &&
-        *column > 1)
-        (*column)--;
-}
-
-static void on_diag_output(struct fy_diag *diag, void *user, const char *buf,
-                           size_t len)
-{
-    /* Errors are collected and reported through struct mg_error instead. */
-    (void)diag;
-    (void)user;
-    (void)buf;
-    (void)len;
-}
-
 /* The fields of a key file, as found. */
 struct key_fields {
     struct fy_node *algorithm;
@@ -160,8 +129,8 @@ struct key_fields {
 static int set_error_at(struct mg_error *err, const char *path,
                         struct fy_node *node, const char *msg)
 {
-    int line, column;
-    node_pos(node, &line, &column);
+    int line = 0, column = 0;
+    mg_yaml_node_pos(node, &line, &column);
     mg_error_set(err, path, line, column, "%s", msg);
     return MG_EINVAL;
 }
@@ -296,43 +265,23 @@ int mg_key_check_file(const char *path, char key_id[17], struct mg_error *err)
         }
     }
 
-    struct fy_diag_cfg dcfg;
-    fy_diag_cfg_default(&dcfg);
-    dcfg.fp = NULL;
-    dcfg.output_fn = on_diag_output;
-    dcfg.level = FYET_ERROR;
-    dcfg.colorize = false;
-    struct fy_diag *diag = fy_diag_create(&dcfg);
-    if (!diag) {
-        mg_crypto_wipe(text, len);
-        mg_free(text);
-        mg_error_set(err, path, 0, 0, "cannot start the YAML parser");
-        return MG_EIO;
-    }
-    fy_diag_set_collect_errors(diag, true);
-    struct fy_parse_cfg pcfg = {
-        .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG,
-        .diag = diag,
-    };
-    struct fy_document *doc = fy_document_build_from_string(&pcfg, text, len);
-    if (!doc) {
-        void *iter = NULL;
-        struct fy_diag_error *de = fy_diag_errors_iterate(diag, &iter);
-        if (de)
-            mg_error_set(err, path, de->line, de->column, "%s", de->msg);
-        else
+    struct mg_yaml_doc *doc;
+    rc = mg_yaml_parse(path, text, len, &doc, err);
+    if (rc == MG_OK) {
+        struct fy_node *root = mg_yaml_root(doc);
+        if (!root) {
             mg_error_set(err, path, 0, 0,
-                         "empty or unreadable key file (make one with: modctl "
-                         "keygen --out FILE)");
-        rc = MG_EINVAL;
-    } else {
-        struct key_fields kf = {0};
-        rc = collect_fields(path, fy_document_root(doc), &kf, err);
-        if (rc == MG_OK)
-            rc = check_fields(path, &kf, key_id, err);
-        fy_document_destroy(doc);
+                         "empty key file (make one with: modctl keygen --out "
+                         "FILE)");
+            rc = MG_EINVAL;
+        } else {
+            struct key_fields kf = {0};
+            rc = collect_fields(path, root, &kf, err);
+            if (rc == MG_OK)
+                rc = check_fields(path, &kf, key_id, err);
+        }
+        mg_yaml_doc_free(doc);
     }
-    fy_diag_destroy(diag);
     mg_crypto_wipe(text, len);
     mg_free(text);
     return rc;

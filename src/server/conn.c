@@ -153,34 +153,11 @@ static void conn_finish(struct mg_conn *c)
         conn_close(c);
 }
 
-static void on_timer(uv_timer_t *t)
-{
-    struct mg_conn *c = t->data;
-    switch (c->timer_mode) {
-    case TIMER_REQUEST: {
-        /* The request did not arrive in time: 408, then close. */
-        stop_reading(c);
-        struct mg_exchange *x = mg_calloc(1, sizeof *x);
-        x->srv = c->srv;
-        x->conn = c;
-        x->start_ns = uv_hrtime();
-        x->req = NULL;
-        c->x = x;
-        c->close_after = true;
-        mg_respond_error(x, 408, "timeout",
-                         "The request did not arrive completely in time.");
-        break;
-    }
-    case TIMER_IDLE:
-    case TIMER_WRITE:
-    case TIMER_LINGER:
-    case TIMER_NONE:
-        conn_close(c);
-        break;
-    }
-}
-
-static void fail_request(struct mg_conn *c, const struct mg_http_failure *f)
+/* Answers an error that ends the connection (a request that cannot be
+ * parsed, or did not arrive in time): reading stops, the response is sent
+ * with Connection: close, then the connection closes gently. */
+static void fail_connection(struct mg_conn *c, int status, const char *code,
+                            const char *detail)
 {
     struct mg_exchange *x = mg_calloc(1, sizeof *x);
     x->srv = c->srv;
@@ -189,7 +166,26 @@ static void fail_request(struct mg_conn *c, const struct mg_http_failure *f)
     c->x = x;
     c->close_after = true;
     stop_reading(c);
-    mg_respond_error(x, f->status, f->code, f->detail);
+    mg_buf_reset(&c->pending);
+    mg_respond_error(x, status, code, detail);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    struct mg_conn *c = t->data;
+    switch (c->timer_mode) {
+    case TIMER_REQUEST:
+        /* The request did not arrive in time: 408, then close. */
+        fail_connection(c, 408, "timeout",
+                        "The request did not arrive completely in time.");
+        break;
+    case TIMER_IDLE:
+    case TIMER_WRITE:
+    case TIMER_LINGER:
+    case TIMER_NONE:
+        conn_close(c);
+        break;
+    }
 }
 
 static void on_continue_written(uv_write_t *req, int status)
@@ -263,8 +259,8 @@ static void conn_drive(struct mg_conn *c)
         if (r == MG_HTTP_DONE) {
             dispatch(c, mg_http_parser_take(c->parser));
         } else if (r == MG_HTTP_FAIL) {
-            mg_buf_reset(&c->pending);
-            fail_request(c, mg_http_parser_failure(c->parser));
+            const struct mg_http_failure *f = mg_http_parser_failure(c->parser);
+            fail_connection(c, f->status, f->code, f->detail);
         } else if (r == MG_HTTP_CONTINUE) {
             send_continue(c);
         } else {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "modgate/alloc.h"
+#include "modgate/text.h"
 #include "modgate/tokens.h"
 
 #define ANY_ROLE (MG_ROLE_SITE | MG_ROLE_MODERATOR)
@@ -36,41 +37,6 @@ static const struct mg_route routes[MG_ROUTE_COUNT] = {
 const struct mg_route *mg_routes(void)
 {
     return routes;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-int mg_percent_decode(const char *src, size_t len, char **out)
-{
-    char *dst = mg_malloc(len + 1);
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = src[i];
-        if (c == '%') {
-            int hi = len - i >= 3 ? hexval(src[i + 1]) : -1;
-            int lo = len - i >= 3 ? hexval(src[i + 2]) : -1;
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-                mg_free(dst);
-                return MG_EINVAL;
-            }
-            dst[n++] = (char)(hi * 16 + lo);
-            i += 2;
-        } else {
-            dst[n++] = c;
-        }
-    }
-    dst[n] = '\0';
-    *out = dst;
-    return MG_OK;
 }
 
 /* Matches one pattern; fills params (raw segments) when it matches. */

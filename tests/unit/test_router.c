@@ -9,6 +9,7 @@
 
 #include "modgate/alloc.h"
 #include "modgate/router.h"
+#include "modgate/text.h"
 #include "modgate/tokens.h"
 
 struct match_case {

@@ -1,0 +1,23 @@
+/* text.h: small checks and transforms of text from outside: UTF-8
+ * validation with a line/column for people's files, percent-decoding. */
+#ifndef MODGATE_TEXT_H
+#define MODGATE_TEXT_H
+
+#include <stddef.h>
+
+#include "modgate/error.h"
+
+/* Length of the valid UTF-8 sequence at s[0..len), or 0 when it is not one
+ * (overlong forms, surrogates and code points past U+10FFFF are invalid). */
+size_t mg_utf8_seq_len(const unsigned char *s, size_t len);
+
+/* MG_EINVAL, with name, line and column (columns count characters), when
+ * text holds a NUL byte or invalid UTF-8. */
+int mg_text_check_utf8(const char *name, const char *text, size_t len,
+                       struct mg_error *err) MG_MUST_CHECK;
+
+/* Decodes %XX escapes of src[0..len) into a new string; MG_EINVAL on a bad
+ * escape or a decoded NUL (then *out is untouched). Caller owns *out. */
+int mg_percent_decode(const char *src, size_t len, char **out) MG_MUST_CHECK;
+
+#endif
