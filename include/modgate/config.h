@@ -36,6 +36,7 @@ struct mg_config {
 
     char *rules_dir; /* NULL when not configured */
     char *key_file;  /* NULL when not configured */
+    char *retired_keys_file; /* NULL when not configured */
     char *tokens_file; /* NULL when not configured */
 
     size_t header_max_bytes;  /* request line + headers, 431 past it */
@@ -43,6 +44,9 @@ struct mg_config {
     int request_timeout_ms;   /* a request must arrive within it, else 408 */
     int idle_timeout_ms;      /* idle keep-alive connections close after it */
     int drain_timeout_ms;     /* bound on finishing requests at shutdown */
+
+    size_t comment_max_chars; /* body, in extended grapheme clusters */
+    size_t comment_max_bytes; /* body, in bytes of UTF-8 */
 
     int log_level; /* enum mg_log_level */
 };

@@ -1,0 +1,23 @@
+/* unicode.h: what modgate needs to know about text, from ICU: how many
+ * user-perceived characters (extended grapheme clusters) it has, and whether
+ * any of them is visible. Input is valid UTF-8 (JSON decoding checked it). */
+#ifndef MODGATE_UNICODE_H
+#define MODGATE_UNICODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "modgate/error.h"
+
+/* Extended grapheme clusters (UAX #29) in utf8[0..len): an emoji flag, a
+ * family emoji or a letter with its combining accents count once. MG_EINVAL
+ * on invalid UTF-8, MG_EIO if ICU fails. */
+int mg_unicode_graphemes(const char *utf8, size_t len,
+                         size_t *count) MG_MUST_CHECK;
+
+/* True when some character is neither White_Space, nor a
+ * Default_Ignorable_Code_Point (zero-width space, joiners, bidi marks...),
+ * nor a control or format character: text a reader would see. */
+bool mg_unicode_has_visible(const char *utf8, size_t len);
+
+#endif

@@ -1,0 +1,18 @@
+/* uuid.h: comment ids: UUIDv7 (RFC 9562) in canonical lowercase text, so
+ * they sort by creation time as text and are unique across instances (74
+ * random bits from libsodium per id). */
+#ifndef MODGATE_UUID_H
+#define MODGATE_UUID_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define MG_UUID_LEN 37 /* 36 characters + NUL */
+
+/* A new UUIDv7 for the time ms (milliseconds since the epoch). */
+void mg_uuid7(int64_t ms, char out[MG_UUID_LEN]);
+
+/* True when text is a UUID in canonical form (8-4-4-4-12 lowercase hex). */
+bool mg_uuid_valid(const char *text);
+
+#endif
