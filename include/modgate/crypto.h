@@ -1,5 +1,5 @@
 /* crypto.h: the only door to libsodium: randomness, hashing, constant-time
- * comparison, base64, Ed25519. */
+ * comparison, base64, Ed25519, and guarded memory for secrets. */
 #ifndef MODGATE_CRYPTO_H
 #define MODGATE_CRYPTO_H
 
@@ -35,7 +35,31 @@ void mg_crypto_hex(const void *bin, size_t bin_len, char *out);
 void mg_crypto_ed25519_from_seed(const uint8_t seed[32], uint8_t pk[32],
                                  uint8_t sk[64]);
 
+/* Ed25519 detached signature of msg with the 64-byte secret key sk. */
+void mg_crypto_ed25519_sign_detached(const uint8_t sk[64], const void *msg,
+                                     size_t len, uint8_t sig[64]);
+
+/* 0 when sig is pk's valid signature of msg, -1 otherwise. */
+int mg_crypto_ed25519_verify(const uint8_t pk[32], const void *msg, size_t len,
+                             const uint8_t sig[64]) MG_MUST_CHECK;
+
 /* Zeroes memory in a way the compiler keeps. */
 void mg_crypto_wipe(void *buf, size_t len);
+
+/* Guarded memory for secret keys (libsodium's sodium_malloc): guard pages on
+ * both sides, a canary, locked against swapping where the system allows.
+ * Starts readable and writable. Never returns NULL: out of memory aborts, as
+ * mg_malloc does. Starts libsodium if needed. Caller owns the result; free
+ * with mg_crypto_secret_free. */
+void *mg_crypto_secret_alloc(size_t size);
+
+/* Change what the process may do with guarded memory: read only, or nothing
+ * at all (any access then crashes). Failure aborts: it cannot happen for
+ * memory from mg_crypto_secret_alloc. */
+void mg_crypto_secret_readonly(void *secret);
+void mg_crypto_secret_noaccess(void *secret);
+
+/* Zeroes and frees guarded memory whatever its protection. Accepts NULL. */
+void mg_crypto_secret_free(void *secret);
 
 #endif

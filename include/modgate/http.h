@@ -88,6 +88,11 @@ const struct mg_http_failure *mg_http_parser_failure(const struct mg_http_parser
 /* True once any byte of a request not yet complete has been fed. */
 bool mg_http_parser_in_request(const struct mg_http_parser *p);
 
+/* The value of the first `name` parameter of a query string ("a=1&b=2"),
+ * percent-decoded with '+' as a space. MG_ENOENT when absent, MG_EINVAL when
+ * its escapes are malformed. Caller owns *out (mg_free). */
+int mg_http_query_get(const char *query, const char *name, char **out);
+
 /* A response ready to write: status line, the given headers, Date,
  * Content-Length, Connection, then body. Caller owns the result (mg_free). */
 char *mg_http_response_serialize(int status, const struct mg_http_header *headers,

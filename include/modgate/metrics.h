@@ -22,6 +22,11 @@ void mg_metrics_free(struct mg_metrics *m);
  * happen before routing. */
 void mg_metrics_observe_request(struct mg_metrics *m, const char *route,
                                 const char *method, int status, double seconds);
+/* One more submission with this outcome: "published", "pending",
+ * "rejected", "invalid" (400), "too_short", "too_long", "invalid_parent",
+ * "replayed", "idempotency_conflict", "unavailable". outcome must be a
+ * static string. */
+void mg_metrics_submission(struct mg_metrics *m, const char *outcome);
 void mg_metrics_conn_opened(struct mg_metrics *m);
 void mg_metrics_conn_closed(struct mg_metrics *m);
 void mg_metrics_accept_error(struct mg_metrics *m);

@@ -12,6 +12,7 @@
 #define MODGATE_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "modgate/config.h"
@@ -47,6 +48,74 @@ void mg_store_get_stats(const struct mg_store *store,
 typedef void (*mg_store_time_cb)(int status, int64_t redis_ms, void *data);
 int mg_store_time(struct mg_store *store, mg_store_time_cb cb,
                   void *data) MG_MUST_CHECK;
+
+/* ---- comments ---- */
+
+/* A new comment, ready to store. Strings are borrowed (copied before the
+ * call returns). */
+struct mg_store_comment {
+    const char *id;
+    const char *article_id;
+    const char *parent_id;   /* NULL when none */
+    const char *status;      /* "published", "pending" or "rejected" */
+    const char *record_json; /* the record as the API returns it */
+    const char *meta_json;   /* client_ip, user_agent...: kept, not shown */
+    int64_t created_ms;
+    /* Idempotency: when idem_key is set, a later call with the same key gets
+     * this response back instead of storing again (for 24 hours), provided
+     * the fingerprint matches. */
+    const char *idem_key;         /* NULL when none; scoped by the caller */
+    const char *idem_fingerprint; /* of the request */
+    int response_status;
+    const char *response_body;
+};
+
+enum mg_store_submit_outcome {
+    MG_STORE_STORED,         /* written, with its indexes */
+    MG_STORE_REPLAY,         /* the idempotency key was seen: see replay_* */
+    MG_STORE_IDEM_CONFLICT,  /* the key was seen with another request */
+    MG_STORE_INVALID_PARENT, /* parent_id is not a comment of the article */
+};
+
+struct mg_store_submit_result {
+    enum mg_store_submit_outcome outcome;
+    int replay_status;       /* MG_STORE_REPLAY: the first response */
+    const char *replay_body; /* borrowed, valid during the callback */
+    size_t replay_len;
+};
+
+/* Stores c in one script call: all of it or nothing. status 0 means Redis
+ * answered and res says how; otherwise MG_EUNAVAIL / MG_ETIMEDOUT /
+ * MG_ECLOSED / MG_EPROTO and res is NULL. */
+typedef void (*mg_store_submit_cb)(int status,
+                                   const struct mg_store_submit_result *res,
+                                   void *data);
+int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
+                    mg_store_submit_cb cb, void *data) MG_MUST_CHECK;
+
+/* One comment's record JSON; json is NULL when there is no such comment.
+ * json is borrowed, valid during the callback. */
+typedef void (*mg_store_record_cb)(int status, const char *json, size_t len,
+                                   void *data);
+int mg_store_get_comment(struct mg_store *store, const char *id,
+                         mg_store_record_cb cb, void *data) MG_MUST_CHECK;
+
+/* A page of an article's published comments, oldest first. Everything is
+ * borrowed, valid during the callback. */
+struct mg_store_page {
+    size_t total; /* published comments of the article */
+    bool more;    /* comments follow the last one here */
+    size_t count;
+    const char **ids;
+    const char **records;
+    const size_t *record_lens;
+};
+typedef void (*mg_store_page_cb)(int status, const struct mg_store_page *page,
+                                 void *data);
+/* after_id: the last id of the previous page, or NULL for the first. */
+int mg_store_list_article(struct mg_store *store, const char *article_id,
+                          const char *after_id, size_t limit,
+                          mg_store_page_cb cb, void *data) MG_MUST_CHECK;
 
 /* Disconnects; callbacks still pending get MG_ECLOSED. on_closed runs once
  * every handle is closed, after which the store is freed. */

@@ -45,7 +45,8 @@ struct mg_submission_error {
 };
 
 /* Decodes and validates json[0..len). On success fills *out (close it with
- * mg_submission_close); on MG_EINVAL fills *err and leaves *out empty. */
+ * mg_submission_close); on MG_EINVAL fills *err and leaves *out empty.
+ * MG_EIO (with *out empty, *err zeroed) if ICU fails: a server error. */
 int mg_submission_parse(const char *json, size_t len,
                         const struct mg_submission_limits *limits,
                         struct mg_submission *out,

@@ -21,6 +21,8 @@ static const struct command {
 } commands[] = {
     {"keygen", modctl_cmd_keygen, "keygen --out FILE",
      "write a new Ed25519 secret signing key file (mode 0600)"},
+    {"pubkey", modctl_cmd_pubkey, "pubkey --key FILE",
+     "print a key's entry for the retired keys file"},
     {"help", cmd_help, "help", "print this help"},
     {"--help", cmd_help, NULL, NULL},
     {"-h", cmd_help, NULL, NULL},

@@ -17,5 +17,6 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 /* Command handlers, one file per group (cmd_*.c). Each gets argv starting at
  * the command's own name and returns an exit status. */
 int modctl_cmd_keygen(const struct modctl_globals *g, int argc, char **argv);
+int modctl_cmd_pubkey(const struct modctl_globals *g, int argc, char **argv);
 
 #endif

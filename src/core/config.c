@@ -16,6 +16,7 @@
 #include "modgate/alloc.h"
 #include "modgate/crypto.h"
 #include "modgate/files.h"
+#include "modgate/keyring.h"
 #include "modgate/keys.h"
 #include "modgate/log.h"
 #include "modgate/text.h"
@@ -725,6 +726,8 @@ static int finish(struct mg_config *cfg, const struct origin *origins,
         int rc = MG_OK;
         if (r->offset == OFF(key_file)) {
             rc = mg_key_check_file(path, NULL, &inner);
+        } else if (r->offset == OFF(retired_keys_file)) {
+            rc = mg_keyring_check_retired(path, &inner);
         } else if (r->offset == OFF(tokens_file)) {
             struct mg_tokens *tokens = NULL;
             rc = mg_tokens_load(path, &tokens, &inner);

@@ -2,6 +2,8 @@
 #include "modgate/crypto.h"
 
 #include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "modgate/alloc.h"
@@ -76,4 +78,58 @@ void mg_crypto_ed25519_from_seed(const uint8_t seed[32], uint8_t pk[32],
 void mg_crypto_wipe(void *buf, size_t len)
 {
     sodium_memzero(buf, len);
+}
+
+void mg_crypto_ed25519_sign_detached(const uint8_t sk[64], const void *msg,
+                                     size_t len, uint8_t sig[64])
+{
+    crypto_sign_detached(sig, NULL, msg, (unsigned long long)len, sk);
+}
+
+int mg_crypto_ed25519_verify(const uint8_t pk[32], const void *msg, size_t len,
+                             const uint8_t sig[64])
+{
+    return crypto_sign_verify_detached(sig, msg, (unsigned long long)len, pk) ==
+                   0
+               ? 0
+               : -1;
+}
+
+/* Guarded memory failing is as fatal as running out of memory: the process
+ * cannot keep its key safe, so it stops (as alloc.c does). */
+static void secret_fatal(const char *what, size_t size)
+{
+    fprintf(stderr, "modgate: %s guarded memory (%zu bytes) failed\n", what,
+            size);
+    abort();
+}
+
+void *mg_crypto_secret_alloc(size_t size)
+{
+    /* sodium_malloc needs the page size that sodium_init records. */
+    if (sodium_init() < 0)
+        secret_fatal("starting libsodium for", size);
+    void *p = sodium_malloc(size ? size : 1);
+    if (!p)
+        secret_fatal("allocating", size);
+    return p;
+}
+
+void mg_crypto_secret_readonly(void *secret)
+{
+    if (sodium_mprotect_readonly(secret) != 0)
+        secret_fatal("protecting", 0);
+}
+
+void mg_crypto_secret_noaccess(void *secret)
+{
+    if (sodium_mprotect_noaccess(secret) != 0)
+        secret_fatal("protecting", 0);
+}
+
+void mg_crypto_secret_free(void *secret)
+{
+    /* sodium_free makes the pages writable, checks the canary, zeroes. */
+    if (secret)
+        sodium_free(secret);
 }

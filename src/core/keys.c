@@ -1,4 +1,5 @@
-/* keys.c: writing and checking the Ed25519 secret key file (see keys.h). */
+/* keys.c: writing, checking and loading the Ed25519 secret key file (see
+ * keys.h). */
 #include "modgate/keys.h"
 
 #include <errno.h>
@@ -197,8 +198,15 @@ static bool is_lower_hex(const char *s, size_t len)
     return true;
 }
 
+/* What a caller wants from a key file; NULL members are not wanted. */
+struct key_out {
+    uint8_t *seed;    /* SEED_LEN bytes, the caller's (guarded) memory */
+    char *key_id;     /* KEY_ID_LEN + 1 bytes */
+    char *created_at; /* MG_TIME_LEN bytes; "" when the file has none */
+};
+
 static int check_fields(const char *path, const struct key_fields *kf,
-                        char key_id[17], struct mg_error *err)
+                        const struct key_out *out, struct mg_error *err)
 {
     size_t len = 0;
     const char *text = fy_node_get_scalar(kf->algorithm, &len);
@@ -213,24 +221,55 @@ static int check_fields(const char *path, const struct key_fields *kf,
 
     size_t seed_len = 0;
     const char *seed_text = fy_node_get_scalar(kf->seed, &seed_len);
-    uint8_t seed[SEED_LEN];
-    if (mg_crypto_base64_decode(seed_text, seed_len, seed, sizeof seed) !=
-        MG_OK)
+    uint8_t local_seed[SEED_LEN];
+    uint8_t *seed = out->seed ? out->seed : local_seed;
+    if (mg_crypto_base64_decode(seed_text, seed_len, seed, SEED_LEN) != MG_OK)
         return set_error_at(err, path, kf->seed,
                             "seed: must be standard base64 (with padding) of "
                             "exactly 32 bytes");
     char derived[KEY_ID_LEN + 1];
+    char created[MG_TIME_LEN] = "";
     key_id_of_seed(seed, derived);
-    mg_crypto_wipe(seed, sizeof seed);
-    if (memcmp(derived, id_text, KEY_ID_LEN) != 0)
-        return set_error_at(err, path, kf->key_id,
-                            "key_id does not match the key");
-    if (key_id)
-        memcpy(key_id, derived, sizeof derived);
+    mg_crypto_wipe(local_seed, sizeof local_seed);
+    int rc = MG_OK;
+    if (memcmp(derived, id_text, KEY_ID_LEN) != 0) {
+        rc = set_error_at(err, path, kf->key_id,
+                          "key_id does not match the key");
+        goto fail;
+    }
+
+    /* created_at is informational, but when present it is a time: /v1/keys
+     * shows it in the API's own form. */
+    if (kf->created_at) {
+        const char *ct = fy_node_get_scalar(kf->created_at, &len);
+        char buf[64];
+        int64_t ms = 0;
+        if (len < sizeof buf) {
+            memcpy(buf, ct, len);
+            buf[len] = '\0';
+        }
+        if (len >= sizeof buf || mg_time_parse(buf, &ms) != MG_OK) {
+            rc = set_error_at(err, path, kf->created_at,
+                              "created_at: must be an RFC 3339 time such as "
+                              "2026-11-29T18:49:26.123Z");
+            goto fail;
+        }
+        mg_time_format(ms, created);
+    }
+    if (out->key_id)
+        memcpy(out->key_id, derived, sizeof derived);
+    if (out->created_at)
+        memcpy(out->created_at, created, sizeof created);
     return MG_OK;
+fail:
+    if (out->seed)
+        mg_crypto_wipe(out->seed, SEED_LEN);
+    return rc;
 }
 
-int mg_key_check_file(const char *path, char key_id[17], struct mg_error *err)
+/* Checks the file at path (private, ASCII, well-formed) and fills out. */
+static int load_key_file(const char *path, const struct key_out *out,
+                         struct mg_error *err)
 {
     int rc = mg_file_check_private(path, err);
     if (rc != MG_OK)
@@ -278,11 +317,57 @@ int mg_key_check_file(const char *path, char key_id[17], struct mg_error *err)
             struct key_fields kf = {0};
             rc = collect_fields(path, root, &kf, err);
             if (rc == MG_OK)
-                rc = check_fields(path, &kf, key_id, err);
+                rc = check_fields(path, &kf, out, err);
         }
         mg_yaml_doc_free(doc);
     }
     mg_crypto_wipe(text, len);
     mg_free(text);
+    return rc;
+}
+
+int mg_key_check_file(const char *path, char key_id[17], struct mg_error *err)
+{
+    const struct key_out out = {NULL, key_id, NULL};
+    return load_key_file(path, &out, err);
+}
+
+int mg_key_load_file(const char *path, uint8_t seed[32], char key_id[17],
+                     char created_at[MG_TIME_LEN], struct mg_error *err)
+{
+    const struct key_out out = {seed, key_id, created_at};
+    return load_key_file(path, &out, err);
+}
+
+int mg_key_public_entry(const char *key_path, char **yaml_out,
+                        struct mg_error *err)
+{
+    *yaml_out = NULL;
+    /* The seed and the secret key derived from it stay in guarded memory. */
+    struct secret {
+        uint8_t seed[SEED_LEN];
+        uint8_t sk[64];
+    } *secret = mg_crypto_secret_alloc(sizeof *secret);
+    char id[KEY_ID_LEN + 1];
+    char created[MG_TIME_LEN];
+    int rc = mg_key_load_file(key_path, secret->seed, id, created, err);
+    if (rc == MG_OK && created[0] == '\0') {
+        mg_error_set(err, key_path, 0, 0,
+                     "no created_at: a retired key entry needs the time the "
+                     "key was made (add a line such as created_at: "
+                     "2026-11-29T18:49:26.123Z)");
+        rc = MG_EINVAL;
+    }
+    if (rc == MG_OK) {
+        uint8_t pk[32];
+        char pk_b64[64];
+        mg_crypto_ed25519_from_seed(secret->seed, pk, secret->sk);
+        mg_crypto_base64_encode(pk, sizeof pk, pk_b64, sizeof pk_b64);
+        *yaml_out = mg_asprintf("- key_id: %s\n"
+                                "  public_key: %s\n"
+                                "  created_at: %s\n",
+                                id, pk_b64, created);
+    }
+    mg_crypto_secret_free(secret);
     return rc;
 }

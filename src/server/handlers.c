@@ -22,6 +22,10 @@ static const handler_fn handlers[MG_ROUTE_COUNT] = {
     [MG_ROUTE_HEALTHZ] = mg_handle_healthz,
     [MG_ROUTE_READYZ] = mg_handle_readyz,
     [MG_ROUTE_METRICS] = mg_handle_metrics,
+    [MG_ROUTE_KEYS] = mg_handle_keys,
+    [MG_ROUTE_SUBMIT] = mg_handle_submit,
+    [MG_ROUTE_COMMENT_GET] = mg_handle_comment_get,
+    [MG_ROUTE_ARTICLE_COMMENTS] = mg_handle_article_comments,
 };
 
 void mg_respond_json(struct mg_exchange *x, int status, json_t *body)

@@ -13,6 +13,7 @@
 #include "modgate/alloc.h"
 #include "modgate/buf.h"
 #include "modgate/problem.h"
+#include "modgate/text.h"
 
 /* A request with more headers than this is refused with 431 whatever their
  * size: nothing modgate serves needs more than a handful. */
@@ -409,4 +410,28 @@ char *mg_http_response_serialize(int status, const struct mg_http_header *header
     if (body_len && status != 204)
         mg_buf_add(&b, body, body_len);
     return mg_buf_take(&b, out_len);
+}
+
+int mg_http_query_get(const char *query, const char *name, char **out)
+{
+    size_t name_len = strlen(name);
+    for (const char *p = query; p && *p;) {
+        const char *end = strchr(p, '&');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *eq = memchr(p, '=', len);
+        size_t key_len = eq ? (size_t)(eq - p) : len;
+        if (key_len == name_len && memcmp(p, name, name_len) == 0) {
+            const char *v = eq ? eq + 1 : p + len;
+            size_t vlen = (size_t)(p + len - v);
+            char *plus = mg_strndup(v, vlen);
+            for (char *c = plus; *c; c++)
+                if (*c == '+')
+                    *c = ' ';
+            int rc = mg_percent_decode(plus, strlen(plus), out);
+            mg_free(plus);
+            return rc == MG_OK ? MG_OK : MG_EINVAL;
+        }
+        p = end ? end + 1 : NULL;
+    }
+    return MG_ENOENT;
 }

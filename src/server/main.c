@@ -9,6 +9,7 @@
 #include "modgate/alloc.h"
 #include "modgate/config.h"
 #include "modgate/crypto.h"
+#include "modgate/keyring.h"
 #include "modgate/log.h"
 #include "modgate/metrics.h"
 #include "server.h"
@@ -87,6 +88,18 @@ int main(int argc, char **argv, char **envp)
         MG_LOG(MG_LOG_WARN, "main", "no_tokens", "{s:s}", "note",
                "no tokens file: every authenticated endpoint answers 401");
     }
+    if (cfg.key_file) {
+        if (mg_keyring_load(cfg.key_file, cfg.retired_keys_file, &srv.keyring,
+                            &err) != MG_OK) {
+            config_error(&err);
+            mg_tokens_free(srv.tokens);
+            mg_config_close(&cfg);
+            return 2;
+        }
+    } else {
+        MG_LOG(MG_LOG_WARN, "main", "no_key", "{s:s}", "note",
+               "no signing key: comments cannot be published (503)");
+    }
     MG_LOG(MG_LOG_INFO, "main", "starting", "{s:s, s:s, s:i, s:i}", "version",
            MG_VERSION, "redis_host", cfg.redis.host, "redis_port",
            cfg.redis.port, "tokens",
@@ -103,6 +116,7 @@ int main(int argc, char **argv, char **envp)
     if (uv_loop_close(srv.loop) != 0)
         MG_LOG(MG_LOG_WARN, "main", "loop_not_empty", NULL);
     mg_metrics_free(srv.metrics);
+    mg_keyring_free(srv.keyring);
     mg_tokens_free(srv.tokens);
     mg_config_close(&cfg);
     return code;

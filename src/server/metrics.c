@@ -31,7 +31,14 @@ struct histogram {
     uint64_t total;
 };
 
+struct outcome_count {
+    const char *outcome; /* static */
+    uint64_t count;
+};
+
 struct mg_metrics {
+    struct outcome_count outcomes[16];
+    size_t noutcomes;
     struct request_count *requests;
     size_t nrequests, request_alloc;
     struct histogram *hists;
@@ -104,6 +111,18 @@ void mg_metrics_observe_request(struct mg_metrics *m, const char *route,
     h->counts[b]++;
     h->sum += seconds;
     h->total++;
+}
+
+void mg_metrics_submission(struct mg_metrics *m, const char *outcome)
+{
+    for (size_t i = 0; i < m->noutcomes; i++) {
+        if (strcmp(m->outcomes[i].outcome, outcome) == 0) {
+            m->outcomes[i].count++;
+            return;
+        }
+    }
+    if (m->noutcomes < sizeof m->outcomes / sizeof m->outcomes[0])
+        m->outcomes[m->noutcomes++] = (struct outcome_count){outcome, 1};
 }
 
 void mg_metrics_conn_opened(struct mg_metrics *m)
@@ -182,6 +201,12 @@ char *mg_metrics_render(const struct mg_metrics *m,
              h->route, (unsigned long long)h->total, h->route, h->sum, h->route,
              (unsigned long long)h->total);
     }
+
+    mg_buf_adds(&b, "# HELP modgate_submissions_total Comment submissions by "
+                    "outcome.\n# TYPE modgate_submissions_total counter\n");
+    for (size_t i = 0; i < m->noutcomes; i++)
+        addf(&b, "modgate_submissions_total{outcome=\"%s\"} %llu\n",
+             m->outcomes[i].outcome, (unsigned long long)m->outcomes[i].count);
 
     addf(&b, "# HELP modgate_http_connections_open Client connections open now.\n"
              "# TYPE modgate_http_connections_open gauge\n"

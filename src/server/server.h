@@ -17,12 +17,14 @@
 
 struct mg_store;
 struct mg_metrics;
+struct mg_keyring;
 struct mg_conn;
 
 struct mg_server {
     uv_loop_t *loop;
     const struct mg_config *cfg; /* borrowed from main */
     struct mg_tokens *tokens;    /* NULL when no tokens file: every auth fails */
+    struct mg_keyring *keyring;  /* NULL when no key file: nothing is published */
     struct mg_store *store;
     struct mg_metrics *metrics;
     struct mg_http_limits limits;
@@ -92,5 +94,9 @@ void mg_respond_error(struct mg_exchange *x, int status, const char *code,
 void mg_handle_healthz(struct mg_exchange *x);
 void mg_handle_readyz(struct mg_exchange *x);
 void mg_handle_metrics(struct mg_exchange *x);
+void mg_handle_submit(struct mg_exchange *x);
+void mg_handle_comment_get(struct mg_exchange *x);
+void mg_handle_article_comments(struct mg_exchange *x);
+void mg_handle_keys(struct mg_exchange *x);
 
 #endif

@@ -1027,6 +1027,202 @@ int mg_store_time(struct mg_store *store, mg_store_time_cb cb, void *data)
                        (void (*)(void))cb, data);
 }
 
+/* ---- comments --------------------------------------------------------- */
+
+/* API.md: an Idempotency-Key is remembered for 24 hours; rejected comments
+ * are kept for review for 14 days. */
+#define IDEMPOTENCY_TTL_S (24 * 3600)
+#define REJECTED_RETENTION_S (14 * 24 * 3600)
+
+static const char *prefix_of(const struct mg_store *s)
+{
+    return s->cfg->redis_prefix ? s->cfg->redis_prefix : "mg:";
+}
+
+static bool reply_is(const redisReply *r, const char *word)
+{
+    return r->type == REDIS_REPLY_STRING && strlen(word) == r->len &&
+           memcmp(r->str, word, r->len) == 0;
+}
+
+static void on_submit_reply(struct mg_store *s, int status,
+                            const redisReply *reply, void (*user_cb)(void),
+                            void *data)
+{
+    (void)s;
+    mg_store_submit_cb cb = (mg_store_submit_cb)user_cb;
+    if (status != 0) {
+        cb(status, NULL, data);
+        return;
+    }
+    struct mg_store_submit_result res = {0};
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0) {
+        cb(MG_EPROTO, NULL, data);
+        return;
+    }
+    const redisReply *word = reply->element[0];
+    if (reply_is(word, "stored")) {
+        res.outcome = MG_STORE_STORED;
+    } else if (reply_is(word, "conflict")) {
+        res.outcome = MG_STORE_IDEM_CONFLICT;
+    } else if (reply_is(word, "invalid_parent")) {
+        res.outcome = MG_STORE_INVALID_PARENT;
+    } else if (reply_is(word, "replay") && reply->elements == 3 &&
+               reply->element[1]->type == REDIS_REPLY_STRING &&
+               reply->element[2]->type == REDIS_REPLY_STRING) {
+        int64_t code;
+        if (!parse_i64(reply->element[1]->str, reply->element[1]->len, &code) ||
+            code < 100 || code > 599) {
+            cb(MG_EPROTO, NULL, data);
+            return;
+        }
+        res.outcome = MG_STORE_REPLAY;
+        res.replay_status = (int)code;
+        res.replay_body = reply->element[2]->str;
+        res.replay_len = reply->element[2]->len;
+    } else {
+        cb(MG_EPROTO, NULL, data);
+        return;
+    }
+    cb(0, &res, data);
+}
+
+int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
+                    mg_store_submit_cb cb, void *data)
+{
+    if (store->closing)
+        return MG_ECLOSED;
+    if (store->state != LINK_READY)
+        return MG_EUNAVAIL;
+    char status_text[8], idem_ttl[16], retention[16], created[24];
+    snprintf(status_text, sizeof status_text, "%d", c->response_status);
+    snprintf(idem_ttl, sizeof idem_ttl, "%d", IDEMPOTENCY_TTL_S);
+    snprintf(retention, sizeof retention, "%d", REJECTED_RETENTION_S);
+    snprintf(created, sizeof created, "%lld", (long long)c->created_ms);
+    const char *args[] = {
+        prefix_of(store),
+        c->id,
+        c->article_id,
+        c->parent_id ? c->parent_id : "",
+        c->status,
+        c->record_json,
+        c->meta_json,
+        c->idem_key ? c->idem_key : "",
+        c->idem_fingerprint ? c->idem_fingerprint : "",
+        status_text,
+        c->response_body,
+        idem_ttl,
+        retention,
+        created,
+    };
+    size_t lens[sizeof args / sizeof args[0]];
+    for (size_t i = 0; i < sizeof args / sizeof args[0]; i++)
+        lens[i] = strlen(args[i]);
+    return eval_script(store, MG_SCRIPT_SUBMIT, 0, (int)(sizeof args / sizeof args[0]),
+                       args, lens, on_submit_reply, (void (*)(void))cb, data);
+}
+
+static void on_record_reply(struct mg_store *s, int status,
+                            const redisReply *reply, void (*user_cb)(void),
+                            void *data)
+{
+    (void)s;
+    mg_store_record_cb cb = (mg_store_record_cb)user_cb;
+    if (status != 0) {
+        cb(status, NULL, 0, data);
+    } else if (reply->type == REDIS_REPLY_NIL) {
+        cb(0, NULL, 0, data);
+    } else if (reply->type == REDIS_REPLY_STRING) {
+        cb(0, reply->str, reply->len, data);
+    } else {
+        cb(MG_EPROTO, NULL, 0, data);
+    }
+}
+
+int mg_store_get_comment(struct mg_store *store, const char *id,
+                         mg_store_record_cb cb, void *data)
+{
+    if (store->closing)
+        return MG_ECLOSED;
+    if (store->state != LINK_READY)
+        return MG_EUNAVAIL;
+    char *key = mg_asprintf("%sc:%s", prefix_of(store), id);
+    const char *argv[] = {"HGET", key, "json"};
+    size_t lens[] = {4, strlen(key), 4};
+    int rc = send_command(store, "HGET", 3, argv, lens, on_record_reply,
+                          (void (*)(void))cb, data);
+    mg_free(key);
+    return rc;
+}
+
+static void on_page_reply(struct mg_store *s, int status,
+                          const redisReply *reply, void (*user_cb)(void),
+                          void *data)
+{
+    (void)s;
+    mg_store_page_cb cb = (mg_store_page_cb)user_cb;
+    if (status != 0) {
+        cb(status, NULL, data);
+        return;
+    }
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 ||
+        reply->elements % 2 != 0 ||
+        reply->element[0]->type != REDIS_REPLY_INTEGER ||
+        reply->element[1]->type != REDIS_REPLY_INTEGER) {
+        cb(MG_EPROTO, NULL, data);
+        return;
+    }
+    size_t n = (reply->elements - 2) / 2;
+    const char **ids = mg_calloc(n ? n : 1, sizeof *ids);
+    const char **records = mg_calloc(n ? n : 1, sizeof *records);
+    size_t *lens = mg_calloc(n ? n : 1, sizeof *lens);
+    for (size_t i = 0; i < n; i++) {
+        const redisReply *id = reply->element[2 + 2 * i];
+        const redisReply *json = reply->element[3 + 2 * i];
+        if (id->type != REDIS_REPLY_STRING || json->type != REDIS_REPLY_STRING) {
+            mg_free(ids);
+            mg_free(records);
+            mg_free(lens);
+            cb(MG_EPROTO, NULL, data);
+            return;
+        }
+        ids[i] = id->str;
+        records[i] = json->str;
+        lens[i] = json->len;
+    }
+    struct mg_store_page page = {
+        .total = (size_t)reply->element[0]->integer,
+        .more = reply->element[1]->integer != 0,
+        .count = n,
+        .ids = ids,
+        .records = records,
+        .record_lens = lens,
+    };
+    cb(0, &page, data);
+    mg_free(ids);
+    mg_free(records);
+    mg_free(lens);
+}
+
+int mg_store_list_article(struct mg_store *store, const char *article_id,
+                          const char *after_id, size_t limit,
+                          mg_store_page_cb cb, void *data)
+{
+    if (store->closing)
+        return MG_ECLOSED;
+    if (store->state != LINK_READY)
+        return MG_EUNAVAIL;
+    char limit_text[24];
+    snprintf(limit_text, sizeof limit_text, "%zu", limit);
+    const char *args[] = {prefix_of(store), article_id, after_id ? after_id : "",
+                          limit_text};
+    size_t lens[4];
+    for (size_t i = 0; i < 4; i++)
+        lens[i] = strlen(args[i]);
+    return eval_script(store, MG_SCRIPT_LIST_ARTICLE, 0, 4, args, lens,
+                       on_page_reply, (void (*)(void))cb, data);
+}
+
 void mg_store_close(struct mg_store *store, void (*on_closed)(void *data),
                     void *data)
 {

@@ -1,6 +1,7 @@
 """Black-box test harness: real redis-server and real modgate processes on
 free loopback ports. Every modgate a test starts is stopped with SIGTERM at
 the end and must exit 0 with no sanitizer report in its log."""
+import functools
 import json
 import os
 import re
@@ -13,6 +14,8 @@ import time
 
 import pytest
 import requests
+
+import openapi_check
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("MODGATE_BUILD", os.path.join(ROOT, "build"))
@@ -91,11 +94,30 @@ class Redis:
         self.proc = None
 
 
+# Every response the Modgate helpers get(), post() and delete() return during
+# a test, checked against docs/openapi.yaml at the test's teardown (the
+# autouse fixture openapi_responses). Responses to raw-socket requests are
+# not recorded.
+RESPONSES = []
+KNOWN_DEVIATIONS_SEEN = {}  # message -> why, for openapi_check.KNOWN_DEVIATIONS
+
+
+def record_response(fn):
+    """Wraps an HTTP helper: same signature and result, and the response is
+    appended to RESPONSES."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kw):
+        r = fn(*args, **kw)
+        RESPONSES.append(openapi_check.Exchange.from_response(r))
+        return r
+    return wrapper
+
+
 class Modgate:
     """A modgate process. Its stderr (JSON log lines) goes to a file."""
 
     def __init__(self, workdir, redis_url, config=None, args=(), env=None,
-                 tokens=True, port=None, prefix=()):
+                 tokens=True, port=None, prefix=(), key=True):
         self.workdir = workdir
         self.port = port or free_port()
         self.base = "http://127.0.0.1:%d" % self.port
@@ -103,6 +125,10 @@ class Modgate:
         cmd = [MODGATE, "--listen", "127.0.0.1:%d" % self.port, "--redis", redis_url]
         if tokens:
             cmd += ["--tokens", write_tokens(workdir)]
+        if key is True:
+            cmd += ["--key", write_key(workdir)]
+        elif key:
+            cmd += ["--key", key]
         if config is not None:
             path = os.path.join(workdir, "config-%d.yaml" % self.port)
             with open(path, "w") as f:
@@ -173,14 +199,17 @@ class Modgate:
             assert marker not in text, "sanitizer report in modgate log:\n" + text[-4000:]
 
     # HTTP helpers
+    @record_response
     def get(self, path, token=None, **kw):
         return requests.get(self.base + path, headers=auth(token, kw.pop("headers", None)),
                             timeout=kw.pop("timeout", 10), **kw)
 
+    @record_response
     def post(self, path, token=None, **kw):
         return requests.post(self.base + path, headers=auth(token, kw.pop("headers", None)),
                              timeout=kw.pop("timeout", 10), **kw)
 
+    @record_response
     def delete(self, path, token=None, **kw):
         return requests.delete(self.base + path, headers=auth(token, kw.pop("headers", None)),
                                timeout=kw.pop("timeout", 10), **kw)
@@ -361,6 +390,15 @@ def metric(metrics, name, **labels):
     return sum(v for (n, ls), v in metrics.items() if n == name and want <= set(ls))
 
 
+def write_key(workdir, name="signing.key"):
+    """A signing key made by modctl keygen, once per workdir and name."""
+    path = os.path.join(workdir, name)
+    if not os.path.exists(path):
+        subprocess.run([MODCTL, "keygen", "--out", path], check=True,
+                       stdout=subprocess.DEVNULL)
+    return path
+
+
 def write_tokens(workdir):
     path = os.path.join(workdir, "tokens")
     if not os.path.exists(path):
@@ -370,6 +408,51 @@ def write_tokens(workdir):
             f.write("moderator alice %s\n" % MOD_TOKEN)
         os.chmod(path, 0o600)
     return path
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "no_openapi_check: do not check this test's responses against "
+        "docs/openapi.yaml")
+
+
+@pytest.fixture(autouse=True)
+def openapi_responses(request):
+    """Checks, at teardown, every response the Modgate helpers returned
+    during the test against docs/openapi.yaml (see openapi_check.py): an
+    undocumented status, a missing required header, a Content-Type or a JSON
+    body the spec does not allow fails the test. Yields the list of recorded
+    exchanges."""
+    del RESPONSES[:]
+    yield RESPONSES
+    recorded = list(RESPONSES)
+    del RESPONSES[:]
+    if not recorded or request.node.get_closest_marker("no_openapi_check"):
+        return
+    spec = openapi_check.load_spec()
+    problems = []
+    for ex in recorded:
+        for message in spec.check(ex):
+            why = openapi_check.known_deviation(message)
+            if why:
+                KNOWN_DEVIATIONS_SEEN.setdefault(message, why)
+            else:
+                problems.append(message)
+    if problems:
+        pytest.fail("%d response(s) disagree with docs/openapi.yaml:\n  %s"
+                    % (len(problems), "\n  ".join(problems)), pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not openapi_check.load_spec.cache_info().currsize:
+        return  # no response was checked
+    spec = openapi_check.load_spec()
+    terminalreporter.write_line(
+        "openapi: %d responses checked against docs/openapi.yaml (%d JSON bodies "
+        "validated)" % (spec.checked, spec.bodies_validated))
+    for message, why in KNOWN_DEVIATIONS_SEEN.items():
+        terminalreporter.write_line("openapi: known server deviation: %s (%s)"
+                                    % (message, why))
 
 
 @pytest.fixture

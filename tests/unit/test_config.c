@@ -600,6 +600,56 @@ static void test_finish_files(void **state)
     mg_config_close(&cfg);
 }
 
+/* retired_keys names a list of public keys: checked like the other files,
+ * errors inside it keep their place, and it may be world-readable. */
+static void test_finish_retired_keys(void **state)
+{
+    struct fixture *f = *state;
+    char key[128], retired[128];
+    snprintf(key, sizeof key, "%s/old.key", f->dir);
+    snprintf(retired, sizeof retired, "%s/retired.yaml", f->dir);
+    char id[17];
+    char *entry = NULL;
+    struct mg_error err = {0};
+    assert_int_equal(mg_key_generate_file(key, id, &err), 0);
+    assert_int_equal(mg_key_public_entry(key, &entry, &err), 0);
+    write_file(retired, entry, 0644);
+
+    struct mg_config cfg;
+    enum mg_config_action action;
+    char *argv[] = {"modgate", "--check-config", "--retired-keys", retired,
+                    NULL};
+    char *no_env[] = {NULL};
+    int rc = from_args(&cfg, argv, no_env, &action, &err);
+    if (rc != 0)
+        fail_msg("valid retired keys: %d %s", rc, err.message);
+    assert_string_equal(cfg.retired_keys_file, retired);
+    mg_config_close(&cfg);
+
+    /* An unknown member on line 4, column 3 of the retired keys file. */
+    char *bad = mg_asprintf("%s  owner: ops\n", entry);
+    write_file(retired, bad, 0644);
+    rc = from_args(&cfg, argv, no_env, &action, &err);
+    assert_int_equal(rc, MG_EINVAL);
+    assert_string_equal(err.file, retired);
+    assert_int_equal(err.line, 4);
+    assert_int_equal(err.column, 3);
+    mg_config_close(&cfg);
+
+    /* A missing file, named by the variable. */
+    unlink(retired);
+    char *env[] = {NULL, NULL};
+    env[0] = mg_asprintf("MODGATE_RETIRED_KEYS=%s", retired);
+    char *plain_argv[] = {"modgate", NULL};
+    rc = from_args(&cfg, plain_argv, env, &action, &err);
+    assert_int_equal(rc, MG_ENOENT);
+    assert_non_null(strstr(err.message, "MODGATE_RETIRED_KEYS: "));
+    mg_config_close(&cfg);
+    mg_free(env[0]);
+    mg_free(bad);
+    mg_free(entry);
+}
+
 static void test_listen_parse(void **state)
 {
     (void)state;
@@ -805,6 +855,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_precedence, setup, teardown),
         cmocka_unit_test(test_args),
         cmocka_unit_test_setup_teardown(test_finish_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_finish_retired_keys, setup,
+                                        teardown),
         cmocka_unit_test(test_listen_parse),
         cmocka_unit_test(test_redis_url_parse),
         cmocka_unit_test(test_example_config),

@@ -1,0 +1,83 @@
+/* unicode.c: grapheme clusters and visibility of text, from ICU. The only
+ * core file besides the rules normalizer that includes ICU headers. */
+#include "modgate/unicode.h"
+
+#include <stdint.h>
+
+#include <unicode/ubrk.h>
+#include <unicode/uchar.h>
+#include <unicode/utext.h>
+#include <unicode/utf8.h>
+
+#include "modgate/text.h"
+
+int mg_unicode_graphemes(const char *utf8, size_t len, size_t *count)
+{
+    /* ICU would quietly read bad bytes as U+FFFD; refuse them instead. */
+    const unsigned char *s = (const unsigned char *)utf8;
+    for (size_t i = 0; i < len;) {
+        size_t n = mg_utf8_seq_len(s + i, len - i);
+        if (n == 0)
+            return MG_EINVAL;
+        i += n;
+    }
+    if (len == 0) {
+        *count = 0;
+        return MG_OK;
+    }
+    if (len > INT64_MAX)
+        return MG_EINVAL;
+
+    UErrorCode status = U_ZERO_ERROR;
+    /* Reads the UTF-8 in place: no conversion to UTF-16. */
+    UText *ut = utext_openUTF8(NULL, utf8, (int64_t)len, &status);
+    if (U_FAILURE(status))
+        return MG_EIO;
+    UBreakIterator *bi = ubrk_open(UBRK_CHARACTER, "", NULL, 0, &status);
+    if (U_FAILURE(status)) {
+        utext_close(ut);
+        return MG_EIO;
+    }
+    ubrk_setUText(bi, ut, &status);
+    if (U_FAILURE(status)) {
+        ubrk_close(bi);
+        utext_close(ut);
+        return MG_EIO;
+    }
+    /* Each boundary after the first (offset 0) ends one cluster. */
+    size_t n = 0;
+    for (int32_t b = ubrk_next(bi); b != UBRK_DONE; b = ubrk_next(bi))
+        n++;
+    ubrk_close(bi);
+    utext_close(ut);
+    *count = n;
+    return MG_OK;
+}
+
+static bool is_visible(UChar32 c)
+{
+    if (u_hasBinaryProperty(c, UCHAR_WHITE_SPACE) ||
+        u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT))
+        return false;
+    int8_t type = u_charType(c);
+    return type != U_CONTROL_CHAR && type != U_FORMAT_CHAR;
+}
+
+bool mg_unicode_has_visible(const char *utf8, size_t len)
+{
+    const uint8_t *s = (const uint8_t *)utf8;
+    for (size_t i = 0; i < len;) {
+        /* U8_NEXT takes int32_t offsets: give it a window of one sequence
+         * (at most 4 bytes), so text of any length works. */
+        int32_t window = len - i < 4 ? (int32_t)(len - i) : 4;
+        int32_t off = 0;
+        UChar32 c;
+        U8_NEXT(s + i, off, window, c);
+        /* Invalid bytes (c < 0) are not whitespace: count them as
+         * visible, as a reader would see a replacement character. */
+        if (c < 0 || is_visible(c))
+            return true;
+        i += (size_t)off;
+    }
+    return false;
+}

@@ -1,0 +1,447 @@
+/* handle_comments.c: submitting a comment (POST /v1/comments) and reading
+ * comments back (GET /v1/comments/{id}, GET /v1/articles/{id}/comments). */
+#include <string.h>
+
+#include "modgate/alloc.h"
+#include "modgate/buf.h"
+#include "modgate/canon.h"
+#include "modgate/crypto.h"
+#include "modgate/keyring.h"
+#include "modgate/log.h"
+#include "modgate/metrics.h"
+#include "modgate/problem.h"
+#include "modgate/store.h"
+#include "modgate/submission.h"
+#include "modgate/timefmt.h"
+#include "modgate/uuid.h"
+#include "modgate/verdict.h"
+#include "server.h"
+
+#define IDEMPOTENCY_KEY_MAX 128
+#define PAGE_DEFAULT 50
+#define PAGE_MAX 200
+
+static const char json_media_type[] = "application/json; charset=utf-8";
+static const char problem_media_type[] = "application/problem+json; charset=utf-8";
+
+/* 503 whenever Redis cannot answer: the client may retry, with the same
+ * Idempotency-Key, after a second. */
+static void respond_unavailable(struct mg_exchange *x, int status)
+{
+    if (x->match.route && x->match.route->id == MG_ROUTE_SUBMIT)
+        mg_metrics_submission(x->srv->metrics, "unavailable");
+    json_t *p = mg_problem_new(503, "unavailable",
+                               status == MG_ETIMEDOUT
+                                   ? "Redis did not answer in time; retry later."
+                                   : "Redis is not available; retry later.");
+    struct mg_http_header retry = {"Retry-After", "1"};
+    mg_respond_problem(x, p, &retry, 1);
+}
+
+static void respond_invalid(struct mg_exchange *x, const char *field,
+                            const char *detail)
+{
+    json_t *p = mg_problem_new(400, "invalid_request", detail);
+    if (field)
+        json_object_set_new(p, "field", json_string(field));
+    mg_respond_problem(x, p, NULL, 0);
+}
+
+static void respond_submission_error(struct mg_exchange *x,
+                                     const struct mg_submission_error *e)
+{
+    mg_metrics_submission(x->srv->metrics,
+                          e->status == 400 ? "invalid" : e->code);
+    json_t *p = mg_problem_new(e->status, e->code, e->detail);
+    if (e->field)
+        json_object_set_new(p, "field", json_string(e->field));
+    if (e->status == 422) {
+        json_object_set_new(p, "limit", json_integer((json_int_t)e->limit));
+        json_object_set_new(p, "length", json_integer((json_int_t)e->length));
+        json_object_set_new(p, "unit", json_string(e->unit));
+    }
+    mg_respond_problem(x, p, NULL, 0);
+}
+
+/* ---- POST /v1/comments ------------------------------------------------ */
+
+/* What to answer once Redis has stored the comment. */
+struct submit_ctx {
+    struct mg_exchange *x;
+    int status;
+    char *body;
+    const char *outcome; /* the record's status, for metrics */
+    char location[64];
+};
+
+static bool valid_idempotency_key(const char *k)
+{
+    size_t n = strlen(k);
+    if (n == 0 || n > IDEMPOTENCY_KEY_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (k[i] < 0x20 || k[i] > 0x7e)
+            return false;
+    return true;
+}
+
+static void hex_sha256(const void *data, size_t len, char out[65])
+{
+    uint8_t digest[32];
+    mg_crypto_sha256(data, len, digest);
+    mg_crypto_hex(digest, sizeof digest, out);
+}
+
+static void on_submitted(int status, const struct mg_store_submit_result *res,
+                         void *data)
+{
+    struct submit_ctx *ctx = data;
+    struct mg_exchange *x = ctx->x;
+    if (status != MG_OK) {
+        respond_unavailable(x, status);
+    } else if (res->outcome == MG_STORE_STORED) {
+        mg_metrics_submission(x->srv->metrics, ctx->outcome);
+        struct mg_http_header loc = {"Location", ctx->location};
+        mg_respond(x, ctx->status, ctx->status < 300 ? json_media_type : problem_media_type,
+                   ctx->body, strlen(ctx->body), &loc, 1);
+    } else if (res->outcome == MG_STORE_REPLAY) {
+        mg_metrics_submission(x->srv->metrics, "replayed");
+        /* The first response again, Location included: it names the id
+         * the stored body carries. */
+        char location[64] = "";
+        json_t *first = json_loadb(res->replay_body, res->replay_len, 0, NULL);
+        const char *id = json_string_value(json_object_get(first, "id"));
+        if (id && res->replay_status < 300 && mg_uuid_valid(id))
+            snprintf(location, sizeof location, "/v1/comments/%s", id);
+        struct mg_http_header loc = {"Location", location};
+        mg_respond(x, res->replay_status,
+                   res->replay_status < 300 ? json_media_type : problem_media_type,
+                   res->replay_body, res->replay_len, &loc, location[0] ? 1 : 0);
+        json_decref(first);
+    } else if (res->outcome == MG_STORE_IDEM_CONFLICT) {
+        mg_metrics_submission(x->srv->metrics, "idempotency_conflict");
+        mg_respond_error(x, 409, "idempotency_conflict",
+                         "This Idempotency-Key was used with a different "
+                         "request in the last 24 hours.");
+    } else {
+        mg_metrics_submission(x->srv->metrics, "invalid_parent");
+        mg_respond_error(x, 422, "invalid_parent",
+                         "parent_id is not a comment of this article.");
+    }
+    mg_free(ctx->body);
+    mg_free(ctx);
+}
+
+static char *dump(json_t *v)
+{
+    char *text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(v);
+    return text;
+}
+
+void mg_handle_submit(struct mg_exchange *x)
+{
+    struct mg_server *srv = x->srv;
+    const struct mg_http_request *req = x->req;
+
+    const char *idem = mg_http_header_get(req, "idempotency-key");
+    if (idem && !valid_idempotency_key(idem)) {
+        mg_metrics_submission(srv->metrics, "invalid");
+        respond_invalid(x, NULL, "Idempotency-Key must be 1 to 128 printable "
+                                 "ASCII characters.");
+        return;
+    }
+
+    struct mg_submission sub;
+    struct mg_submission_error serr;
+    const struct mg_submission_limits limits = {
+        .max_chars = srv->cfg->comment_max_chars,
+        .max_bytes = srv->cfg->comment_max_bytes,
+    };
+    if (mg_submission_parse(req->body, req->body_len, &limits, &sub, &serr) != MG_OK) {
+        respond_submission_error(x, &serr);
+        return;
+    }
+    if (sub.parent_id && !mg_uuid_valid(sub.parent_id)) {
+        mg_submission_close(&sub);
+        mg_metrics_submission(srv->metrics, "invalid_parent");
+        mg_respond_error(x, 422, "invalid_parent",
+                         "parent_id is not a comment of this article.");
+        return;
+    }
+
+    struct mg_verdict verdict;
+    mg_rules_judge(NULL, &sub, &verdict);
+    bool publish = verdict.action == MG_ACTION_PUBLISH;
+    if (publish && !srv->keyring) {
+        mg_verdict_close(&verdict);
+        mg_submission_close(&sub);
+        mg_metrics_submission(srv->metrics, "unavailable");
+        /* Only an operator can fix this; other instances behind the load
+         * balancer may have their key, so a later retry can still work. */
+        struct mg_http_header retry = {"Retry-After", "60"};
+        mg_respond_problem(x,
+                           mg_problem_new(503, "unavailable",
+                                          "This instance has no signing key "
+                                          "configured, so it cannot publish "
+                                          "comments."),
+                           &retry, 1);
+        return;
+    }
+
+    int64_t now = mg_time_now_ms();
+    char id[MG_UUID_LEN], created_at[MG_TIME_LEN];
+    mg_uuid7(now, id);
+    mg_time_format(now, created_at);
+
+    const char *key_id = NULL;
+    char signature[MG_SIGNATURE_B64_LEN];
+    if (publish) {
+        key_id = mg_keyring_active_id(srv->keyring);
+        const struct mg_signed_fields fields = {
+            .id = id,
+            .article_id = sub.article_id,
+            .author_id = sub.author_id,
+            .author_name = sub.author_name,
+            .body = sub.body,
+            .parent_id = sub.parent_id,
+            .created_at = created_at,
+            .key_id = key_id,
+        };
+        size_t len;
+        char *message = mg_canon_signed_message(&fields, &len);
+        mg_keyring_sign(srv->keyring, message, len, signature);
+        mg_free(message);
+    }
+
+    const char *status = mg_action_status(verdict.action);
+    json_t *record = json_pack(
+        "{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s, s:s, s:f, s:O, s:s?, s:s?, s:s, s:n}",
+        "id", id, "article_id", sub.article_id, "author_id", sub.author_id,
+        "author_name", sub.author_name, "body", sub.body, "parent_id",
+        sub.parent_id, "created_at", created_at, "status", status, "score",
+        verdict.score, "matches", verdict.matches, "key_id", key_id,
+        "signature", publish ? signature : NULL, "rules_version",
+        verdict.rules_version, "decision");
+    char author_created_at[MG_TIME_LEN] = "";
+    if (sub.has_author_created_at)
+        mg_time_format(sub.author_created_at_ms, author_created_at);
+    char *meta = dump(json_pack("{s:s?, s:s?, s:s?}", "client_ip", sub.client_ip,
+                                "user_agent", sub.user_agent, "author_created_at",
+                                sub.has_author_created_at ? author_created_at : NULL));
+
+    struct submit_ctx *ctx = mg_calloc(1, sizeof *ctx);
+    ctx->x = x;
+    ctx->outcome = status;
+    snprintf(ctx->location, sizeof ctx->location, "/v1/comments/%s", id);
+    char *record_json = json_dumps(record, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (verdict.action == MG_ACTION_REJECT) {
+        json_t *p = mg_problem_new(422, "rejected",
+                                   "The comment was rejected by the site's rules; "
+                                   "it is kept for review.");
+        json_object_set_new(p, "id", json_string(id));
+        json_object_set_new(p, "score", json_real(verdict.score));
+        json_object_set(p, "matches", verdict.matches);
+        ctx->status = 422;
+        ctx->body = dump(p);
+    } else {
+        ctx->status = publish ? 201 : 202;
+        ctx->body = mg_strdup(record_json);
+    }
+    json_decref(record);
+
+    char fingerprint[65], scoped_key[65];
+    hex_sha256(req->body, req->body_len, fingerprint);
+    if (idem) {
+        /* Keys are per token holder: two sites may pick the same key. */
+        char *scope = mg_asprintf("%s%c%s", x->principal->name, '\0', idem);
+        size_t scope_len = strlen(x->principal->name) + 1 + strlen(idem);
+        hex_sha256(scope, scope_len, scoped_key);
+        mg_free(scope);
+    }
+    const struct mg_store_comment comment = {
+        .id = id,
+        .article_id = sub.article_id,
+        .parent_id = sub.parent_id,
+        .status = status,
+        .record_json = record_json,
+        .meta_json = meta,
+        .created_ms = now,
+        .idem_key = idem ? scoped_key : NULL,
+        .idem_fingerprint = fingerprint,
+        .response_status = ctx->status,
+        .response_body = ctx->body,
+    };
+    int rc = mg_store_submit(srv->store, &comment, on_submitted, ctx);
+    mg_free(record_json);
+    mg_free(meta);
+    mg_verdict_close(&verdict);
+    mg_submission_close(&sub);
+    if (rc != MG_OK) {
+        mg_free(ctx->body);
+        mg_free(ctx);
+        respond_unavailable(x, rc);
+    }
+}
+
+/* ---- GET /v1/comments/{id} -------------------------------------------- */
+
+static void on_record(int status, const char *json, size_t len, void *data)
+{
+    struct mg_exchange *x = data;
+    if (status != MG_OK)
+        respond_unavailable(x, status);
+    else if (!json)
+        mg_respond_error(x, 404, "not_found", "No comment has this id.");
+    else
+        mg_respond(x, 200, json_media_type, json, len, NULL, 0);
+}
+
+void mg_handle_comment_get(struct mg_exchange *x)
+{
+    const char *id = x->match.params[0];
+    if (!mg_uuid_valid(id)) {
+        mg_respond_error(x, 404, "not_found", "No comment has this id.");
+        return;
+    }
+    int rc = mg_store_get_comment(x->srv->store, id, on_record, x);
+    if (rc != MG_OK)
+        respond_unavailable(x, rc);
+}
+
+/* ---- GET /v1/articles/{article_id}/comments ---------------------------- */
+
+/* Cursors are the last id of a page in unpadded base64url: opaque to
+ * clients, so the encoding can change without breaking them. */
+static void cursor_encode(const char *id, char out[64])
+{
+    char b64[64];
+    mg_crypto_base64_encode(id, strlen(id), b64, sizeof b64);
+    size_t n = 0;
+    for (const char *c = b64; *c && *c != '=' && n < 63; c++)
+        out[n++] = *c == '+' ? '-' : *c == '/' ? '_' : *c;
+    out[n] = '\0';
+}
+
+static bool cursor_decode(const char *cursor, char id[MG_UUID_LEN])
+{
+    /* 36 bytes encode to exactly 48 characters, with no padding */
+    if (strlen(cursor) != 48)
+        return false;
+    char b64[49];
+    for (size_t i = 0; i < 48; i++) {
+        char c = cursor[i];
+        if (c == '+' || c == '/')
+            return false;
+        b64[i] = c == '-' ? '+' : c == '_' ? '/' : c;
+    }
+    b64[48] = '\0';
+    if (mg_crypto_base64_decode(b64, 48, id, MG_UUID_LEN - 1) != MG_OK)
+        return false;
+    id[MG_UUID_LEN - 1] = '\0';
+    return mg_uuid_valid(id);
+}
+
+static bool valid_article_id(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 128)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 0x21 || s[i] > 0x7e)
+            return false;
+    return true;
+}
+
+static void on_page(int status, const struct mg_store_page *page, void *data)
+{
+    struct mg_exchange *x = data;
+    if (status != MG_OK) {
+        respond_unavailable(x, status);
+        return;
+    }
+    /* The records are stored as the JSON the API returns: splice them in
+     * as they are rather than parse and print them again. */
+    struct mg_buf b;
+    mg_buf_init(&b, (size_t)-1);
+    mg_buf_adds(&b, "{\"comments\":[");
+    for (size_t i = 0; i < page->count; i++) {
+        if (i)
+            mg_buf_adds(&b, ",");
+        mg_buf_add(&b, page->records[i], page->record_lens[i]);
+    }
+    char tail[128];
+    if (page->more && page->count > 0) {
+        char cursor[64];
+        cursor_encode(page->ids[page->count - 1], cursor);
+        snprintf(tail, sizeof tail, "],\"total\":%zu,\"next_cursor\":\"%s\"}",
+                 page->total, cursor);
+    } else {
+        snprintf(tail, sizeof tail, "],\"total\":%zu,\"next_cursor\":null}",
+                 page->total);
+    }
+    mg_buf_adds(&b, tail);
+    size_t len;
+    char *body = mg_buf_take(&b, &len);
+    mg_respond(x, 200, json_media_type, body, len, NULL, 0);
+    mg_free(body);
+}
+
+void mg_handle_article_comments(struct mg_exchange *x)
+{
+    const char *article = x->match.params[0];
+    const char *query = x->req->query;
+    size_t limit = PAGE_DEFAULT;
+    char *text = NULL;
+    int rc = query ? mg_http_query_get(query, "limit", &text) : MG_ENOENT;
+    if (rc == MG_OK) {
+        char *end = NULL;
+        long v = strtol(text, &end, 10);
+        bool ok = text[0] >= '0' && text[0] <= '9' && *end == '\0' && v >= 1 &&
+                  v <= PAGE_MAX;
+        mg_free(text);
+        if (!ok) {
+            respond_invalid(x, "limit", "limit must be an integer from 1 to 200.");
+            return;
+        }
+        limit = (size_t)v;
+    } else if (rc != MG_ENOENT) {
+        respond_invalid(x, "limit", "limit must be an integer from 1 to 200.");
+        return;
+    }
+    char after[MG_UUID_LEN];
+    bool has_cursor = false;
+    rc = query ? mg_http_query_get(query, "cursor", &text) : MG_ENOENT;
+    if (rc == MG_OK) {
+        bool ok = cursor_decode(text, after);
+        mg_free(text);
+        if (!ok) {
+            respond_invalid(x, "cursor", "cursor is not one this server gave out.");
+            return;
+        }
+        has_cursor = true;
+    } else if (rc != MG_ENOENT) {
+        respond_invalid(x, "cursor", "cursor is not one this server gave out.");
+        return;
+    }
+    if (!valid_article_id(article)) {
+        /* no comment can have been stored under it */
+        mg_respond_json(x, 200, json_pack("{s:[], s:i, s:n}", "comments",
+                                          "total", 0, "next_cursor"));
+        return;
+    }
+    rc = mg_store_list_article(x->srv->store, article, has_cursor ? after : NULL,
+                               limit, on_page, x);
+    if (rc != MG_OK)
+        respond_unavailable(x, rc);
+}
+
+/* ---- GET /v1/keys ----------------------------------------------------- */
+
+void mg_handle_keys(struct mg_exchange *x)
+{
+    if (x->srv->keyring)
+        mg_respond_json(x, 200, mg_keyring_to_json(x->srv->keyring));
+    else
+        mg_respond_json(x, 200, json_pack("{s:[]}", "keys"));
+}

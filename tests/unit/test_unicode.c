@@ -1,0 +1,180 @@
+/* test_unicode.c: grapheme clusters (UAX #29 via ICU) and visibility. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "modgate/unicode.h"
+
+/* Explicit lengths so that strings with a NUL can be cases too. */
+#define S(lit) lit, sizeof(lit) - 1
+
+static void test_graphemes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *what;
+        const char *text;
+        size_t len;
+        size_t want;
+    } cases[] = {
+        {"empty", S(""), 0},
+        {"ASCII", S("abc"), 3},
+        {"spaces count", S(" a b "), 5},
+        {"NUL is a character", S("a\0b"), 3},
+        {"flag KR", S("\U0001F1F0\U0001F1F7"), 1},
+        {"two flags", S("\U0001F1F0\U0001F1F7\U0001F1FA\U0001F1F8"), 2},
+        {"family",
+         S("\U0001F468\u200D\U0001F469\u200D\U0001F467\u200D"
+           "\U0001F466"),
+         1},
+        {"thumbs up, skin tone", S("\U0001F44D\U0001F3FD"), 1},
+        {"e + combining acute", S("e\u0301"), 1},
+        {"precomposed e acute", S("\u00e9"), 1},
+        {"Korean precomposed", S("\ud55c\uad6d\uc5b4"), 3}, /* 한국어 */
+        {"Korean conjoining jamo", S("\u1112\u1161\u11ab"), 1},
+        {"jamo then syllable", S("\u1112\u1161\u11ab\ud55c"), 2},
+        {"CRLF", S("\r\n"), 1},
+        {"LF CR", S("\n\r"), 2},
+        {"CRLF CRLF", S("\r\n\r\n"), 2},
+        {"ZWSP alone", S("\u200b"), 1},
+        {"Japanese", S("\u65e5\u672c\u8a9e"), 3},
+        {"keycap", S("1\ufe0f\u20e3"), 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = 12345;
+        int rc = mg_unicode_graphemes(cases[i].text, cases[i].len, &n);
+        if (rc != 0 || n != cases[i].want)
+            fail_msg("%s: rc %d, %zu clusters, want %zu", cases[i].what, rc, n,
+                     cases[i].want);
+    }
+}
+
+/* "Z" with 50 combining marks is one cluster; so is "Z" with 2000. */
+static void test_zalgo(void **state)
+{
+    (void)state;
+    static const size_t marks[] = {50, 2000};
+    for (size_t k = 0; k < 2; k++) {
+        char text[1 + 2000 * 2 + 2];
+        size_t len = 0;
+        text[len++] = 'Z';
+        for (size_t i = 0; i < marks[k]; i++) {
+            /* U+0300..U+036F, cycling */
+            unsigned cp = 0x300 + (unsigned)(i % 0x70);
+            text[len++] = (char)(0xc0 | (cp >> 6));
+            text[len++] = (char)(0x80 | (cp & 0x3f));
+        }
+        text[len++] = '!';
+        size_t n = 0;
+        assert_int_equal(mg_unicode_graphemes(text, len, &n), 0);
+        assert_int_equal(n, 2);
+        assert_int_equal(mg_unicode_graphemes(text, len - 1, &n), 0);
+        assert_int_equal(n, 1);
+    }
+}
+
+static void test_invalid_utf8(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *what;
+        const char *text;
+        size_t len;
+    } cases[] = {
+        {"stray continuation", S("a\x80")},
+        {"0xff", S("\xff")},
+        {"truncated 2-byte", S("ok\xc3")},
+        {"truncated 4-byte", S("\xf0\x9f\x98")},
+        {"overlong slash", S("\xc0\xaf")},
+        {"overlong 3-byte", S("\xe0\x80\xaf")},
+        {"surrogate D800", S("\xed\xa0\x80")},
+        {"past U+10FFFF", S("\xf4\x90\x80\x80")},
+        {"bad byte after valid text", S("\ud55c\uad6d\xfe")},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = 77;
+        if (mg_unicode_graphemes(cases[i].text, cases[i].len, &n) != MG_EINVAL)
+            fail_msg("%s: accepted", cases[i].what);
+        assert_int_equal(n, 77); /* untouched */
+    }
+}
+
+static void test_has_visible(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *what;
+        const char *text;
+        size_t len;
+        bool want;
+    } cases[] = {
+        {"empty", S(""), false},
+        {"space", S(" "), false},
+        {"ASCII whitespace", S("  \n\t\r\v\f"), false},
+        {"NEL, NBSP", S("\xc2\x85\u00a0"), false},
+        {"ideographic space", S("\u3000"), false},
+        {"en quad..hair space", S("\u2000\u2001\u2002\u200a"), false},
+        {"line and paragraph separators", S("\u2028\u2029"), false},
+        {"ZWSP", S("\u200b"), false},
+        {"ZWNJ ZWJ", S("\u200c\u200d"), false},
+        {"LRM RLM", S("\u200e\u200f"), false},
+        {"bidi isolates", S("\u2066\u2069"), false},
+        {"word joiner", S("\u2060"), false},
+        {"BOM", S("\ufeff"), false},
+        {"soft hyphen", S("\u00ad"), false},
+        {"Hangul filler", S("\u3164"), false},
+        {"Hangul choseong filler", S("\u115f"), false},
+        {"variation selector", S("\ufe0f"), false},
+        {"Mongolian vowel separator", S("\u180e"), false},
+        {"tag characters", S("\U000E0020\U000E007F"), false},
+        {"C0 controls", S("\x01\x02\x1b\x7f"), false},
+        {"NUL", S("\0"), false},
+        {"C1 controls", S("\xc2\x80\xc2\x9f"), false},
+        {"all of them", S(" \u3000\u200b\u200d\ufeff\n\t\u00ad"), false},
+        {"letter", S("a"), true},
+        {"letter after spaces", S("  \u200b\u3000x"), true},
+        {"digit", S("0"), true},
+        {"punctuation", S("."), true},
+        {"Korean", S("\ud55c"), true},
+        {"Korean jamo", S("\u1112\u1161"), true},
+        {"emoji", S("\U0001F600"), true},
+        {"flag", S("\U0001F1F0\U0001F1F7"), true},
+        /* Marks and private use are not whitespace or format characters. */
+        {"lone combining mark", S("\u0301"), true},
+        {"private use", S("\ue000"), true},
+        {"visible after NUL", S("\0a"), true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (mg_unicode_has_visible(cases[i].text, cases[i].len) !=
+            cases[i].want)
+            fail_msg("%s: want %s", cases[i].what,
+                     cases[i].want ? "visible" : "invisible");
+}
+
+/* A long invisible text is scanned to its end. */
+static void test_has_visible_long(void **state)
+{
+    (void)state;
+    static char text[3 * 5000 + 1];
+    for (size_t i = 0; i < 5000; i++)
+        memcpy(text + 3 * i, "\u200b", 3);
+    assert_false(mg_unicode_has_visible(text, 3 * 5000));
+    text[3 * 5000] = 'x';
+    assert_true(mg_unicode_has_visible(text, 3 * 5000 + 1));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_graphemes),
+        cmocka_unit_test(test_zalgo),
+        cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_has_visible),
+        cmocka_unit_test(test_has_visible_long),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

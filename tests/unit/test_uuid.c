@@ -1,0 +1,134 @@
+/* test_uuid.c: UUIDv7 layout (RFC 9562 5.7), order by time, uniqueness, and
+ * the canonical-form check. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modgate/crypto.h"
+#include "modgate/uuid.h"
+
+static int setup(void **state)
+{
+    (void)state;
+    return mg_crypto_init() == 0 ? 0 : -1;
+}
+
+static void test_layout(void **state)
+{
+    (void)state;
+    static const struct {
+        int64_t ms;
+        const char *prefix; /* the 48-bit time as 8-4 hex digits */
+    } cases[] = {
+        /* RFC 9562 appendix A.6: 2022-02-22 14:22:22 -05:00 */
+        {INT64_C(0x017F22E279B0), "017f22e2-79b0-"},
+        {INT64_C(1795978166123), "01a228a3-ff6b-"}, /* ...26.123Z */
+        {0, "00000000-0000-"},
+        {INT64_C(0xffffffffffff), "ffffffff-ffff-"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (int rep = 0; rep < 64; rep++) {
+            char id[MG_UUID_LEN];
+            mg_uuid7(cases[i].ms, id);
+            if (strlen(id) != 36 || !mg_uuid_valid(id))
+                fail_msg("case %zu: not canonical: %s", i, id);
+            if (strncmp(id, cases[i].prefix, 14) != 0)
+                fail_msg("case %zu: %s does not start with %s", i, id,
+                         cases[i].prefix);
+            assert_int_equal(id[14], '7'); /* version */
+            if (!strchr("89ab", id[19]))   /* variant 0b10 */
+                fail_msg("case %zu: variant nibble %c in %s", i, id[19], id);
+        }
+    }
+}
+
+static int compare(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* Ids of later milliseconds sort after earlier ones, as text; ids of one
+ * millisecond differ (74 random bits). */
+static void test_order_and_uniqueness(void **state)
+{
+    (void)state;
+    enum { N = 2000 };
+    static char ids[N][MG_UUID_LEN];
+    for (int i = 0; i < N; i++)
+        mg_uuid7(INT64_C(1795978166000) + i / 10, ids[i]);
+    for (int i = 10; i < N; i += 10)
+        if (strcmp(ids[i - 1], ids[i]) >= 0)
+            fail_msg("%s sorts after %s", ids[i - 1], ids[i]);
+    qsort(ids, N, MG_UUID_LEN, compare);
+    for (int i = 1; i < N; i++)
+        if (strcmp(ids[i - 1], ids[i]) == 0)
+            fail_msg("duplicate id %s", ids[i]);
+}
+
+/* Every random bit takes both values across a few hundred ids. */
+static void test_random_bits_vary(void **state)
+{
+    (void)state;
+    char first[MG_UUID_LEN];
+    mg_uuid7(42, first);
+    unsigned seen_diff[36] = {0};
+    for (int n = 0; n < 300; n++) {
+        char id[MG_UUID_LEN];
+        mg_uuid7(42, id);
+        for (int i = 0; i < 36; i++)
+            seen_diff[i] |= (unsigned)(id[i] != first[i]);
+    }
+    for (int i = 0; i < 36; i++) {
+        /* fixed: the time, the dashes, the version nibble */
+        int fixed = i < 13 || i == 13 || i == 14 || i == 18 || i == 23;
+        if (fixed && seen_diff[i])
+            fail_msg("position %d changed", i);
+        if (!fixed && !seen_diff[i])
+            fail_msg("position %d never changed", i);
+    }
+}
+
+static void test_valid(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        int valid;
+    } cases[] = {
+        {"01938f6e-7c1a-7b2e-9a41-3f5c2d1e0b9a", 1},
+        {"00000000-0000-0000-0000-000000000000", 1}, /* form only */
+        {"01938F6E-7C1A-7B2E-9A41-3F5C2D1E0B9A", 0}, /* uppercase */
+        {"01938f6e-7c1a-7b2e-9a41-3f5c2d1e0b9", 0},  /* 35 characters */
+        {"01938f6e-7c1a-7b2e-9a41-3f5c2d1e0b9a0", 0},
+        {"01938f6e-7c1a-7b2e-9a41-3f5c2d1e0b9g", 0},
+        {"01938f6e7c1a-7b2e-9a41-3f5c2d1e0b9a0", 0}, /* dash moved */
+        {"01938f6e-7c1a7-b2e-9a41-3f5c2d1e0b9a", 0},
+        {"01938f6e-7c1a-7b2e-9a413f5c2d1e0b9a-", 0},
+        {"{01938f6e-7c1a-7b2e-9a41-3f5c2d1e0b9}", 0},
+        {"01938f6e 7c1a 7b2e 9a41 3f5c2d1e0b9a", 0},
+        {"01938f6e7c1a7b2e9a413f5c2d1e0b9a", 0},
+        {"", 0},
+        {"01938f6e-", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (mg_uuid_valid(cases[i].text) != cases[i].valid)
+            fail_msg("case %zu \"%s\": want %d", i, cases[i].text,
+                     cases[i].valid);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layout),
+        cmocka_unit_test(test_order_and_uniqueness),
+        cmocka_unit_test(test_random_bits_vary),
+        cmocka_unit_test(test_valid),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
