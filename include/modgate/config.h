@@ -1,8 +1,9 @@
 /* config.h: modgate's settings, from built-in defaults, a YAML file (-c),
  * MODGATE_* environment variables and command-line flags, in that order of
  * precedence (a flag beats a variable beats the file beats the default).
- * Every key is one row of a table in config.c that loading, --help and
- * docs/configuration.md follow. */
+ * Every single-valued key is one row of a table in config.c that loading,
+ * --help and docs/configuration.md follow; the rate_limits section (lists of
+ * limits, in the file only) has a loader of its own. */
 #ifndef MODGATE_CONFIG_H
 #define MODGATE_CONFIG_H
 
@@ -10,6 +11,7 @@
 #include <stddef.h>
 
 #include "modgate/error.h"
+#include "modgate/ratelimit.h"
 
 /* A parsed redis:// URL. */
 struct mg_redis_url {
@@ -49,6 +51,10 @@ struct mg_config {
     size_t comment_max_bytes; /* body, in bytes of UTF-8 */
 
     int log_level; /* enum mg_log_level */
+
+    /* The `rate_limits:` section: a mapping of lists, so loaded by its own
+     * function in config.c rather than by rows of the key table; YAML only. */
+    struct mg_rl_config rate_limits;
 };
 
 /* What the command line asked for. */

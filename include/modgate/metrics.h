@@ -24,9 +24,14 @@ void mg_metrics_observe_request(struct mg_metrics *m, const char *route,
                                 const char *method, int status, double seconds);
 /* One more submission with this outcome: "published", "pending",
  * "rejected", "invalid" (400), "too_short", "too_long", "invalid_parent",
- * "replayed", "idempotency_conflict", "unavailable". outcome must be a
+ * "replayed", "idempotency_conflict", "unavailable", "banned",
+ * "rate_limited". outcome must be a
  * static string. */
 void mg_metrics_submission(struct mg_metrics *m, const char *outcome);
+/* A submission refused by a rate limit of this dimension ("author", ...). */
+void mg_metrics_rate_limited(struct mg_metrics *m, const char *dimension);
+/* A submission refused by a ban of this kind ("author_id", "ip", "subnet"). */
+void mg_metrics_ban_hit(struct mg_metrics *m, const char *kind);
 void mg_metrics_conn_opened(struct mg_metrics *m);
 void mg_metrics_conn_closed(struct mg_metrics *m);
 void mg_metrics_accept_error(struct mg_metrics *m);

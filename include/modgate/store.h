@@ -51,6 +51,15 @@ int mg_store_time(struct mg_store *store, mg_store_time_cb cb,
 
 /* ---- comments ---- */
 
+/* One rate limit to apply to a submission: count per period_s for the key
+ * (dimension, value). */
+struct mg_store_limit {
+    const char *dimension; /* "author", "ip", "subnet", "article", "global" */
+    const char *value;     /* the author id, address hex, subnet... */
+    uint32_t count;
+    uint32_t period_s;
+};
+
 /* A new comment, ready to store. Strings are borrowed (copied before the
  * call returns). */
 struct mg_store_comment {
@@ -68,6 +77,12 @@ struct mg_store_comment {
     const char *idem_fingerprint; /* of the request */
     int response_status;
     const char *response_body;
+    /* Checked before storing: bans on the author and the address (and every
+     * banned subnet holding it), then the rate limits. */
+    const char *author_id;
+    const char *client_ip_hex; /* mg_ip_hex of the client, or NULL */
+    const struct mg_store_limit *limits; /* a dimension's limits together */
+    size_t nlimits;
 };
 
 enum mg_store_submit_outcome {
@@ -75,6 +90,8 @@ enum mg_store_submit_outcome {
     MG_STORE_REPLAY,         /* the idempotency key was seen: see replay_* */
     MG_STORE_IDEM_CONFLICT,  /* the key was seen with another request */
     MG_STORE_INVALID_PARENT, /* parent_id is not a comment of the article */
+    MG_STORE_BANNED,         /* see ban_kind, ban_until */
+    MG_STORE_RATE_LIMITED,   /* see limit, retry_after_s */
 };
 
 struct mg_store_submit_result {
@@ -82,6 +99,10 @@ struct mg_store_submit_result {
     int replay_status;       /* MG_STORE_REPLAY: the first response */
     const char *replay_body; /* borrowed, valid during the callback */
     size_t replay_len;
+    const char *ban_kind;    /* MG_STORE_BANNED: "author_id", "ip", "subnet" */
+    const char *ban_until;   /* RFC 3339, or NULL when permanent */
+    const char *limit;       /* MG_STORE_RATE_LIMITED: the dimension */
+    int64_t retry_after_s;   /* whole seconds, rounded up */
 };
 
 /* Stores c in one script call: all of it or nothing. status 0 means Redis
@@ -116,6 +137,44 @@ typedef void (*mg_store_page_cb)(int status, const struct mg_store_page *page,
 int mg_store_list_article(struct mg_store *store, const char *article_id,
                           const char *after_id, size_t limit,
                           mg_store_page_cb cb, void *data) MG_MUST_CHECK;
+
+/* ---- bans ---- */
+
+/* A ban to record. kind is "author_id", "ip" or "subnet"; key_value is the
+ * form the submit script looks up (the author id; mg_ip_hex of the address;
+ * the masked hex, "/", the prefix length); value the form people read. */
+struct mg_store_ban {
+    const char *kind;
+    const char *key_value;
+    const char *value;
+    const char *reason; /* "" when none */
+    const char *by;     /* the moderator's name */
+    const char *at;     /* RFC 3339 */
+    const char *until;  /* RFC 3339, or NULL when permanent */
+    int64_t duration_s; /* 0 when permanent */
+    int family;         /* subnets: 4 or 6 */
+    int prefix;         /* subnets: the prefix length */
+};
+
+typedef void (*mg_store_done_cb)(int status, void *data);
+int mg_store_ban_create(struct mg_store *store, const struct mg_store_ban *ban,
+                        mg_store_done_cb cb, void *data) MG_MUST_CHECK;
+
+/* found is false when there was no such ban (or it had expired). */
+typedef void (*mg_store_found_cb)(int status, bool found, void *data);
+int mg_store_ban_delete(struct mg_store *store, const char *kind,
+                        const char *key_value, mg_store_found_cb cb,
+                        void *data) MG_MUST_CHECK;
+
+/* A ban in force, borrowed during the callback; reason and until are NULL
+ * when empty. */
+struct mg_store_ban_view {
+    const char *kind, *value, *reason, *by, *at, *until;
+};
+typedef void (*mg_store_bans_cb)(int status, const struct mg_store_ban_view *bans,
+                                 size_t count, void *data);
+int mg_store_ban_list(struct mg_store *store, mg_store_bans_cb cb,
+                      void *data) MG_MUST_CHECK;
 
 /* Disconnects; callbacks still pending get MG_ECLOSED. on_closed runs once
  * every handle is closed, after which the store is freed. */

@@ -19,6 +19,7 @@
 #include "modgate/keyring.h"
 #include "modgate/keys.h"
 #include "modgate/log.h"
+#include "modgate/ratelimit.h"
 #include "modgate/text.h"
 #include "modgate/tokens.h"
 #include "modgate/yaml.h"
@@ -250,6 +251,7 @@ void mg_config_init(struct mg_config *cfg)
             abort();
         }
     }
+    mg_rl_config_defaults(&cfg->rate_limits);
 }
 
 void mg_config_close(struct mg_config *cfg)
@@ -259,6 +261,7 @@ void mg_config_close(struct mg_config *cfg)
             unset_value(cfg, &rows[i]);
     mg_free(cfg->config_file);
     mg_redis_url_close(&cfg->redis);
+    mg_rl_config_close(&cfg->rate_limits);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -300,6 +303,28 @@ static int is_section(const char *path)
     return 0;
 }
 
+struct yaml_ctx {
+    struct mg_config *cfg;
+    const char *file;
+    struct origin *origins; /* NROWS entries, or NULL */
+    struct mg_error *err;
+};
+
+/* Top-level keys whose values are too structured for rows (lists of
+ * mappings): each has a loader of its own, and no variable or flag. */
+static int apply_rate_limits(struct yaml_ctx *y, const char *path,
+                             struct fy_node *k, struct fy_node *v);
+
+static const struct {
+    const char *path;
+    int (*apply)(struct yaml_ctx *y, const char *path, struct fy_node *k,
+                 struct fy_node *v);
+} sections[] = {
+    {"rate_limits", apply_rate_limits},
+};
+
+#define NSECTIONS (sizeof sections / sizeof sections[0])
+
 /* "url, prefix, ..." : the keys directly under prefix (NULL: top level). */
 static void list_keys(const char *prefix, char *buf, size_t size)
 {
@@ -330,14 +355,29 @@ static void list_keys(const char *prefix, char *buf, size_t size)
             return;
         used += (size_t)n;
     }
+    for (size_t i = 0; i < NSECTIONS && !prefix; i++) {
+        int n = snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
+                         sections[i].path);
+        if (n < 0 || (size_t)n >= size - used)
+            return;
+        used += (size_t)n;
+    }
 }
 
-struct yaml_ctx {
-    struct mg_config *cfg;
-    const char *file;
-    struct origin *origins; /* NROWS entries, or NULL */
-    struct mg_error *err;
-};
+/* The dotted path of key k under prefix (NULL: top level) into path. */
+static int key_path(struct yaml_ctx *y, struct fy_node *k, const char *prefix,
+                    char *path, size_t size)
+{
+    if (!k || fy_node_get_type(k) != FYNT_SCALAR || fy_node_is_alias(k))
+        return yaml_fail(y->err, y->file, k, NULL, "keys must be plain words");
+    size_t klen = 0;
+    const char *ktext = fy_node_get_scalar(k, &klen);
+    int n = snprintf(path, size, "%s%s%.*s", prefix ? prefix : "",
+                     prefix ? "." : "", (int)(klen > 100 ? 100 : klen), ktext);
+    if (klen > 100 || memchr(ktext, '\0', klen) || n < 0 || (size_t)n >= size)
+        return yaml_fail(y->err, y->file, k, NULL, "unknown key (too long)");
+    return MG_OK;
+}
 
 static int walk_mapping(struct yaml_ctx *y, struct fy_node *map,
                         const char *prefix);
@@ -345,16 +385,13 @@ static int walk_mapping(struct yaml_ctx *y, struct fy_node *map,
 static int apply_pair(struct yaml_ctx *y, struct fy_node *k, struct fy_node *v,
                       const char *prefix)
 {
-    if (!k || fy_node_get_type(k) != FYNT_SCALAR || fy_node_is_alias(k))
-        return yaml_fail(y->err, y->file, k, NULL, "keys must be plain words");
-    size_t klen = 0;
-    const char *ktext = fy_node_get_scalar(k, &klen);
     char path[128];
-    int n = snprintf(path, sizeof path, "%s%s%.*s", prefix ? prefix : "",
-                     prefix ? "." : "", (int)(klen > 100 ? 100 : klen), ktext);
-    if (klen > 100 || memchr(ktext, '\0', klen) || n < 0 ||
-        (size_t)n >= sizeof path)
-        return yaml_fail(y->err, y->file, k, NULL, "unknown key (too long)");
+    int rc = key_path(y, k, prefix, path, sizeof path);
+    if (rc != MG_OK)
+        return rc;
+    for (size_t i = 0; i < NSECTIONS; i++)
+        if (strcmp(sections[i].path, path) == 0)
+            return sections[i].apply(y, path, k, v);
 
     const struct row *r = find_row(path);
     if (r) {
@@ -379,7 +416,7 @@ static int apply_pair(struct yaml_ctx *y, struct fy_node *k, struct fy_node *v,
         mg_yaml_node_pos(v, &o.line, &o.column);
         size_t len = 0;
         const char *text = fy_node_get_scalar(v, &len);
-        int rc = set_value(y->cfg, r, text, len, &o, y->err);
+        rc = set_value(y->cfg, r, text, len, &o, y->err);
         if (rc == MG_OK && y->origins)
             y->origins[r - rows] = o;
         return rc;
@@ -409,6 +446,277 @@ static int walk_mapping(struct yaml_ctx *y, struct fy_node *map,
     while ((pair = fy_node_mapping_iterate(map, &iter)) != NULL) {
         int rc = apply_pair(y, fy_node_pair_key(pair), fy_node_pair_value(pair),
                             prefix);
+        if (rc != MG_OK)
+            return rc;
+    }
+    return MG_OK;
+}
+
+/* ---- the rate_limits section (docs/rate-limits.md) ---- */
+
+#define RL_COUNT_MAX  1000000
+#define RL_PERIOD_MAX 604800 /* a week */
+#define AUTHOR_ID_MAX 128    /* as the API's author_id */
+
+static const char rl_other_keys[] =
+    "trusted_authors, subnet_prefix_v4, subnet_prefix_v6";
+
+static int rl_alias_fail(struct yaml_ctx *y, struct fy_node *v,
+                         struct fy_node *k, const char *label)
+{
+    return yaml_fail(y->err, y->file, v, k,
+                     "%s: aliases (*name) are not supported here", label);
+}
+
+/* What v is, for "must be X, not Y" messages. */
+static const char *yaml_kind(struct fy_node *v)
+{
+    if (mg_yaml_is_null(v))
+        return "an empty value";
+    switch (fy_node_get_type(v)) {
+    case FYNT_MAPPING: return "a mapping";
+    case FYNT_SEQUENCE: return "a list";
+    default: return "a single value";
+    }
+}
+
+/* An integer from min to max, written as a plain or quoted scalar, into
+ * *out. label names it in errors; k is where to point when v has no mark. */
+static int rl_int(struct yaml_ctx *y, struct fy_node *k, struct fy_node *v,
+                  const char *label, long long min, long long max,
+                  uint32_t *out)
+{
+    if (v && fy_node_is_alias(v))
+        return rl_alias_fail(y, v, k, label);
+    long long n = 0;
+    size_t len = 0;
+    const char *text = NULL;
+    if (!mg_yaml_is_null(v) && fy_node_get_type(v) == FYNT_SCALAR)
+        text = fy_node_get_scalar(v, &len);
+    if (!text || parse_ll(text, len, &n) != 0 || n < min || n > max)
+        return yaml_fail(y->err, y->file, v, k,
+                         "%s: must be an integer from %lld to %lld", label, min,
+                         max);
+    *out = (uint32_t)n;
+    return MG_OK;
+}
+
+/* One limit: a mapping {count: N, period_s: N}, both members required. */
+static int rl_limit(struct yaml_ctx *y, struct fy_node *item,
+                    struct fy_node *seq, const char *label,
+                    struct mg_rl_limit *out)
+{
+    if (item && fy_node_is_alias(item))
+        return rl_alias_fail(y, item, seq, label);
+    if (mg_yaml_is_null(item) || fy_node_get_type(item) != FYNT_MAPPING)
+        return yaml_fail(y->err, y->file, item, seq,
+                         "%s: must be a mapping {count: N, period_s: N}, not "
+                         "%s",
+                         label, yaml_kind(item));
+    bool have_count = false, have_period = false;
+    void *iter = NULL;
+    struct fy_node_pair *pair;
+    while ((pair = fy_node_mapping_iterate(item, &iter)) != NULL) {
+        struct fy_node *k = fy_node_pair_key(pair);
+        struct fy_node *v = fy_node_pair_value(pair);
+        char path[192];
+        int rc = key_path(y, k, label, path, sizeof path);
+        if (rc != MG_OK)
+            return rc;
+        const char *member = path + strlen(label) + 1;
+        if (strcmp(member, "count") == 0) {
+            rc = rl_int(y, k, v, path, 1, RL_COUNT_MAX, &out->count);
+            have_count = true;
+        } else if (strcmp(member, "period_s") == 0) {
+            rc = rl_int(y, k, v, path, 1, RL_PERIOD_MAX, &out->period_s);
+            have_period = true;
+        } else {
+            return yaml_fail(y->err, y->file, k, NULL,
+                             "unknown key \"%s\" (known keys under %s: count, "
+                             "period_s)",
+                             path, label);
+        }
+        if (rc != MG_OK)
+            return rc;
+    }
+    if (!have_count || !have_period)
+        return yaml_fail(y->err, y->file, item, seq,
+                         "%s: needs both count and period_s (%s is missing)",
+                         label, have_count ? "period_s" : "count");
+    return MG_OK;
+}
+
+/* A dimension's list of limits. Given, it replaces the default list whole;
+ * [] turns the dimension off. */
+static int rl_limits(struct yaml_ctx *y, struct fy_node *k, struct fy_node *v,
+                     const char *path, enum mg_rl_dim dim)
+{
+    if (v && fy_node_is_alias(v))
+        return rl_alias_fail(y, v, k, path);
+    if (mg_yaml_is_null(v) || fy_node_get_type(v) != FYNT_SEQUENCE)
+        return yaml_fail(y->err, y->file, v, k,
+                         "%s: must be a list of limits such as [{count: 5, "
+                         "period_s: 60}], not %s ([] turns the dimension off)",
+                         path, yaml_kind(v));
+    struct mg_rl_limit limits[MG_RL_MAX_LIMITS];
+    size_t n = 0;
+    void *iter = NULL;
+    struct fy_node *item;
+    while ((item = fy_node_sequence_iterate(v, &iter)) != NULL) {
+        if (n == MG_RL_MAX_LIMITS)
+            return yaml_fail(y->err, y->file, item, v,
+                             "%s: at most %d limits per dimension", path,
+                             MG_RL_MAX_LIMITS);
+        char label[160];
+        snprintf(label, sizeof label, "%s[%zu]", path, n);
+        int rc = rl_limit(y, item, v, label, &limits[n]);
+        if (rc != MG_OK)
+            return rc;
+        n++;
+    }
+    struct mg_rl_config *rl = &y->cfg->rate_limits;
+    memcpy(rl->limits[dim], limits, n * sizeof limits[0]);
+    rl->nlimits[dim] = n;
+    return MG_OK;
+}
+
+static int author_id_ok(const char *s, size_t len)
+{
+    if (len < 1 || len > AUTHOR_ID_MAX)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+            return 0;
+    return 1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void free_strings(char **list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        mg_free(list[i]);
+    mg_free(list);
+}
+
+/* The trusted authors replace the list so far. Stored sorted by strcmp and
+ * without duplicates, as mg_rl_is_trusted's binary search needs. An empty
+ * value (every entry commented out) is an empty list. */
+static int rl_trusted(struct yaml_ctx *y, struct fy_node *k, struct fy_node *v,
+                      const char *path)
+{
+    if (v && fy_node_is_alias(v))
+        return rl_alias_fail(y, v, k, path);
+    struct mg_rl_config *rl = &y->cfg->rate_limits;
+    if (mg_yaml_is_null(v)) {
+        mg_rl_config_close(rl);
+        return MG_OK;
+    }
+    if (fy_node_get_type(v) != FYNT_SEQUENCE)
+        return yaml_fail(y->err, y->file, v, k,
+                         "%s: must be a list of author ids, not %s", path,
+                         yaml_kind(v));
+    int count = fy_node_sequence_item_count(v);
+    if (count > MG_RL_MAX_TRUSTED)
+        return yaml_fail(y->err, y->file,
+                         fy_node_sequence_get_by_index(v, MG_RL_MAX_TRUSTED), v,
+                         "%s: at most %d authors", path, MG_RL_MAX_TRUSTED);
+    char **ids = mg_calloc(count > 0 ? (size_t)count : 1, sizeof *ids);
+    size_t n = 0;
+    void *iter = NULL;
+    struct fy_node *item;
+    while ((item = fy_node_sequence_iterate(v, &iter)) != NULL) {
+        int rc = MG_OK;
+        size_t len = 0;
+        const char *text = NULL;
+        if (fy_node_is_alias(item))
+            rc = rl_alias_fail(y, item, v, path);
+        else if (!mg_yaml_is_null(item) &&
+                 fy_node_get_type(item) == FYNT_SCALAR)
+            text = fy_node_get_scalar(item, &len);
+        if (rc == MG_OK && (!text || !author_id_ok(text, len)))
+            rc = yaml_fail(y->err, y->file, item, v,
+                           "%s[%zu]: must be an author id: 1 to %d printable "
+                           "ASCII characters, no spaces",
+                           path, n, AUTHOR_ID_MAX);
+        if (rc != MG_OK) {
+            free_strings(ids, n);
+            return rc;
+        }
+        ids[n++] = mg_strndup(text, len);
+    }
+    qsort(ids, n, sizeof *ids, cmp_str);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (kept > 0 && strcmp(ids[kept - 1], ids[i]) == 0)
+            mg_free(ids[i]);
+        else
+            ids[kept++] = ids[i];
+    }
+    mg_rl_config_close(rl);
+    if (kept == 0) {
+        mg_free(ids); /* [] : the same empty list as the default */
+        ids = NULL;
+    }
+    rl->trusted_authors = ids;
+    rl->ntrusted = kept;
+    return MG_OK;
+}
+
+static int apply_rate_limits(struct yaml_ctx *y, const char *path,
+                             struct fy_node *k, struct fy_node *v)
+{
+    char keys[200];
+    size_t used = 0;
+    for (int d = 0; d < MG_RL_DIM_COUNT; d++)
+        used += (size_t)snprintf(keys + used, sizeof keys - used, "%s, ",
+                                 mg_rl_dim_name((enum mg_rl_dim)d));
+    snprintf(keys + used, sizeof keys - used, "%s", rl_other_keys);
+
+    if (v && fy_node_is_alias(v))
+        return rl_alias_fail(y, v, k, path);
+    if (mg_yaml_is_null(v))
+        return MG_OK; /* "rate_limits:" with every key commented out */
+    if (fy_node_get_type(v) != FYNT_MAPPING)
+        return yaml_fail(y->err, y->file, v, k,
+                         "%s: must be a mapping with keys %s", path, keys);
+
+    void *iter = NULL;
+    struct fy_node_pair *pair;
+    while ((pair = fy_node_mapping_iterate(v, &iter)) != NULL) {
+        struct fy_node *mk = fy_node_pair_key(pair);
+        struct fy_node *mv = fy_node_pair_value(pair);
+        char mpath[128];
+        int rc = key_path(y, mk, path, mpath, sizeof mpath);
+        if (rc != MG_OK)
+            return rc;
+        const char *member = mpath + strlen(path) + 1;
+        struct mg_rl_config *rl = &y->cfg->rate_limits;
+        uint32_t prefix = 0;
+        int dim = 0;
+        while (dim < MG_RL_DIM_COUNT &&
+               strcmp(member, mg_rl_dim_name((enum mg_rl_dim)dim)) != 0)
+            dim++;
+        if (dim < MG_RL_DIM_COUNT) {
+            rc = rl_limits(y, mk, mv, mpath, (enum mg_rl_dim)dim);
+        } else if (strcmp(member, "trusted_authors") == 0) {
+            rc = rl_trusted(y, mk, mv, mpath);
+        } else if (strcmp(member, "subnet_prefix_v4") == 0) {
+            rc = rl_int(y, mk, mv, mpath, 8, 32, &prefix);
+            if (rc == MG_OK)
+                rl->subnet_prefix_v4 = (int)prefix;
+        } else if (strcmp(member, "subnet_prefix_v6") == 0) {
+            rc = rl_int(y, mk, mv, mpath, 16, 128, &prefix);
+            if (rc == MG_OK)
+                rl->subnet_prefix_v6 = (int)prefix;
+        } else {
+            rc = yaml_fail(y->err, y->file, mk, NULL,
+                           "unknown key \"%s\" (known keys under %s: %s)",
+                           mpath, path, keys);
+        }
         if (rc != MG_OK)
             return rc;
     }
@@ -994,7 +1302,10 @@ const char *mg_config_usage(void)
         "beats\n"
         "the defaults. Both --flag VALUE and --flag=VALUE work. Other "
         "settings\n"
-        "(redis.prefix, redis.*_ms, limits.*) are set in the config file.\n");
+        "(redis.prefix, redis.*_ms, limits.*, comments.*) are set in the "
+        "config file,\n"
+        "and so are the rate limits and trusted authors (rate_limits:, see\n"
+        "docs/rate-limits.md).\n");
 #undef ADD
     return text;
 }

@@ -5,6 +5,8 @@
 #include "modgate/alloc.h"
 #include "modgate/buf.h"
 #include "modgate/canon.h"
+#include "modgate/ipaddr.h"
+#include "modgate/ratelimit.h"
 #include "modgate/crypto.h"
 #include "modgate/keyring.h"
 #include "modgate/log.h"
@@ -118,6 +120,29 @@ static void on_submitted(int status, const struct mg_store_submit_result *res,
                    res->replay_status < 300 ? json_media_type : problem_media_type,
                    res->replay_body, res->replay_len, &loc, location[0] ? 1 : 0);
         json_decref(first);
+    } else if (res->outcome == MG_STORE_BANNED) {
+        mg_metrics_submission(x->srv->metrics, "banned");
+        mg_metrics_ban_hit(x->srv->metrics, res->ban_kind);
+        json_t *p = mg_problem_new(403, "banned",
+                                   "The author or the address is banned from "
+                                   "commenting.");
+        json_object_set_new(p, "until", res->ban_until
+                                            ? json_string(res->ban_until)
+                                            : json_null());
+        mg_respond_problem(x, p, NULL, 0);
+    } else if (res->outcome == MG_STORE_RATE_LIMITED) {
+        mg_metrics_submission(x->srv->metrics, "rate_limited");
+        mg_metrics_rate_limited(x->srv->metrics, res->limit);
+        char retry[24];
+        snprintf(retry, sizeof retry, "%lld", (long long)res->retry_after_s);
+        json_t *p = mg_problem_new(429, "rate_limited",
+                                   "Too many comments too quickly; retry after "
+                                   "the time given.");
+        json_object_set_new(p, "limit", json_string(res->limit));
+        json_object_set_new(p, "retry_after",
+                            json_integer((json_int_t)res->retry_after_s));
+        struct mg_http_header h = {"Retry-After", retry};
+        mg_respond_problem(x, p, &h, 1);
     } else if (res->outcome == MG_STORE_IDEM_CONFLICT) {
         mg_metrics_submission(x->srv->metrics, "idempotency_conflict");
         mg_respond_error(x, 409, "idempotency_conflict",
@@ -259,6 +284,42 @@ void mg_handle_submit(struct mg_exchange *x)
         hex_sha256(scope, scope_len, scoped_key);
         mg_free(scope);
     }
+    /* What the limiter keys on: the author, the address and its subnet as
+     * fixed-width hex (one client, one key, however it wrote its address),
+     * the article, and everyone. */
+    const struct mg_rl_config *rl = &srv->cfg->rate_limits;
+    struct mg_ip ip;
+    char ip_hex[MG_IP_HEX_LEN] = "", subnet_key[MG_IP_HEX_LEN + 8] = "";
+    bool has_ip = sub.client_ip && mg_ip_parse(sub.client_ip, &ip) == MG_OK;
+    if (has_ip) {
+        mg_ip_hex(&ip, ip_hex);
+        int prefix = ip.family == 4 ? rl->subnet_prefix_v4 : rl->subnet_prefix_v6;
+        struct mg_ip net = ip;
+        mg_ip_mask(&net, prefix);
+        char net_hex[MG_IP_HEX_LEN];
+        mg_ip_hex(&net, net_hex);
+        snprintf(subnet_key, sizeof subnet_key, "%s/%d", net_hex, prefix);
+    }
+    struct mg_store_limit rate_limits[MG_RL_DIM_COUNT * MG_RL_MAX_LIMITS];
+    size_t nlimits = 0;
+    for (int d = 0; d < MG_RL_DIM_COUNT; d++) {
+        const char *value = NULL;
+        switch ((enum mg_rl_dim)d) {
+        case MG_RL_AUTHOR:
+            value = mg_rl_is_trusted(rl, sub.author_id) ? NULL : sub.author_id;
+            break;
+        case MG_RL_IP: value = has_ip ? ip_hex : NULL; break;
+        case MG_RL_SUBNET: value = has_ip ? subnet_key : NULL; break;
+        case MG_RL_ARTICLE: value = sub.article_id; break;
+        case MG_RL_GLOBAL: value = "all"; break;
+        case MG_RL_DIM_COUNT: break;
+        }
+        for (size_t k = 0; value && k < rl->nlimits[d]; k++)
+            rate_limits[nlimits++] = (struct mg_store_limit){
+                mg_rl_dim_name((enum mg_rl_dim)d), value, rl->limits[d][k].count,
+                rl->limits[d][k].period_s};
+    }
+
     const struct mg_store_comment comment = {
         .id = id,
         .article_id = sub.article_id,
@@ -271,6 +332,10 @@ void mg_handle_submit(struct mg_exchange *x)
         .idem_fingerprint = fingerprint,
         .response_status = ctx->status,
         .response_body = ctx->body,
+        .author_id = sub.author_id,
+        .client_ip_hex = has_ip ? ip_hex : NULL,
+        .limits = rate_limits,
+        .nlimits = nlimits,
     };
     int rc = mg_store_submit(srv->store, &comment, on_submitted, ctx);
     mg_free(record_json);

@@ -26,6 +26,9 @@ static const handler_fn handlers[MG_ROUTE_COUNT] = {
     [MG_ROUTE_SUBMIT] = mg_handle_submit,
     [MG_ROUTE_COMMENT_GET] = mg_handle_comment_get,
     [MG_ROUTE_ARTICLE_COMMENTS] = mg_handle_article_comments,
+    [MG_ROUTE_BAN_CREATE] = mg_handle_ban_create,
+    [MG_ROUTE_BAN_LIST] = mg_handle_ban_list,
+    [MG_ROUTE_BAN_DELETE] = mg_handle_ban_delete,
 };
 
 void mg_respond_json(struct mg_exchange *x, int status, json_t *body)

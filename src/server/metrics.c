@@ -31,14 +31,32 @@ struct histogram {
     uint64_t total;
 };
 
-struct outcome_count {
-    const char *outcome; /* static */
+/* A counter of a family with one label: submissions by outcome, refusals by
+ * limit, bans hit by kind. Labels are static strings. */
+enum family { F_SUBMISSIONS, F_RATE_LIMITED, F_BANS_HIT, F_COUNT };
+
+static const struct {
+    const char *name;
+    const char *label;
+    const char *help;
+} families[F_COUNT] = {
+    [F_SUBMISSIONS] = {"modgate_submissions_total", "outcome",
+                       "Comment submissions by outcome."},
+    [F_RATE_LIMITED] = {"modgate_rate_limited_total", "limit",
+                        "Submissions refused by a rate limit, by dimension."},
+    [F_BANS_HIT] = {"modgate_bans_hit_total", "kind",
+                    "Submissions refused by a ban, by the ban's kind."},
+};
+
+struct labeled_count {
+    enum family family;
+    const char *label;
     uint64_t count;
 };
 
 struct mg_metrics {
-    struct outcome_count outcomes[16];
-    size_t noutcomes;
+    struct labeled_count labeled[48];
+    size_t nlabeled;
     struct request_count *requests;
     size_t nrequests, request_alloc;
     struct histogram *hists;
@@ -113,16 +131,31 @@ void mg_metrics_observe_request(struct mg_metrics *m, const char *route,
     h->total++;
 }
 
-void mg_metrics_submission(struct mg_metrics *m, const char *outcome)
+static void count_labeled(struct mg_metrics *m, enum family f, const char *label)
 {
-    for (size_t i = 0; i < m->noutcomes; i++) {
-        if (strcmp(m->outcomes[i].outcome, outcome) == 0) {
-            m->outcomes[i].count++;
+    for (size_t i = 0; i < m->nlabeled; i++) {
+        if (m->labeled[i].family == f && strcmp(m->labeled[i].label, label) == 0) {
+            m->labeled[i].count++;
             return;
         }
     }
-    if (m->noutcomes < sizeof m->outcomes / sizeof m->outcomes[0])
-        m->outcomes[m->noutcomes++] = (struct outcome_count){outcome, 1};
+    if (m->nlabeled < sizeof m->labeled / sizeof m->labeled[0])
+        m->labeled[m->nlabeled++] = (struct labeled_count){f, label, 1};
+}
+
+void mg_metrics_submission(struct mg_metrics *m, const char *outcome)
+{
+    count_labeled(m, F_SUBMISSIONS, outcome);
+}
+
+void mg_metrics_rate_limited(struct mg_metrics *m, const char *dimension)
+{
+    count_labeled(m, F_RATE_LIMITED, dimension);
+}
+
+void mg_metrics_ban_hit(struct mg_metrics *m, const char *kind)
+{
+    count_labeled(m, F_BANS_HIT, kind);
 }
 
 void mg_metrics_conn_opened(struct mg_metrics *m)
@@ -202,11 +235,15 @@ char *mg_metrics_render(const struct mg_metrics *m,
              (unsigned long long)h->total);
     }
 
-    mg_buf_adds(&b, "# HELP modgate_submissions_total Comment submissions by "
-                    "outcome.\n# TYPE modgate_submissions_total counter\n");
-    for (size_t i = 0; i < m->noutcomes; i++)
-        addf(&b, "modgate_submissions_total{outcome=\"%s\"} %llu\n",
-             m->outcomes[i].outcome, (unsigned long long)m->outcomes[i].count);
+    for (int f = 0; f < F_COUNT; f++) {
+        addf(&b, "# HELP %s %s\n# TYPE %s counter\n", families[f].name,
+             families[f].help, families[f].name);
+        for (size_t i = 0; i < m->nlabeled; i++)
+            if (m->labeled[i].family == (enum family)f)
+                addf(&b, "%s{%s=\"%s\"} %llu\n", families[f].name,
+                     families[f].label, m->labeled[i].label,
+                     (unsigned long long)m->labeled[i].count);
+    }
 
     addf(&b, "# HELP modgate_http_connections_open Client connections open now.\n"
              "# TYPE modgate_http_connections_open gauge\n"

@@ -98,5 +98,8 @@ void mg_handle_submit(struct mg_exchange *x);
 void mg_handle_comment_get(struct mg_exchange *x);
 void mg_handle_article_comments(struct mg_exchange *x);
 void mg_handle_keys(struct mg_exchange *x);
+void mg_handle_ban_create(struct mg_exchange *x);
+void mg_handle_ban_list(struct mg_exchange *x);
+void mg_handle_ban_delete(struct mg_exchange *x);
 
 #endif

@@ -1067,6 +1067,33 @@ static void on_submit_reply(struct mg_store *s, int status,
         res.outcome = MG_STORE_IDEM_CONFLICT;
     } else if (reply_is(word, "invalid_parent")) {
         res.outcome = MG_STORE_INVALID_PARENT;
+    } else if (reply_is(word, "banned") && reply->elements == 3 &&
+               reply->element[1]->type == REDIS_REPLY_STRING &&
+               reply->element[2]->type == REDIS_REPLY_STRING) {
+        static const char *const kinds[] = {"author_id", "ip", "subnet"};
+        res.outcome = MG_STORE_BANNED;
+        for (size_t k = 0; k < 3; k++)
+            if (reply_is(reply->element[1], kinds[k]))
+                res.ban_kind = kinds[k];
+        if (!res.ban_kind) {
+            cb(MG_EPROTO, NULL, data);
+            return;
+        }
+        res.ban_until = reply->element[2]->len ? reply->element[2]->str : NULL;
+    } else if (reply_is(word, "limited") && reply->elements == 3 &&
+               reply->element[1]->type == REDIS_REPLY_STRING &&
+               reply->element[2]->type == REDIS_REPLY_STRING) {
+        static const char *const dims[] = {"author", "ip", "subnet", "article",
+                                           "global"};
+        res.outcome = MG_STORE_RATE_LIMITED;
+        for (size_t k = 0; k < 5; k++)
+            if (reply_is(reply->element[1], dims[k]))
+                res.limit = dims[k];
+        if (!res.limit || !parse_i64(reply->element[2]->str,
+                                     reply->element[2]->len, &res.retry_after_s)) {
+            cb(MG_EPROTO, NULL, data);
+            return;
+        }
     } else if (reply_is(word, "replay") && reply->elements == 3 &&
                reply->element[1]->type == REDIS_REPLY_STRING &&
                reply->element[2]->type == REDIS_REPLY_STRING) {
@@ -1094,12 +1121,25 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
         return MG_ECLOSED;
     if (store->state != LINK_READY)
         return MG_EUNAVAIL;
-    char status_text[8], idem_ttl[16], retention[16], created[24];
+    char status_text[8], idem_ttl[16], retention[16], created[24], nlimits[16];
     snprintf(status_text, sizeof status_text, "%d", c->response_status);
     snprintf(idem_ttl, sizeof idem_ttl, "%d", IDEMPOTENCY_TTL_S);
     snprintf(retention, sizeof retention, "%d", REJECTED_RETENTION_S);
     snprintf(created, sizeof created, "%lld", (long long)c->created_ms);
-    const char *args[] = {
+    /* Limits come grouped by dimension: each group is one state key in
+     * the script, named with a signature of its limits. */
+    size_t ndims = 0;
+    for (size_t i = 0; i < c->nlimits; i++)
+        if (i == 0 || strcmp(c->limits[i].dimension, c->limits[i - 1].dimension) != 0)
+            ndims++;
+    snprintf(nlimits, sizeof nlimits, "%zu", ndims);
+    enum { FIXED_ARGS = 17 };
+    size_t nargs = FIXED_ARGS + 4 * ndims + 2 * c->nlimits;
+    const char **args = mg_calloc(nargs, sizeof *args);
+    size_t *lens = mg_calloc(nargs, sizeof *lens);
+    char (*numbers)[2][16] = mg_calloc(c->nlimits ? c->nlimits : 1, sizeof *numbers);
+    char (*groups)[2][160] = mg_calloc(ndims ? ndims : 1, sizeof *groups);
+    const char *fixed[FIXED_ARGS] = {
         prefix_of(store),
         c->id,
         c->article_id,
@@ -1114,12 +1154,49 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
         idem_ttl,
         retention,
         created,
+        c->author_id,
+        c->client_ip_hex ? c->client_ip_hex : "",
+        nlimits,
     };
-    size_t lens[sizeof args / sizeof args[0]];
-    for (size_t i = 0; i < sizeof args / sizeof args[0]; i++)
+    memcpy(args, fixed, sizeof fixed);
+    size_t at = FIXED_ARGS, g = 0;
+    for (size_t i = 0; i < c->nlimits;) {
+        size_t n = 1;
+        while (i + n < c->nlimits &&
+               strcmp(c->limits[i + n].dimension, c->limits[i].dimension) == 0)
+            n++;
+        char *sig = groups[g][0];
+        size_t used = 0;
+        for (size_t k = 0; k < n; k++) {
+            const struct mg_store_limit *l = &c->limits[i + k];
+            int w = snprintf(sig + used, sizeof groups[g][0] - used, "%s%u/%u",
+                             k ? "," : "", l->count, l->period_s);
+            if (w > 0 && (size_t)w < sizeof groups[g][0] - used)
+                used += (size_t)w;
+            snprintf(numbers[i + k][0], sizeof numbers[i + k][0], "%u", l->count);
+            snprintf(numbers[i + k][1], sizeof numbers[i + k][1], "%u", l->period_s);
+        }
+        snprintf(groups[g][1], sizeof groups[g][1], "%zu", n);
+        args[at++] = c->limits[i].dimension;
+        args[at++] = c->limits[i].value;
+        args[at++] = sig;
+        args[at++] = groups[g][1];
+        for (size_t k = 0; k < n; k++) {
+            args[at++] = numbers[i + k][0];
+            args[at++] = numbers[i + k][1];
+        }
+        i += n;
+        g++;
+    }
+    for (size_t i = 0; i < nargs; i++)
         lens[i] = strlen(args[i]);
-    return eval_script(store, MG_SCRIPT_SUBMIT, 0, (int)(sizeof args / sizeof args[0]),
-                       args, lens, on_submit_reply, (void (*)(void))cb, data);
+    int rc = eval_script(store, MG_SCRIPT_SUBMIT, 0, (int)nargs, args, lens,
+                         on_submit_reply, (void (*)(void))cb, data);
+    mg_free(args);
+    mg_free(lens);
+    mg_free(numbers);
+    mg_free(groups);
+    return rc;
 }
 
 static void on_record_reply(struct mg_store *s, int status,
@@ -1221,6 +1298,107 @@ int mg_store_list_article(struct mg_store *store, const char *article_id,
         lens[i] = strlen(args[i]);
     return eval_script(store, MG_SCRIPT_LIST_ARTICLE, 0, 4, args, lens,
                        on_page_reply, (void (*)(void))cb, data);
+}
+
+/* ---- bans -------------------------------------------------------------- */
+
+static int eval_strings(struct mg_store *store, enum mg__script_id id,
+                        const char *const *args, size_t nargs, reply_fn fn,
+                        void (*user_cb)(void), void *data)
+{
+    if (store->closing)
+        return MG_ECLOSED;
+    if (store->state != LINK_READY)
+        return MG_EUNAVAIL;
+    size_t lens[16];
+    for (size_t i = 0; i < nargs; i++)
+        lens[i] = strlen(args[i]);
+    return eval_script(store, id, 0, (int)nargs, args, lens, fn, user_cb, data);
+}
+
+static void on_done_reply(struct mg_store *s, int status,
+                          const redisReply *reply, void (*user_cb)(void),
+                          void *data)
+{
+    (void)s;
+    mg_store_done_cb cb = (mg_store_done_cb)user_cb;
+    if (status == 0 && reply->type != REDIS_REPLY_INTEGER)
+        status = MG_EPROTO;
+    cb(status, data);
+}
+
+int mg_store_ban_create(struct mg_store *store, const struct mg_store_ban *ban,
+                        mg_store_done_cb cb, void *data)
+{
+    char duration[24], family[8], prefix[8];
+    snprintf(duration, sizeof duration, "%lld", (long long)ban->duration_s);
+    snprintf(family, sizeof family, "%d", ban->family);
+    snprintf(prefix, sizeof prefix, "%d", ban->prefix);
+    const char *args[] = {prefix_of(store), ban->kind, ban->key_value, ban->value,
+                          ban->reason, ban->by, ban->at,
+                          ban->until ? ban->until : "", duration, family, prefix};
+    return eval_strings(store, MG_SCRIPT_BAN_CREATE, args, 11, on_done_reply,
+                        (void (*)(void))cb, data);
+}
+
+static void on_found_reply(struct mg_store *s, int status,
+                           const redisReply *reply, void (*user_cb)(void),
+                           void *data)
+{
+    (void)s;
+    mg_store_found_cb cb = (mg_store_found_cb)user_cb;
+    if (status == 0 && reply->type != REDIS_REPLY_INTEGER)
+        status = MG_EPROTO;
+    cb(status, status == 0 && reply->integer > 0, data);
+}
+
+int mg_store_ban_delete(struct mg_store *store, const char *kind,
+                        const char *key_value, mg_store_found_cb cb, void *data)
+{
+    const char *args[] = {prefix_of(store), kind, key_value};
+    return eval_strings(store, MG_SCRIPT_BAN_DELETE, args, 3, on_found_reply,
+                        (void (*)(void))cb, data);
+}
+
+static void on_bans_reply(struct mg_store *s, int status,
+                          const redisReply *reply, void (*user_cb)(void),
+                          void *data)
+{
+    (void)s;
+    mg_store_bans_cb cb = (mg_store_bans_cb)user_cb;
+    if (status != 0) {
+        cb(status, NULL, 0, data);
+        return;
+    }
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 6 != 0) {
+        cb(MG_EPROTO, NULL, 0, data);
+        return;
+    }
+    size_t n = reply->elements / 6;
+    struct mg_store_ban_view *bans = mg_calloc(n ? n : 1, sizeof *bans);
+    for (size_t i = 0; i < n; i++) {
+        const char *f[6];
+        for (size_t k = 0; k < 6; k++) {
+            const redisReply *e = reply->element[6 * i + k];
+            if (e->type != REDIS_REPLY_STRING) {
+                mg_free(bans);
+                cb(MG_EPROTO, NULL, 0, data);
+                return;
+            }
+            f[k] = e->str;
+        }
+        bans[i] = (struct mg_store_ban_view){f[0], f[1], f[2][0] ? f[2] : NULL,
+                                             f[3], f[4], f[5][0] ? f[5] : NULL};
+    }
+    cb(0, bans, n, data);
+    mg_free(bans);
+}
+
+int mg_store_ban_list(struct mg_store *store, mg_store_bans_cb cb, void *data)
+{
+    const char *args[] = {prefix_of(store)};
+    return eval_strings(store, MG_SCRIPT_BAN_LIST, args, 1, on_bans_reply,
+                        (void (*)(void))cb, data);
 }
 
 void mg_store_close(struct mg_store *store, void (*on_closed)(void *data),

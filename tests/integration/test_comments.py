@@ -450,7 +450,7 @@ def test_acknowledged_comments_survive_kill_9(workdir, start_modgate):
                 killed = True
                 t_kill = time.monotonic()
             t0 = time.monotonic()
-            r = post(m, comment(body="durable %d" % i))
+            r = post(m, comment(author_id="u-%d" % i, body="durable %d" % i))
             if r.status_code == 201:
                 acked.append(r.json())
             else:

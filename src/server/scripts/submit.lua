@@ -1,19 +1,36 @@
--- submit.lua: one comment submission, atomically: the idempotency check,
--- the parent check, the record and its index, the counters, and the
--- idempotency record. Everything that can refuse runs before the first
--- write, so a refusal writes nothing.
+-- submit.lua: one comment submission, atomically, in this order:
+--   1. idempotency: a repeat of a known request gets its first response and
+--      counts for nothing; the same key with another request is a conflict;
+--   2. bans on the author, the address, or any banned subnet holding it;
+--   3. rate limits (GCRA, as redis-cell), all with Redis' own clock, so
+--      instances with skewed clocks agree: every submission that gets here
+--      counts against every limit, unless one refuses it;
+--   4. the parent check; 5. the record, its index, the counters, the
+--      idempotency record.
+-- Everything that can refuse runs before the first write, so a refusal
+-- writes nothing but the rate limit state of a counted submission.
+--
+-- The limiter keeps one key per (dimension, value): the theoretical arrival
+-- times of all that dimension's limits, space-separated, so that every
+-- state is read with one MGET and written with one SET per dimension. Bans
+-- are looked up with one EXISTS. (Each redis.call costs about a
+-- microsecond of Redis' single thread: tests/bench/submit measures it.)
 --
 -- ARGV: 1 key prefix, 2 id, 3 article_id, 4 parent_id or "", 5 status
--- (published | pending | rejected), 6 record JSON, 7 meta JSON (what the site
--- told us that the record does not show: client_ip, user_agent...),
--- 8 idempotency key or "" (already scoped to the caller), 9 request
--- fingerprint, 10 response status, 11 response body, 12 idempotency TTL (s),
--- 13 retention of rejected comments (s), 14 created_at (ms since the epoch)
+-- (published | pending | rejected), 6 record JSON, 7 meta JSON, 8 idempotency
+-- key or "" (already scoped to the caller), 9 request fingerprint,
+-- 10 response status, 11 response body, 12 idempotency TTL (s), 13 retention
+-- of rejected comments (s), 14 created_at (ms), 15 author_id, 16 client
+-- address as hex (8 digits IPv4, 32 IPv6) or "", 17 number of limited
+-- dimensions, then per dimension: name, value, signature of its limits
+-- ("count/period,..." so that changed settings start afresh), number of
+-- limits n, then n pairs count, period (s).
 --
 -- Returns {"stored"} | {"replay", status, body} | {"conflict"} |
--- {"invalid_parent"}
+-- {"invalid_parent"} | {"banned", kind, until or ""} |
+-- {"limited", dimension, retry_after_s}
 local p, id, article, parent, status = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local idem = ARGV[8]
+local idem, author, ip_hex = ARGV[8], ARGV[15], ARGV[16]
 
 local idem_key
 if idem ~= '' then
@@ -27,6 +44,88 @@ if idem ~= '' then
   end
 end
 
+-- bans -----------------------------------------------------------------------
+-- hex masked to a prefix of plen bits, as mg_ip_mask + mg_ip_hex write it
+local function mask(hex, plen)
+  local full = math.floor(plen / 4)
+  local out = string.sub(hex, 1, full)
+  local rest = plen % 4
+  if rest > 0 then
+    local nibble = tonumber(string.sub(hex, full + 1, full + 1), 16)
+    out = out .. string.format('%x', bit.band(nibble, ({8, 12, 14})[rest]))
+    full = full + 1
+  end
+  return out .. string.rep('0', #hex - full)
+end
+
+local ban_keys = {p .. 'ban:author_id:' .. author}
+if ip_hex ~= '' then
+  ban_keys[2] = p .. 'ban:ip:' .. ip_hex
+  local family = (#ip_hex == 8) and '4' or '6'
+  for _, plen in ipairs(redis.call('SMEMBERS', p .. 'ban:prefixes:' .. family)) do
+    ban_keys[#ban_keys + 1] = p .. 'ban:subnet:' .. mask(ip_hex, tonumber(plen)) .. '/' .. plen
+  end
+end
+if redis.call('EXISTS', unpack(ban_keys)) > 0 then
+  for _, key in ipairs(ban_keys) do
+    local ban = redis.call('HMGET', key, 'kind', 'until')
+    if ban[1] then
+      return {'banned', ban[1], ban[2] or ''}
+    end
+  end
+end
+
+-- rate limits ----------------------------------------------------------------
+local dims, keys = {}, {}
+local at = 18
+for d = 1, tonumber(ARGV[17]) do
+  local n = tonumber(ARGV[at + 3])
+  local limits = {}
+  for i = 1, n do
+    limits[i] = {tonumber(ARGV[at + 2 + 2 * i]), tonumber(ARGV[at + 3 + 2 * i])}
+  end
+  keys[d] = p .. 'rl:' .. ARGV[at] .. ':' .. ARGV[at + 2] .. ':' .. ARGV[at + 1]
+  dims[d] = {name = ARGV[at], limits = limits}
+  at = at + 4 + 2 * n
+end
+
+if #keys > 0 then
+  local time = redis.call('TIME')
+  local now = tonumber(time[1]) * 1000000 + tonumber(time[2]) -- microseconds
+  local states = redis.call('MGET', unpack(keys))
+  local worst_dim, worst_wait = nil, 0
+  for d, dim in ipairs(dims) do
+    local old = {}
+    if states[d] then
+      for v in string.gmatch(states[d], '%S+') do
+        old[#old + 1] = tonumber(v)
+      end
+    end
+    local new, longest = {}, 0
+    for i, limit in ipairs(dim.limits) do
+      local count, period = limit[1], limit[2]
+      local interval = period * 1000000 / count -- one submission's share
+      local tat = old[i] or now
+      if tat < now then tat = now end
+      local new_tat = tat + interval
+      local allow_at = new_tat - count * interval -- count may come at once
+      if now < allow_at and allow_at - now > worst_wait then
+        worst_dim, worst_wait = dim.name, allow_at - now
+      end
+      new[i] = string.format('%.0f', new_tat)
+      if new_tat - now > longest then longest = new_tat - now end
+    end
+    dim.state, dim.ttl_ms = table.concat(new, ' '), math.ceil(longest / 1000) + 1
+  end
+  if worst_dim then
+    return {'limited', worst_dim, tostring(math.ceil(worst_wait / 1000000))}
+  end
+  for d, dim in ipairs(dims) do
+    redis.call('SET', keys[d], dim.state, 'PX', dim.ttl_ms)
+  end
+end
+
+-- the comment ----------------------------------------------------------------
 if parent ~= '' then
   local parent_article = redis.call('HGET', p .. 'c:' .. parent, 'article')
   if parent_article ~= article then

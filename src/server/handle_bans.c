@@ -1,0 +1,259 @@
+/* handle_bans.c: POST /v1/bans, GET /v1/bans, DELETE /v1/bans/{kind}/{value}
+ * (moderators). A ban names an author_id, an address or a subnet; the
+ * submit script refuses their comments with 403 until it expires or is
+ * lifted. */
+#include <string.h>
+
+#include "modgate/alloc.h"
+#include "modgate/ipaddr.h"
+#include "modgate/problem.h"
+#include "modgate/store.h"
+#include "modgate/timefmt.h"
+#include "server.h"
+
+#define REASON_MAX_BYTES 500
+#define DURATION_MAX_S (10LL * 365 * 24 * 3600)
+
+/* A ban's key forms, from what a moderator wrote. */
+struct ban_target {
+    const char *kind;
+    char key_value[160]; /* an author id (<= 128) or hex "/" prefix */
+    char value[160];     /* an author id or text "/" prefix */
+    int family, prefix;
+};
+
+static bool valid_author_id(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 128)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 0x21 || s[i] > 0x7e)
+            return false;
+    return true;
+}
+
+/* Normalizes kind + text; false when it cannot name a ban. */
+static bool ban_target(const char *kind, const char *text, struct ban_target *t)
+{
+    memset(t, 0, sizeof *t);
+    struct mg_ip ip;
+    if (strcmp(kind, "author_id") == 0) {
+        if (!valid_author_id(text))
+            return false;
+        t->kind = "author_id";
+        snprintf(t->key_value, sizeof t->key_value, "%s", text);
+        snprintf(t->value, sizeof t->value, "%s", text);
+    } else if (strcmp(kind, "ip") == 0) {
+        if (mg_ip_parse(text, &ip) != MG_OK)
+            return false;
+        t->kind = "ip";
+        mg_ip_hex(&ip, t->key_value);
+        mg_ip_format(&ip, t->value);
+    } else if (strcmp(kind, "subnet") == 0) {
+        if (mg_subnet_parse(text, &ip, &t->prefix) != MG_OK)
+            return false;
+        t->kind = "subnet";
+        t->family = ip.family;
+        char hex[MG_IP_HEX_LEN], net[MG_IP_TEXT_LEN];
+        mg_ip_hex(&ip, hex);
+        mg_ip_format(&ip, net);
+        snprintf(t->key_value, sizeof t->key_value, "%s/%d", hex, t->prefix);
+        snprintf(t->value, sizeof t->value, "%s/%d", net, t->prefix);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+static void respond_invalid(struct mg_exchange *x, const char *field,
+                            const char *detail)
+{
+    json_t *p = mg_problem_new(400, "invalid_request", detail);
+    if (field)
+        json_object_set_new(p, "field", json_string(field));
+    mg_respond_problem(x, p, NULL, 0);
+}
+
+static void respond_unavailable(struct mg_exchange *x)
+{
+    struct mg_http_header retry = {"Retry-After", "1"};
+    mg_respond_problem(x,
+                       mg_problem_new(503, "unavailable",
+                                      "Redis is not available; retry later."),
+                       &retry, 1);
+}
+
+static json_t *ban_json(const char *kind, const char *value, const char *reason,
+                        const char *by, const char *at, const char *until)
+{
+    return json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s?}", "kind", kind, "value",
+                     value, "reason", reason, "by", by, "at", at, "until", until);
+}
+
+/* ---- POST /v1/bans ---- */
+
+struct create_ctx {
+    struct mg_exchange *x;
+    json_t *ban;
+};
+
+static void on_created(int status, void *data)
+{
+    struct create_ctx *ctx = data;
+    if (status != MG_OK) {
+        json_decref(ctx->ban);
+        respond_unavailable(ctx->x);
+    } else {
+        mg_respond_json(ctx->x, 201, ctx->ban);
+    }
+    mg_free(ctx);
+}
+
+void mg_handle_ban_create(struct mg_exchange *x)
+{
+    json_error_t jerr;
+    json_t *body = json_loadb(x->req->body, x->req->body_len,
+                              JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(body)) {
+        json_decref(body);
+        respond_invalid(x, NULL, "The body must be a JSON object naming one of "
+                                 "author_id, ip or subnet.");
+        return;
+    }
+    static const char *const kinds[] = {"author_id", "ip", "subnet"};
+    const char *kind = NULL, *text = NULL;
+    for (size_t i = 0; i < 3; i++) {
+        json_t *v = json_object_get(body, kinds[i]);
+        if (!v || json_is_null(v))
+            continue;
+        if (kind) {
+            json_decref(body);
+            respond_invalid(x, kinds[i], "A ban names exactly one of author_id, "
+                                         "ip or subnet.");
+            return;
+        }
+        kind = kinds[i];
+        text = json_string_value(v);
+        if (!text) {
+            json_decref(body);
+            respond_invalid(x, kind, "must be a string.");
+            return;
+        }
+    }
+    struct ban_target t;
+    if (!kind) {
+        json_decref(body);
+        respond_invalid(x, NULL, "A ban names one of author_id, ip or subnet.");
+        return;
+    }
+    if (!ban_target(kind, text, &t)) {
+        json_decref(body);
+        respond_invalid(x, kind,
+                        strcmp(kind, "subnet") == 0
+                            ? "subnet must be ADDRESS/PREFIX, e.g. 203.0.113.0/24."
+                        : strcmp(kind, "ip") == 0
+                            ? "ip must be an IPv4 or IPv6 address."
+                            : "author_id must be 1 to 128 printable ASCII "
+                              "characters.");
+        return;
+    }
+    json_t *reason_v = json_object_get(body, "reason");
+    const char *reason = json_string_value(reason_v);
+    if ((reason_v && !json_is_null(reason_v) && !reason) ||
+        (reason && strlen(reason) > REASON_MAX_BYTES)) {
+        json_decref(body);
+        respond_invalid(x, "reason", "reason must be a string of at most 500 bytes.");
+        return;
+    }
+    json_t *dur_v = json_object_get(body, "duration_s");
+    json_int_t duration = 0;
+    if (dur_v && !json_is_null(dur_v)) {
+        duration = json_is_integer(dur_v) ? json_integer_value(dur_v) : -1;
+        if (duration < 1 || duration > DURATION_MAX_S) {
+            json_decref(body);
+            respond_invalid(x, "duration_s", "duration_s must be a whole number of "
+                                             "seconds from 1 to ten years; leave "
+                                             "it out for a permanent ban.");
+            return;
+        }
+    }
+
+    int64_t now = mg_time_now_ms();
+    char at[MG_TIME_LEN], until[MG_TIME_LEN];
+    mg_time_format(now, at);
+    if (duration)
+        mg_time_format(now + (int64_t)duration * 1000, until);
+    const struct mg_store_ban ban = {
+        .kind = t.kind,
+        .key_value = t.key_value,
+        .value = t.value,
+        .reason = reason ? reason : "",
+        .by = x->principal->name,
+        .at = at,
+        .until = duration ? until : NULL,
+        .duration_s = duration,
+        .family = t.family,
+        .prefix = t.prefix,
+    };
+    struct create_ctx *ctx = mg_calloc(1, sizeof *ctx);
+    ctx->x = x;
+    ctx->ban = ban_json(t.kind, t.value, reason, x->principal->name, at,
+                        duration ? until : NULL);
+    int rc = mg_store_ban_create(x->srv->store, &ban, on_created, ctx);
+    json_decref(body); /* reason lives in it: only now, after the store copied */
+    if (rc != MG_OK) {
+        json_decref(ctx->ban);
+        mg_free(ctx);
+        respond_unavailable(x);
+    }
+}
+
+/* ---- GET /v1/bans ---- */
+
+static void on_listed(int status, const struct mg_store_ban_view *bans,
+                      size_t count, void *data)
+{
+    struct mg_exchange *x = data;
+    if (status != MG_OK) {
+        respond_unavailable(x);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < count; i++)
+        json_array_append_new(list, ban_json(bans[i].kind, bans[i].value,
+                                             bans[i].reason, bans[i].by,
+                                             bans[i].at, bans[i].until));
+    mg_respond_json(x, 200, json_pack("{s:o}", "bans", list));
+}
+
+void mg_handle_ban_list(struct mg_exchange *x)
+{
+    if (mg_store_ban_list(x->srv->store, on_listed, x) != MG_OK)
+        respond_unavailable(x);
+}
+
+/* ---- DELETE /v1/bans/{kind}/{value} ---- */
+
+static void on_deleted(int status, bool found, void *data)
+{
+    struct mg_exchange *x = data;
+    if (status != MG_OK)
+        respond_unavailable(x);
+    else if (!found)
+        mg_respond_error(x, 404, "not_found", "There is no such ban in force.");
+    else
+        mg_respond(x, 204, NULL, NULL, 0, NULL, 0);
+}
+
+void mg_handle_ban_delete(struct mg_exchange *x)
+{
+    struct ban_target t;
+    if (!ban_target(x->match.params[0], x->match.params[1], &t)) {
+        mg_respond_error(x, 404, "not_found", "There is no such ban in force.");
+        return;
+    }
+    if (mg_store_ban_delete(x->srv->store, t.kind, t.key_value, on_deleted, x) !=
+        MG_OK)
+        respond_unavailable(x);
+}
