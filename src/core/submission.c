@@ -238,7 +238,10 @@ static int check_fields(json_t *root, struct fields *f,
     rc = check_author_name(root, f, err);
     if (rc != MG_OK)
         return rc;
-    rc = check_id(root, "parent_id", OPTIONAL, &f->parent_id, err);
+    /* Any string may name a parent: one that cannot be a comment's id is
+     * answered 422 invalid_parent by the caller, as a missing one is. */
+    size_t parent_len;
+    rc = get_string(root, "parent_id", OPTIONAL, &f->parent_id, &parent_len, err);
     if (rc != MG_OK)
         return rc;
     rc = check_client_ip(root, f, err);

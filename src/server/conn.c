@@ -156,6 +156,8 @@ static void conn_finish(struct mg_conn *c)
 /* Answers an error that ends the connection (a request that cannot be
  * parsed, or did not arrive in time): reading stops, the response is sent
  * with Connection: close, then the connection closes gently. */
+static void assign_request_id(struct mg_exchange *x);
+
 static void fail_connection(struct mg_conn *c, int status, const char *code,
                             const char *detail)
 {
@@ -163,6 +165,7 @@ static void fail_connection(struct mg_conn *c, int status, const char *code,
     x->srv = c->srv;
     x->conn = c;
     x->start_ns = uv_hrtime();
+    assign_request_id(x);
     c->x = x;
     c->close_after = true;
     stop_reading(c);

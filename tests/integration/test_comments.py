@@ -307,7 +307,8 @@ def test_parent_must_be_a_comment_of_the_same_article(server, redis):
     problem(other, 422, "invalid_parent")
     problem(post(server, comment(parent_id="0190a000-0000-7000-8000-000000000000")),
             422, "invalid_parent")
-    problem(post(server, comment(parent_id="not-a-comment")), 422, "invalid_parent")
+    for not_an_id in ("not-a-comment", "", "has space", "코멘트", "x" * 300):
+        problem(post(server, comment(parent_id=not_an_id)), 422, "invalid_parent")
     assert stored_count(redis) == 2
 
 

@@ -1,6 +1,7 @@
 """HTTP/1.1 conventions of API.md: keep-alive, pipelining, body framing,
 problem responses for protocol errors, limits and timeouts. Everything here
 is sent as raw bytes so that framing is under the test's control."""
+import re
 import json
 import socket
 import struct
@@ -309,6 +310,8 @@ def test_malformed_request_is_400_then_close(server, name, data):
     with s:
         doc = problem(resps[0], 400, "bad_request")
         assert resps[0][1].get("connection", "").lower() == "close"
+        # refused before routing, still traceable in the logs
+        assert re.fullmatch(r"[0-9a-f]{16}", resps[0][1].get("x-request-id", ""))
         assert peer_closed(s, 2.0), "connection stayed open after a 400"
     assert doc["status"] == 400
     # The server is fine afterwards.
