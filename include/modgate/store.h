@@ -100,7 +100,7 @@ struct mg_store_submit_result {
     const char *replay_body; /* borrowed, valid during the callback */
     size_t replay_len;
     const char *ban_kind;    /* MG_STORE_BANNED: "author_id", "ip", "subnet" */
-    const char *ban_until;   /* RFC 3339, or NULL when permanent */
+    int64_t ban_until_ms;    /* Redis' clock; 0 when permanent */
     const char *limit;       /* MG_STORE_RATE_LIMITED: the dimension */
     int64_t retry_after_s;   /* whole seconds, rounded up */
 };
@@ -149,16 +149,17 @@ struct mg_store_ban {
     const char *value;
     const char *reason; /* "" when none */
     const char *by;     /* the moderator's name */
-    const char *at;     /* RFC 3339 */
-    const char *until;  /* RFC 3339, or NULL when permanent */
     int64_t duration_s; /* 0 when permanent */
     int family;         /* subnets: 4 or 6 */
     int prefix;         /* subnets: the prefix length */
 };
 
-typedef void (*mg_store_done_cb)(int status, void *data);
+/* at_ms and until_ms are Redis' clock (until_ms 0 when permanent), so that
+ * every instance shows the times the expiry follows. */
+typedef void (*mg_store_ban_cb)(int status, int64_t at_ms, int64_t until_ms,
+                                void *data);
 int mg_store_ban_create(struct mg_store *store, const struct mg_store_ban *ban,
-                        mg_store_done_cb cb, void *data) MG_MUST_CHECK;
+                        mg_store_ban_cb cb, void *data) MG_MUST_CHECK;
 
 /* found is false when there was no such ban (or it had expired). */
 typedef void (*mg_store_found_cb)(int status, bool found, void *data);
@@ -166,10 +167,11 @@ int mg_store_ban_delete(struct mg_store *store, const char *kind,
                         const char *key_value, mg_store_found_cb cb,
                         void *data) MG_MUST_CHECK;
 
-/* A ban in force, borrowed during the callback; reason and until are NULL
- * when empty. */
+/* A ban in force, borrowed during the callback; reason is NULL when empty,
+ * until_ms 0 when permanent. */
 struct mg_store_ban_view {
-    const char *kind, *value, *reason, *by, *at, *until;
+    const char *kind, *value, *reason, *by;
+    int64_t at_ms, until_ms;
 };
 typedef void (*mg_store_bans_cb)(int status, const struct mg_store_ban_view *bans,
                                  size_t count, void *data);

@@ -84,29 +84,38 @@ static void respond_unavailable(struct mg_exchange *x)
                        &retry, 1);
 }
 
+/* The API form of a ban; times are Redis' clock, until_ms 0 = permanent. */
 static json_t *ban_json(const char *kind, const char *value, const char *reason,
-                        const char *by, const char *at, const char *until)
+                        const char *by, int64_t at_ms, int64_t until_ms)
 {
+    char at[MG_TIME_LEN], until[MG_TIME_LEN];
+    mg_time_format(at_ms, at);
+    if (until_ms)
+        mg_time_format(until_ms, until);
     return json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s?}", "kind", kind, "value",
-                     value, "reason", reason, "by", by, "at", at, "until", until);
+                     value, "reason", reason, "by", by, "at", at, "until",
+                     until_ms ? until : NULL);
 }
 
 /* ---- POST /v1/bans ---- */
 
 struct create_ctx {
     struct mg_exchange *x;
-    json_t *ban;
+    struct ban_target target;
+    char *reason; /* NULL when none */
 };
 
-static void on_created(int status, void *data)
+static void on_created(int status, int64_t at_ms, int64_t until_ms, void *data)
 {
     struct create_ctx *ctx = data;
-    if (status != MG_OK) {
-        json_decref(ctx->ban);
-        respond_unavailable(ctx->x);
-    } else {
-        mg_respond_json(ctx->x, 201, ctx->ban);
-    }
+    struct mg_exchange *x = ctx->x;
+    if (status != MG_OK)
+        respond_unavailable(x);
+    else
+        mg_respond_json(x, 201, ban_json(ctx->target.kind, ctx->target.value,
+                                         ctx->reason, x->principal->name, at_ms,
+                                         until_ms));
+    mg_free(ctx->reason);
     mg_free(ctx);
 }
 
@@ -179,31 +188,27 @@ void mg_handle_ban_create(struct mg_exchange *x)
         }
     }
 
-    int64_t now = mg_time_now_ms();
-    char at[MG_TIME_LEN], until[MG_TIME_LEN];
-    mg_time_format(now, at);
-    if (duration)
-        mg_time_format(now + (int64_t)duration * 1000, until);
+    /* An empty reason is no reason: null, as the list will show it. */
+    if (reason && !*reason)
+        reason = NULL;
     const struct mg_store_ban ban = {
         .kind = t.kind,
         .key_value = t.key_value,
         .value = t.value,
         .reason = reason ? reason : "",
         .by = x->principal->name,
-        .at = at,
-        .until = duration ? until : NULL,
         .duration_s = duration,
         .family = t.family,
         .prefix = t.prefix,
     };
     struct create_ctx *ctx = mg_calloc(1, sizeof *ctx);
     ctx->x = x;
-    ctx->ban = ban_json(t.kind, t.value, reason, x->principal->name, at,
-                        duration ? until : NULL);
+    ctx->target = t;
+    ctx->reason = reason ? mg_strdup(reason) : NULL;
     int rc = mg_store_ban_create(x->srv->store, &ban, on_created, ctx);
     json_decref(body); /* reason lives in it: only now, after the store copied */
     if (rc != MG_OK) {
-        json_decref(ctx->ban);
+        mg_free(ctx->reason);
         mg_free(ctx);
         respond_unavailable(x);
     }
@@ -223,7 +228,7 @@ static void on_listed(int status, const struct mg_store_ban_view *bans,
     for (size_t i = 0; i < count; i++)
         json_array_append_new(list, ban_json(bans[i].kind, bans[i].value,
                                              bans[i].reason, bans[i].by,
-                                             bans[i].at, bans[i].until));
+                                             bans[i].at_ms, bans[i].until_ms));
     mg_respond_json(x, 200, json_pack("{s:o}", "bans", list));
 }
 

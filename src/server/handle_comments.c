@@ -126,9 +126,11 @@ static void on_submitted(int status, const struct mg_store_submit_result *res,
         json_t *p = mg_problem_new(403, "banned",
                                    "The author or the address is banned from "
                                    "commenting.");
-        json_object_set_new(p, "until", res->ban_until
-                                            ? json_string(res->ban_until)
-                                            : json_null());
+        char until[MG_TIME_LEN];
+        if (res->ban_until_ms)
+            mg_time_format(res->ban_until_ms, until);
+        json_object_set_new(p, "until", res->ban_until_ms ? json_string(until)
+                                                          : json_null());
         mg_respond_problem(x, p, NULL, 0);
     } else if (res->outcome == MG_STORE_RATE_LIMITED) {
         mg_metrics_submission(x->srv->metrics, "rate_limited");

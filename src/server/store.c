@@ -1079,7 +1079,12 @@ static void on_submit_reply(struct mg_store *s, int status,
             cb(MG_EPROTO, NULL, data);
             return;
         }
-        res.ban_until = reply->element[2]->len ? reply->element[2]->str : NULL;
+        if (reply->element[2]->len &&
+            !parse_i64(reply->element[2]->str, reply->element[2]->len,
+                       &res.ban_until_ms)) {
+            cb(MG_EPROTO, NULL, data);
+            return;
+        }
     } else if (reply_is(word, "limited") && reply->elements == 3 &&
                reply->element[1]->type == REDIS_REPLY_STRING &&
                reply->element[2]->type == REDIS_REPLY_STRING) {
@@ -1316,28 +1321,35 @@ static int eval_strings(struct mg_store *store, enum mg__script_id id,
     return eval_script(store, id, 0, (int)nargs, args, lens, fn, user_cb, data);
 }
 
-static void on_done_reply(struct mg_store *s, int status,
-                          const redisReply *reply, void (*user_cb)(void),
-                          void *data)
+static void on_ban_reply(struct mg_store *s, int status,
+                         const redisReply *reply, void (*user_cb)(void),
+                         void *data)
 {
     (void)s;
-    mg_store_done_cb cb = (mg_store_done_cb)user_cb;
-    if (status == 0 && reply->type != REDIS_REPLY_INTEGER)
-        status = MG_EPROTO;
-    cb(status, data);
+    mg_store_ban_cb cb = (mg_store_ban_cb)user_cb;
+    int64_t at = 0, until = 0;
+    if (status == 0) {
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+            reply->element[0]->type != REDIS_REPLY_STRING ||
+            reply->element[1]->type != REDIS_REPLY_STRING ||
+            !parse_i64(reply->element[0]->str, reply->element[0]->len, &at) ||
+            (reply->element[1]->len &&
+             !parse_i64(reply->element[1]->str, reply->element[1]->len, &until)))
+            status = MG_EPROTO;
+    }
+    cb(status, at, until, data);
 }
 
 int mg_store_ban_create(struct mg_store *store, const struct mg_store_ban *ban,
-                        mg_store_done_cb cb, void *data)
+                        mg_store_ban_cb cb, void *data)
 {
     char duration[24], family[8], prefix[8];
     snprintf(duration, sizeof duration, "%lld", (long long)ban->duration_s);
     snprintf(family, sizeof family, "%d", ban->family);
     snprintf(prefix, sizeof prefix, "%d", ban->prefix);
     const char *args[] = {prefix_of(store), ban->kind, ban->key_value, ban->value,
-                          ban->reason, ban->by, ban->at,
-                          ban->until ? ban->until : "", duration, family, prefix};
-    return eval_strings(store, MG_SCRIPT_BAN_CREATE, args, 11, on_done_reply,
+                          ban->reason, ban->by, duration, family, prefix};
+    return eval_strings(store, MG_SCRIPT_BAN_CREATE, args, 9, on_ban_reply,
                         (void (*)(void))cb, data);
 }
 
@@ -1377,18 +1389,25 @@ static void on_bans_reply(struct mg_store *s, int status,
     size_t n = reply->elements / 6;
     struct mg_store_ban_view *bans = mg_calloc(n ? n : 1, sizeof *bans);
     for (size_t i = 0; i < n; i++) {
-        const char *f[6];
+        const redisReply *f[6];
         for (size_t k = 0; k < 6; k++) {
-            const redisReply *e = reply->element[6 * i + k];
-            if (e->type != REDIS_REPLY_STRING) {
+            f[k] = reply->element[6 * i + k];
+            if (f[k]->type != REDIS_REPLY_STRING) {
                 mg_free(bans);
                 cb(MG_EPROTO, NULL, 0, data);
                 return;
             }
-            f[k] = e->str;
         }
-        bans[i] = (struct mg_store_ban_view){f[0], f[1], f[2][0] ? f[2] : NULL,
-                                             f[3], f[4], f[5][0] ? f[5] : NULL};
+        int64_t at = 0, until = 0;
+        if (!parse_i64(f[4]->str, f[4]->len, &at) ||
+            (f[5]->len && !parse_i64(f[5]->str, f[5]->len, &until))) {
+            mg_free(bans);
+            cb(MG_EPROTO, NULL, 0, data);
+            return;
+        }
+        bans[i] = (struct mg_store_ban_view){f[0]->str, f[1]->str,
+                                             f[2]->len ? f[2]->str : NULL,
+                                             f[3]->str, at, until};
     }
     cb(0, bans, n, data);
     mg_free(bans);
