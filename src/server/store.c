@@ -1132,18 +1132,19 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
     snprintf(retention, sizeof retention, "%d", REJECTED_RETENTION_S);
     snprintf(created, sizeof created, "%lld", (long long)c->created_ms);
     /* Limits come grouped by dimension: each group is one state key in
-     * the script, named with a signature of its limits. */
+     * the script, whose name holds the group's settings. */
     size_t ndims = 0;
     for (size_t i = 0; i < c->nlimits; i++)
         if (i == 0 || strcmp(c->limits[i].dimension, c->limits[i - 1].dimension) != 0)
             ndims++;
     snprintf(nlimits, sizeof nlimits, "%zu", ndims);
     enum { FIXED_ARGS = 17 };
-    size_t nargs = FIXED_ARGS + 4 * ndims + 2 * c->nlimits;
+    size_t nargs = FIXED_ARGS + 3 * ndims + 2 * c->nlimits;
     const char **args = mg_calloc(nargs, sizeof *args);
     size_t *lens = mg_calloc(nargs, sizeof *lens);
-    char (*numbers)[2][16] = mg_calloc(c->nlimits ? c->nlimits : 1, sizeof *numbers);
-    char (*groups)[2][160] = mg_calloc(ndims ? ndims : 1, sizeof *groups);
+    char (*numbers)[2][32] = mg_calloc(c->nlimits ? c->nlimits : 1, sizeof *numbers);
+    char (*keys)[512] = mg_calloc(ndims ? ndims : 1, sizeof *keys);
+    char (*counts)[24] = mg_calloc(ndims ? ndims : 1, sizeof *counts);
     const char *fixed[FIXED_ARGS] = {
         prefix_of(store),
         c->id,
@@ -1170,22 +1171,28 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
         while (i + n < c->nlimits &&
                strcmp(c->limits[i + n].dimension, c->limits[i].dimension) == 0)
             n++;
-        char *sig = groups[g][0];
-        size_t used = 0;
+        /* mg:rl:author:10/60,60/3600:u-48121 */
+        char *key = keys[g];
+        int used = snprintf(key, sizeof keys[g], "%srl:%s:", prefix_of(store),
+                            c->limits[i].dimension);
         for (size_t k = 0; k < n; k++) {
             const struct mg_store_limit *l = &c->limits[i + k];
-            int w = snprintf(sig + used, sizeof groups[g][0] - used, "%s%u/%u",
-                             k ? "," : "", l->count, l->period_s);
-            if (w > 0 && (size_t)w < sizeof groups[g][0] - used)
-                used += (size_t)w;
-            snprintf(numbers[i + k][0], sizeof numbers[i + k][0], "%u", l->count);
-            snprintf(numbers[i + k][1], sizeof numbers[i + k][1], "%u", l->period_s);
+            if (used > 0 && (size_t)used < sizeof keys[g])
+                used += snprintf(key + used, sizeof keys[g] - (size_t)used,
+                                 "%s%u/%u", k ? "," : "", l->count, l->period_s);
+            /* interval = period / count, window = period, in ms */
+            snprintf(numbers[i + k][0], sizeof numbers[i + k][0], "%.3f",
+                     (double)l->period_s * 1000.0 / (double)l->count);
+            snprintf(numbers[i + k][1], sizeof numbers[i + k][1], "%llu",
+                     (unsigned long long)l->period_s * 1000ULL);
         }
-        snprintf(groups[g][1], sizeof groups[g][1], "%zu", n);
+        if (used > 0 && (size_t)used < sizeof keys[g])
+            snprintf(key + used, sizeof keys[g] - (size_t)used, ":%s",
+                     c->limits[i].value);
+        snprintf(counts[g], sizeof counts[g], "%zu", n);
         args[at++] = c->limits[i].dimension;
-        args[at++] = c->limits[i].value;
-        args[at++] = sig;
-        args[at++] = groups[g][1];
+        args[at++] = key;
+        args[at++] = counts[g];
         for (size_t k = 0; k < n; k++) {
             args[at++] = numbers[i + k][0];
             args[at++] = numbers[i + k][1];
@@ -1200,7 +1207,8 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
     mg_free(args);
     mg_free(lens);
     mg_free(numbers);
-    mg_free(groups);
+    mg_free(keys);
+    mg_free(counts);
     return rc;
 }
 

@@ -13,8 +13,10 @@
 -- The limiter keeps one key per (dimension, value): the theoretical arrival
 -- times of all that dimension's limits, space-separated, so that every
 -- state is read with one MGET and written with one SET per dimension. Bans
--- are looked up with one EXISTS. (Each redis.call costs about a
--- microsecond of Redis' single thread: tests/bench/submit measures it.)
+-- are looked up with one EXISTS. Lua work is kept small (no string.format,
+-- intervals precomputed by the caller): each call and each formatted number
+-- costs Redis' single thread about a microsecond; tests/bench/submit
+-- measures the whole.
 --
 -- ARGV: 1 key prefix, 2 id, 3 article_id, 4 parent_id or "", 5 status
 -- (published | pending | rejected), 6 record JSON, 7 meta JSON, 8 idempotency
@@ -76,52 +78,53 @@ if redis.call('EXISTS', unpack(ban_keys)) > 0 then
 end
 
 -- rate limits ----------------------------------------------------------------
-local dims, keys = {}, {}
-local at = 18
-for d = 1, tonumber(ARGV[17]) do
-  local n = tonumber(ARGV[at + 3])
-  local limits = {}
-  for i = 1, n do
-    limits[i] = {tonumber(ARGV[at + 2 + 2 * i]), tonumber(ARGV[at + 3 + 2 * i])}
+-- Per dimension: its state key, the number of its limits n, and per limit the
+-- emission interval (ms: period / count) and the window (ms: period), both
+-- worked out by the caller. The state is the limits' theoretical arrival
+-- times in ms, space-separated.
+local patterns = {'^([%d.]+)', '^([%d.]+) ([%d.]+)', '^([%d.]+) ([%d.]+) ([%d.]+)',
+                  '^([%d.]+) ([%d.]+) ([%d.]+) ([%d.]+)'}
+local ndims = tonumber(ARGV[17])
+if ndims > 0 then
+  local keys, specs = {}, {}
+  local at = 18
+  for d = 1, ndims do
+    local n = tonumber(ARGV[at + 2])
+    keys[d] = ARGV[at + 1]
+    specs[d] = at
+    at = at + 3 + 2 * n
   end
-  keys[d] = p .. 'rl:' .. ARGV[at] .. ':' .. ARGV[at + 2] .. ':' .. ARGV[at + 1]
-  dims[d] = {name = ARGV[at], limits = limits}
-  at = at + 4 + 2 * n
-end
-
-if #keys > 0 then
   local time = redis.call('TIME')
-  local now = tonumber(time[1]) * 1000000 + tonumber(time[2]) -- microseconds
+  local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
   local states = redis.call('MGET', unpack(keys))
   local worst_dim, worst_wait = nil, 0
-  for d, dim in ipairs(dims) do
-    local old = {}
-    if states[d] then
-      for v in string.gmatch(states[d], '%S+') do
-        old[#old + 1] = tonumber(v)
-      end
-    end
+  local news, ttls = {}, {}
+  for d = 1, ndims do
+    local base = specs[d]
+    local n = tonumber(ARGV[base + 2])
+    local old = states[d] and {string.match(states[d], patterns[n])} or {}
     local new, longest = {}, 0
-    for i, limit in ipairs(dim.limits) do
-      local count, period = limit[1], limit[2]
-      local interval = period * 1000000 / count -- one submission's share
-      local tat = old[i] or now
+    for i = 1, n do
+      local interval = tonumber(ARGV[base + 1 + 2 * i])
+      local window = tonumber(ARGV[base + 2 + 2 * i])
+      local tat = tonumber(old[i]) or now
       if tat < now then tat = now end
       local new_tat = tat + interval
-      local allow_at = new_tat - count * interval -- count may come at once
-      if now < allow_at and allow_at - now > worst_wait then
-        worst_dim, worst_wait = dim.name, allow_at - now
+      local wait = new_tat - window - now -- count may come at once
+      if wait > worst_wait then
+        worst_dim, worst_wait = ARGV[base], wait
       end
-      new[i] = string.format('%.0f', new_tat)
+      new[i] = new_tat
       if new_tat - now > longest then longest = new_tat - now end
     end
-    dim.state, dim.ttl_ms = table.concat(new, ' '), math.ceil(longest / 1000) + 1
+    news[d] = table.concat(new, ' ')
+    ttls[d] = math.ceil(longest) + 1
   end
   if worst_dim then
-    return {'limited', worst_dim, tostring(math.ceil(worst_wait / 1000000))}
+    return {'limited', worst_dim, tostring(math.ceil(worst_wait / 1000))}
   end
-  for d, dim in ipairs(dims) do
-    redis.call('SET', keys[d], dim.state, 'PX', dim.ttl_ms)
+  for d = 1, ndims do
+    redis.call('SET', keys[d], news[d], 'PX', ttls[d])
   end
 end
 
