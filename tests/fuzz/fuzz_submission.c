@@ -67,8 +67,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     check_id(s.article_id);
     check_id(s.author_id);
+    /* parent_id may be any valid UTF-8 string: the handler answers 422
+     * invalid_parent for one that is not a comment's id */
     if (s.parent_id)
-        check_id(s.parent_id);
+        check_utf8(s.parent_id);
     if (s.body_bytes != strlen(s.body) || s.body_bytes > limits.max_bytes ||
         s.body_chars < 1 || s.body_chars > limits.max_chars ||
         s.body_chars > s.body_bytes)
