@@ -3,6 +3,7 @@
 #ifndef MODGATE_TEXT_H
 #define MODGATE_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "modgate/error.h"
@@ -15,6 +16,10 @@ size_t mg_utf8_seq_len(const unsigned char *s, size_t len);
  * text holds a NUL byte or invalid UTF-8. */
 int mg_text_check_utf8(const char *name, const char *text, size_t len,
                        struct mg_error *err) MG_MUST_CHECK;
+
+/* True for the ids API.md allows for articles and authors: 1 to 128
+ * printable ASCII characters, no spaces. */
+bool mg_text_is_id(const char *s);
 
 /* Decodes %XX escapes of src[0..len) into a new string; MG_EINVAL on a bad
  * escape or a decoded NUL (then *out is untouched). Caller owns *out. */

@@ -1,6 +1,8 @@
 /* text.c: UTF-8 validation and percent-decoding. */
 #include "modgate/text.h"
 
+#include <string.h>
+
 #include "modgate/alloc.h"
 
 size_t mg_utf8_seq_len(const unsigned char *s, size_t len)
@@ -57,6 +59,17 @@ int mg_text_check_utf8(const char *name, const char *text, size_t len,
         i += n;
     }
     return MG_OK;
+}
+
+bool mg_text_is_id(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 128)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 0x21 || s[i] > 0x7e)
+            return false;
+    return true;
 }
 
 static int hex_value(char c)

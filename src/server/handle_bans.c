@@ -8,6 +8,7 @@
 #include "modgate/ipaddr.h"
 #include "modgate/problem.h"
 #include "modgate/store.h"
+#include "modgate/text.h"
 #include "modgate/timefmt.h"
 #include "server.h"
 
@@ -22,24 +23,13 @@ struct ban_target {
     int family, prefix;
 };
 
-static bool valid_author_id(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 128)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < 0x21 || s[i] > 0x7e)
-            return false;
-    return true;
-}
-
 /* Normalizes kind + text; false when it cannot name a ban. */
 static bool ban_target(const char *kind, const char *text, struct ban_target *t)
 {
     memset(t, 0, sizeof *t);
     struct mg_ip ip;
     if (strcmp(kind, "author_id") == 0) {
-        if (!valid_author_id(text))
+        if (!mg_text_is_id(text))
             return false;
         t->kind = "author_id";
         snprintf(t->key_value, sizeof t->key_value, "%s", text);
@@ -64,24 +54,6 @@ static bool ban_target(const char *kind, const char *text, struct ban_target *t)
         return false;
     }
     return true;
-}
-
-static void respond_invalid(struct mg_exchange *x, const char *field,
-                            const char *detail)
-{
-    json_t *p = mg_problem_new(400, "invalid_request", detail);
-    if (field)
-        json_object_set_new(p, "field", json_string(field));
-    mg_respond_problem(x, p, NULL, 0);
-}
-
-static void respond_unavailable(struct mg_exchange *x)
-{
-    struct mg_http_header retry = {"Retry-After", "1"};
-    mg_respond_problem(x,
-                       mg_problem_new(503, "unavailable",
-                                      "Redis is not available; retry later."),
-                       &retry, 1);
 }
 
 /* The API form of a ban; times are Redis' clock, until_ms 0 = permanent. */
@@ -110,7 +82,7 @@ static void on_created(int status, int64_t at_ms, int64_t until_ms, void *data)
     struct create_ctx *ctx = data;
     struct mg_exchange *x = ctx->x;
     if (status != MG_OK)
-        respond_unavailable(x);
+        mg_respond_unavailable(x, status);
     else
         mg_respond_json(x, 201, ban_json(ctx->target.kind, ctx->target.value,
                                          ctx->reason, x->principal->name, at_ms,
@@ -126,7 +98,7 @@ void mg_handle_ban_create(struct mg_exchange *x)
                               JSON_REJECT_DUPLICATES, &jerr);
     if (!json_is_object(body)) {
         json_decref(body);
-        respond_invalid(x, NULL, "The body must be a JSON object naming one of "
+        mg_respond_invalid(x, NULL, "The body must be a JSON object naming one of "
                                  "author_id, ip or subnet.");
         return;
     }
@@ -138,7 +110,7 @@ void mg_handle_ban_create(struct mg_exchange *x)
             continue;
         if (kind) {
             json_decref(body);
-            respond_invalid(x, kinds[i], "A ban names exactly one of author_id, "
+            mg_respond_invalid(x, kinds[i], "A ban names exactly one of author_id, "
                                          "ip or subnet.");
             return;
         }
@@ -146,19 +118,19 @@ void mg_handle_ban_create(struct mg_exchange *x)
         text = json_string_value(v);
         if (!text) {
             json_decref(body);
-            respond_invalid(x, kind, "must be a string.");
+            mg_respond_invalid(x, kind, "must be a string.");
             return;
         }
     }
     struct ban_target t;
     if (!kind) {
         json_decref(body);
-        respond_invalid(x, NULL, "A ban names one of author_id, ip or subnet.");
+        mg_respond_invalid(x, NULL, "A ban names one of author_id, ip or subnet.");
         return;
     }
     if (!ban_target(kind, text, &t)) {
         json_decref(body);
-        respond_invalid(x, kind,
+        mg_respond_invalid(x, kind,
                         strcmp(kind, "subnet") == 0
                             ? "subnet must be ADDRESS/PREFIX, e.g. 203.0.113.0/24."
                         : strcmp(kind, "ip") == 0
@@ -172,7 +144,7 @@ void mg_handle_ban_create(struct mg_exchange *x)
     if ((reason_v && !json_is_null(reason_v) && !reason) ||
         (reason && strlen(reason) > REASON_MAX_BYTES)) {
         json_decref(body);
-        respond_invalid(x, "reason", "reason must be a string of at most 500 bytes.");
+        mg_respond_invalid(x, "reason", "reason must be a string of at most 500 bytes.");
         return;
     }
     json_t *dur_v = json_object_get(body, "duration_s");
@@ -181,7 +153,7 @@ void mg_handle_ban_create(struct mg_exchange *x)
         duration = json_is_integer(dur_v) ? json_integer_value(dur_v) : -1;
         if (duration < 1 || duration > DURATION_MAX_S) {
             json_decref(body);
-            respond_invalid(x, "duration_s", "duration_s must be a whole number of "
+            mg_respond_invalid(x, "duration_s", "duration_s must be a whole number of "
                                              "seconds from 1 to ten years; leave "
                                              "it out for a permanent ban.");
             return;
@@ -210,7 +182,7 @@ void mg_handle_ban_create(struct mg_exchange *x)
     if (rc != MG_OK) {
         mg_free(ctx->reason);
         mg_free(ctx);
-        respond_unavailable(x);
+        mg_respond_unavailable(x, rc);
     }
 }
 
@@ -221,7 +193,7 @@ static void on_listed(int status, const struct mg_store_ban_view *bans,
 {
     struct mg_exchange *x = data;
     if (status != MG_OK) {
-        respond_unavailable(x);
+        mg_respond_unavailable(x, status);
         return;
     }
     json_t *list = json_array();
@@ -235,7 +207,7 @@ static void on_listed(int status, const struct mg_store_ban_view *bans,
 void mg_handle_ban_list(struct mg_exchange *x)
 {
     if (mg_store_ban_list(x->srv->store, on_listed, x) != MG_OK)
-        respond_unavailable(x);
+        mg_respond_unavailable(x, MG_EUNAVAIL);
 }
 
 /* ---- DELETE /v1/bans/{kind}/{value} ---- */
@@ -244,7 +216,7 @@ static void on_deleted(int status, bool found, void *data)
 {
     struct mg_exchange *x = data;
     if (status != MG_OK)
-        respond_unavailable(x);
+        mg_respond_unavailable(x, status);
     else if (!found)
         mg_respond_error(x, 404, "not_found", "There is no such ban in force.");
     else
@@ -260,5 +232,5 @@ void mg_handle_ban_delete(struct mg_exchange *x)
     }
     if (mg_store_ban_delete(x->srv->store, t.kind, t.key_value, on_deleted, x) !=
         MG_OK)
-        respond_unavailable(x);
+        mg_respond_unavailable(x, MG_EUNAVAIL);
 }

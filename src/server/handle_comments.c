@@ -14,6 +14,7 @@
 #include "modgate/problem.h"
 #include "modgate/store.h"
 #include "modgate/submission.h"
+#include "modgate/text.h"
 #include "modgate/timefmt.h"
 #include "modgate/uuid.h"
 #include "modgate/verdict.h"
@@ -26,27 +27,12 @@
 static const char json_media_type[] = "application/json; charset=utf-8";
 static const char problem_media_type[] = "application/problem+json; charset=utf-8";
 
-/* 503 whenever Redis cannot answer: the client may retry, with the same
- * Idempotency-Key, after a second. */
+/* Submissions count their 503s in the metrics. */
 static void respond_unavailable(struct mg_exchange *x, int status)
 {
     if (x->match.route && x->match.route->id == MG_ROUTE_SUBMIT)
         mg_metrics_submission(x->srv->metrics, "unavailable");
-    json_t *p = mg_problem_new(503, "unavailable",
-                               status == MG_ETIMEDOUT
-                                   ? "Redis did not answer in time; retry later."
-                                   : "Redis is not available; retry later.");
-    struct mg_http_header retry = {"Retry-After", "1"};
-    mg_respond_problem(x, p, &retry, 1);
-}
-
-static void respond_invalid(struct mg_exchange *x, const char *field,
-                            const char *detail)
-{
-    json_t *p = mg_problem_new(400, "invalid_request", detail);
-    if (field)
-        json_object_set_new(p, "field", json_string(field));
-    mg_respond_problem(x, p, NULL, 0);
+    mg_respond_unavailable(x, status);
 }
 
 static void respond_submission_error(struct mg_exchange *x,
@@ -174,7 +160,7 @@ void mg_handle_submit(struct mg_exchange *x)
     const char *idem = mg_http_header_get(req, "idempotency-key");
     if (idem && !valid_idempotency_key(idem)) {
         mg_metrics_submission(srv->metrics, "invalid");
-        respond_invalid(x, NULL, "Idempotency-Key must be 1 to 128 printable "
+        mg_respond_invalid(x, NULL, "Idempotency-Key must be 1 to 128 printable "
                                  "ASCII characters.");
         return;
     }
@@ -409,17 +395,6 @@ static bool cursor_decode(const char *cursor, char id[MG_UUID_LEN])
     return mg_uuid_valid(id);
 }
 
-static bool valid_article_id(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 128)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < 0x21 || s[i] > 0x7e)
-            return false;
-    return true;
-}
-
 static void on_page(int status, const struct mg_store_page *page, void *data)
 {
     struct mg_exchange *x = data;
@@ -468,12 +443,12 @@ void mg_handle_article_comments(struct mg_exchange *x)
                   v <= PAGE_MAX;
         mg_free(text);
         if (!ok) {
-            respond_invalid(x, "limit", "limit must be an integer from 1 to 200.");
+            mg_respond_invalid(x, "limit", "limit must be an integer from 1 to 200.");
             return;
         }
         limit = (size_t)v;
     } else if (rc != MG_ENOENT) {
-        respond_invalid(x, "limit", "limit must be an integer from 1 to 200.");
+        mg_respond_invalid(x, "limit", "limit must be an integer from 1 to 200.");
         return;
     }
     char after[MG_UUID_LEN];
@@ -483,15 +458,15 @@ void mg_handle_article_comments(struct mg_exchange *x)
         bool ok = cursor_decode(text, after);
         mg_free(text);
         if (!ok) {
-            respond_invalid(x, "cursor", "cursor is not one this server gave out.");
+            mg_respond_invalid(x, "cursor", "cursor is not one this server gave out.");
             return;
         }
         has_cursor = true;
     } else if (rc != MG_ENOENT) {
-        respond_invalid(x, "cursor", "cursor is not one this server gave out.");
+        mg_respond_invalid(x, "cursor", "cursor is not one this server gave out.");
         return;
     }
-    if (!valid_article_id(article)) {
+    if (!mg_text_is_id(article)) {
         /* no comment can have been stored under it */
         mg_respond_json(x, 200, json_pack("{s:[], s:i, s:n}", "comments",
                                           "total", 0, "next_cursor"));

@@ -57,6 +57,26 @@ void mg_respond_error(struct mg_exchange *x, int status, const char *code,
     mg_respond_problem(x, mg_problem_new(status, code, detail), NULL, 0);
 }
 
+void mg_respond_invalid(struct mg_exchange *x, const char *field,
+                        const char *detail)
+{
+    json_t *p = mg_problem_new(400, "invalid_request", detail);
+    if (field)
+        json_object_set_new(p, "field", json_string(field));
+    mg_respond_problem(x, p, NULL, 0);
+}
+
+void mg_respond_unavailable(struct mg_exchange *x, int status)
+{
+    /* The client may retry, with the same Idempotency-Key, after a second. */
+    json_t *p = mg_problem_new(503, "unavailable",
+                               status == MG_ETIMEDOUT
+                                   ? "Redis did not answer in time; retry later."
+                                   : "Redis is not available; retry later.");
+    struct mg_http_header retry = {"Retry-After", "1"};
+    mg_respond_problem(x, p, &retry, 1);
+}
+
 /* "Bearer <token>" (the scheme is case-insensitive, RFC 9110 11.1). */
 static const struct mg_principal *authenticate(const struct mg_exchange *x)
 {

@@ -89,6 +89,12 @@ void mg_respond_problem(struct mg_exchange *x, json_t *problem,
                         const struct mg_http_header *extra, size_t extra_count);
 void mg_respond_error(struct mg_exchange *x, int status, const char *code,
                       const char *detail);
+/* 400 invalid_request, naming the member at fault when field is not NULL. */
+void mg_respond_invalid(struct mg_exchange *x, const char *field,
+                        const char *detail);
+/* 503 unavailable with Retry-After: Redis could not answer (status is the
+ * store's error: MG_ETIMEDOUT or another). */
+void mg_respond_unavailable(struct mg_exchange *x, int status);
 
 /* Handlers of src/server/handle_*.c */
 void mg_handle_healthz(struct mg_exchange *x);
