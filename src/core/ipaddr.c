@@ -60,7 +60,8 @@ int mg_subnet_parse(const char *text, struct mg_ip *out, int *prefix)
     addr[alen] = '\0';
     char *end = NULL;
     const char *digits = slash + 1;
-    if (digits[0] < '0' || digits[0] > '9')
+    /* digits only, and no leading zero: "/024" is a typo, not a /24 */
+    if (digits[0] < '0' || digits[0] > '9' || (digits[0] == '0' && digits[1]))
         return MG_EINVAL;
     long len = strtol(digits, &end, 10);
     if (*end != '\0')
