@@ -44,6 +44,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             int rc = mg_router_match(req->method, req->path, strlen(req->path), &m);
             (void)rc;
             mg_route_match_close(&m);
+            char *value = NULL;
+            if (req->query && mg_http_query_get(req->query, "limit", &value) == 0)
+                mg_free(value);
             size_t len;
             char *wire = mg_http_response_serialize(200, NULL, 0, req->body,
                                                     req->body_len, req->keep_alive,
