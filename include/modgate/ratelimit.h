@@ -33,7 +33,9 @@ struct mg_rl_limit {
 struct mg_rl_config {
     struct mg_rl_limit limits[MG_RL_DIM_COUNT][MG_RL_MAX_LIMITS];
     size_t nlimits[MG_RL_DIM_COUNT]; /* 0 = the dimension is off */
-    char **trusted_authors;          /* skip the author limits; owned */
+    char **trusted_authors;          /* skip the author limits; owned,
+                                        sorted by strcmp without duplicates
+                                        (mg_rl_is_trusted searches it) */
     size_t ntrusted;
     int subnet_prefix_v4; /* 8..32, default 24 */
     int subnet_prefix_v6; /* 16..128, default 56 */
