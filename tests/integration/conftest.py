@@ -390,6 +390,32 @@ def metric(metrics, name, **labels):
     return sum(v for (n, ls), v in metrics.items() if n == name and want <= set(ls))
 
 
+def post_comment(server, payload, token=SITE_TOKEN, headers=None, raw=None):
+    """POST /v1/comments with payload as JSON (or raw bytes)."""
+    h = {"Content-Type": "application/json"}
+    h.update(headers or {})
+    data = raw if raw is not None else json.dumps(payload).encode()
+    return server.post("/v1/comments", token=token, headers=h, data=data)
+
+
+def problem(r, status, code):
+    """Asserts r is a problem+json with this status and code and every
+    member RFC 9457 and API.md require; returns the decoded body."""
+    assert r.status_code == status, (r.status_code, r.text)
+    assert r.headers["Content-Type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["code"] == code and body["status"] == status, body
+    for member in ("type", "title", "detail"):
+        assert member in body
+    return body
+
+
+def created(r):
+    """Asserts a 201; returns the record."""
+    assert r.status_code == 201, (r.status_code, r.text)
+    return r.json()
+
+
 def write_key(workdir, name="signing.key"):
     """A signing key made by modctl keygen, once per workdir and name."""
     path = os.path.join(workdir, name)

@@ -14,6 +14,7 @@ import requests
 
 from conftest import (MODCTL, SITE_TOKEN, MOD_TOKEN, Redis, wait_until,
                       write_key)
+from conftest import post_comment as post, problem, created
 from signing import public_keys, signed_message, verifies
 
 UUID7 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -31,21 +32,8 @@ def comment(**over):
     return {k: v for k, v in c.items() if v is not ...}
 
 
-def post(server, payload, token=SITE_TOKEN, headers=None, raw=None):
-    h = {"Content-Type": "application/json"}
-    h.update(headers or {})
-    data = raw if raw is not None else json.dumps(payload).encode()
-    return server.post("/v1/comments", token=token, headers=h, data=data)
 
 
-def problem(r, status, code):
-    assert r.status_code == status, (r.status_code, r.text)
-    assert r.headers["Content-Type"].startswith("application/problem+json")
-    body = r.json()
-    assert body["code"] == code and body["status"] == status
-    for member in ("type", "title", "detail"):
-        assert member in body
-    return body
 
 
 def keys_of(server):

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 import pytest
 
 from conftest import SITE_TOKEN, MOD_TOKEN, parse_metrics, metric, wait_until
+from conftest import post_comment as post, problem, created
 
 DIMENSIONS = ("author", "ip", "subnet", "article", "global")
 _seq = itertools.count(1)
@@ -51,26 +52,10 @@ def comment(**over):
     return {k: v for k, v in c.items() if v is not ...}
 
 
-def post(server, payload, token=SITE_TOKEN, headers=None, raw=None):
-    h = {"Content-Type": "application/json"}
-    h.update(headers or {})
-    data = raw if raw is not None else json.dumps(payload).encode()
-    return server.post("/v1/comments", token=token, headers=h, data=data)
 
 
-def problem(r, status, code):
-    assert r.status_code == status, (r.status_code, r.text)
-    assert r.headers["Content-Type"].startswith("application/problem+json")
-    body = r.json()
-    assert body["code"] == code and body["status"] == status, body
-    for member in ("type", "title", "detail"):
-        assert member in body
-    return body
 
 
-def created(r):
-    assert r.status_code == 201, (r.status_code, r.text)
-    return r.json()
 
 
 def refused(r, limit):
