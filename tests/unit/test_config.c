@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,44 +21,6 @@
 #ifndef MG_SOURCE_ROOT
 #define MG_SOURCE_ROOT "."
 #endif
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-/* A scratch directory per test. */
-struct fixture {
-    char dir[64];
-};
-
-static int setup(void **state)
-{
-    struct fixture *f = mg_calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/mg-test-config-XXXXXX");
-    if (!mkdtemp(f->dir))
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        return -1;
-    mg_free(f);
-    return 0;
-}
-
-static void write_file(const char *path, const char *text, mode_t mode)
-{
-    unlink(path);
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    assert_int_equal(fclose(fp), 0);
-    assert_int_equal(chmod(path, mode), 0);
-}
 
 static void test_defaults(void **state)
 {
@@ -296,7 +260,7 @@ static void test_precedence(void **state)
     struct fixture *f = *state;
     char file[128];
     snprintf(file, sizeof file, "%s/modgate.yaml", f->dir);
-    write_file(file, "listen: 127.0.0.1:1111\nlog:\n  level: warn\n", 0644);
+    mg_test_write_file(file, "listen: 127.0.0.1:1111\nlog:\n  level: warn\n", 0644);
 
     enum { NONE, FILE_, ENV, EMPTY_ENV, FLAG, FLAG_EQ };
     static const struct {
@@ -534,7 +498,7 @@ static void test_finish_files(void **state)
     char id[17];
     struct mg_error err = {0};
     assert_int_equal(mg_key_generate_file(key, id, &err), 0);
-    write_file(tokens, "site newsroom 0123456789abcdef0123\n", 0600);
+    mg_test_write_file(tokens, "site newsroom 0123456789abcdef0123\n", 0600);
 
     struct mg_config cfg;
     enum mg_config_action action;
@@ -559,7 +523,7 @@ static void test_finish_files(void **state)
      * Line 2 is "key: PATH"; "key: " is 5 characters. */
     char yaml[512];
     snprintf(yaml, sizeof yaml, "listen: 127.0.0.1:1\nkey: %s\n", key);
-    write_file(conf, yaml, 0644);
+    mg_test_write_file(conf, yaml, 0644);
     char *conf_argv[] = {"modgate", "-c", conf, NULL};
     rc = from_args(&cfg, conf_argv, no_env, &action, &err);
     assert_int_equal(rc, MG_EPERM);
@@ -571,7 +535,7 @@ static void test_finish_files(void **state)
     assert_int_equal(chmod(key, 0600), 0);
 
     /* A tokens file with a bad line: the error is inside that file. */
-    write_file(tokens, "site newsroom 0123456789abcdef0123\nsite x short\n",
+    mg_test_write_file(tokens, "site newsroom 0123456789abcdef0123\nsite x short\n",
                0600);
     char *tok_env[] = {"MODGATE_TOKENS=", NULL};
     tok_env[0] = mg_asprintf("MODGATE_TOKENS=%s", tokens);
@@ -613,7 +577,7 @@ static void test_finish_retired_keys(void **state)
     struct mg_error err = {0};
     assert_int_equal(mg_key_generate_file(key, id, &err), 0);
     assert_int_equal(mg_key_public_entry(key, &entry, &err), 0);
-    write_file(retired, entry, 0644);
+    mg_test_write_file(retired, entry, 0644);
 
     struct mg_config cfg;
     enum mg_config_action action;
@@ -628,7 +592,7 @@ static void test_finish_retired_keys(void **state)
 
     /* An unknown member on line 4, column 3 of the retired keys file. */
     char *bad = mg_asprintf("%s  owner: ops\n", entry);
-    write_file(retired, bad, 0644);
+    mg_test_write_file(retired, bad, 0644);
     rc = from_args(&cfg, argv, no_env, &action, &err);
     assert_int_equal(rc, MG_EINVAL);
     assert_string_equal(err.file, retired);
@@ -852,11 +816,10 @@ int main(void)
         cmocka_unit_test(test_full_file),
         cmocka_unit_test(test_empty_documents),
         cmocka_unit_test(test_yaml_errors),
-        cmocka_unit_test_setup_teardown(test_precedence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_precedence, mg_test_setup_dir, mg_test_teardown_dir),
         cmocka_unit_test(test_args),
-        cmocka_unit_test_setup_teardown(test_finish_files, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_finish_retired_keys, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_finish_files, mg_test_setup_dir, mg_test_teardown_dir),
+        cmocka_unit_test_setup_teardown(test_finish_retired_keys, mg_test_setup_dir, mg_test_teardown_dir),
         cmocka_unit_test(test_listen_parse),
         cmocka_unit_test(test_redis_url_parse),
         cmocka_unit_test(test_example_config),

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,49 +23,16 @@
 #include "modgate/keyring.h"
 #include "modgate/keys.h"
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-struct fixture {
-    char dir[64];
-};
 
 static int setup(void **state)
 {
-    struct fixture *f = mg_calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/mg-test-keyring-XXXXXX");
-    if (!mkdtemp(f->dir))
-        return -1;
-    if (mg_crypto_init() != 0)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        return -1;
-    mg_free(f);
-    return 0;
+    return mg_crypto_init() == 0 ? mg_test_setup_dir(state) : -1;
 }
 
 /* A path in the fixture's directory; caller frees. */
 static char *path_in(const struct fixture *f, const char *name)
 {
     return mg_asprintf("%s/%s", f->dir, name);
-}
-
-static void write_file(const char *path, const char *text, mode_t mode)
-{
-    unlink(path);
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    assert_int_equal(fclose(fp), 0);
-    assert_int_equal(chmod(path, mode), 0);
 }
 
 /* A new key file named name; its id into id. Caller frees the path. */
@@ -343,7 +312,7 @@ static void test_active_key_file(void **state)
     assert_null(kr);
 
     /* A bad active key file keeps its location. */
-    write_file(key, "algorithm: Ed25519\nkey_id: 0123\nseed: AAAA\n", 0600);
+    mg_test_write_file(key, "algorithm: Ed25519\nkey_id: 0123\nseed: AAAA\n", 0600);
     assert_int_equal(mg_keyring_load(key, NULL, &kr, &err), MG_EINVAL);
     assert_int_equal(err.line, 2);
     assert_int_equal(err.column, 9);
@@ -359,7 +328,7 @@ static void test_docs_vector(void **state)
 {
     struct fixture *f = *state;
     char *key = path_in(f, "rfc8032.key");
-    write_file(key,
+    mg_test_write_file(key,
                "algorithm: Ed25519\n"
                "key_id: 21fe31dfa154a261\n"
                "created_at: 2026-01-03T10:00:00.000Z\n"
@@ -431,7 +400,7 @@ static void test_key_load_and_entry(void **state)
     mg_free(text);
     char *bare =
         mg_asprintf("algorithm: Ed25519\nkey_id: %s\nseed: %s\n", id, seed_b64);
-    write_file(key, bare, 0600);
+    mg_test_write_file(key, bare, 0600);
     mg_free(bare);
     assert_int_equal(mg_key_load_file(key, seed, NULL, loaded_at, &err), 0);
     assert_string_equal(loaded_at, "");
@@ -451,13 +420,13 @@ static void test_key_load_and_entry(void **state)
     char *odd = mg_asprintf("algorithm: Ed25519\nkey_id: %s\n"
                             "created_at: 2026-01-03T10:00:00Z\nseed: %s\n",
                             id, seed_b64);
-    write_file(key, odd, 0600);
+    mg_test_write_file(key, odd, 0600);
     assert_int_equal(mg_key_load_file(key, seed, NULL, loaded_at, &err), 0);
     assert_string_equal(loaded_at, "2026-01-03T10:00:00.000Z");
     char *bad = mg_asprintf("algorithm: Ed25519\nkey_id: %s\n"
                             "created_at: yesterday\nseed: %s\n",
                             id, seed_b64);
-    write_file(key, bad, 0600);
+    mg_test_write_file(key, bad, 0600);
     memset(&err, 0, sizeof err);
     assert_int_equal(mg_key_check_file(key, NULL, &err), MG_EINVAL);
     assert_int_equal(err.line, 3);
@@ -484,7 +453,7 @@ static void test_retired_listed(void **state)
     char *keys[3] = {new_key(f, "a.key", ids[0]), new_key(f, "b.key", ids[1]),
                      new_key(f, "c.key", ids[2])};
     char *retired = path_in(f, "retired.yaml");
-    write_file(retired, "# retired signing keys\n", 0644);
+    mg_test_write_file(retired, "# retired signing keys\n", 0644);
     retire(keys[0], retired);
     retire(keys[1], retired);
     /* Public keys: the file need not be private. */
@@ -523,7 +492,7 @@ static void test_retired_listed(void **state)
     /* Empty lists: no retired keys. */
     const char *empty[] = {"", "# nothing yet\n", "[]\n", "~\n"};
     for (size_t i = 0; i < ARRAY_LEN(empty); i++) {
-        write_file(retired, empty[i], 0644);
+        mg_test_write_file(retired, empty[i], 0644);
         kr = load_ok(keys[2], retired);
         doc = mg_keyring_to_json(kr);
         assert_int_equal(json_array_size(json_object_get(doc, "keys")), 1);
@@ -563,7 +532,7 @@ static void test_retired_signature_verifies(void **state)
 
     /* Rotation: A's public entry into the retired list, B active. */
     char *retired = path_in(f, "retired.yaml");
-    write_file(retired, "", 0644);
+    mg_test_write_file(retired, "", 0644);
     retire(key_a, retired);
     kr = load_ok(key_b, retired);
     assert_string_equal(mg_keyring_active_id(kr), id_b);
@@ -681,7 +650,7 @@ static void test_retired_errors(void **state)
     };
     char *retired = path_in(f, "retired.yaml");
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
-        write_file(retired, cases[i].text, 0644);
+        mg_test_write_file(retired, cases[i].text, 0644);
         memset(&err, 0, sizeof err);
         int rc = mg_keyring_check_retired(retired, &err);
         if (rc != cases[i].check_rc)
@@ -708,7 +677,7 @@ static void test_retired_errors(void **state)
         assert_string_equal(err.file, retired);
     }
     /* The duplicate's message points back at the first listing. */
-    write_file(retired, duplicate, 0644);
+    mg_test_write_file(retired, duplicate, 0644);
     assert_int_equal(mg_keyring_check_retired(retired, &err), MG_EINVAL);
     assert_non_null(strstr(err.message, "first listed on line 1"));
 
@@ -725,17 +694,14 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_secret_memory),
         cmocka_unit_test(test_sign_detached),
-        cmocka_unit_test_setup_teardown(test_sign_and_verify, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_json_lists_derived_public_key,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_active_key_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_docs_vector, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_key_load_and_entry, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_retired_listed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_retired_signature_verifies, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_retired_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sign_and_verify, setup, mg_test_teardown_dir),
+        cmocka_unit_test_setup_teardown(test_json_lists_derived_public_key, setup, mg_test_teardown_dir),
+        cmocka_unit_test_setup_teardown(test_active_key_file, setup, mg_test_teardown_dir),
+        cmocka_unit_test_setup_teardown(test_docs_vector, setup, mg_test_teardown_dir),
+        cmocka_unit_test_setup_teardown(test_key_load_and_entry, setup, mg_test_teardown_dir),
+        cmocka_unit_test_setup_teardown(test_retired_listed, setup, mg_test_teardown_dir),
+        cmocka_unit_test_setup_teardown(test_retired_signature_verifies, setup, mg_test_teardown_dir),
+        cmocka_unit_test_setup_teardown(test_retired_errors, setup, mg_test_teardown_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

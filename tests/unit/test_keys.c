@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,41 +17,6 @@
 #include "modgate/crypto.h"
 #include "modgate/files.h"
 #include "modgate/keys.h"
-
-struct fixture {
-    char dir[64];
-    char path[128];
-};
-
-static int setup(void **state)
-{
-    struct fixture *f = mg_calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/mg-test-keys-XXXXXX");
-    if (!mkdtemp(f->dir))
-        return -1;
-    snprintf(f->path, sizeof f->path, "%s/signing.key", f->dir);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    unlink(f->path);
-    rmdir(f->dir);
-    mg_free(f);
-    return 0;
-}
-
-static void write_file(const char *path, const char *text, mode_t mode)
-{
-    unlink(path);
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    assert_int_equal(fclose(fp), 0);
-    assert_int_equal(chmod(path, mode), 0);
-}
 
 static char *read_all(const char *path)
 {
@@ -77,29 +44,31 @@ static void field(const char *text, const char *name, char *out, size_t size)
 static void test_generate_and_check(void **state)
 {
     struct fixture *f = *state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/signing.key", f->dir);
     char id[17] = {0};
     struct mg_error err = {0};
-    int rc = mg_key_generate_file(f->path, id, &err);
+    int rc = mg_key_generate_file(path, id, &err);
     if (rc != 0)
         fail_msg("generate: %d %s", rc, err.message);
 
     struct stat st;
-    assert_int_equal(stat(f->path, &st), 0);
+    assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 07777, 0600);
 
     assert_int_equal(strlen(id), 16);
     assert_int_equal(strspn(id, "0123456789abcdef"), 16);
 
     char checked[17] = {0};
-    rc = mg_key_check_file(f->path, checked, &err);
+    rc = mg_key_check_file(path, checked, &err);
     if (rc != 0)
         fail_msg("check: %d %s", rc, err.message);
     assert_string_equal(checked, id);
-    assert_int_equal(mg_key_check_file(f->path, NULL, &err), 0);
+    assert_int_equal(mg_key_check_file(path, NULL, &err), 0);
 
     /* Recompute the id from the file's seed: first 8 bytes of SHA-256 of the
      * Ed25519 public key, in lowercase hex. */
-    char *text = read_all(f->path);
+    char *text = read_all(path);
     char seed_b64[128], key_id[64], algorithm[32], created[64];
     field(text, "seed", seed_b64, sizeof seed_b64);
     field(text, "key_id", key_id, sizeof key_id);
@@ -131,14 +100,16 @@ static void test_generate_and_check(void **state)
 static void test_refuses_overwrite(void **state)
 {
     struct fixture *f = *state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/signing.key", f->dir);
     char id[17];
     struct mg_error err = {0};
-    assert_int_equal(mg_key_generate_file(f->path, id, &err), 0);
-    char *before = read_all(f->path);
-    assert_int_equal(mg_key_generate_file(f->path, id, &err), MG_EEXIST);
-    assert_string_equal(err.file, f->path);
+    assert_int_equal(mg_key_generate_file(path, id, &err), 0);
+    char *before = read_all(path);
+    assert_int_equal(mg_key_generate_file(path, id, &err), MG_EEXIST);
+    assert_string_equal(err.file, path);
     assert_non_null(strstr(err.message, "refusing to overwrite"));
-    char *after = read_all(f->path);
+    char *after = read_all(path);
     assert_string_equal(before, after);
     mg_free(before);
     mg_free(after);
@@ -152,9 +123,11 @@ static void test_refuses_overwrite(void **state)
 static void test_modes(void **state)
 {
     struct fixture *f = *state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/signing.key", f->dir);
     char id[17];
     struct mg_error err = {0};
-    assert_int_equal(mg_key_generate_file(f->path, id, &err), 0);
+    assert_int_equal(mg_key_generate_file(path, id, &err), 0);
 
     const struct {
         mode_t mode;
@@ -164,8 +137,8 @@ static void test_modes(void **state)
         {0660, MG_EPERM}, {0606, MG_EPERM}, {0700, MG_EPERM},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        assert_int_equal(chmod(f->path, cases[i].mode), 0);
-        int rc = mg_key_check_file(f->path, NULL, &err);
+        assert_int_equal(chmod(path, cases[i].mode), 0);
+        int rc = mg_key_check_file(path, NULL, &err);
         if (rc != cases[i].rc)
             fail_msg("mode %04o: rc %d, want %d (%s)", (unsigned)cases[i].mode,
                      rc, cases[i].rc, err.message);
@@ -174,18 +147,20 @@ static void test_modes(void **state)
             assert_int_equal(err.line, 0);
         }
     }
-    unlink(f->path);
-    assert_int_equal(mg_key_check_file(f->path, NULL, &err), MG_ENOENT);
+    unlink(path);
+    assert_int_equal(mg_key_check_file(path, NULL, &err), MG_ENOENT);
 }
 
 static void test_malformed(void **state)
 {
     struct fixture *f = *state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/signing.key", f->dir);
     /* A real key, to build tampered copies from. */
     char id[17];
     struct mg_error err = {0};
-    assert_int_equal(mg_key_generate_file(f->path, id, &err), 0);
-    char *text = read_all(f->path);
+    assert_int_equal(mg_key_generate_file(path, id, &err), 0);
+    char *text = read_all(path);
     char seed[128];
     field(text, "seed", seed, sizeof seed);
     mg_free(text);
@@ -244,9 +219,9 @@ static void test_malformed(void **state)
         {"quoted ok", quoted, 0, 0, 0, ""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        write_file(f->path, cases[i].text, 0600);
+        mg_test_write_file(path, cases[i].text, 0600);
         memset(&err, 0, sizeof err);
-        int rc = mg_key_check_file(f->path, NULL, &err);
+        int rc = mg_key_check_file(path, NULL, &err);
         if (rc != cases[i].rc)
             fail_msg("%s: rc %d, want %d (%d:%d %s)", cases[i].what, rc,
                      cases[i].rc, err.line, err.column, err.message);
@@ -258,7 +233,7 @@ static void test_malformed(void **state)
         if (!strstr(err.message, cases[i].message))
             fail_msg("%s: message \"%s\" lacks \"%s\"", cases[i].what,
                      err.message, cases[i].message);
-        assert_string_equal(err.file, f->path);
+        assert_string_equal(err.file, path);
         /* The seed never appears in a message. */
         if (strstr(err.message, seed))
             fail_msg("%s: message leaks the seed", cases[i].what);
@@ -268,12 +243,10 @@ static void test_malformed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_generate_and_check, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_refuses_overwrite, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_generate_and_check, mg_test_setup_dir, mg_test_teardown_dir),
+        cmocka_unit_test_setup_teardown(test_refuses_overwrite, mg_test_setup_dir, mg_test_teardown_dir),
+        cmocka_unit_test_setup_teardown(test_modes, mg_test_setup_dir, mg_test_teardown_dir),
+        cmocka_unit_test_setup_teardown(test_malformed, mg_test_setup_dir, mg_test_teardown_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

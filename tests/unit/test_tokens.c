@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,15 +198,6 @@ static void test_role_names(void **state)
     assert_string_equal(mg_role_name((enum mg_role)0), "unknown");
 }
 
-static void write_file(const char *path, const char *text, mode_t mode)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-    assert_int_equal(chmod(path, mode), 0);
-}
-
 static void test_load_modes(void **state)
 {
     (void)state;
@@ -221,7 +214,7 @@ static void test_load_modes(void **state)
         {0660, MG_EPERM}, {0604, MG_EPERM}, {0700, MG_EPERM},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        write_file(path, "site newsroom " TOK_A "\n", cases[i].mode);
+        mg_test_write_file(path, "site newsroom " TOK_A "\n", cases[i].mode);
         struct mg_tokens *t = NULL;
         struct mg_error err = {0};
         int rc = mg_tokens_load(path, &t, &err);
@@ -246,7 +239,7 @@ static void test_load_modes(void **state)
     assert_int_equal(mg_tokens_load(path, &t, &err), MG_ENOENT);
 
     /* Errors from a loaded file name the file. */
-    write_file(path, "site\n", 0600);
+    mg_test_write_file(path, "site\n", 0600);
     assert_int_equal(mg_tokens_load(path, &t, &err), MG_EINVAL);
     assert_string_equal(err.file, path);
     assert_int_equal(err.line, 1);
