@@ -443,7 +443,15 @@ INVALID = [
     ({"author_id": "u-1", "duration_s": "10"}, "duration_s"),
     ({"author_id": "u-1", "duration_s": 1.5}, "duration_s"),
     ({"author_id": "u-1", "duration_s": True}, "duration_s"),
+    ({"author_id": "u-1", "reason": "r" * 501}, "reason"),
+    ({"author_id": "u-1", "duration_s": 10 * 365 * 86400 + 1}, "duration_s"),
 ]
+
+
+def test_reason_and_duration_limits_are_inclusive(srv):
+    b = make_ban(srv, author_id="u-long", reason="r" * 500,
+                 duration_s=10 * 365 * 86400)
+    assert b["reason"] == "r" * 500 and b["until"] is not None
 
 
 @pytest.mark.parametrize("body,field", INVALID, ids=[json.dumps(b)[:60] for b, _ in INVALID])
