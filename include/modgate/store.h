@@ -76,7 +76,8 @@ struct mg_store_comment {
     const char *idem_key;         /* NULL when none; scoped by the caller */
     const char *idem_fingerprint; /* of the request */
     int response_status;
-    const char *response_body;
+    const char *response_body; /* NULL: the record itself (201, 202), which
+                                  is then sent to Redis once, not twice */
     /* Checked before storing: bans on the author and the address (and every
      * banned subnet holding it), then the rate limits. */
     const char *author_id;

@@ -258,14 +258,16 @@ void mg_handle_submit(struct mg_exchange *x)
         ctx->status = 422;
         ctx->body = dump(p);
     } else {
+        /* 201 and 202 answer with the record itself: one copy serves as
+         * the stored record and the response */
         ctx->status = publish ? 201 : 202;
-        ctx->body = mg_strdup(record_json);
+        ctx->body = record_json;
     }
     json_decref(record);
 
-    char fingerprint[65], scoped_key[65];
-    hex_sha256(req->body, req->body_len, fingerprint);
+    char fingerprint[65] = "", scoped_key[65];
     if (idem) {
+        hex_sha256(req->body, req->body_len, fingerprint);
         /* Keys are per token holder: two sites may pick the same key. */
         char *scope = mg_asprintf("%s%c%s", x->principal->name, '\0', idem);
         size_t scope_len = strlen(x->principal->name) + 1 + strlen(idem);
@@ -319,14 +321,15 @@ void mg_handle_submit(struct mg_exchange *x)
         .idem_key = idem ? scoped_key : NULL,
         .idem_fingerprint = fingerprint,
         .response_status = ctx->status,
-        .response_body = ctx->body,
+        .response_body = ctx->body == record_json ? NULL : ctx->body,
         .author_id = sub.author_id,
         .client_ip_hex = has_ip ? ip_hex : NULL,
         .limits = rate_limits,
         .nlimits = nlimits,
     };
     int rc = mg_store_submit(srv->store, &comment, on_submitted, ctx);
-    mg_free(record_json);
+    if (ctx->body != record_json)
+        mg_free(record_json);
     mg_free(meta);
     mg_verdict_close(&verdict);
     mg_submission_close(&sub);

@@ -21,7 +21,8 @@
 -- ARGV: 1 key prefix, 2 id, 3 article_id, 4 parent_id or "", 5 status
 -- (published | pending | rejected), 6 record JSON, 7 meta JSON, 8 idempotency
 -- key or "" (already scoped to the caller), 9 request fingerprint,
--- 10 response status, 11 response body, 12 idempotency TTL (s), 13 retention
+-- 10 response status, 11 response body ("" when it is the record, ARGV 6),
+-- 12 idempotency TTL (s), 13 retention
 -- of rejected comments (s), 14 created_at (ms), 15 author_id, 16 client
 -- address as hex (8 digits IPv4, 32 IPv6) or "", 17 number of limited
 -- dimensions, then per dimension: name, value, signature of its limits
@@ -154,8 +155,10 @@ end
 redis.call('HINCRBY', p .. 'stats', status, 1)
 
 if idem_key then
+  local body = ARGV[11]
+  if body == '' then body = ARGV[6] end
   redis.call('HSET', idem_key, 'fp', ARGV[9], 'status', ARGV[10],
-             'body', ARGV[11])
+             'body', body)
   redis.call('EXPIRE', idem_key, ARGV[12])
 end
 return {'stored'}
