@@ -668,13 +668,8 @@ static void test_retired_errors(void **state)
             continue;
         }
         assert_null(kr);
-        if (err.line != cases[i].line || err.column != cases[i].column)
-            fail_msg("%s: at %d:%d, want %d:%d (%s)", cases[i].what, err.line,
-                     err.column, cases[i].line, cases[i].column, err.message);
-        if (!strstr(err.message, cases[i].message))
-            fail_msg("%s: message \"%s\" lacks \"%s\"", cases[i].what,
-                     err.message, cases[i].message);
-        assert_string_equal(err.file, retired);
+        mg_test_expect_error(cases[i].what, &err, retired, cases[i].line,
+                             cases[i].column, cases[i].message);
     }
     /* The duplicate's message points back at the first listing. */
     mg_test_write_file(retired, duplicate, 0644);

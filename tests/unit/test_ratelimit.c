@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -19,7 +21,6 @@
 #define MG_SOURCE_ROOT "."
 #endif
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Asserts that dimension dim of rl holds exactly the n limits want. */
 #define assert_limits(rl, dim, ...)                                            \
@@ -504,24 +505,9 @@ static void test_errors(void **state)
         {"v6 prefix a list", "rate_limits:\n  subnet_prefix_v6: [56]\n", 2, 22,
          "rate_limits.subnet_prefix_v6: must be an integer from 16 to 128"},
     };
-    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
-        struct mg_config cfg;
-        mg_config_init(&cfg);
-        struct mg_error err = {0};
-        int rc = mg_config_load_string(&cfg, "t.yaml", cases[i].yaml,
-                                       strlen(cases[i].yaml), &err);
-        if (rc != MG_EINVAL)
-            fail_msg("%s: rc %d, want %d (%s)", cases[i].what, rc, MG_EINVAL,
-                     err.message);
-        if (err.line != cases[i].line || err.column != cases[i].column)
-            fail_msg("%s: at %d:%d, want %d:%d (%s)", cases[i].what, err.line,
-                     err.column, cases[i].line, cases[i].column, err.message);
-        if (!strstr(err.message, cases[i].message))
-            fail_msg("%s: message \"%s\" lacks \"%s\"", cases[i].what,
-                     err.message, cases[i].message);
-        assert_string_equal(err.file, "t.yaml");
-        mg_config_close(&cfg);
-    }
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++)
+        mg_test_expect_config_error(cases[i].what, cases[i].yaml, cases[i].line,
+                                    cases[i].column, cases[i].message);
 }
 
 /* The example config shows the defaults (its header says every value shown

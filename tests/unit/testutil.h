@@ -9,7 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <string.h>
+
 #include "modgate/alloc.h"
+#include "modgate/config.h"
+#include "modgate/error.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -51,6 +55,38 @@ static inline void mg_test_write_file(const char *path, const char *text,
     fputs(text, fp);
     assert_int_equal(fclose(fp), 0);
     assert_int_equal(chmod(path, mode), 0);
+}
+
+/* Asserts that err points at file:line:column with a message holding
+ * message; what names the case when it fails. */
+static inline void mg_test_expect_error(const char *what,
+                                        const struct mg_error *err,
+                                        const char *file, int line, int column,
+                                        const char *message)
+{
+    if (err->line != line || err->column != column)
+        fail_msg("%s: at %d:%d, want %d:%d (%s)", what, err->line, err->column,
+                 line, column, err->message);
+    if (!strstr(err->message, message))
+        fail_msg("%s: message \"%s\" lacks \"%s\"", what, err->message,
+                 message);
+    assert_string_equal(err->file, file);
+}
+
+/* Asserts that the YAML config text is refused (MG_EINVAL) with an error at
+ * t.yaml:line:column whose message holds message. */
+static inline void mg_test_expect_config_error(const char *what,
+                                               const char *yaml, int line,
+                                               int column, const char *message)
+{
+    struct mg_config cfg;
+    mg_config_init(&cfg);
+    struct mg_error err = {0};
+    int rc = mg_config_load_string(&cfg, "t.yaml", yaml, strlen(yaml), &err);
+    if (rc != MG_EINVAL)
+        fail_msg("%s: rc %d, want %d (%s)", what, rc, MG_EINVAL, err.message);
+    mg_test_expect_error(what, &err, "t.yaml", line, column, message);
+    mg_config_close(&cfg);
 }
 
 #endif
