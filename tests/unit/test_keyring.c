@@ -46,20 +46,6 @@ static char *new_key(const struct fixture *f, const char *name, char id[17])
     return path;
 }
 
-/* The value after "NAME: " in a YAML text, copied into out. */
-static void field(const char *text, const char *name, char *out, size_t size)
-{
-    char prefix[32];
-    snprintf(prefix, sizeof prefix, "%s: ", name);
-    const char *p = strstr(text, prefix);
-    assert_non_null(p);
-    p += strlen(prefix);
-    size_t n = strcspn(p, "\n");
-    assert_true(n < size);
-    memcpy(out, p, n);
-    out[n] = '\0';
-}
-
 /* The public key of a key file, derived here from its seed with nothing but
  * libsodium's seed-to-keypair: an independent view of what the keyring
  * should publish. */
@@ -71,8 +57,8 @@ static void public_key_of_file(const char *path, uint8_t pk[32],
     struct mg_error err = {0};
     assert_int_equal(mg_file_read(path, 65536, &text, &len, &err), 0);
     char seed_b64[128];
-    field(text, "seed", seed_b64, sizeof seed_b64);
-    field(text, "created_at", created_at, 64);
+    mg_test_yaml_value(text, "seed", seed_b64, sizeof seed_b64);
+    mg_test_yaml_value(text, "created_at", created_at, 64);
     mg_free(text);
     uint8_t seed[32], sk[64];
     assert_int_equal(
@@ -396,7 +382,7 @@ static void test_key_load_and_entry(void **state)
     size_t len = 0;
     assert_int_equal(mg_file_read(key, 65536, &text, &len, &err), 0);
     char seed_b64[128];
-    field(text, "seed", seed_b64, sizeof seed_b64);
+    mg_test_yaml_value(text, "seed", seed_b64, sizeof seed_b64);
     mg_free(text);
     char *bare =
         mg_asprintf("algorithm: Ed25519\nkey_id: %s\nseed: %s\n", id, seed_b64);
@@ -573,9 +559,9 @@ static void test_retired_errors(void **state)
     assert_int_equal(mg_key_public_entry(key_b, &entry_b, &err), 0);
     assert_int_equal(mg_key_public_entry(key_c, &entry_c, &err), 0);
     char pk_a[64], at_a[64], pk_b[64];
-    field(entry_a, "public_key", pk_a, sizeof pk_a);
-    field(entry_a, "created_at", at_a, sizeof at_a);
-    field(entry_b, "public_key", pk_b, sizeof pk_b);
+    mg_test_yaml_value(entry_a, "public_key", pk_a, sizeof pk_a);
+    mg_test_yaml_value(entry_a, "created_at", at_a, sizeof at_a);
+    mg_test_yaml_value(entry_b, "public_key", pk_b, sizeof pk_b);
     char upper[17];
     for (size_t i = 0; i < 17; i++)
         upper[i] =

@@ -27,20 +27,6 @@ static char *read_all(const char *path)
     return text;
 }
 
-/* The value after "NAME: " in a key file, copied into out. */
-static void field(const char *text, const char *name, char *out, size_t size)
-{
-    char prefix[32];
-    snprintf(prefix, sizeof prefix, "\n%s: ", name);
-    const char *p = strstr(text, prefix);
-    assert_non_null(p);
-    p += strlen(prefix);
-    size_t n = strcspn(p, "\n");
-    assert_true(n < size);
-    memcpy(out, p, n);
-    out[n] = '\0';
-}
-
 static void test_generate_and_check(void **state)
 {
     struct fixture *f = *state;
@@ -70,10 +56,10 @@ static void test_generate_and_check(void **state)
      * Ed25519 public key, in lowercase hex. */
     char *text = read_all(path);
     char seed_b64[128], key_id[64], algorithm[32], created[64];
-    field(text, "seed", seed_b64, sizeof seed_b64);
-    field(text, "key_id", key_id, sizeof key_id);
-    field(text, "algorithm", algorithm, sizeof algorithm);
-    field(text, "created_at", created, sizeof created);
+    mg_test_yaml_value(text, "seed", seed_b64, sizeof seed_b64);
+    mg_test_yaml_value(text, "key_id", key_id, sizeof key_id);
+    mg_test_yaml_value(text, "algorithm", algorithm, sizeof algorithm);
+    mg_test_yaml_value(text, "created_at", created, sizeof created);
     assert_string_equal(algorithm, "Ed25519");
     assert_string_equal(key_id, id);
     assert_int_equal(strlen(created), 24);
@@ -162,7 +148,7 @@ static void test_malformed(void **state)
     assert_int_equal(mg_key_generate_file(path, id, &err), 0);
     char *text = read_all(path);
     char seed[128];
-    field(text, "seed", seed, sizeof seed);
+    mg_test_yaml_value(text, "seed", seed, sizeof seed);
     mg_free(text);
     /* A different valid-looking id: flip the last hex digit. */
     char wrong_id[17];

@@ -4,6 +4,7 @@
 #ifndef MODGATE_TESTUTIL_H
 #define MODGATE_TESTUTIL_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -55,6 +56,27 @@ static inline void mg_test_write_file(const char *path, const char *text,
     fputs(text, fp);
     assert_int_equal(fclose(fp), 0);
     assert_int_equal(chmod(path, mode), 0);
+}
+
+/* The value of the YAML key `name` in text (a key file, a retired keys
+ * entry), copied into out: the rest of the line after "name: ", where name
+ * starts a line or follows "- " or indentation. */
+static inline void mg_test_yaml_value(const char *text, const char *name,
+                                      char *out, size_t size)
+{
+    size_t nlen = strlen(name);
+    const char *p = text;
+    for (; (p = strstr(p, name)) != NULL; p += nlen) {
+        bool at_key_start = p == text || p[-1] == '\n' || p[-1] == ' ';
+        if (at_key_start && p[nlen] == ':' && p[nlen + 1] == ' ')
+            break;
+    }
+    assert_non_null(p);
+    p += nlen + 2;
+    size_t n = strcspn(p, "\n");
+    assert_true(n < size);
+    memcpy(out, p, n);
+    out[n] = '\0';
 }
 
 /* Asserts that err points at file:line:column with a message holding
