@@ -51,13 +51,12 @@ int mg_store_time(struct mg_store *store, mg_store_time_cb cb,
 
 /* ---- comments ---- */
 
-/* One rate limit to apply to a submission: count per period_s for the key
- * (dimension, value). */
+/* A rate-limited dimension of a submission and the value it keys on. The
+ * limits applied are the configuration's (cfg->rate_limits), worked into
+ * script arguments once, when the store is made. */
 struct mg_store_limit {
-    const char *dimension; /* "author", "ip", "subnet", "article", "global" */
-    const char *value;     /* the author id, address hex, subnet... */
-    uint32_t count;
-    uint32_t period_s;
+    enum mg_rl_dim dim;
+    const char *value; /* the author id, address hex, subnet... */
 };
 
 /* A new comment, ready to store. Strings are borrowed (copied before the
@@ -82,7 +81,7 @@ struct mg_store_comment {
      * banned subnet holding it), then the rate limits. */
     const char *author_id;
     const char *client_ip_hex; /* mg_ip_hex of the client, or NULL */
-    const struct mg_store_limit *limits; /* a dimension's limits together */
+    const struct mg_store_limit *limits; /* each dimension at most once */
     size_t nlimits;
 };
 

@@ -290,7 +290,7 @@ void mg_handle_submit(struct mg_exchange *x)
         mg_ip_hex(&net, net_hex);
         snprintf(subnet_key, sizeof subnet_key, "%s/%d", net_hex, prefix);
     }
-    struct mg_store_limit rate_limits[MG_RL_DIM_COUNT * MG_RL_MAX_LIMITS];
+    struct mg_store_limit rate_limits[MG_RL_DIM_COUNT];
     size_t nlimits = 0;
     for (int d = 0; d < MG_RL_DIM_COUNT; d++) {
         const char *value = NULL;
@@ -304,10 +304,8 @@ void mg_handle_submit(struct mg_exchange *x)
         case MG_RL_GLOBAL: value = "all"; break;
         case MG_RL_DIM_COUNT: break;
         }
-        for (size_t k = 0; value && k < rl->nlimits[d]; k++)
-            rate_limits[nlimits++] = (struct mg_store_limit){
-                mg_rl_dim_name((enum mg_rl_dim)d), value, rl->limits[d][k].count,
-                rl->limits[d][k].period_s};
+        if (value && rl->nlimits[d] > 0)
+            rate_limits[nlimits++] = (struct mg_store_limit){(enum mg_rl_dim)d, value};
     }
 
     const struct mg_store_comment comment = {

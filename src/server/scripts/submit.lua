@@ -11,11 +11,12 @@
 -- writes nothing but the rate limit state of a counted submission.
 --
 -- The limiter keeps one key per (dimension, value): the theoretical arrival
--- times of all that dimension's limits, space-separated, so that every
+-- times of all that dimension's limits, packed together, so that every
 -- state is read with one MGET and written with one SET per dimension. Bans
 -- are looked up with one EXISTS. Lua work is kept small (no string.format,
--- intervals precomputed by the caller): each call and each formatted number
--- costs Redis' single thread about a microsecond; tests/bench/submit
+-- no number parsing or printing, the limits compiled into the script by the
+-- store rather than sent with every call): each call, argument and
+-- formatted number costs Redis' single thread time; tests/bench/submit
 -- measures the whole.
 --
 -- ARGV: 1 key prefix, 2 id, 3 article_id, 4 parent_id or "", 5 status
@@ -24,10 +25,9 @@
 -- 10 response status, 11 response body ("" when it is the record, ARGV 6),
 -- 12 idempotency TTL (s), 13 retention
 -- of rejected comments (s), 14 created_at (ms), 15 author_id, 16 client
--- address as hex (8 digits IPv4, 32 IPv6) or "", 17 number of limited
--- dimensions, then per dimension: name, value, signature of its limits
--- ("count/period,..." so that changed settings start afresh), number of
--- limits n, then n pairs count, period (s).
+-- address as hex (8 digits IPv4, 32 IPv6) or "", 17-21 what each rate limit
+-- dimension keys on, "" to skip it: author id, address hex, subnet
+-- ("hex/prefix"), article id, "all".
 --
 -- Returns {"stored"} | {"replay", status, body} | {"conflict"} |
 -- {"invalid_parent"} | {"banned", kind, until or ""} |
@@ -79,52 +79,55 @@ if redis.call('EXISTS', unpack(ban_keys)) > 0 then
 end
 
 -- rate limits ----------------------------------------------------------------
--- Per dimension: its state key, the number of its limits n, and per limit the
--- emission interval (ms: period / count) and the window (ms: period), both
--- worked out by the caller. The state is the limits' theoretical arrival
--- times in ms, space-separated.
-local patterns = {'^([%d.]+)', '^([%d.]+) ([%d.]+)', '^([%d.]+) ([%d.]+) ([%d.]+)',
-                  '^([%d.]+) ([%d.]+) ([%d.]+) ([%d.]+)'}
-local ndims = tonumber(ARGV[17])
-if ndims > 0 then
-  local keys, specs = {}, {}
-  local at = 18
-  for d = 1, ndims do
-    local n = tonumber(ARGV[at + 2])
-    keys[d] = ARGV[at + 1]
-    specs[d] = at
-    at = at + 3 + 2 * n
+-- LIMITS (the prologue modgate's store writes in front of this script from
+-- its configuration) has per dimension, in the order of ARGV 17-21, its
+-- name, the prefix of its state keys, and per limit the emission interval
+-- (ms: period / count) and the window (ms: period). The state is the limits'
+-- theoretical arrival times in ms as little-endian doubles (struct.pack):
+-- exact, and read and written without number formatting, which printed with
+-- Lua's 14 digits would round them to a tenth of a millisecond (a limit of
+-- more than ten thousand a second would then never advance, or advance too
+-- far).
+local keys, dims = {}, {}
+for d = 1, 5 do
+  local limits, value = LIMITS[d], ARGV[16 + d]
+  if limits and value ~= '' then
+    keys[#keys + 1] = limits.key .. value
+    dims[#dims + 1] = limits
   end
+end
+if #keys > 0 then
   local time = redis.call('TIME')
-  local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
+  local now = time[1] * 1000 + time[2] / 1000
   local states = redis.call('MGET', unpack(keys))
+  local formats = {'<d', '<dd', '<ddd', '<dddd'}
+  local unpackd = struct.unpack
   local worst_dim, worst_wait = nil, 0
   local news, ttls = {}, {}
-  for d = 1, ndims do
-    local base = specs[d]
-    local n = tonumber(ARGV[base + 2])
-    local old = states[d] and {string.match(states[d], patterns[n])} or {}
+  for d = 1, #dims do
+    local limits, state = dims[d], states[d]
+    local n = #limits / 2
+    -- a state of another shape (from an older modgate): afresh
+    if state and #state ~= 8 * n then state = false end
     local new, longest = {}, 0
     for i = 1, n do
-      local interval = tonumber(ARGV[base + 1 + 2 * i])
-      local window = tonumber(ARGV[base + 2 + 2 * i])
-      local tat = tonumber(old[i]) or now
+      local tat = state and unpackd('<d', state, 8 * i - 7) or now
       if tat < now then tat = now end
-      local new_tat = tat + interval
-      local wait = new_tat - window - now -- count may come at once
+      local new_tat = tat + limits[2 * i - 1]
+      local wait = new_tat - limits[2 * i] - now -- count may come at once
       if wait > worst_wait then
-        worst_dim, worst_wait = ARGV[base], wait
+        worst_dim, worst_wait = limits.name, wait
       end
       new[i] = new_tat
       if new_tat - now > longest then longest = new_tat - now end
     end
-    news[d] = table.concat(new, ' ')
+    news[d] = struct.pack(formats[n], unpack(new))
     ttls[d] = math.ceil(longest) + 1
   end
   if worst_dim then
     return {'limited', worst_dim, tostring(math.ceil(worst_wait / 1000))}
   end
-  for d = 1, ndims do
+  for d = 1, #keys do
     redis.call('SET', keys[d], news[d], 'PX', ttls[d])
   end
 end
