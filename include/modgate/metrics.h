@@ -37,7 +37,10 @@ void mg_metrics_conn_closed(struct mg_metrics *m);
 void mg_metrics_accept_error(struct mg_metrics *m);
 
 /* The whole exposition. Caller owns the result (mg_free). */
+struct mg_rules;
+/* rules: the set in force, whose hits per rule are shown; NULL for none. */
 char *mg_metrics_render(const struct mg_metrics *m,
-                        const struct mg_metrics_redis *redis, size_t *len);
+                        const struct mg_metrics_redis *redis,
+                        const struct mg_rules *rules, size_t *len);
 
 #endif

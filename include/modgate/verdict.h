@@ -1,14 +1,10 @@
-/* verdict.h: the seam between the submission path and the rules engine:
- * a comment in, a verdict out (publish, hold or reject, with the score and
- * the rules that fired). Until the rules engine arrives, the rule set is
- * empty and every comment is published; the records already carry score,
- * matches and rules_version so that the API does not change when it does. */
+/* verdict.h: what the rules say of one comment (rules.h makes it): publish,
+ * hold or reject, with the score, the rules that fired and the version of
+ * the rule set. */
 #ifndef MODGATE_VERDICT_H
 #define MODGATE_VERDICT_H
 
 #include <jansson.h>
-
-#include "modgate/submission.h"
 
 enum mg_action { MG_ACTION_PUBLISH, MG_ACTION_HOLD, MG_ACTION_REJECT };
 
@@ -18,13 +14,6 @@ struct mg_verdict {
     json_t *matches;        /* array of {rule, score, action, reason, span}; owned */
     char rules_version[32]; /* "r-" + 12 hex of the rule files' digest */
 };
-
-/* The rule set that judges comments; NULL is the empty set. */
-struct mg_rules;
-
-/* Judges s. Fills *out; close it with mg_verdict_close. */
-void mg_rules_judge(const struct mg_rules *rules, const struct mg_submission *s,
-                    struct mg_verdict *out);
 
 void mg_verdict_close(struct mg_verdict *v);
 

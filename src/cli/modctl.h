@@ -18,5 +18,7 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
  * the command's own name and returns an exit status. */
 int modctl_cmd_keygen(const struct modctl_globals *g, int argc, char **argv);
 int modctl_cmd_pubkey(const struct modctl_globals *g, int argc, char **argv);
+int modctl_cmd_rules(const struct modctl_globals *g, int argc, char **argv);
+int modctl_cmd_check(const struct modctl_globals *g, int argc, char **argv);
 
 #endif

@@ -7,6 +7,7 @@
 #include "modgate/canon.h"
 #include "modgate/ipaddr.h"
 #include "modgate/ratelimit.h"
+#include "modgate/rules.h"
 #include "modgate/crypto.h"
 #include "modgate/keyring.h"
 #include "modgate/log.h"
@@ -35,11 +36,8 @@ static void respond_unavailable(struct mg_exchange *x, int status)
     mg_respond_unavailable(x, status);
 }
 
-static void respond_submission_error(struct mg_exchange *x,
-                                     const struct mg_submission_error *e)
+static json_t *submission_problem(const struct mg_submission_error *e)
 {
-    mg_metrics_submission(x->srv->metrics,
-                          e->status == 400 ? "invalid" : e->code);
     json_t *p = mg_problem_new(e->status, e->code, e->detail);
     if (e->field)
         json_object_set_new(p, "field", json_string(e->field));
@@ -48,7 +46,65 @@ static void respond_submission_error(struct mg_exchange *x,
         json_object_set_new(p, "length", json_integer((json_int_t)e->length));
         json_object_set_new(p, "unit", json_string(e->unit));
     }
-    mg_respond_problem(x, p, NULL, 0);
+    return p;
+}
+
+static void respond_submission_error(struct mg_exchange *x,
+                                     const struct mg_submission_error *e)
+{
+    mg_metrics_submission(x->srv->metrics,
+                          e->status == 400 ? "invalid" : e->code);
+    mg_respond_problem(x, submission_problem(e), NULL, 0);
+}
+
+/* The rules in force on a submission. */
+static int judge(struct mg_server *srv, const struct mg_submission *sub, int64_t now,
+                 struct mg_verdict *verdict, char **normalized)
+{
+    const struct mg_rules_input in = {
+        .body = sub->body,
+        .body_len = sub->body_bytes,
+        .author_id = sub->author_id,
+        .author_name = sub->author_name,
+        .has_author_created_at = sub->has_author_created_at,
+        .author_created_at_ms = sub->author_created_at_ms,
+        .now_ms = now,
+    };
+    return mg_rules_judge(srv->rules, &in, verdict, normalized);
+}
+
+/* ---- POST /v1/check --------------------------------------------------- */
+
+/* The rules alone: no rate limit, nothing stored. */
+void mg_handle_check(struct mg_exchange *x)
+{
+    struct mg_server *srv = x->srv;
+    struct mg_submission sub;
+    struct mg_submission_error serr;
+    const struct mg_submission_limits limits = {
+        .max_chars = srv->cfg->comment_max_chars,
+        .max_bytes = srv->cfg->comment_max_bytes,
+    };
+    if (mg_submission_parse(x->req->body, x->req->body_len, &limits, &sub, &serr) !=
+        MG_OK) {
+        mg_respond_problem(x, submission_problem(&serr), NULL, 0);
+        return;
+    }
+    struct mg_verdict verdict;
+    char *normalized = NULL;
+    if (judge(srv, &sub, mg_time_now_ms(), &verdict, &normalized) != MG_OK) {
+        mg_submission_close(&sub);
+        mg_respond_invalid(x, "body", "The body is not valid UTF-8.");
+        return;
+    }
+    mg_respond_json(x, 200,
+                    json_pack("{s:s, s:f, s:O, s:s, s:s}", "verdict",
+                              mg_action_name(verdict.action), "score", verdict.score,
+                              "matches", verdict.matches, "normalized", normalized,
+                              "rules_version", verdict.rules_version));
+    mg_free(normalized);
+    mg_verdict_close(&verdict);
+    mg_submission_close(&sub);
 }
 
 /* ---- POST /v1/comments ------------------------------------------------ */
@@ -183,8 +239,14 @@ void mg_handle_submit(struct mg_exchange *x)
         return;
     }
 
+    int64_t now = mg_time_now_ms();
     struct mg_verdict verdict;
-    mg_rules_judge(NULL, &sub, &verdict);
+    if (judge(srv, &sub, now, &verdict, NULL) != MG_OK) {
+        mg_submission_close(&sub);
+        mg_metrics_submission(srv->metrics, "invalid");
+        mg_respond_invalid(x, "body", "The body is not valid UTF-8.");
+        return;
+    }
     bool publish = verdict.action == MG_ACTION_PUBLISH;
     if (publish && !srv->keyring) {
         mg_verdict_close(&verdict);
@@ -202,7 +264,6 @@ void mg_handle_submit(struct mg_exchange *x)
         return;
     }
 
-    int64_t now = mg_time_now_ms();
     char id[MG_UUID_LEN], created_at[MG_TIME_LEN];
     mg_uuid7(now, id);
     mg_time_format(now, created_at);

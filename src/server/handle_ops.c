@@ -10,18 +10,26 @@ void mg_handle_healthz(struct mg_exchange *x)
     mg_respond_json(x, 200, json_pack("{s:s}", "status", "ok"));
 }
 
-/* Ready means this instance can do its job: Redis answers. (Rules join the
- * check when the rules engine arrives.) */
+/* Ready means this instance can do its job: Redis answers and the rules are
+ * loaded. (A server whose rules do not load does not start, and a reload
+ * that fails keeps the old set, so "loaded" holds whenever it runs; the
+ * check says so for the load balancer's and the operator's sake.) */
 void mg_handle_readyz(struct mg_exchange *x)
 {
     bool redis_up = mg_store_ready(x->srv->store);
-    if (redis_up) {
-        mg_respond_json(x, 200, json_pack("{s:s, s:{s:s}}", "status", "ready",
-                                          "checks", "redis", "up"));
+    bool rules_loaded = x->srv->rules || !x->srv->cfg->rules_dir;
+    if (redis_up && rules_loaded) {
+        mg_respond_json(x, 200, json_pack("{s:s, s:{s:s, s:s}}", "status", "ready",
+                                          "checks", "redis", "up", "rules",
+                                          "loaded"));
         return;
     }
-    json_t *p = mg_problem_new(503, "unavailable", "Redis is not answering.");
-    json_object_set_new(p, "checks", json_pack("{s:s}", "redis", "down"));
+    json_t *p = mg_problem_new(503, "unavailable",
+                               redis_up ? "The rules are not loaded."
+                                        : "Redis is not answering.");
+    json_object_set_new(p, "checks", json_pack("{s:s, s:s}", "redis",
+                                               redis_up ? "up" : "down", "rules",
+                                               rules_loaded ? "loaded" : "missing"));
     struct mg_http_header retry = {"Retry-After", "1"};
     mg_respond_problem(x, p, &retry, 1);
 }
@@ -40,7 +48,7 @@ void mg_handle_metrics(struct mg_exchange *x)
         .noscript = st.noscript,
     };
     size_t len = 0;
-    char *text = mg_metrics_render(x->srv->metrics, &redis, &len);
+    char *text = mg_metrics_render(x->srv->metrics, &redis, x->srv->rules, &len);
     mg_respond(x, 200, "text/plain; version=0.0.4; charset=utf-8", text, len,
                NULL, 0);
     mg_free(text);

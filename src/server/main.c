@@ -10,6 +10,7 @@
 #include "modgate/config.h"
 #include "modgate/crypto.h"
 #include "modgate/keyring.h"
+#include "modgate/rules.h"
 #include "modgate/log.h"
 #include "modgate/metrics.h"
 #include "server.h"
@@ -35,6 +36,14 @@ static void config_error(const struct mg_error *err)
 {
     char msg[1200];
     fprintf(stderr, "modgate: %s\n", mg_error_format(err, msg, sizeof msg));
+}
+
+static void rules_errors(const struct mg_rules_errors *errs)
+{
+    for (size_t i = 0; i < errs->count; i++)
+        config_error(&errs->items[i]);
+    if (errs->more)
+        fprintf(stderr, "modgate: ... and %zu more rules errors\n", errs->more);
 }
 
 int main(int argc, char **argv, char **envp)
@@ -64,11 +73,26 @@ int main(int argc, char **argv, char **envp)
         fputs(mg_config_usage(), stdout);
         mg_config_close(&cfg);
         return 0;
-    case MG_CONFIG_CHECK:
-        printf("modgate: configuration OK (listen %s, redis %s:%d/%d)\n",
-               cfg.listen, cfg.redis.host, cfg.redis.port, cfg.redis.db);
+    case MG_CONFIG_CHECK: {
+        /* The rules are part of what a deployment runs: check them too. */
+        int code = 0;
+        if (cfg.rules_dir) {
+            struct mg_rules *rules = NULL;
+            struct mg_rules_errors *errs = mg_calloc(1, sizeof *errs);
+            if (mg_rules_load(cfg.rules_dir, &rules, errs) != MG_OK) {
+                rules_errors(errs);
+                code = 2;
+            }
+            mg_rules_unref(rules);
+            mg_free(errs);
+        }
+        if (code == 0)
+            printf("modgate: configuration OK (listen %s, redis %s:%d/%d, rules %s)\n",
+                   cfg.listen, cfg.redis.host, cfg.redis.port, cfg.redis.db,
+                   cfg.rules_dir ? cfg.rules_dir : "none");
         mg_config_close(&cfg);
-        return 0;
+        return code;
+    }
     case MG_CONFIG_RUN:
         break;
     }
@@ -100,6 +124,19 @@ int main(int argc, char **argv, char **envp)
         MG_LOG(MG_LOG_WARN, "main", "no_key", "{s:s}", "note",
                "no signing key: comments cannot be published (503)");
     }
+    struct mg_rules_errors *errs = mg_calloc(1, sizeof *errs);
+    if (mg__server_rules_load(&srv, errs) != MG_OK) {
+        rules_errors(errs);
+        mg_free(errs);
+        mg_keyring_free(srv.keyring);
+        mg_tokens_free(srv.tokens);
+        mg_config_close(&cfg);
+        return 2;
+    }
+    mg_free(errs);
+    if (!cfg.rules_dir)
+        MG_LOG(MG_LOG_WARN, "main", "no_rules", "{s:s}", "note",
+               "no rules directory: every comment is published");
     MG_LOG(MG_LOG_INFO, "main", "starting", "{s:s, s:s, s:i, s:i}", "version",
            MG_VERSION, "redis_host", cfg.redis.host, "redis_port",
            cfg.redis.port, "tokens",
@@ -116,6 +153,7 @@ int main(int argc, char **argv, char **envp)
     if (uv_loop_close(srv.loop) != 0)
         MG_LOG(MG_LOG_WARN, "main", "loop_not_empty", NULL);
     mg_metrics_free(srv.metrics);
+    mg_rules_unref(srv.rules);
     mg_keyring_free(srv.keyring);
     mg_tokens_free(srv.tokens);
     mg_config_close(&cfg);

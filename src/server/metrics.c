@@ -8,6 +8,7 @@
 
 #include "modgate/alloc.h"
 #include "modgate/buf.h"
+#include "modgate/rules.h"
 #include "mg_version.h"
 
 /* Upper bounds in seconds: 0.5 ms to 10 s, enough to see both a healthy
@@ -196,7 +197,8 @@ static void counter(struct mg_buf *b, const char *name, const char *help,
 }
 
 char *mg_metrics_render(const struct mg_metrics *m,
-                        const struct mg_metrics_redis *redis, size_t *len)
+                        const struct mg_metrics_redis *redis,
+                        const struct mg_rules *rules, size_t *len)
 {
     struct mg_buf b;
     mg_buf_init(&b, (size_t)-1);
@@ -244,6 +246,19 @@ char *mg_metrics_render(const struct mg_metrics *m,
                      families[f].label, m->labeled[i].label,
                      (unsigned long long)m->labeled[i].count);
     }
+
+    /* Rule ids are [a-z0-9._-]: nothing to escape in a label. */
+    addf(&b, "# HELP modgate_rules_info The rule set in force.\n"
+             "# TYPE modgate_rules_info gauge\n"
+             "modgate_rules_info{version=\"%s\",rules=\"%zu\"} 1\n",
+         rules ? mg_rules_version(rules) : MG_RULES_EMPTY_VERSION,
+         rules ? mg_rules_count(rules) : 0);
+    mg_buf_adds(&b, "# HELP modgate_rule_hits_total Comments a rule fired on, "
+                    "by rule id (carried over reloads).\n"
+                    "# TYPE modgate_rule_hits_total counter\n");
+    for (size_t i = 0; rules && i < mg_rules_count(rules); i++)
+        addf(&b, "modgate_rule_hits_total{rule=\"%s\"} %llu\n", mg_rules_id(rules, i),
+             (unsigned long long)mg_rules_hits(rules, i));
 
     addf(&b, "# HELP modgate_http_connections_open Client connections open now.\n"
              "# TYPE modgate_http_connections_open gauge\n"

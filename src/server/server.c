@@ -2,8 +2,10 @@
 #include <signal.h>
 #include <string.h>
 
+#include "modgate/alloc.h"
 #include "modgate/log.h"
 #include "modgate/metrics.h"
+#include "modgate/rules.h"
 #include "modgate/store.h"
 #include "server.h"
 
@@ -84,8 +86,10 @@ static void on_signal(uv_signal_t *h, int signum)
 {
     struct mg_server *srv = h->data;
     if (signum == SIGHUP) {
-        MG_LOG(MG_LOG_INFO, "server", "sighup", "{s:s}", "note",
-               "nothing to reload yet");
+        MG_LOG(MG_LOG_INFO, "server", "sighup", "{s:s}", "note", "reloading the rules");
+        struct mg_rules_errors *errs = mg_calloc(1, sizeof *errs);
+        (void)mg__server_rules_reload(srv, errs);
+        mg_free(errs);
         return;
     }
     MG_LOG(MG_LOG_INFO, "server", "signal", "{s:s}", "signal",

@@ -19,6 +19,8 @@ struct mg_store;
 struct mg_metrics;
 struct mg_keyring;
 struct mg_conn;
+struct mg_rules;
+struct mg_rules_errors;
 
 struct mg_server {
     uv_loop_t *loop;
@@ -26,6 +28,7 @@ struct mg_server {
     struct mg_tokens *tokens;    /* NULL when no tokens file: every auth fails */
     struct mg_keyring *keyring;  /* NULL when no key file: nothing is published */
     struct mg_store *store;
+    struct mg_rules *rules;      /* NULL: the empty set (no rules directory) */
     struct mg_metrics *metrics;
     struct mg_http_limits limits;
 
@@ -96,11 +99,19 @@ void mg_respond_invalid(struct mg_exchange *x, const char *field,
  * store's error: MG_ETIMEDOUT or another). */
 void mg_respond_unavailable(struct mg_exchange *x, int status);
 
+/* Loads the rules directory into srv->rules (replacing the set in force
+ * only when the new one loads); MG_EINVAL with errs filled otherwise.
+ * _reload also logs the failure. */
+int mg__server_rules_load(struct mg_server *srv, struct mg_rules_errors *errs);
+int mg__server_rules_reload(struct mg_server *srv, struct mg_rules_errors *errs);
+
 /* Handlers of src/server/handle_*.c */
 void mg_handle_healthz(struct mg_exchange *x);
 void mg_handle_readyz(struct mg_exchange *x);
 void mg_handle_metrics(struct mg_exchange *x);
 void mg_handle_submit(struct mg_exchange *x);
+void mg_handle_check(struct mg_exchange *x);
+void mg_handle_rules_reload(struct mg_exchange *x);
 void mg_handle_comment_get(struct mg_exchange *x);
 void mg_handle_article_comments(struct mg_exchange *x);
 void mg_handle_keys(struct mg_exchange *x);

@@ -1,0 +1,93 @@
+/* client.c: see client.h. One easy handle per request: modctl makes a few
+ * requests per run, so reuse would buy nothing. */
+#include "client.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "modgate/alloc.h"
+#include "modgate/buf.h"
+
+#define REPLY_MAX (64u << 20)
+
+static size_t on_data(char *data, size_t size, size_t n, void *userdata)
+{
+    struct mg_buf *b = userdata;
+    if (mg_buf_append(b, data, size * n) != MG_OK)
+        return 0; /* too big: curl stops with CURLE_WRITE_ERROR */
+    return size * n;
+}
+
+int modctl_request(const struct modctl_globals *g, const char *method,
+                   const char *path, json_t *body, long *status, json_t **reply)
+{
+    *reply = NULL;
+    CURL *curl = curl_easy_init();
+    if (!curl) {
+        fprintf(stderr, "modctl: cannot start libcurl\n");
+        return -1;
+    }
+    size_t base_len = strlen(g->url);
+    while (base_len > 0 && g->url[base_len - 1] == '/')
+        base_len--;
+    char *url = mg_asprintf("%.*s%s", (int)base_len, g->url, path);
+    char *auth = g->token ? mg_asprintf("Authorization: Bearer %s", g->token) : NULL;
+    char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    struct curl_slist *headers = NULL;
+    if (auth)
+        headers = curl_slist_append(headers, auth);
+    headers = curl_slist_append(headers, "Accept: application/json");
+    if (payload)
+        headers = curl_slist_append(headers, "Content-Type: application/json");
+    struct mg_buf out;
+    mg_buf_init(&out, REPLY_MAX);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    if (payload)
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, payload);
+    else if (strcmp(method, "POST") == 0)
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, 0L);
+    CURLcode rc = curl_easy_perform(curl);
+    int result = 0;
+    if (rc != CURLE_OK) {
+        fprintf(stderr, "modctl: %s %s: %s\n", method, url, curl_easy_strerror(rc));
+        result = -1;
+    } else {
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+        if (out.len)
+            *reply = json_loadb(out.data, out.len, 0, NULL);
+    }
+    mg_buf_close(&out);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    free(payload); /* json_dumps: modctl keeps jansson's malloc */
+    mg_free(auth);
+    mg_free(url);
+    return result;
+}
+
+void modctl_print_problem(const char *cmd, long status, const json_t *reply)
+{
+    const char *detail = json_string_value(json_object_get(reply, "detail"));
+    const char *code = json_string_value(json_object_get(reply, "code"));
+    fprintf(stderr, "modctl %s: %ld %s: %s\n", cmd, status, code ? code : "error",
+            detail ? detail : "(no detail)");
+    const json_t *errors = json_object_get(reply, "errors");
+    size_t i;
+    const json_t *e;
+    json_array_foreach(errors, i, e)
+    {
+        fprintf(stderr, "  %s:%lld:%lld: %s\n",
+                json_string_value(json_object_get(e, "file")),
+                (long long)json_integer_value(json_object_get(e, "line")),
+                (long long)json_integer_value(json_object_get(e, "column")),
+                json_string_value(json_object_get(e, "message")));
+    }
+}

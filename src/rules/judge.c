@@ -1,0 +1,453 @@
+/* judge.c: one comment against a rule set. The text of each field a rule
+ * reads (body, author_name) is normalized, looked up in the lexicon and
+ * scanned by the detectors at most once, and only when some rule needs it;
+ * then the rules run in order and their scores and actions make the
+ * verdict. */
+#include "modgate/rules.h"
+
+#include <string.h>
+
+#include "modgate/alloc.h"
+#include "modgate/detect.h"
+#include "modgate/normalize.h"
+#include "modgate/text.h"
+#include "src/rules/ruleset.h"
+
+/* Where a list first matched in a field. */
+struct list_hit {
+    bool on;
+    uint32_t start, end;
+};
+
+struct view {
+    const char *text;
+    size_t len;
+    bool normalized, detected, looked_up;
+    int norm_status, detect_status;
+    struct mg_norm norm;
+    struct mg_detect det;
+    struct list_hit *hits; /* per list */
+    size_t *word_offsets;  /* byte offset of each word in norm.text */
+};
+
+struct judging {
+    struct mg_rules *set;
+    const struct mg_rules_input *in;
+    struct view views[2]; /* FIELD_BODY, FIELD_AUTHOR_NAME */
+    pcre2_match_data *md;
+};
+
+static struct mg_norm *view_norm(struct view *v)
+{
+    if (!v->normalized) {
+        v->normalized = true;
+        v->norm_status = mg_normalize(v->text, v->len, &v->norm);
+    }
+    return v->norm_status == MG_OK ? &v->norm : NULL;
+}
+
+static struct mg_detect *view_detect(struct view *v)
+{
+    if (!v->detected) {
+        v->detected = true;
+        v->detect_status = mg_detect(v->text, v->len, &v->det);
+    }
+    return v->detect_status == MG_OK ? &v->det : NULL;
+}
+
+static void hit(struct view *v, uint32_t list, uint32_t start, uint32_t end)
+{
+    struct list_hit *h = &v->hits[list];
+    if (!h->on || start < h->start)
+        *h = (struct list_hit){true, start, end};
+}
+
+static bool word_has_form(const struct mg_norm_word *w, const char *form)
+{
+    for (size_t f = 0; f < w->nforms; f++)
+        if (strcmp(w->form[f], form) == 0)
+            return true;
+    return false;
+}
+
+/* Entries found under a key for word i: whole words and phrases (whose
+ * further words must follow), or wildcard entries of the wanted kind. */
+static void take(struct view *v, const struct mg_norm *n, size_t i,
+                 const struct lex_entry *e, enum lex_kind want)
+{
+    for (; e; e = e->next) {
+        if (e->kind != want)
+            continue;
+        if (e->nwords == 1) {
+            hit(v, e->list, n->words[i].start, n->words[i].end);
+            continue;
+        }
+        if (i + e->nwords > n->nwords)
+            continue;
+        bool all = true;
+        for (uint16_t k = 1; k < e->nwords && all; k++)
+            all = word_has_form(&n->words[i + k], e->rest[k - 1]);
+        if (all)
+            hit(v, e->list, n->words[i].start, n->words[i + e->nwords - 1].end);
+    }
+}
+
+static bool utf8_boundary(const char *s, size_t at)
+{
+    return ((unsigned char)s[at] & 0xc0) != 0x80;
+}
+
+/* Every form of every word against the one lexicon: a lookup per form,
+ * plus one per wildcard length that exists, whatever the lists hold. */
+static void look_up(struct judging *j, struct view *v)
+{
+    if (v->looked_up)
+        return;
+    v->looked_up = true;
+    v->hits = mg_calloc(j->set->nlists ? j->set->nlists : 1, sizeof *v->hits);
+    const struct mg_norm *n = view_norm(v);
+    if (!n)
+        return;
+    const struct lexicon *lx = j->set->lexicon;
+    uint64_t prefixes = lexicon_prefix_lengths(lx);
+    uint64_t suffixes = lexicon_suffix_lengths(lx);
+    for (size_t i = 0; i < n->nwords; i++) {
+        const struct mg_norm_word *w = &n->words[i];
+        for (size_t f = 0; f < w->nforms; f++) {
+            const char *form = w->form[f];
+            size_t len = strlen(form);
+            take(v, n, i, lexicon_find(lx, form, len), LEX_EXACT);
+            /* "you are a f a g g o t": the spelled word took in the "a" */
+            if (w->spelled && len > 1 && (form[0] == 'a' || form[0] == 'i'))
+                take(v, n, i, lexicon_find(lx, form + 1, len - 1), LEX_EXACT);
+            for (uint64_t bits = prefixes; bits; bits &= bits - 1) {
+                size_t k = (size_t)__builtin_ctzll(bits);
+                if (k <= len && (k == len || utf8_boundary(form, k)))
+                    take(v, n, i, lexicon_find(lx, form, k), LEX_PREFIX);
+            }
+            for (uint64_t bits = suffixes; bits; bits &= bits - 1) {
+                size_t k = (size_t)__builtin_ctzll(bits);
+                if (k <= len && utf8_boundary(form, len - k))
+                    take(v, n, i, lexicon_find(lx, form + len - k, k), LEX_SUFFIX);
+            }
+        }
+    }
+}
+
+/* A host, or a domain above it, on list. */
+static bool host_on_list(const struct lexicon *lx, const char *host, uint32_t list)
+{
+    for (const char *h = host; h; h = strchr(h, '.'), h = h ? h + 1 : NULL)
+        for (const struct lex_entry *e = lexicon_find(lx, h, strlen(h)); e; e = e->next)
+            if (e->kind == LEX_DOMAIN && e->list == list)
+                return true;
+    return false;
+}
+
+static bool on_any(const struct lexicon *lx, const char *host, const struct cond *c)
+{
+    for (size_t i = 0; i < c->nlists; i++)
+        if (host_on_list(lx, host, c->lists[i]))
+            return true;
+    return false;
+}
+
+/* Code points in text[0..bytes). */
+static uint32_t code_points(const char *text, size_t bytes)
+{
+    uint32_t n = 0;
+    for (size_t i = 0; i < bytes; i++)
+        n += utf8_boundary(text, i);
+    return n;
+}
+
+static bool match_regex(struct judging *j, struct view *v, const struct cond *c,
+                        struct mg_span *span)
+{
+    const char *text = v->text;
+    size_t len = v->len;
+    const struct mg_norm *n = NULL;
+    if (c->kind == COND_NORMALIZED_REGEX) {
+        n = view_norm(v);
+        if (!n)
+            return false;
+        text = n->text;
+        len = n->len;
+    }
+    int rc = pcre2_match(c->re, (PCRE2_SPTR)text, len, 0, PCRE2_NO_UTF_CHECK, j->md,
+                         j->set->match_ctx);
+    if (rc < 0) /* no match, or a limit reached: no match either */
+        return false;
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(j->md);
+    if (!n) {
+        span->start = code_points(text, ov[0]);
+        span->end = span->start + code_points(text + ov[0], ov[1] - ov[0]);
+        return true;
+    }
+    /* From the normalized text back to the words it came from. */
+    if (!v->word_offsets) {
+        v->word_offsets = mg_calloc(n->nwords + 1, sizeof *v->word_offsets);
+        size_t at = 0;
+        for (size_t i = 0; i < n->nwords; i++) {
+            v->word_offsets[i] = at;
+            at += strlen(n->words[i].form[0]) + 1;
+        }
+        v->word_offsets[n->nwords] = at;
+    }
+    size_t first = 0, last = 0;
+    for (size_t i = 0; i < n->nwords; i++) {
+        if (v->word_offsets[i + 1] <= ov[0])
+            first = i + 1;
+        if (v->word_offsets[i] < ov[1] || v->word_offsets[i] == ov[0])
+            last = i;
+    }
+    if (n->nwords == 0 || first >= n->nwords) {
+        span->start = span->end = 0;
+        return true;
+    }
+    if (last < first)
+        last = first;
+    span->start = n->words[first].start;
+    span->end = n->words[last].end;
+    return true;
+}
+
+static bool test_cond(struct judging *j, struct view *v, const struct cond *c,
+                      struct mg_span *span, bool *has_span);
+
+static bool test_links(struct judging *j, struct view *v, const struct cond *c,
+                       struct mg_span *span, bool *has_span)
+{
+    const struct mg_detect *d = view_detect(v);
+    if (!d)
+        return false;
+    if (c->kind == COND_LINKS_AT_LEAST) {
+        if (d->nlinks < (size_t)c->number)
+            return false;
+        *span = d->links[0].span;
+        *has_span = true;
+        return true;
+    }
+    for (size_t i = 0; i < d->nlinks; i++) {
+        const struct mg_link *l = &d->links[i];
+        bool yes = c->kind == COND_LINK_DOMAIN    ? on_any(j->set->lexicon, l->host, c)
+                   : c->kind == COND_LINK_OUTSIDE ? !on_any(j->set->lexicon, l->host, c)
+                                                  : (l->flags & c->mask) != 0;
+        if (yes) {
+            *span = l->span;
+            *has_span = true;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool test_chars(struct judging *j, struct view *v, const struct cond *c,
+                       struct mg_span *span, bool *has_span)
+{
+    (void)j;
+    if (c->kind == COND_INVISIBLES) {
+        const struct mg_norm *n = view_norm(v);
+        return n && n->invisibles >= (size_t)c->number;
+    }
+    const struct mg_detect *d = view_detect(v);
+    if (!d)
+        return false;
+    const struct mg_charstats *s = &d->stats;
+    switch (c->kind) {
+    case COND_CAPS_RATIO:
+        return s->upper > 0 && s->letters >= c->min && s->caps_ratio > c->number;
+    case COND_CHAR_RUN:
+        if (s->longest_run < c->number)
+            return false;
+        *span = s->run_span;
+        *has_span = true;
+        return true;
+    case COND_EMOJI_RATIO: return s->emoji_ratio > c->number;
+    case COND_SYMBOL_RATIO: return s->symbol_ratio > c->number;
+    case COND_COMBINING_MARKS:
+        if (s->marks_per_base < c->number)
+            return false;
+        *span = s->marks_span;
+        *has_span = true;
+        return true;
+    case COND_MIXED_SCRIPT:
+        if (s->mixed_script_words < c->number)
+            return false;
+        *span = s->mixed_span;
+        *has_span = true;
+        return true;
+    default: return false;
+    }
+}
+
+/* Whether c holds for view v; where it points, when it points somewhere. */
+static bool test_cond(struct judging *j, struct view *v, const struct cond *c,
+                      struct mg_span *span, bool *has_span)
+{
+    switch (c->kind) {
+    case COND_ALL:
+        for (size_t i = 0; i < c->nkids; i++) {
+            struct mg_span s;
+            bool has = false;
+            if (!test_cond(j, v, c->kids[i], &s, &has))
+                return false;
+            if (has && !*has_span) {
+                *span = s;
+                *has_span = true;
+            }
+        }
+        return true;
+    case COND_ANY:
+        for (size_t i = 0; i < c->nkids; i++)
+            if (test_cond(j, v, c->kids[i], span, has_span))
+                return true;
+        return false;
+    case COND_NOT: {
+        struct mg_span s;
+        bool has = false;
+        return !test_cond(j, v, c->kids[0], &s, &has);
+    }
+    case COND_WORDS:
+        look_up(j, v);
+        for (size_t i = 0; i < c->nlists; i++)
+            if (v->hits[c->lists[i]].on) {
+                span->start = v->hits[c->lists[i]].start;
+                span->end = v->hits[c->lists[i]].end;
+                *has_span = true;
+                return true;
+            }
+        return false;
+    case COND_REGEX:
+    case COND_NORMALIZED_REGEX:
+        if (!match_regex(j, v, c, span))
+            return false;
+        *has_span = true;
+        return true;
+    case COND_LINKS_AT_LEAST:
+    case COND_LINK_DOMAIN:
+    case COND_LINK_OUTSIDE:
+    case COND_LINK_FLAG:
+        return test_links(j, v, c, span, has_span);
+    case COND_CONTACT: {
+        const struct mg_detect *d = view_detect(v);
+        for (size_t i = 0; d && i < d->ncontacts; i++)
+            if (contact_bit_of(d->contacts[i].what) & c->mask) {
+                *span = d->contacts[i].span;
+                *has_span = true;
+                return true;
+            }
+        return false;
+    }
+    case COND_CAPS_RATIO:
+    case COND_CHAR_RUN:
+    case COND_EMOJI_RATIO:
+    case COND_SYMBOL_RATIO:
+    case COND_COMBINING_MARKS:
+    case COND_MIXED_SCRIPT:
+    case COND_INVISIBLES:
+        return test_chars(j, v, c, span, has_span);
+    case COND_ACCOUNT_AGE:
+        return j->in->has_author_created_at &&
+               (double)(j->in->now_ms - j->in->author_created_at_ms) < c->number;
+    case COND_AUTHOR_IN:
+        for (size_t i = 0; i < c->nlists && j->in->author_id; i++)
+            for (const struct lex_entry *e =
+                     lexicon_find(j->set->lexicon, j->in->author_id,
+                                  strlen(j->in->author_id));
+                 e; e = e->next)
+                if (e->kind == LEX_ID && e->list == c->lists[i])
+                    return true;
+        return false;
+    }
+    return false;
+}
+
+static void view_close(struct view *v)
+{
+    if (v->normalized && v->norm_status == MG_OK)
+        mg_norm_close(&v->norm);
+    if (v->detected && v->detect_status == MG_OK)
+        mg_detect_close(&v->det);
+    mg_free(v->hits);
+    mg_free(v->word_offsets);
+}
+
+static json_t *match_json(const struct rule *r, bool has_span, struct mg_span span)
+{
+    json_t *m = json_object();
+    json_object_set_new(m, "rule", json_string(r->id));
+    json_object_set_new(m, "score", json_real(r->score));
+    json_object_set_new(m, "action", r->action >= 0
+                                         ? json_string(mg_action_name((enum mg_action)r->action))
+                                         : json_null());
+    json_object_set_new(m, "reason", json_string(r->reason));
+    json_object_set_new(m, "span", has_span ? json_pack("[II]", (json_int_t)span.start,
+                                                        (json_int_t)span.end)
+                                            : json_null());
+    return m;
+}
+
+int mg_rules_judge(struct mg_rules *rules, const struct mg_rules_input *in,
+                   struct mg_verdict *out, char **normalized)
+{
+    memset(out, 0, sizeof *out);
+    /* PCRE2 runs with PCRE2_NO_UTF_CHECK and ICU assumes UTF-8: check once
+     * here (the submission parser already has, so this never fails there) */
+    if (mg_text_check_utf8("body", in->body, in->body_len, NULL) != MG_OK ||
+        (in->author_name && mg_text_check_utf8("author_name", in->author_name,
+                                               strlen(in->author_name), NULL) != MG_OK))
+        return MG_EINVAL;
+    out->action = MG_ACTION_PUBLISH;
+    out->matches = json_array();
+    struct judging j = {.set = rules, .in = in};
+    j.views[FIELD_BODY].text = in->body;
+    j.views[FIELD_BODY].len = in->body_len;
+    j.views[FIELD_AUTHOR_NAME].text = in->author_name ? in->author_name : "";
+    j.views[FIELD_AUTHOR_NAME].len = in->author_name ? strlen(in->author_name) : 0;
+    if (normalized) {
+        *normalized = NULL;
+        struct mg_norm *n = view_norm(&j.views[FIELD_BODY]);
+        if (!n) {
+            mg_verdict_close(out);
+            return MG_EINVAL;
+        }
+        *normalized = mg_strdup(n->text);
+    }
+    if (!rules) {
+        snprintf(out->rules_version, sizeof out->rules_version, "%s", MG_RULES_EMPTY_VERSION);
+        view_close(&j.views[FIELD_BODY]);
+        return MG_OK;
+    }
+    snprintf(out->rules_version, sizeof out->rules_version, "%s", rules->version);
+    j.md = pcre2_match_data_create(1, NULL);
+    bool exempt = false, reject = false, hold = false;
+    for (size_t i = 0; i < rules->nrules; i++) {
+        const struct rule *r = &rules->rules[i];
+        if (r->field == FIELD_AUTHOR_NAME && !in->author_name)
+            continue;
+        struct mg_span span = {0, 0};
+        bool has_span = false;
+        if (!test_cond(&j, &j.views[r->field], r->when, &span, &has_span))
+            continue;
+        rules->hits[i]++;
+        out->score += r->score;
+        exempt |= r->action == MG_ACTION_PUBLISH;
+        reject |= r->action == MG_ACTION_REJECT;
+        hold |= r->action == MG_ACTION_HOLD;
+        /* a span into the author's name would point into the wrong text */
+        json_array_append_new(out->matches,
+                              match_json(r, has_span && r->field == FIELD_BODY, span));
+    }
+    /* An exemption wins; then a forced or scored reject; then a hold. */
+    if (exempt)
+        out->action = MG_ACTION_PUBLISH;
+    else if (reject || out->score >= rules->reject_at)
+        out->action = MG_ACTION_REJECT;
+    else if (hold || out->score >= rules->hold_at)
+        out->action = MG_ACTION_HOLD;
+    pcre2_match_data_free(j.md);
+    view_close(&j.views[FIELD_BODY]);
+    view_close(&j.views[FIELD_AUTHOR_NAME]);
+    return MG_OK;
+}

@@ -1,0 +1,158 @@
+/* lexicon.c: open addressing with linear probing over FNV-1a hashes; the
+ * table doubles at half full, so a probe is short and a miss is cheap. */
+#include "src/rules/lexicon.h"
+
+#include <string.h>
+
+#include "modgate/alloc.h"
+
+struct slot {
+    char *key; /* NULL: empty */
+    size_t len;
+    uint64_t hash;
+    struct lex_entry *entries;
+};
+
+struct lexicon {
+    struct slot *slots;
+    size_t cap; /* a power of two */
+    size_t used;
+    uint64_t prefix_lengths, suffix_lengths;
+};
+
+static uint64_t fnv1a(const char *s, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+struct lexicon *lexicon_new(void)
+{
+    struct lexicon *lx = mg_calloc(1, sizeof *lx);
+    lx->cap = 64;
+    lx->slots = mg_calloc(lx->cap, sizeof *lx->slots);
+    return lx;
+}
+
+static void entry_free(struct lex_entry *e)
+{
+    while (e) {
+        struct lex_entry *next = e->next;
+        for (uint16_t i = 0; i + 1 < e->nwords; i++)
+            mg_free(e->rest[i]);
+        mg_free(e->rest);
+        mg_free(e);
+        e = next;
+    }
+}
+
+void lexicon_free(struct lexicon *lx)
+{
+    if (!lx)
+        return;
+    for (size_t i = 0; i < lx->cap; i++) {
+        mg_free(lx->slots[i].key);
+        entry_free(lx->slots[i].entries);
+    }
+    mg_free(lx->slots);
+    mg_free(lx);
+}
+
+static struct slot *probe(struct slot *slots, size_t cap, const char *key,
+                          size_t len, uint64_t hash)
+{
+    size_t i = (size_t)hash & (cap - 1);
+    while (slots[i].key &&
+           !(slots[i].hash == hash && slots[i].len == len &&
+             memcmp(slots[i].key, key, len) == 0))
+        i = (i + 1) & (cap - 1);
+    return &slots[i];
+}
+
+static void grow(struct lexicon *lx)
+{
+    size_t cap = lx->cap * 2;
+    struct slot *slots = mg_calloc(cap, sizeof *slots);
+    for (size_t i = 0; i < lx->cap; i++)
+        if (lx->slots[i].key)
+            *probe(slots, cap, lx->slots[i].key, lx->slots[i].len,
+                   lx->slots[i].hash) = lx->slots[i];
+    mg_free(lx->slots);
+    lx->slots = slots;
+    lx->cap = cap;
+}
+
+static int same_words(const struct lex_entry *e, uint16_t nwords,
+                      const char *const *rest)
+{
+    if (e->nwords != nwords)
+        return 0;
+    for (uint16_t i = 0; i + 1 < nwords; i++)
+        if (strcmp(e->rest[i], rest[i]) != 0)
+            return 0;
+    return 1;
+}
+
+void lexicon_add(struct lexicon *lx, const char *key, size_t key_len,
+                 uint32_t list, enum lex_kind kind, uint16_t nwords,
+                 const char *const *rest)
+{
+    if ((lx->used + 1) * 2 > lx->cap)
+        grow(lx);
+    uint64_t hash = fnv1a(key, key_len);
+    struct slot *s = probe(lx->slots, lx->cap, key, key_len, hash);
+    if (!s->key) {
+        s->key = mg_malloc(key_len + 1);
+        memcpy(s->key, key, key_len);
+        s->key[key_len] = '\0';
+        s->len = key_len;
+        s->hash = hash;
+        lx->used++;
+    }
+    for (const struct lex_entry *e = s->entries; e; e = e->next)
+        if (e->list == list && e->kind == kind && same_words(e, nwords, rest))
+            return;
+    struct lex_entry *e = mg_calloc(1, sizeof *e);
+    e->list = list;
+    e->kind = (uint8_t)kind;
+    e->nwords = nwords ? nwords : 1;
+    if (e->nwords > 1) {
+        e->rest = mg_calloc(e->nwords - 1u, sizeof *e->rest);
+        for (uint16_t i = 0; i + 1 < e->nwords; i++)
+            e->rest[i] = mg_strdup(rest[i]);
+    }
+    e->next = s->entries;
+    s->entries = e;
+    uint64_t bit = 1ULL << (key_len < 63 ? key_len : 63);
+    if (kind == LEX_PREFIX)
+        lx->prefix_lengths |= bit;
+    else if (kind == LEX_SUFFIX)
+        lx->suffix_lengths |= bit;
+}
+
+const struct lex_entry *lexicon_find(const struct lexicon *lx, const char *key,
+                                     size_t key_len)
+{
+    const struct slot *s =
+        probe(lx->slots, lx->cap, key, key_len, fnv1a(key, key_len));
+    return s->key ? s->entries : NULL;
+}
+
+uint64_t lexicon_prefix_lengths(const struct lexicon *lx)
+{
+    return lx->prefix_lengths;
+}
+
+uint64_t lexicon_suffix_lengths(const struct lexicon *lx)
+{
+    return lx->suffix_lengths;
+}
+
+size_t lexicon_size(const struct lexicon *lx)
+{
+    return lx->used;
+}

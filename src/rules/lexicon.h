@@ -1,0 +1,50 @@
+/* lexicon.h: every entry of every list of a rule set in one hash table, so
+ * that matching costs a lookup per word form however long the lists are.
+ * Keys are byte strings (normalized words, domains, author ids); one key
+ * may carry entries of several lists. Private to src/rules. */
+#ifndef MODGATE_RULES_LEXICON_H
+#define MODGATE_RULES_LEXICON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum lex_kind {
+    LEX_EXACT,  /* the whole word (or the first word of a phrase) */
+    LEX_PREFIX, /* "word*": words starting with it */
+    LEX_SUFFIX, /* "*word": words ending with it */
+    LEX_DOMAIN, /* a domain (its subdomains are found by walking up) */
+    LEX_ID,     /* an author id */
+};
+
+struct lex_entry {
+    uint32_t list;          /* the list's index in the rule set */
+    uint8_t kind;           /* enum lex_kind */
+    uint16_t nwords;        /* 1, or the words of a phrase */
+    char **rest;            /* a phrase's words after the first (nwords - 1) */
+    struct lex_entry *next; /* another entry under the same key */
+};
+
+struct lexicon;
+
+struct lexicon *lexicon_new(void);
+void lexicon_free(struct lexicon *lx);
+
+/* Adds an entry under key (copied). Duplicates of (key, list, kind, words)
+ * are kept once. rest: nwords - 1 words, copied. */
+void lexicon_add(struct lexicon *lx, const char *key, size_t key_len,
+                 uint32_t list, enum lex_kind kind, uint16_t nwords,
+                 const char *const *rest);
+
+/* The entries under key, or NULL. */
+const struct lex_entry *lexicon_find(const struct lexicon *lx, const char *key,
+                                     size_t key_len);
+
+/* Bit n set when some LEX_PREFIX (or LEX_SUFFIX) key is n bytes long
+ * (n < 64; longer ones set bit 63), so that matching tries only the
+ * lengths that exist. */
+uint64_t lexicon_prefix_lengths(const struct lexicon *lx);
+uint64_t lexicon_suffix_lengths(const struct lexicon *lx);
+
+size_t lexicon_size(const struct lexicon *lx);
+
+#endif

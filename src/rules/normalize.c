@@ -1,0 +1,953 @@
+/* normalize.c: the words of a comment as word rules see them, and their
+ * forms (normalize.h has the pipeline), from ICU. With unicode.c, the only
+ * code that includes ICU headers. */
+#include "modgate/normalize.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <unicode/ubrk.h>
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/uscript.h>
+#include <unicode/uspoof.h>
+#include <unicode/ustring.h>
+#include <unicode/utf16.h>
+#include <unicode/utf8.h>
+
+#include "modgate/alloc.h"
+#include "modgate/text.h"
+
+/* NFKC runs on chunks of the input that start at a character with a
+ * normalization boundary before it (unorm2_hasBoundaryBefore), so each
+ * chunk normalizes on its own and everything it becomes maps back to its
+ * code points: nearly always one character, or a base with its combining
+ * marks ("e" + U+0301 still composes to "é"). A chunk is cut after this many
+ * code points, as UAX #15's stream-safe format does after 30 non-starters:
+ * it keeps a base with thousands of marks linear. */
+#define CHUNK_MAX 32
+/* The longest NFKC expansion of one code point is 18 (U+FDFA). */
+#define CHUNK_OUT (CHUNK_MAX * 18)
+
+/* ICU takes int32_t lengths: the word break iterator sees the text in
+ * windows of at most this many UTF-16 units, cut after a white space found
+ * in the last WINDOW_SLACK units when there is one. Only a run of more than
+ * WINDOW_SLACK units without one can be split into two words. */
+#define WINDOW_MAX   (1 << 20)
+#define WINDOW_SLACK 4096
+
+/* Leet symbols run against a word (before, inside, after) are part of it up
+ * to this many in a row: "a$$hole", not "you!!!!!idiot". */
+#define LEET_RUN_MAX 3
+
+/* The confusables map covers Latin-1 to the end of the CJK radicals
+ * (0x80..0x2fff, with the phonetic extensions 0x1d00..0x1dbf) and Cyrillic
+ * Extended-B (0xa640..0xa69f). */
+#define CONF_LOW_END   0x3000
+#define CONF_EXT_START 0xa640
+#define CONF_EXT_END   0xa6a0
+#define CONF_LEN       (CONF_LOW_END + (CONF_EXT_END - CONF_EXT_START))
+
+/* Built once (pthread_once), read-only afterwards. */
+static struct {
+    bool ok;
+    const UNormalizer2 *nfkc;     /* ICU's singleton */
+    pthread_key_t thread_words;   /* each thread's word break iterator */
+    uint8_t confusable[CONF_LEN]; /* ASCII letter or digit, or 0 */
+} g;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+/* The leet reading of a character; '1' is 'i' here and 'l' in the l-form.
+ * Digits are read only in words that have a letter ("2024" stays). */
+static const char leet_ascii[128] = {
+    ['0'] = 'o', ['1'] = 'i', ['2'] = 'z', ['3'] = 'e', ['4'] = 'a',
+    ['5'] = 's', ['6'] = 'g', ['7'] = 't', ['8'] = 'b', ['9'] = 'g',
+    ['@'] = 'a', ['$'] = 's', ['!'] = 'i', ['|'] = 'l', ['+'] = 't',
+};
+#define EURO 0x20ac
+
+static char leet_of(UChar32 c, bool l_for_1)
+{
+    if (c == '1' && l_for_1)
+        return 'l';
+    if (c >= 0 && c < 0x80)
+        return leet_ascii[c];
+    return c == EURO ? 'e' : 0;
+}
+
+/* A leet character that is not a digit: it is punctuation or a symbol to
+ * the word breaker, so it is attached to words here. */
+static bool is_leet_symbol(UChar32 c)
+{
+    return leet_of(c, false) && !(c >= '0' && c <= '9');
+}
+
+/* Leet symbols that may end a word ("a$$"); "hello!" keeps its "!" out. */
+static bool may_end_word(UChar32 c)
+{
+    return c == '$' || c == EURO;
+}
+
+static void on_thread_exit(void *iterator)
+{
+    ubrk_close(iterator);
+}
+
+/* Threads that end close their iterator (on_thread_exit); so does the one
+ * that calls exit(), so that leak checkers see ICU's memory freed. */
+static void on_process_exit(void)
+{
+    UBreakIterator *bi = pthread_getspecific(g.thread_words);
+    if (bi) {
+        pthread_setspecific(g.thread_words, NULL);
+        ubrk_close(bi);
+    }
+}
+
+static bool is_mark(UChar32 c)
+{
+    return c >= 0x300 && (U_GET_GC_MASK(c) & (U_GC_MN_MASK | U_GC_ME_MASK));
+}
+
+static UScriptCode script_of(UChar32 c)
+{
+    if (c < 0x80)
+        return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ? USCRIPT_LATIN
+                                                        : USCRIPT_COMMON;
+    UErrorCode st = U_ZERO_ERROR;
+    UScriptCode s = uscript_getScript(c, &st);
+    return U_FAILURE(st) ? USCRIPT_UNKNOWN : s;
+}
+
+/* Scripts whose letters are written into Latin words to dodge a list. In
+ * others (Arabic alef's skeleton is "l", Hebrew samekh's "o") mapping
+ * would only garble the text. */
+static bool passes_for_latin(UScriptCode s)
+{
+    return s == USCRIPT_LATIN || s == USCRIPT_GREEK || s == USCRIPT_CYRILLIC ||
+           s == USCRIPT_ARMENIAN || s == USCRIPT_CHEROKEE ||
+           s == USCRIPT_COPTIC || s == USCRIPT_COMMON;
+}
+
+static void build_confusables(void)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    USpoofChecker *sc = uspoof_open(&st);
+    if (U_FAILURE(st))
+        return; /* no map: confusables stay as they are */
+    for (UChar32 c = 0x80; c < CONF_EXT_END; c++) {
+        if (c == CONF_LOW_END)
+            c = CONF_EXT_START;
+        if (U_GET_GC_MASK(c) & (U_GC_M_MASK | U_GC_CN_MASK | U_GC_CS_MASK))
+            continue; /* marks stay marks; unassigned and surrogates */
+        if (!passes_for_latin(script_of(c)))
+            continue;
+        UChar src[2], skel[8];
+        int32_t n = 0;
+        U16_APPEND_UNSAFE(src, n, c);
+        st = U_ZERO_ERROR;
+        int32_t m = uspoof_getSkeleton(sc, 0, src, n, skel, 8, &st);
+        if (U_FAILURE(st) || m != 1 || skel[0] >= 0x80)
+            continue;
+        char a = (char)skel[0];
+        if (a >= 'A' && a <= 'Z')
+            a = (char)(a - 'A' + 'a'); /* the text is case-folded */
+        if ((a >= 'a' && a <= 'z') || (a >= '0' && a <= '9')) {
+            size_t i = c < CONF_LOW_END
+                           ? (size_t)c
+                           : CONF_LOW_END + (size_t)(c - CONF_EXT_START);
+            g.confusable[i] = (uint8_t)a;
+        }
+    }
+    uspoof_close(sc);
+}
+
+static void init_once(void)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    g.nfkc = unorm2_getNFKCInstance(&st);
+    if (U_FAILURE(st))
+        return;
+    if (pthread_key_create(&g.thread_words, on_thread_exit) != 0)
+        return;
+    atexit(on_process_exit);
+    build_confusables();
+    g.ok = true;
+}
+
+/* This thread's word break iterator (opening one costs more than a short
+ * comment's whole normalization); closed when the thread exits. */
+static UBreakIterator *thread_words(void)
+{
+    UBreakIterator *bi = pthread_getspecific(g.thread_words);
+    if (bi)
+        return bi;
+    UErrorCode st = U_ZERO_ERROR;
+    bi = ubrk_open(UBRK_WORD, "", NULL, 0, &st);
+    if (U_FAILURE(st))
+        return NULL;
+    if (pthread_setspecific(g.thread_words, bi) != 0) {
+        ubrk_close(bi);
+        return NULL;
+    }
+    return bi;
+}
+
+static char confusable_of(UChar32 c)
+{
+    if (c < 0x80 || c >= CONF_EXT_END)
+        return 0;
+    if (c < CONF_LOW_END)
+        return (char)g.confusable[c];
+    if (c >= CONF_EXT_START)
+        return (char)g.confusable[CONF_LOW_END + (c - CONF_EXT_START)];
+    return 0;
+}
+
+/* Scripts written without combining marks once NFKC has composed the
+ * accents that exist precomposed: a mark left on such a base is decoration
+ * (zalgo) and is dropped. Elsewhere (Devanagari, Thai, Arabic, Hebrew...)
+ * marks spell, and joiners (ZWJ, ZWNJ) shape, so both are kept. */
+static bool spells_without_marks(UScriptCode s)
+{
+    switch (s) {
+    case USCRIPT_LATIN:
+    case USCRIPT_GREEK:
+    case USCRIPT_CYRILLIC:
+    case USCRIPT_ARMENIAN:
+    case USCRIPT_GEORGIAN:
+    case USCRIPT_HANGUL:
+    case USCRIPT_HAN:
+    case USCRIPT_HIRAGANA:
+    case USCRIPT_KATAKANA:
+    case USCRIPT_COMMON:
+    case USCRIPT_INHERITED:
+    case USCRIPT_UNKNOWN: return true;
+    default: return false;
+    }
+}
+
+/* Step 3's characters: Default_Ignorable_Code_Point has them all (ZWSP,
+ * ZWNJ, ZWJ, word joiner, soft hyphen, bidi controls, variation selectors,
+ * BOM, Hangul fillers, tags); the list says which ones are meant. */
+static bool is_invisible(UChar32 c)
+{
+    if (c < 0xad)
+        return false;
+    return c == 0xad || (c >= 0x200b && c <= 0x200f) ||
+           (c >= 0x202a && c <= 0x202e) || (c >= 0x2060 && c <= 0x2064) ||
+           (c >= 0x2066 && c <= 0x2069) || (c >= 0xfe00 && c <= 0xfe0f) ||
+           c == 0xfeff || (c >= 0xe0100 && c <= 0xe01ef) ||
+           u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT);
+}
+
+/* An invisible that is part of writing, not hiding, is removed but not
+ * counted: a variation selector after an emoji ("❤️"), a joiner or tag
+ * inside an emoji sequence (families, flags of regions), and a joiner after
+ * a letter of a script that shapes with them (Persian ZWNJ). */
+static bool is_writing_glue(UChar32 c, UChar32 last)
+{
+    bool vs = c == 0xfe0e || c == 0xfe0f;
+    bool joiner = c == 0x200c || c == 0x200d;
+    bool tag = c >= 0xe0020 && c <= 0xe007f;
+    if (!vs && !joiner && !tag)
+        return false;
+    if (last < 0x80) /* keycaps: "1", U+FE0F, U+20E3 */
+        return vs && u_hasBinaryProperty(last, UCHAR_EMOJI);
+    if (u_hasBinaryProperty(last, UCHAR_EMOJI) ||
+        u_hasBinaryProperty(last, UCHAR_EXTENDED_PICTOGRAPHIC))
+        return c != 0x200c;
+    return joiner && u_isalpha(last) && !spells_without_marks(script_of(last));
+}
+
+/* The text after steps 1-4, in UTF-16 for the word break iterator, and for
+ * each unit the original code points [from, to) it came from. */
+struct ntext {
+    UChar *u;
+    uint32_t *from, *to;
+    size_t len, cap;
+    size_t invisibles;
+    UChar32 last; /* last code point kept */
+    UChar32 base; /* last code point kept that is not a mark */
+};
+
+static void ntext_grow(struct ntext *t)
+{
+    t->cap = t->cap * 2 + 64;
+    t->u = mg_realloc(t->u, t->cap * sizeof *t->u);
+    t->from = mg_realloc(t->from, t->cap * sizeof *t->from);
+    t->to = mg_realloc(t->to, t->cap * sizeof *t->to);
+}
+
+static void ntext_put(struct ntext *t, UChar32 c, uint32_t from, uint32_t to)
+{
+    if (t->cap - t->len < 2)
+        ntext_grow(t);
+    size_t n = t->len;
+    U16_APPEND_UNSAFE(t->u, t->len, c);
+    for (; n < t->len; n++) {
+        t->from[n] = from;
+        t->to[n] = to;
+    }
+}
+
+/* Steps 3 and 4, and the dropping of decorative marks, for one code point
+ * of the case-folded NFKC text. */
+static void put_folded(struct ntext *t, UChar32 c, uint32_t from, uint32_t to)
+{
+    if (c >= 0x80) {
+        if (is_invisible(c)) {
+            if (!is_writing_glue(c, t->last))
+                t->invisibles++;
+            return;
+        }
+        char a = confusable_of(c);
+        if (a) {
+            c = (UChar32)a;
+        } else if (is_mark(c)) {
+            if (spells_without_marks(script_of(t->base))) {
+                /* Its base's span covers it (a mark can be a chunk of its
+                 * own past CHUNK_MAX). */
+                if (t->len > 0)
+                    t->to[t->len - 1] = to;
+                return;
+            }
+            t->last = c;
+            ntext_put(t, c, from, to);
+            return;
+        }
+    }
+    t->base = t->last = c;
+    ntext_put(t, c, from, to);
+}
+
+/* Step 2, full case folding ("ß" -> "ss"), for one code point of NFKC. */
+static void put_nfkc(struct ntext *t, UChar32 c, uint32_t from, uint32_t to)
+{
+    if (c < 0x80) {
+        if (c >= 'A' && c <= 'Z')
+            c += 'a' - 'A';
+        put_folded(t, c, from, to);
+        return;
+    }
+    if (!u_hasBinaryProperty(c, UCHAR_CHANGES_WHEN_CASEFOLDED)) {
+        put_folded(t, c, from, to);
+        return;
+    }
+    UChar src[2], dst[8];
+    int32_t n = 0;
+    U16_APPEND_UNSAFE(src, n, c);
+    UErrorCode st = U_ZERO_ERROR;
+    int32_t m = u_strFoldCase(dst, 8, src, n, U_FOLD_CASE_DEFAULT, &st);
+    if (U_FAILURE(st)) { /* full folding is at most 3 code points */
+        put_folded(t, u_foldCase(c, U_FOLD_CASE_DEFAULT), from, to);
+        return;
+    }
+    for (int32_t i = 0; i < m;) {
+        UChar32 f;
+        U16_NEXT(dst, i, m, f);
+        put_folded(t, f, from, to);
+    }
+}
+
+static bool boundary_before(UChar32 c)
+{
+    return c < 0x80 || unorm2_hasBoundaryBefore(g.nfkc, c);
+}
+
+/* Step 1 for one chunk cps[0..n), original code points [from, from + n). */
+static void put_chunk(struct ntext *t, const UChar32 *cps, size_t n,
+                      uint32_t from)
+{
+    uint32_t to = from + (uint32_t)n;
+    UChar32 c = cps[0];
+    if (n == 1 && (c < 0x80 || (c >= 0xac00 && c <= 0xd7a3))) {
+        put_nfkc(t, c, from, to); /* ASCII, Hangul syllables: NFKC as is */
+        return;
+    }
+    UChar src[CHUNK_MAX * 2], dst[CHUNK_OUT];
+    UErrorCode st = U_ZERO_ERROR;
+    if (n == 1 && unorm2_getDecomposition(g.nfkc, c, dst, CHUNK_OUT, &st) < 0 &&
+        U_SUCCESS(st)) {
+        put_nfkc(t, c, from, to); /* no mapping: NFKC leaves it alone */
+        return;
+    }
+    /* Zalgo: a base written without marks carrying three or more loses
+     * them before NFKC, so none of them composes into a letter ("z" with
+     * U+0301 would become "ź"). Vietnamese needs at most two. */
+    size_t marks = 0;
+    for (size_t i = 1; i < n; i++)
+        marks += is_mark(cps[i]);
+    bool strip = marks >= 3 && spells_without_marks(script_of(c));
+    int32_t sn = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!(strip && i > 0 && is_mark(cps[i])))
+            U16_APPEND_UNSAFE(src, sn, cps[i]);
+    st = U_ZERO_ERROR;
+    int32_t dn = unorm2_normalize(g.nfkc, src, sn, dst, CHUNK_OUT, &st);
+    if (U_FAILURE(st)) { /* cannot happen (CHUNK_OUT); keep the text */
+        for (size_t i = 0; i < n; i++)
+            put_nfkc(t, cps[i], from, to);
+        return;
+    }
+    for (int32_t i = 0; i < dn;) {
+        UChar32 d;
+        U16_NEXT(dst, i, dn, d);
+        put_nfkc(t, d, from, to);
+    }
+}
+
+/* A stretch of the normalized text the word break iterator returned, or a
+ * run of leet symbols it left out. */
+enum seg_kind {
+    SEG_WORD,     /* letters and digits, status LETTER or NUMBER */
+    SEG_WORD_CJK, /* kana and ideographs: no leet symbols attach */
+    SEG_LEET,     /* one leet symbol */
+};
+
+struct seg {
+    size_t s, e; /* UTF-16 units of the normalized text */
+    enum seg_kind kind;
+};
+
+struct segs {
+    struct seg *v;
+    size_t n, cap;
+};
+
+static void segs_put(struct segs *a, size_t s, size_t e, enum seg_kind kind)
+{
+    if (a->n == a->cap) {
+        a->cap = a->cap * 2 + 32;
+        a->v = mg_realloc(a->v, a->cap * sizeof *a->v);
+    }
+    a->v[a->n++] = (struct seg){s, e, kind};
+}
+
+/* Where the next window ends, for one starting at w0. */
+static size_t window_end(const struct ntext *t, size_t w0)
+{
+    if (t->len - w0 <= WINDOW_MAX)
+        return t->len;
+    size_t end = w0 + WINDOW_MAX;
+    for (size_t p = end; p > end - WINDOW_SLACK; p--)
+        if (u_isUWhiteSpace(t->u[p - 1]))
+            return p;
+    return U16_IS_TRAIL(t->u[end]) ? end - 1 : end;
+}
+
+/* Step 5: the words and the leet symbols of the text, in order. */
+static int find_segments(const struct ntext *t, struct segs *out)
+{
+    if (t->len == 0)
+        return MG_OK;
+    UBreakIterator *bi = thread_words();
+    if (!bi)
+        return MG_EIO;
+    for (size_t w0 = 0; w0 < t->len;) {
+        size_t w1 = window_end(t, w0);
+        UErrorCode st = U_ZERO_ERROR;
+        ubrk_setText(bi, t->u + w0, (int32_t)(w1 - w0), &st);
+        if (U_FAILURE(st))
+            return MG_EIO;
+        size_t prev = w0;
+        for (int32_t b = ubrk_next(bi); b != UBRK_DONE; b = ubrk_next(bi)) {
+            size_t s = prev, e = w0 + (size_t)b;
+            int32_t status = ubrk_getRuleStatus(bi);
+            prev = e;
+            if (status >= UBRK_WORD_KANA)
+                segs_put(out, s, e, SEG_WORD_CJK);
+            else if (status >= UBRK_WORD_NUMBER)
+                segs_put(out, s, e, SEG_WORD);
+            else
+                for (size_t i = s; i < e; i++)
+                    if (is_leet_symbol(t->u[i]))
+                        segs_put(out, i, i + 1, SEG_LEET);
+        }
+        w0 = w1;
+    }
+    /* Leave no pointer to the text behind in the cached iterator. */
+    UErrorCode st = U_ZERO_ERROR;
+    static const UChar empty[1] = {0};
+    ubrk_setText(bi, empty, 0, &st);
+    return MG_OK;
+}
+
+/* A word: a stretch of the normalized text [s, e), or, for single letters
+ * joined into one, the stretches of tokens first..last. */
+struct tok {
+    size_t s, e;
+};
+
+/* The end of the run of leet symbols that starts at segment i if it is
+ * written right at text position at (else i); *attach when it is short
+ * enough to belong to a word. */
+static size_t leet_run(const struct seg *v, size_t n, size_t i, size_t at,
+                       bool *attach)
+{
+    size_t j = i;
+    for (; j < n && v[j].kind == SEG_LEET && v[j].s == at; j++)
+        at = v[j].e;
+    *attach = j > i && j - i <= LEET_RUN_MAX;
+    return j;
+}
+
+static bool word_at(const struct seg *v, size_t n, size_t j, size_t at)
+{
+    return j < n && v[j].kind == SEG_WORD && v[j].s == at;
+}
+
+/* Tokens from segments: a SEG_WORD_CJK alone; a SEG_WORD with the leet
+ * symbols written against it: before it ("$hit", "@ss"), between it and
+ * the next ("sh!t") and, for "$" and "€", after it ("a$$"). Other leet
+ * symbols after a word are punctuation ("hello!", the "!" of "a$$!"). */
+static size_t find_tokens(const struct ntext *t, const struct segs *a,
+                          struct tok *v)
+{
+    const struct seg *sg = a->v;
+    size_t n = 0;
+    bool attach;
+    for (size_t i = 0; i < a->n;) {
+        if (sg[i].kind == SEG_WORD_CJK) {
+            v[n++] = (struct tok){sg[i].s, sg[i].e};
+            i++;
+            continue;
+        }
+        size_t start = sg[i].s;
+        if (sg[i].kind == SEG_LEET) {
+            size_t j = leet_run(sg, a->n, i, sg[i].s, &attach);
+            if (!attach || !word_at(sg, a->n, j, sg[j - 1].e)) {
+                i = j; /* not against a word: punctuation */
+                continue;
+            }
+            i = j;
+        }
+        size_t end = sg[i].e;
+        i++;
+        for (;;) {
+            size_t j = leet_run(sg, a->n, i, end, &attach);
+            if (!attach)
+                break;
+            if (word_at(sg, a->n, j, sg[j - 1].e)) {
+                end = sg[j].e;
+                i = j + 1;
+                continue;
+            }
+            while (i < j && may_end_word(t->u[sg[i].s]))
+                end = sg[i++].e; /* "a$$", "a$$!" */
+            break;
+        }
+        v[n++] = (struct tok){start, end};
+    }
+    return n;
+}
+
+enum char_class { C_LETTER = 1, C_DIGIT = 2, C_MARK = 4 };
+
+static unsigned class_of(UChar32 c)
+{
+    if (c < 0x80) {
+        if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
+            return C_LETTER;
+        return c >= '0' && c <= '9' ? C_DIGIT : 0;
+    }
+    uint32_t gc = U_GET_GC_MASK(c);
+    return (gc & U_GC_L_MASK ? C_LETTER : 0) |
+           (gc & U_GC_N_MASK ? C_DIGIT : 0) | (gc & U_GC_M_MASK ? C_MARK : 0);
+}
+
+/* What may stand between spelled-out letters: white space, punctuation
+ * (". - _ * ' ,"...) and symbols other than pictographs ("~ ^ = |"). */
+static bool is_separator(UChar32 c)
+{
+    return u_isUWhiteSpace(c) ||
+           (U_GET_GC_MASK(c) &
+            (U_GC_P_MASK | U_GC_SM_MASK | U_GC_SK_MASK | U_GC_SC_MASK));
+}
+
+static bool separates(const struct ntext *t, size_t s, size_t e)
+{
+    if (s >= e)
+        return false; /* "我是你": adjacent words are not spelled out */
+    for (size_t i = s; i < e;) {
+        UChar32 c;
+        U16_NEXT(t->u, i, e, c);
+        if (!is_separator(c))
+            return false;
+    }
+    return true;
+}
+
+/* A token as letters spelled out one by one: "f", "n.e.y" (the word break
+ * iterator keeps letters joined by dots, apostrophes or underscores as
+ * one word). */
+struct spelled {
+    size_t bases;       /* letters and digits, each alone; 0 when not so */
+    size_t letters;     /* of which letters */
+    UScriptCode script; /* of the first letter; COMMON when none */
+};
+
+static struct spelled spelled_of(const struct ntext *t, const struct tok *k)
+{
+    struct spelled sp = {0, 0, USCRIPT_COMMON};
+    bool apart = true; /* a separator since the last base */
+    UChar32 first = 0;
+    for (size_t i = k->s; i < k->e;) {
+        UChar32 c;
+        U16_NEXT(t->u, i, k->e, c);
+        unsigned cl = class_of(c);
+        if (cl & (C_LETTER | C_DIGIT)) {
+            if (!apart)
+                return (struct spelled){0, 0, USCRIPT_COMMON};
+            if ((cl & C_LETTER) && sp.letters++ == 0)
+                first = c;
+            sp.bases++;
+            apart = false;
+        } else if (!(cl & C_MARK)) {
+            apart = apart || is_separator(c);
+        }
+    }
+    if (sp.letters)
+        sp.script = script_of(first);
+    return sp;
+}
+
+/* A word: tokens first..last (more than one when letters spelled out were
+ * joined: "f u c k"). */
+struct word {
+    size_t first, last;
+};
+
+/* Joins every run of tokens that spell out 3+ letters or digits (2 Hangul
+ * syllables), at least two of them letters, all of one script, one by one
+ * with separators between ("f u c k", "씨 발", "s h 1 t", "m.0.n.e.y"; not
+ * "1 2 3", and "f u c k 씨 발 놈" is two words). */
+static size_t join_spelled(const struct ntext *t, const struct tok *k,
+                           size_t nk, struct word *w)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < nk;) {
+        size_t j = i, bases = 0, letters = 0;
+        UScriptCode script = USCRIPT_COMMON;
+        for (; j < nk; j++) {
+            struct spelled sp = spelled_of(t, &k[j]);
+            if (sp.bases == 0 || (j > i && !separates(t, k[j - 1].e, k[j].s)))
+                break;
+            if (sp.letters && letters && sp.script != script)
+                break;
+            if (sp.letters && !letters)
+                script = sp.script;
+            bases += sp.bases;
+            letters += sp.letters;
+        }
+        /* Korean swears are mostly two syllables ("씨 발", "병 신"): two
+         * spelled-out Hangul syllables join too. */
+        bool hangul = letters && script == USCRIPT_HANGUL;
+        if (j - i >= 2 && (bases >= 3 || hangul) && letters >= 2) {
+            w[n++] = (struct word){i, j - 1};
+        } else {
+            /* No part of a run that cannot be joined can be: go past it. */
+            j = j > i ? j : i + 1;
+            for (; i < j; i++)
+                w[n++] = (struct word){i, i};
+        }
+        i = j;
+    }
+    return n;
+}
+
+/* Where the forms are written: one buffer, NUL-terminated strings. */
+struct arena {
+    char *p;
+    size_t len, cap;
+};
+
+static uint8_t *arena_reserve(struct arena *a, size_t n)
+{
+    if (a->cap - a->len < n) {
+        a->cap = (a->len + n) * 2;
+        a->p = mg_realloc(a->p, a->cap);
+    }
+    return (uint8_t *)a->p + a->len;
+}
+
+enum reading { PLAIN, LEET_I, LEET_L };
+
+/* What a reading of a word showed. */
+struct traits {
+    bool letter; /* a letter: leet and collapsed forms apply */
+    bool leet;   /* a character the leet table reads */
+    bool one;    /* a "1", read "l" in the l-form */
+    bool run;    /* a run of 3+ of one character: collapsed forms differ */
+    size_t len;  /* bytes */
+};
+
+/* Appends the word read as r, NUL-terminated; returns its offset. */
+static size_t put_reading(struct arena *a, const struct ntext *t,
+                          const struct tok *k, const struct word *w,
+                          enum reading r, struct traits *tr)
+{
+    size_t units = 0;
+    for (size_t i = w->first; i <= w->last; i++)
+        units += k[i].e - k[i].s;
+    uint8_t *out = arena_reserve(a, units * 3 + 1);
+    size_t o = 0, same = 0;
+    UChar32 prev = -1;
+    *tr = (struct traits){false, false, false, false, 0};
+    for (size_t i = w->first; i <= w->last; i++) {
+        for (size_t j = k[i].s; j < k[i].e;) {
+            UChar32 c;
+            U16_NEXT(t->u, j, k[i].e, c);
+            char l = leet_of(c, r == LEET_L);
+            unsigned cl = class_of(c);
+            tr->leet = tr->leet || l;
+            tr->one = tr->one || c == '1';
+            tr->letter = tr->letter || (cl & C_LETTER);
+            if (r != PLAIN && l)
+                c = (UChar32)l;
+            else if (!cl)
+                continue;
+            U8_APPEND_UNSAFE(out, o, c);
+            same = c == prev ? same + 1 : 1;
+            prev = c;
+            tr->run = tr->run || same >= 3;
+        }
+    }
+    out[o] = '\0';
+    tr->len = o;
+    size_t off = a->len;
+    a->len += o + 1;
+    return off;
+}
+
+/* Appends the form at offset src with every run of 3+ of one character
+ * cut to keep (1 or 2) of it; returns its offset. */
+static size_t put_collapsed(struct arena *a, size_t src, int keep)
+{
+    size_t n = strlen(a->p + src);
+    uint8_t *out = arena_reserve(a, n + 1);
+    const uint8_t *in = (const uint8_t *)a->p + src;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t at = i, next;
+        UChar32 c, d;
+        U8_NEXT_UNSAFE(in, i, c);
+        size_t run = 1, clen = i - at;
+        for (size_t j = i; j < n; j = next, run++) {
+            next = j;
+            U8_NEXT_UNSAFE(in, next, d);
+            if (d != c)
+                break;
+            i = next;
+        }
+        size_t copies = run >= 3 ? (size_t)keep : run;
+        for (size_t k = 0; k < copies; k++, o += clen)
+            memcpy(out + o, in + at, clen);
+    }
+    out[o++] = '\0';
+    size_t off = a->len;
+    a->len += o;
+    return off;
+}
+
+/* Keeps the form just written at off when there is room and it differs
+ * from the word's earlier ones; else takes it back. */
+static void keep_form(struct arena *a, size_t *forms, size_t *n, size_t off)
+{
+    bool keep = *n < MG_NORM_MAX_FORMS;
+    for (size_t i = 0; keep && i < *n; i++)
+        keep = strcmp(a->p + forms[i], a->p + off) != 0;
+    if (keep)
+        forms[(*n)++] = off;
+    else
+        a->len = off;
+}
+
+/* The forms of a word, in this order of priority (a later one is dropped
+ * when it equals an earlier one or MG_NORM_MAX_FORMS are there):
+ *   plain; leet (1 -> i); plain and leet with runs cut to one; plain and
+ *   leet with runs cut to two; leet with 1 -> l; that one with runs cut to
+ *   one, then to two.
+ * So "1" reads "i" first ("b1tch"), and "l" when there is room, which
+ * only a word with both a "1" and runs of 3+ lacks ("s1uuut": six forms
+ * before "sluuut"). Returns the number of forms, 0 for a word with no plain
+ * form (nothing but signs: then the arena is as before). */
+static size_t put_forms(struct arena *a, const struct ntext *t,
+                        const struct tok *k, const struct word *w,
+                        size_t *forms)
+{
+    struct traits tp, tl, tl1;
+    size_t n = 0;
+    size_t plain = put_reading(a, t, k, w, PLAIN, &tp);
+    if (tp.len == 0) {
+        a->len = plain;
+        return 0;
+    }
+    forms[n++] = plain;
+    if (!tp.letter)
+        return n; /* a number: "2024" has no leet or run forms */
+    /* With a leet character the leet form differs from the plain one
+     * (it has a letter where plain has a digit or nothing). */
+    size_t leet = tp.leet ? put_reading(a, t, k, w, LEET_I, &tl) : 0;
+    if (tp.leet)
+        forms[n++] = leet;
+    for (int keep = 1; keep <= 2; keep++) {
+        if (tp.run)
+            keep_form(a, forms, &n, put_collapsed(a, plain, keep));
+        if (tp.leet && tl.run)
+            keep_form(a, forms, &n, put_collapsed(a, leet, keep));
+    }
+    if (tp.one && n < MG_NORM_MAX_FORMS) {
+        size_t l = put_reading(a, t, k, w, LEET_L, &tl1);
+        keep_form(a, forms, &n, l);
+        if (forms[n - 1] == l && tl1.run)
+            for (int keep = 1; keep <= 2; keep++)
+                keep_form(a, forms, &n, put_collapsed(a, l, keep));
+    }
+    return n;
+}
+
+/* Steps 1-4 over the whole text, chunk by chunk. */
+static void normalize_text(const UChar32 *cps, size_t n, struct ntext *t)
+{
+    t->cap = n + 16;
+    t->u = mg_malloc(t->cap * sizeof *t->u);
+    t->from = mg_malloc(t->cap * sizeof *t->from);
+    t->to = mg_malloc(t->cap * sizeof *t->to);
+    t->last = t->base = ' ';
+    for (size_t i = 0; i < n;) {
+        UChar32 c = cps[i];
+        if (c < 0x80 && (i + 1 == n || cps[i + 1] < 0x80)) {
+            /* ASCII: steps 1, 3 and 4 leave it alone. */
+            if (c >= 'A' && c <= 'Z')
+                c += 'a' - 'A';
+            t->base = t->last = c;
+            ntext_put(t, c, (uint32_t)i, (uint32_t)i + 1);
+            i++;
+            continue;
+        }
+        size_t j = i + 1;
+        while (j < n && j - i < CHUNK_MAX && !boundary_before(cps[j]))
+            j++;
+        put_chunk(t, cps + i, j - i, (uint32_t)i);
+        i = j;
+    }
+}
+
+/* The words, their forms and the text from the normalized text. */
+static int make_words(const struct ntext *t, struct mg_norm *out)
+{
+    /* Sized for the usual text so that they seldom grow. */
+    struct segs sg = {NULL, 0, t->len / 4 + 16};
+    sg.v = mg_malloc(sg.cap * sizeof *sg.v);
+    int rc = find_segments(t, &sg);
+    if (rc != MG_OK) {
+        mg_free(sg.v);
+        return rc;
+    }
+    struct tok *k = mg_malloc((sg.n + 1) * sizeof *k);
+    size_t nk = find_tokens(t, &sg, k);
+    mg_free(sg.v);
+    struct word *w = mg_malloc((nk + 1) * sizeof *w);
+    size_t nw = join_spelled(t, k, nk, w);
+
+    struct arena a = {NULL, 0, t->len * 2 + 64};
+    a.p = mg_malloc(a.cap);
+    size_t *offs = mg_malloc((nw + 1) * MG_NORM_MAX_FORMS * sizeof *offs);
+    out->words = mg_calloc(nw + 1, sizeof *out->words);
+    size_t text_len = 0;
+    for (size_t i = 0; i < nw; i++) {
+        struct mg_norm_word *nw_ = &out->words[out->nwords];
+        size_t *forms = offs + out->nwords * MG_NORM_MAX_FORMS;
+        nw_->nforms = put_forms(&a, t, k, &w[i], forms);
+        if (nw_->nforms == 0)
+            continue;
+        nw_->start = t->from[k[w[i].first].s];
+        nw_->end = t->to[k[w[i].last].e - 1];
+        nw_->spelled = w[i].last > w[i].first;
+        text_len += strlen(a.p + forms[0]) + 1;
+        out->nwords++;
+    }
+    mg_free(w);
+    mg_free(k);
+
+    out->text = mg_malloc(text_len + 1);
+    for (size_t i = 0; i < out->nwords; i++) {
+        struct mg_norm_word *nw_ = &out->words[i];
+        for (size_t f = 0; f < nw_->nforms; f++)
+            nw_->form[f] = a.p + offs[i * MG_NORM_MAX_FORMS + f];
+        size_t n = strlen(nw_->form[0]);
+        if (i > 0)
+            out->text[out->len++] = ' ';
+        memcpy(out->text + out->len, nw_->form[0], n);
+        out->len += n;
+    }
+    out->text[out->len] = '\0';
+    out->arena = a.p;
+    mg_free(offs);
+    return MG_OK;
+}
+
+int mg_normalize(const char *utf8, size_t len, struct mg_norm *out)
+{
+    memset(out, 0, sizeof *out);
+    pthread_once(&g_once, init_once);
+    if (!g.ok)
+        return MG_EIO;
+    /* Validates and decodes in one pass. */
+    const uint8_t *s = (const uint8_t *)utf8;
+    UChar32 *cps = mg_malloc((len + 1) * sizeof *cps);
+    size_t ncp = 0;
+    for (size_t i = 0; i < len; ncp++) {
+        if (s[i] < 0x80) {
+            cps[ncp] = s[i++];
+            continue;
+        }
+        if (mg_utf8_seq_len(s + i, len - i) == 0) {
+            mg_free(cps);
+            return MG_EINVAL;
+        }
+        U8_NEXT_UNSAFE(s, i, cps[ncp]);
+    }
+    if (ncp > UINT32_MAX) {
+        mg_free(cps);
+        return MG_ETOOBIG; /* spans are uint32_t */
+    }
+    struct ntext t = {0};
+    normalize_text(cps, ncp, &t);
+    mg_free(cps);
+    out->invisibles = t.invisibles;
+    int rc = make_words(&t, out);
+    mg_free(t.u);
+    mg_free(t.from);
+    mg_free(t.to);
+    if (rc != MG_OK)
+        mg_norm_close(out);
+    return rc;
+}
+
+void mg_norm_close(struct mg_norm *n)
+{
+    if (!n)
+        return;
+    mg_free(n->text);
+    mg_free(n->words);
+    mg_free(n->arena);
+    memset(n, 0, sizeof *n);
+}
+
+char *mg_normalize_entry(const char *utf8, size_t len)
+{
+    struct mg_norm n;
+    if (mg_normalize(utf8, len, &n) != MG_OK)
+        return NULL;
+    char *entry = NULL;
+    if (n.nwords > 0) {
+        entry = n.text; /* exactly the plain forms joined by spaces */
+        n.text = NULL;
+    }
+    mg_norm_close(&n);
+    return entry;
+}

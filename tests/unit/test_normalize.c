@@ -1,0 +1,450 @@
+/* test_normalize.c: the words word rules see: NFKC, case folding,
+ * invisibles, confusables, word breaking, leet and run forms, joining of
+ * spelled-out letters, spans in the original's code points. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <string.h>
+
+#include "modgate/alloc.h"
+#include "modgate/normalize.h"
+
+/* Explicit lengths so that strings with a NUL can be cases too. */
+#define S(lit)       lit, sizeof(lit) - 1
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static struct mg_norm norm_ok(const char *what, const char *text, size_t len)
+{
+    struct mg_norm n;
+    int rc = mg_normalize(text, len, &n);
+    if (rc != MG_OK)
+        fail_msg("%s: rc %d", what, rc);
+    return n;
+}
+
+/* The text, the plain forms joined by spaces. */
+static void test_plain_text(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *what;
+        const char *text;
+        size_t len;
+        const char *want;
+        size_t words;
+    } cases[] = {
+        {"fullwidth", S("\uff46\uff52\uff45\uff45"), "free", 1},
+        {"Cyrillic e", S("fr\u0435\u0435"), "free", 1},
+        {"Greek capital rho", S("\u03a1aypal"), "paypal", 1},
+        {"Cyrillic a and o", S("p\u0430yp\u0430l \u0441\u043e\u043el"),
+         "paypal cool", 2},
+        {"case folded", S("FrEe"), "free", 1},
+        {"full case folding", S("STRA\u00dfE"), "strasse", 1},
+        {"mathematical bold", S("\U0001d41f\U0001d42b\U0001d41e\U0001d41e"),
+         "free", 1},
+        {"never split", S("Scunthorpe"), "scunthorpe", 1},
+        {"ASCII not skeleton-mapped", S("click"), "click", 1},
+        {"two spaces, bang", S("Free  Money!"), "free money", 2},
+        {"apostrophe dropped", S("don't"), "dont", 1},
+        {"ligature", S("\ufb01ne"), "fine", 1},
+        {"e + combining acute composes", S("cafe\u0301"), "caf\u00e9", 1},
+        {"accent kept", S("caf\u00e9"), "caf\u00e9", 1},
+        {"zalgo", S("z\u0338\u0322a\u0335l\u0337g\u0336o\u0334"), "zalgo", 1},
+        {"zalgo, marks that compose",
+         S("z\u0301\u0302\u0303a\u0300\u0301\u0308l\u0304\u0306\u0307go"),
+         "zalgo", 1},
+        {"Vietnamese, two marks", S("vie\u0323\u0302t"), "vi\u1ec7t", 1},
+        {"Devanagari keeps its marks", S("\u0928\u0939\u0940\u0902"),
+         "\u0928\u0939\u0940\u0902", 1},
+        {"Arabic not confusable-mapped", S("\u0645\u0627\u0647"),
+         "\u0645\u0627\u0647", 1},
+        {"Hangul untouched", S("\uc548\ub155"), "\uc548\ub155", 1},
+        {"compatibility jamo compose", S("\u3145\u3163\ubc1c"), "\uc2dc\ubc1c",
+         1},
+        {"NUL between words", S("free\0money"), "free money", 2},
+        {"emoji are no words", S("\U0001f600 \u2764\ufe0f !!"), "", 0},
+        {"only spaces", S("   \t\n "), "", 0},
+        {"empty", S(""), "", 0},
+        {"hello! keeps no bang", S("hello!"), "hello", 1},
+        {"100%", S("100%"), "100", 1},
+        {"$5", S("$5"), "5", 1},
+        {"@user", S("@user"), "user", 1},
+        {"e-mail", S("bob@example.com"), "bobexamplecom", 1},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct mg_norm n = norm_ok(cases[i].what, cases[i].text, cases[i].len);
+        if (strcmp(n.text, cases[i].want) != 0 || n.nwords != cases[i].words)
+            fail_msg("%s: \"%s\" (%zu words), want \"%s\" (%zu)", cases[i].what,
+                     n.text, n.nwords, cases[i].want, cases[i].words);
+        assert_int_equal(n.len, strlen(cases[i].want));
+        mg_norm_close(&n);
+    }
+}
+
+/* Every form of one word, in the order normalize.c gives them. */
+static void test_forms(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        size_t word;
+        const char *forms[MG_NORM_MAX_FORMS + 1]; /* NULL-terminated */
+    } cases[] = {
+        {"fr33 m0ney", 0, {"fr33", "free"}},
+        {"fr33 m0ney", 1, {"m0ney", "money"}},
+        {"fuuuuck", 0, {"fuuuuck", "fuck", "fuuck"}},
+        {"sooo", 0, {"sooo", "so", "soo"}},
+        {"free", 0, {"free"}}, /* a run of two is no run */
+        {"2024", 0, {"2024"}},
+        {"1000000", 0, {"1000000"}},
+        {"$hit", 0, {"hit", "shit"}},
+        {"a$$", 0, {"a", "ass"}},
+        {"@ss", 0, {"ss", "ass"}},
+        {"sh!t", 0, {"sht", "shit"}},
+        {"sh!t!", 0, {"sht", "shit"}},
+        {"@user", 0, {"user", "auser"}},
+        {"3\u20acx", 0, {"3x", "eex"}},
+        {"s1ut", 0, {"s1ut", "siut", "slut"}},
+        {"|oser", 0, {"oser", "loser"}},
+        {"t+st", 0, {"tst", "ttst"}},
+        {"$5", 0, {"5"}},
+        {"ASSSSS", 0, {"asssss", "as", "ass"}},
+        {"\u314b\u314b\u314b",
+         0,
+         {"\u110f\u110f\u110f", "\u110f", "\u110f\u110f"}},
+        /* Six forms before the l-form: it is left out. */
+        {"b1tchhhh",
+         0,
+         {"b1tchhhh", "bitchhhh", "b1tch", "bitch", "b1tchh", "bitchh"}},
+        {"k1lll", 0, {"k1lll", "killl", "k1l", "kil", "k1ll", "kill"}},
+        {"s h 1 t", 0, {"sh1t", "shit", "shlt"}},
+        /* Four leet symbols in a row are punctuation. */
+        {"you!!!!dumb", 0, {"you"}},
+        {"you!!!!dumb", 1, {"dumb"}},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct mg_norm n =
+            norm_ok(cases[i].text, cases[i].text, strlen(cases[i].text));
+        if (cases[i].word >= n.nwords)
+            fail_msg("%s: %zu words", cases[i].text, n.nwords);
+        const struct mg_norm_word *w = &n.words[cases[i].word];
+        size_t want = 0;
+        while (cases[i].forms[want])
+            want++;
+        for (size_t f = 0; f < want && f < w->nforms; f++)
+            if (strcmp(w->form[f], cases[i].forms[f]) != 0)
+                fail_msg("%s: form %zu \"%s\", want \"%s\"", cases[i].text, f,
+                         w->form[f], cases[i].forms[f]);
+        if (w->nforms != want)
+            fail_msg("%s: %zu forms, want %zu (last \"%s\")", cases[i].text,
+                     w->nforms, want, w->form[w->nforms - 1]);
+        mg_norm_close(&n);
+    }
+}
+
+struct want_word {
+    const char *plain;
+    uint32_t start, end;
+};
+
+/* Words and their spans in code points of the original text. */
+static void test_words_and_spans(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *what;
+        const char *text;
+        size_t len;
+        struct want_word words[5];
+        size_t nwords;
+    } cases[] = {
+        {"spaced", S("f u c k"), {{"fuck", 0, 7}}, 1},
+        {"dotted", S("f.u.c.k"), {{"fuck", 0, 7}}, 1},
+        {"hyphens", S("f-u-c-k"), {{"fuck", 0, 7}}, 1},
+        {"underscores", S("f_u_c_k"), {{"fuck", 0, 7}}, 1},
+        {"asterisks, spaces", S("f * u * c * k"), {{"fuck", 0, 13}}, 1},
+        {"in a sentence",
+         S("say f u c k now"),
+         {{"say", 0, 3}, {"fuck", 4, 11}, {"now", 12, 15}},
+         3},
+        {"dotted with a digit", S("m.0.n.e.y"), {{"m0ney", 0, 9}}, 1},
+        {"Hangul syllables",
+         S("\uc528 \ubc1c \ub188"),
+         {{"\uc528\ubc1c\ub188", 0, 5}},
+         1},
+        {"one script to a run",
+         S("f u c k \uc528 \ubc1c \ub188"),
+         {{"fuck", 0, 7}, {"\uc528\ubc1c\ub188", 8, 13}},
+         2},
+        {"two letters stay apart", S("a b"), {{"a", 0, 1}, {"b", 2, 3}}, 2},
+        {"digits stay apart",
+         S("1 2 3"),
+         {{"1", 0, 1}, {"2", 2, 3}, {"3", 4, 5}},
+         3},
+        {"spaced ideographs",
+         S("\u6211 \u662f \u4f60"),
+         {{"\u6211\u662f\u4f60", 0, 5}},
+         1},
+        {"Korean",
+         S("\uc774 \uc0c8\ub07c\uc57c \uc815\ub9d0"), /* 이 새끼야 정말 */
+         {{"\uc774", 0, 1},
+          {"\uc0c8\ub07c\uc57c", 2, 5},
+          {"\uc815\ub9d0", 6, 8}},
+         3},
+        {"emoji and marks before",
+         /* 😀 👨 ZWJ 👩 ZWJ 👧 (0-5), space, n + tilde (7-8), space,
+          * x + 2 marks (10-12), space, word (14-17) */
+         S("\U0001f600\U0001f468\u200d\U0001f469\u200d\U0001f467 n\u0303 "
+           "x\u0301\u0302 word"),
+         {{"\u00f1", 7, 9}, {"x", 10, 13}, {"word", 14, 18}},
+         3},
+        {"fullwidth maps back one to one",
+         S("\u3000\uff46\uff52\uff45\uff45\uff01 ok"),
+         {{"free", 1, 5}, {"ok", 7, 9}},
+         2},
+        {"a ligature is one code point",
+         S("\ufb01 ne x"),
+         {{"fi", 0, 1}, {"ne", 2, 4}, {"x", 5, 6}},
+         3},
+        {"invisibles inside count in the span",
+         S("fr\u200bee d"),
+         {{"free", 0, 5}, {"d", 6, 7}},
+         2},
+        {"leet symbols in the span",
+         S("oh $hit a$$!"),
+         {{"oh", 0, 2}, {"hit", 3, 7}, {"a", 8, 11}},
+         3},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct mg_norm n = norm_ok(cases[i].what, cases[i].text, cases[i].len);
+        if (n.nwords != cases[i].nwords)
+            fail_msg("%s: %zu words (\"%s\"), want %zu", cases[i].what,
+                     n.nwords, n.text, cases[i].nwords);
+        for (size_t w = 0; w < n.nwords; w++) {
+            const struct want_word *ww = &cases[i].words[w];
+            const struct mg_norm_word *got = &n.words[w];
+            if (strcmp(got->form[0], ww->plain) != 0 ||
+                got->start != ww->start || got->end != ww->end)
+                fail_msg("%s: word %zu \"%s\" [%u,%u), want \"%s\" [%u,%u)",
+                         cases[i].what, w, got->form[0], got->start, got->end,
+                         ww->plain, ww->start, ww->end);
+        }
+        mg_norm_close(&n);
+    }
+}
+
+static void test_invisibles(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *what;
+        const char *text;
+        size_t len;
+        const char *want;
+        size_t invisibles;
+    } cases[] = {
+        {"zero-width space", S("fr\u200bee"), "free", 1},
+        {"joiner, soft hyphen, word joiner", S("f\u200dr\u00ade\u2060e"),
+         "free", 3},
+        {"non-joiner in a Latin word", S("fr\u200cee"), "free", 1},
+        {"bidi override", S("\u202efree\u202c"), "free", 2},
+        {"BOM, variation selector", S("\ufefffr\ufe00ee"), "free", 2},
+        {"Hangul filler", S("\u3164free"), "free", 1},
+        /* Writing, not hiding: removed, not counted. */
+        {"emoji presentation", S("\u2764\ufe0f"), "", 0},
+        {"family", S("\U0001f468\u200d\U0001f469\u200d\U0001f467"), "", 0},
+        {"keycap", S("1\ufe0f\u20e3"), "1", 0},
+        {"Persian non-joiner",
+         S("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"),
+         "\u0645\u06cc\u062e\u0648\u0627\u0647\u0645", 0},
+        {"none", S("free money"), "free money", 0},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct mg_norm n = norm_ok(cases[i].what, cases[i].text, cases[i].len);
+        if (strcmp(n.text, cases[i].want) != 0 ||
+            n.invisibles != cases[i].invisibles)
+            fail_msg("%s: \"%s\", %zu invisibles, want \"%s\", %zu",
+                     cases[i].what, n.text, n.invisibles, cases[i].want,
+                     cases[i].invisibles);
+        mg_norm_close(&n);
+    }
+}
+
+static void test_entry(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        size_t len;
+        const char *want; /* NULL: no entry */
+    } cases[] = {
+        {S("Free  Money!"), "free money"},
+        {S("F U C K"), "fuck"},
+        {S("fr33"), "fr33"}, /* no leet: the list says what it means */
+        {S("\uff33\uff23\uff35\uff2e"), "scun"},
+        {S("  don't  "), "dont"},
+        {S(""), NULL},
+        {S("!!! ..."), NULL},
+        {S("\xed\xa0\x80"), NULL},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        char *got = mg_normalize_entry(cases[i].text, cases[i].len);
+        if (!cases[i].want) {
+            if (got)
+                fail_msg("entry %zu: \"%s\", want NULL", i, got);
+            continue;
+        }
+        if (!got)
+            fail_msg("entry %zu: NULL, want \"%s\"", i, cases[i].want);
+        assert_string_equal(got, cases[i].want);
+        mg_free(got);
+    }
+}
+
+static void test_invalid_utf8(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *what;
+        const char *text;
+        size_t len;
+    } cases[] = {
+        {"lone high surrogate", S("ab\xed\xa0\x80")},
+        {"lone low surrogate", S("\xed\xbf\xbf")},
+        {"overlong slash", S("\xc0\xaf")},
+        {"overlong NUL", S("\xc0\x80")},
+        {"truncated", S("free\xe2\x82")},
+        {"lone continuation", S("\x80")},
+        {"0xff", S("a\xff")},
+        {"past U+10FFFF", S("\xf4\x90\x80\x80")},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct mg_norm n;
+        int rc = mg_normalize(cases[i].text, cases[i].len, &n);
+        if (rc != MG_EINVAL)
+            fail_msg("%s: rc %d, want MG_EINVAL", cases[i].what, rc);
+        mg_norm_close(&n); /* harmless on a failed call */
+    }
+}
+
+/* A base with 100,000 marks, and text longer than the word break
+ * iterator's window (1 Mi UTF-16 units): the words past the window start
+ * where they should. */
+static void test_long_text(void **state)
+{
+    (void)state;
+    size_t marks = 100000;
+    char *zalgo = mg_malloc(1 + marks * 2);
+    zalgo[0] = 'a';
+    for (size_t i = 0; i < marks; i++)
+        memcpy(zalgo + 1 + i * 2, "\xcc\x81", 2); /* U+0301 */
+    struct mg_norm n = norm_ok("zalgo", zalgo, 1 + marks * 2);
+    assert_int_equal(n.nwords, 1);
+    assert_string_equal(n.text, "a");
+    assert_int_equal(n.words[0].start, 0);
+    assert_int_equal(n.words[0].end, 1 + marks);
+    mg_norm_close(&n);
+    mg_free(zalgo);
+
+    size_t reps = 100000; /* "free money " is 11 code points: 1.1 M */
+    char *text = mg_malloc(reps * 11);
+    for (size_t i = 0; i < reps; i++)
+        memcpy(text + i * 11, "free money ", 11);
+    n = norm_ok("long", text, reps * 11);
+    assert_int_equal(n.nwords, reps * 2);
+    for (size_t i = 0; i < n.nwords; i++) {
+        uint32_t start = (uint32_t)(i / 2 * 11 + (i % 2) * 5);
+        if (n.words[i].start != start ||
+            strcmp(n.words[i].form[0], i % 2 ? "money" : "free") != 0)
+            fail_msg("word %zu: \"%s\" at %u, want %u", i, n.words[i].form[0],
+                     n.words[i].start, start);
+    }
+    mg_norm_close(&n);
+    mg_free(text);
+}
+
+/* Ideographs written together are words of the dictionary, not letters
+ * spelled out: whatever the words are, there are more than one. */
+static void test_ideographs_not_joined(void **state)
+{
+    (void)state;
+    const char *text =
+        "\u6211\u662f\u4f60\u7684\u670b\u53cb"; /* 我是你的朋友 */
+    struct mg_norm n = norm_ok("ideographs", text, strlen(text));
+    assert_true(n.nwords >= 2);
+    assert_int_equal(n.words[0].start, 0);
+    assert_int_equal(n.words[n.nwords - 1].end, 6);
+    mg_norm_close(&n);
+}
+
+/* Every word's forms are distinct and there are 1..MG_NORM_MAX_FORMS. */
+static void test_forms_distinct(void **state)
+{
+    (void)state;
+    const char *text = "b1tchhhh $$$hit!!! f.u.c.k s1uuut 4$$ ki11 l00000l";
+    struct mg_norm n = norm_ok("mix", text, strlen(text));
+    assert_true(n.nwords > 0);
+    for (size_t w = 0; w < n.nwords; w++) {
+        assert_in_range(n.words[w].nforms, 1, MG_NORM_MAX_FORMS);
+        for (size_t a = 0; a < n.words[w].nforms; a++)
+            for (size_t b = a + 1; b < n.words[w].nforms; b++)
+                assert_string_not_equal(n.words[w].form[a], n.words[w].form[b]);
+    }
+    mg_norm_close(&n);
+}
+
+/* Threads normalize at once, each with its own word break iterator (and
+ * the first calls race to build the confusables map). */
+static void *normalize_many(void *arg)
+{
+    const char *text =
+        "Fr33 \u0440\u0430yp\u0430l f u c k and \uc528 \ubc1c \ub188";
+    for (int i = 0; i < 200; i++) {
+        struct mg_norm n;
+        if (mg_normalize(text, strlen(text), &n) != MG_OK)
+            return "rc";
+        bool ok =
+            strcmp(n.text, "fr33 paypal fuck and \uc528\ubc1c\ub188") == 0;
+        mg_norm_close(&n);
+        if (!ok)
+            return "text";
+    }
+    return arg;
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    pthread_t threads[4];
+    for (size_t i = 0; i < ARRAY_LEN(threads); i++)
+        assert_int_equal(
+            pthread_create(&threads[i], NULL, normalize_many, NULL), 0);
+    for (size_t i = 0; i < ARRAY_LEN(threads); i++) {
+        void *failed = (void *)"";
+        assert_int_equal(pthread_join(threads[i], &failed), 0);
+        if (failed)
+            fail_msg("thread %zu: %s", i, (const char *)failed);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_plain_text),
+        cmocka_unit_test(test_forms),
+        cmocka_unit_test(test_words_and_spans),
+        cmocka_unit_test(test_invisibles),
+        cmocka_unit_test(test_entry),
+        cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_long_text),
+        cmocka_unit_test(test_ideographs_not_joined),
+        cmocka_unit_test(test_forms_distinct),
+        cmocka_unit_test(test_threads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

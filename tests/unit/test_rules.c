@@ -1,0 +1,586 @@
+/* test_rules.c: the rules engine end to end (load, normalize, detect,
+ * judge): each condition type on a small set written here, the evasion and
+ * innocent-word tables on the shipped starter set in rules/, the loader's
+ * error messages, and a catastrophic regular expression that must give up
+ * instead of hanging. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+#include <time.h>
+
+#include "modgate/alloc.h"
+#include "modgate/rules.h"
+#include "testutil.h"
+
+#define NOW_MS 1764547200000LL /* 2025-12-01T00:00:00Z */
+#define DAY_MS (86400LL * 1000)
+
+/* A set made of one rules file (rules.yaml) and the lists given as
+ * name, text pairs; loading must succeed. */
+static struct mg_rules *load_set(const char *yaml, ...)
+{
+    const char *names[16] = {"rules.yaml"}, *texts[16] = {yaml};
+    size_t lens[16] = {strlen(yaml)}, n = 1;
+    va_list ap;
+    va_start(ap, yaml);
+    const char *name;
+    while ((name = va_arg(ap, const char *)) != NULL && n < 16) {
+        names[n] = name;
+        texts[n] = va_arg(ap, const char *);
+        lens[n] = strlen(texts[n]);
+        n++;
+    }
+    va_end(ap);
+    struct mg_rules *rules = NULL;
+    struct mg_rules_errors errs;
+    int rc = mg_rules_load_files(n, names, texts, lens, &rules, &errs);
+    if (rc != MG_OK) {
+        char line[1200];
+        for (size_t i = 0; i < errs.count; i++)
+            print_error("%s\n", mg_error_format(&errs.items[i], line, sizeof line));
+        fail_msg("the rule set did not load");
+    }
+    return rules;
+}
+
+struct judged {
+    enum mg_action action;
+    double score;
+    char rules[512]; /* fired rule ids, space-separated */
+    long span_start, span_end; /* of the first match, -1 when none */
+};
+
+static struct judged judge_full(struct mg_rules *rules, const char *body,
+                                const char *author_name, int64_t created_ms)
+{
+    struct mg_rules_input in = {
+        .body = body,
+        .body_len = strlen(body),
+        .author_id = "u-1",
+        .author_name = author_name,
+        .has_author_created_at = created_ms != 0,
+        .author_created_at_ms = created_ms,
+        .now_ms = NOW_MS,
+    };
+    struct mg_verdict v;
+    assert_int_equal(mg_rules_judge(rules, &in, &v, NULL), MG_OK);
+    struct judged out = {.action = v.action, .score = v.score, .span_start = -1,
+                         .span_end = -1};
+    size_t i;
+    json_t *m;
+    json_array_foreach(v.matches, i, m)
+    {
+        const char *id = json_string_value(json_object_get(m, "rule"));
+        size_t used = strlen(out.rules);
+        snprintf(out.rules + used, sizeof out.rules - used, "%s%s", used ? " " : "", id);
+        json_t *span = json_object_get(m, "span");
+        if (i == 0 && json_is_array(span)) {
+            out.span_start = (long)json_integer_value(json_array_get(span, 0));
+            out.span_end = (long)json_integer_value(json_array_get(span, 1));
+        }
+    }
+    mg_verdict_close(&v);
+    return out;
+}
+
+static struct judged judge(struct mg_rules *rules, const char *body)
+{
+    return judge_full(rules, body, NULL, 0);
+}
+
+static bool fired(const struct judged *j, const char *id)
+{
+    size_t n = strlen(id);
+    for (const char *p = j->rules; (p = strstr(p, id)) != NULL; p += n)
+        if ((p == j->rules || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+/* ---- conditions, one by one ---- */
+
+static const char words_yaml[] =
+    "lists:\n"
+    "  bad: {file: bad.txt}\n"
+    "rules:\n"
+    "  - {id: w, reason: bad word, when: {words: bad}, score: 1}\n";
+
+static void test_words_whole_word_and_phrases(void **state)
+{
+    (void)state;
+    struct mg_rules *r = load_set(words_yaml, "bad.txt",
+                                  "# comment\nass\nfree money\nkurs\nwank*\n*shit\n",
+                                  NULL);
+    struct judged j = judge(r, "what an ass");
+    assert_true(fired(&j, "w"));
+    assert_int_equal(j.span_start, 8);
+    assert_int_equal(j.span_end, 11);
+    j = judge(r, "Get FREE   money now");
+    assert_true(fired(&j, "w"));
+    assert_int_equal(j.span_start, 4);
+    assert_int_equal(j.span_end, 16);
+    assert_true(fired((j = judge(r, "stop wanking"), &j), "w"));
+    assert_true(fired((j = judge(r, "bullshit"), &j), "w"));
+    /* whole words only: no substring hits */
+    const char *innocent[] = {"assassin in Kursk", "a class act", "free of money",
+                              "shitake mushrooms", "swank hotel"};
+    for (size_t i = 0; i < ARRAY_LEN(innocent); i++) {
+        j = judge(r, innocent[i]);
+        if (fired(&j, "w"))
+            fail_msg("'%s' matched", innocent[i]);
+    }
+    mg_rules_unref(r);
+}
+
+static void test_regex_raw_and_normalized(void **state)
+{
+    (void)state;
+    struct mg_rules *r = load_set(
+        "rules:\n"
+        "  - {id: raw, reason: r, when: {regex: 'buy\\s+now'}, score: 1}\n"
+        "  - {id: norm, reason: n, when: {normalized_regex: '\\bidiot\\b'}, score: 1}\n"
+        "  - {id: cs, reason: c, when: {regex: '(?-i)ACME'}, score: 1}\n",
+        NULL);
+    struct judged j = judge(r, "Please BUY  now");
+    assert_true(fired(&j, "raw"));
+    assert_int_equal(j.span_start, 7);
+    assert_int_equal(j.span_end, 15);
+    /* the normalized text holds words as written (after steps 1-5): a
+     * leet reading exists only for word lists */
+    assert_false(fired((j = judge(r, "you 1d10t"), &j), "norm"));
+    j = judge(r, "you ｉｄｉｏｔ!");
+    assert_true(fired(&j, "norm"));
+    assert_int_equal(j.span_start, 4);
+    assert_int_equal(j.span_end, 9);
+    assert_false(fired((j = judge(r, "acme corp"), &j), "cs"));
+    assert_true(fired((j = judge(r, "ACME corp"), &j), "cs"));
+    mg_rules_unref(r);
+}
+
+static void test_links(void **state)
+{
+    (void)state;
+    struct mg_rules *r = load_set(
+        "lists:\n"
+        "  short: {file: s.txt, kind: domains}\n"
+        "  ok: {entries: [example.org], kind: domains}\n"
+        "rules:\n"
+        "  - {id: short, reason: s, when: {link_domain: short}, score: 1}\n"
+        "  - {id: many, reason: m, when: {links_at_least: 2}, score: 1}\n"
+        "  - {id: out, reason: o, when: {link_outside: ok}, score: 1}\n"
+        "  - {id: ip, reason: i, when: {link_ip: true}, score: 1}\n"
+        "  - {id: hidden, reason: h, when: {link_hidden: true}, score: 1}\n",
+        "s.txt", "bit.ly\n", NULL);
+    struct judged j = judge(r, "see https://x.bit.ly/abc");
+    assert_true(fired(&j, "short"));
+    assert_true(fired(&j, "out"));
+    assert_false(fired(&j, "many"));
+    j = judge(r, "docs at https://www.example.org/a and example.org/b");
+    assert_true(fired(&j, "many"));
+    assert_false(fired(&j, "out"));
+    assert_false(fired(&j, "short"));
+    assert_true(fired((j = judge(r, "go http://203.0.113.7/x"), &j), "ip"));
+    assert_true(fired((j = judge(r, "visit casino dot com today"), &j), "hidden"));
+    j = judge(r, "Troops reached Kursk.Then the U.S. said no.");
+    assert_string_equal(j.rules, "");
+    mg_rules_unref(r);
+}
+
+static void test_contacts_and_chars(void **state)
+{
+    (void)state;
+    struct mg_rules *r = load_set(
+        "rules:\n"
+        "  - {id: tg, reason: t, when: {contact: telegram}, score: 1}\n"
+        "  - {id: wallet, reason: w, when: {contact: wallet}, score: 1}\n"
+        "  - {id: mail, reason: m, when: {contact: email}, score: 1}\n"
+        "  - {id: caps, reason: c, when: {caps_ratio_above: 0.8, min_letters: 10}, score: 1}\n"
+        "  - {id: run, reason: r, when: {char_run_at_least: 8}, score: 1}\n"
+        "  - {id: zalgo, reason: z, when: {combining_marks_at_least: 3}, score: 1}\n"
+        "  - {id: mixed, reason: x, when: {mixed_script_words_at_least: 1}, score: 1}\n"
+        "  - {id: invisible, reason: i, when: {invisibles_at_least: 2}, score: 1}\n"
+        "  - {id: emoji, reason: e, when: {emoji_ratio_above: 0.5}, score: 1}\n",
+        NULL);
+    struct judged j;
+    assert_true(fired((j = judge(r, "write me on t.me/cashking"), &j), "tg"));
+    assert_true(fired((j = judge(r, "send to 0x52908400098527886E0F7030069857D2E4169EE7"), &j),
+                      "wallet"));
+    assert_true(fired((j = judge(r, "mail john.doe@example.com"), &j), "mail"));
+    assert_true(fired((j = judge(r, "THIS IS OUTRAGEOUS NEWS"), &j), "caps"));
+    assert_false(fired((j = judge(r, "Kim Jong Un met NATO and the UN"), &j), "caps"));
+    assert_true(fired((j = judge(r, "nooooooooooo"), &j), "run"));
+    assert_true(fired((j = judge(r, "z\xcc\xb8\xcc\xa2\xcd\x93" "algo"), &j), "zalgo"));
+    assert_true(fired((j = judge(r, "log in at \xd1\x80" "aypal"), &j), "mixed"));
+    assert_false(fired((j = judge(r, "\xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 hello"), &j),
+                       "mixed"));
+    assert_true(fired((j = judge(r, "fr\xe2\x80\x8b" "ee mo\xe2\x80\x8c" "ney"), &j),
+                      "invisible"));
+    assert_true(fired((j = judge(r, "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80 ok"), &j),
+                      "emoji"));
+    mg_rules_unref(r);
+}
+
+static void test_author_conditions_and_actions(void **state)
+{
+    (void)state;
+    struct mg_rules *r = load_set(
+        "thresholds: {hold: 3, reject: 6}\n"
+        "lists:\n"
+        "  bad: {entries: [scam]}\n"
+        "  staff: {kind: authors, entries: [u-1]}\n"
+        "rules:\n"
+        "  - {id: new, reason: n, when: {account_age_below: 1d}, score: 1}\n"
+        "  - {id: name, reason: a, field: author_name, when: {words: bad}, action: hold}\n"
+        "  - {id: three, reason: t, when: {words: bad}, score: 3}\n"
+        "  - {id: staff, reason: s, when: {author_in: staff}, score: 0}\n",
+        NULL);
+    struct judged j = judge_full(r, "hello", NULL, NOW_MS - 3600 * 1000);
+    assert_true(fired(&j, "new"));
+    assert_int_equal(j.action, MG_ACTION_PUBLISH);
+    assert_false(fired((j = judge_full(r, "hello", NULL, NOW_MS - 2 * DAY_MS), &j), "new"));
+    assert_false(fired((j = judge_full(r, "hello", NULL, 0), &j), "new"));
+    j = judge_full(r, "hello", "Scam Master", 0);
+    assert_true(fired(&j, "name"));
+    assert_int_equal(j.action, MG_ACTION_HOLD);
+    assert_int_equal(j.span_start, -1); /* no span into the name */
+    assert_true(fired((j = judge(r, "a scam"), &j), "staff"));
+    /* score 3 reaches hold; 3 + 1 (new) still holds; no reject below 6 */
+    assert_int_equal((j = judge(r, "a scam"), j.action), MG_ACTION_HOLD);
+    mg_rules_unref(r);
+
+    r = load_set("thresholds: {hold: 3, reject: 6}\n"
+                 "lists: {bad: {entries: [scam]}}\n"
+                 "rules:\n"
+                 "  - {id: a, reason: a, when: {words: bad}, score: 4}\n"
+                 "  - {id: b, reason: b, when: {regex: scam}, score: 4}\n"
+                 "  - {id: ok, reason: o, when: {regex: 'trusted'}, action: publish}\n",
+                 NULL);
+    assert_int_equal((j = judge(r, "a scam"), j.action), MG_ACTION_REJECT);
+    assert_true(j.score >= 8.0 && j.score <= 8.0);
+    assert_int_equal((j = judge(r, "a trusted scam"), j.action), MG_ACTION_PUBLISH);
+    mg_rules_unref(r);
+}
+
+static void test_combinators(void **state)
+{
+    (void)state;
+    struct mg_rules *r = load_set(
+        "rules:\n"
+        "  - id: combo\n"
+        "    reason: c\n"
+        "    score: 1\n"
+        "    when:\n"
+        "      all:\n"
+        "        - regex: money\n"
+        "        - any: [{regex: telegram}, {regex: whatsapp}]\n"
+        "        - not: {regex: news}\n",
+        NULL);
+    struct judged j;
+    assert_true(fired((j = judge(r, "money on whatsapp"), &j), "combo"));
+    assert_false(fired((j = judge(r, "money on the phone"), &j), "combo"));
+    assert_false(fired((j = judge(r, "money telegram news"), &j), "combo"));
+    mg_rules_unref(r);
+}
+
+/* ---- the shipped starter set ---- */
+
+static struct mg_rules *shipped(void)
+{
+    struct mg_rules *rules = NULL;
+    struct mg_rules_errors errs;
+    if (mg_rules_load("rules", &rules, &errs) != MG_OK) {
+        char line[1200];
+        for (size_t i = 0; i < errs.count; i++)
+            print_error("%s\n", mg_error_format(&errs.items[i], line, sizeof line));
+        fail_msg("rules/ does not load");
+    }
+    return rules;
+}
+
+/* Each evasion of a listed word must still fire the rule that lists it. */
+static void test_evasions_are_caught(void **state)
+{
+    (void)state;
+    struct mg_rules *r = shipped();
+    const struct {
+        const char *text;
+        const char *rule;
+    } cases[] = {
+        {"you are a faggot", "abuse.slur"},
+        {"you are a f4gg0t", "abuse.slur"},                       /* leetspeak */
+        {"you are a ｆａｇｇｏｔ", "abuse.slur"},                  /* fullwidth */
+        {"you are a f a g g o t", "abuse.slur"},                  /* spaced */
+        {"you are a f.a.g.g.o.t", "abuse.slur"},                  /* dotted */
+        {"you are a f-a-g-g-o-t", "abuse.slur"},                  /* hyphenated */
+        {"you are a fa\xe2\x80\x8bggot", "abuse.slur"},           /* zero-width space */
+        {"you are a f\xc2\xad" "aggot", "abuse.slur"},            /* soft hyphen */
+        {"you are a f\xd0\xb0ggot", "abuse.slur"},                /* Cyrillic a */
+        {"you are a FAGGOOOOOT", "abuse.slur"},                   /* case, letter run */
+        {"you are a f4ggooooot", "abuse.slur"},                   /* leet + run */
+        {"ｆ４ｇｇ０ｔ", "abuse.slur"},                             /* fullwidth leet */
+        {"what a sh!t show", "abuse.profanity"},
+        {"$hit happens", "abuse.profanity"},
+        {"fuuuuuck this", "abuse.profanity"},
+        {"motherfuckers all of them", "abuse.profanity"},
+        {"이 병신아", "abuse.profanity"},                          /* particle attached */
+        {"씨 발 진짜", "abuse.profanity"},                          /* spaced Hangul */
+        {"get fr33 m0ney today", "spam.phrase"},
+        {"get free\xe2\x80\x8b money today", "spam.phrase"},
+        {"c l i c k here", "spam.phrase"},
+        {"see bit.ly/abc", "links.shortener"},
+        {"see example[.]com", "links.hidden"},
+        {"z\xcc\xb8\xcc\xa2\xcd\x93" "a\xcc\xb5\xcc\xa7\xcd\x8e" "lgo", "evasion.zalgo"},
+        {"go kill yourself", "abuse.self_harm_taunt"},
+        {"you are an IDIOT", "abuse.insult_at_person"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct judged j = judge(r, cases[i].text);
+        if (!fired(&j, cases[i].rule))
+            fail_msg("'%s' did not fire %s (fired: '%s')", cases[i].text, cases[i].rule,
+                     j.rules);
+    }
+    mg_rules_unref(r);
+}
+
+/* Words and names holding a listed word must not fire anything. */
+static void test_innocent_words_pass(void **state)
+{
+    (void)state;
+    struct mg_rules *r = shipped();
+    const char *texts[] = {
+        "Scunthorpe United won at home.",
+        "The assassin was never found.",
+        "A cocktail party in Sussex.",
+        "My therapist says hello.",
+        "North Korean troops fought in Kursk.",
+        "Kamaz trucks carried the howitzers.",
+        "Kim Jong Un met the Russian minister.",
+        "The invasion and the terror it brought.",
+        "He passed the class with honours.",
+        "Click the link in the article to read more.",
+        "Dick Van Dyke turns 99.",
+        "It was a shitake risotto.",
+        "Analysts expect 35,000 more troops by 2025-11-29.",
+        "The U.S. and the E.U. responded.",
+        "새끼 고양이가 태어났다",
+        "I had 3 cups of tea at 7 am.",
+    };
+    for (size_t i = 0; i < ARRAY_LEN(texts); i++) {
+        struct judged j = judge(r, texts[i]);
+        if (j.action != MG_ACTION_PUBLISH || (j.rules[0] && !fired(&j, "abuse.profanity")))
+            fail_msg("'%s' was judged %s (fired: '%s')", texts[i],
+                     mg_action_name(j.action), j.rules);
+    }
+    mg_rules_unref(r);
+}
+
+/* ---- loading ---- */
+
+struct bad_set {
+    const char *yaml;
+    const char *list; /* list.txt, or NULL */
+    const char *file; /* where the error must be */
+    const char *at;   /* the text it must point at: the first occurrence of
+                         at in that file gives the line and column */
+    const char *message;
+};
+
+/* Line and column (1-based) of the first occurrence of needle in text. */
+static void position_of(const char *text, const char *needle, int *line, int *column)
+{
+    const char *hit = strstr(text, needle);
+    assert_non_null(hit);
+    *line = 1;
+    const char *line_start = text;
+    for (const char *p = text; p < hit; p++)
+        if (*p == '\n') {
+            (*line)++;
+            line_start = p + 1;
+        }
+    *column = (int)(hit - line_start) + 1;
+}
+
+static void test_load_errors(void **state)
+{
+    (void)state;
+    const struct bad_set cases[] = {
+        {"rules:\n  - {id: a, reason: r, when: {word: x}, score: 1}\n", NULL,
+         "rules.yaml", "word:", "unknown condition 'word'"},
+        {"rules:\n  - {id: a, reason: r, when: {regex: 'a(b'}, score: 1}\n", NULL,
+         "rules.yaml", "'a(b'", "bad regular expression: missing closing parenthesis at offset 3"},
+        {"lists: {l: {file: nope.txt}}\nrules: []\n", NULL, "rules.yaml", "nope.txt",
+         "list file 'nope.txt' not found"},
+        {"rules:\n  - {id: a, reason: r, when: {regex: x}, score: 1}\n"
+         "  - {id: b, reason: r, when: {regex: y}, score: 1}\n"
+         "  - {id: a, reason: r, when: {regex: z}, score: 1}\n",
+         NULL, "rules.yaml", "a, reason: r, when: {regex: z}", "duplicate rule id 'a'"},
+        {"rules:\n  - {id: a, reason: r, when: {regex: x}, scor: 1}\n", NULL,
+         "rules.yaml", "scor", "unknown key 'scor' in a rule"},
+        {"rules:\n  - {id: a, reason: r, when: {words: nolist}, score: 1}\n", NULL,
+         "rules.yaml", "nolist", "no list named 'nolist'"},
+        {"lists: {l: {file: list.txt}}\nrules: []\n", "ok\nfo*o\n", "list.txt", "*o",
+         "'*' may only start or end a word"},
+        {"lists: {l: {file: list.txt, kind: domains}}\n", "example.com\nnot a domain\n",
+         "list.txt", " a domain", "is not a domain"},
+        {"rules:\n  - {id: a, reason: r, when: {regex: x}}\n", NULL, "rules.yaml",
+         "id: a", "needs a `score`, an `action` or both"},
+        {"thresholds: {hold: 9, reject: 4}\n", NULL, "rules.yaml", "hold: 9",
+         "the hold threshold (9) is above the reject threshold (4)"},
+        {"rules:\n  - {id: a, reason: r, when: {account_age_below: soon}, action: hold}\n",
+         NULL, "rules.yaml", "soon", "wants a duration"},
+        {"rules:\n  - {id: a, reason: r, when: {contact: fax}, score: 1}\n", NULL,
+         "rules.yaml", "fax", "`contact` wants any of"},
+        {"rulez: []\n", NULL, "rules.yaml", "rulez", "unknown key 'rulez'"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        const char *names[] = {"rules.yaml", "list.txt"};
+        const char *texts[] = {cases[i].yaml, cases[i].list};
+        size_t lens[] = {strlen(cases[i].yaml), cases[i].list ? strlen(cases[i].list) : 0};
+        struct mg_rules *rules = NULL;
+        struct mg_rules_errors errs;
+        int rc = mg_rules_load_files(cases[i].list ? 2 : 1, names, texts, lens, &rules,
+                                     &errs);
+        assert_int_equal(rc, MG_EINVAL);
+        assert_null(rules);
+        assert_true(errs.count >= 1);
+        int line, column;
+        position_of(strcmp(cases[i].file, "list.txt") == 0 ? cases[i].list : cases[i].yaml,
+                    cases[i].at, &line, &column);
+        const struct mg_error *e = &errs.items[0];
+        if (strcmp(e->file, cases[i].file) != 0 || e->line != line || e->column != column ||
+            !strstr(e->message, cases[i].message))
+            fail_msg("case %zu: got %s:%d:%d: %s; want %s:%d:%d: ...%s...", i, e->file,
+                     e->line, e->column, e->message, cases[i].file, line, column,
+                     cases[i].message);
+    }
+}
+
+/* YAML that does not parse fails with libfyaml's place. */
+static void test_load_syntax_error(void **state)
+{
+    (void)state;
+    const char *yaml = "rules: [\n";
+    const char *names[] = {"broken.yaml"};
+    size_t lens[] = {strlen(yaml)};
+    struct mg_rules *rules = NULL;
+    struct mg_rules_errors errs;
+    assert_int_equal(mg_rules_load_files(1, names, &yaml, lens, &rules, &errs), MG_EINVAL);
+    assert_string_equal(errs.items[0].file, "broken.yaml");
+    assert_true(errs.items[0].line >= 1);
+}
+
+/* A set with a broken file loads nothing, and reports every broken rule,
+ * not only the first. */
+static void test_load_reports_every_error(void **state)
+{
+    (void)state;
+    const char *yaml = "rules:\n"
+                       "  - {id: a, reason: r, when: {regex: '('}, score: 1}\n"
+                       "  - {id: b, reason: r, when: {regex: ok}, score: 1}\n"
+                       "  - {id: c, reason: r, when: {nope: 1}, score: 1}\n";
+    const char *names[] = {"r.yaml"};
+    const char *texts[] = {yaml};
+    size_t lens[] = {strlen(yaml)};
+    struct mg_rules *rules = NULL;
+    struct mg_rules_errors errs;
+    assert_int_equal(mg_rules_load_files(1, names, texts, lens, &rules, &errs), MG_EINVAL);
+    assert_int_equal(errs.count, 2);
+    assert_int_equal(errs.items[0].line, 2);
+    assert_int_equal(errs.items[1].line, 4);
+}
+
+static void test_version_is_a_digest_of_the_files(void **state)
+{
+    (void)state;
+    struct mg_rules *a = load_set(words_yaml, "bad.txt", "one\n", NULL);
+    struct mg_rules *b = load_set(words_yaml, "bad.txt", "one\n", NULL);
+    struct mg_rules *c = load_set(words_yaml, "bad.txt", "two\n", NULL);
+    assert_string_equal(mg_rules_version(a), mg_rules_version(b));
+    assert_string_not_equal(mg_rules_version(a), mg_rules_version(c));
+    assert_int_equal(strlen(mg_rules_version(a)), 14);
+    assert_memory_equal(mg_rules_version(a), "r-", 2);
+    mg_rules_unref(a);
+    mg_rules_unref(b);
+    mg_rules_unref(c);
+}
+
+/* A pattern that backtracks exponentially on a hostile text gives up at
+ * PCRE2's match limit, quickly, and counts as no match. */
+static void test_catastrophic_regex_gives_up(void **state)
+{
+    (void)state;
+    struct mg_rules *r = load_set(
+        "rules:\n  - {id: evil, reason: e, when: {regex: '^(a+)+$'}, score: 1}\n", NULL);
+    char body[300];
+    memset(body, 'a', 40);
+    body[40] = '!';
+    body[41] = '\0';
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct judged j = judge(r, body);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_false(fired(&j, "evil"));
+    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    /* 2^40 steps without the limit; with it, well under a second even
+     * under sanitizers and valgrind */
+    if (ms > 2000)
+        fail_msg("the match took %.0f ms", ms);
+    assert_true(fired((j = judge(r, "aaaa"), &j), "evil"));
+    mg_rules_unref(r);
+}
+
+static void test_hits_and_inheritance(void **state)
+{
+    (void)state;
+    struct mg_rules *a = load_set(words_yaml, "bad.txt", "spam\n", NULL);
+    struct judged j = judge(a, "spam and spam");
+    assert_true(fired(&j, "w"));
+    (void)judge(a, "spam");
+    (void)judge(a, "nothing");
+    assert_int_equal(mg_rules_hits(a, 0), 2);
+    struct mg_rules *b = load_set(words_yaml, "bad.txt", "eggs\n", NULL);
+    mg_rules_inherit_hits(b, a);
+    assert_int_equal(mg_rules_hits(b, 0), 2);
+    mg_rules_unref(a);
+    mg_rules_unref(b);
+}
+
+static void test_empty_set_publishes(void **state)
+{
+    (void)state;
+    struct mg_rules_input in = {.body = "anything", .body_len = 8, .author_id = "u"};
+    struct mg_verdict v;
+    char *normalized;
+    assert_int_equal(mg_rules_judge(NULL, &in, &v, &normalized), MG_OK);
+    assert_int_equal(v.action, MG_ACTION_PUBLISH);
+    assert_int_equal(json_array_size(v.matches), 0);
+    assert_string_equal(v.rules_version, MG_RULES_EMPTY_VERSION);
+    assert_string_equal(normalized, "anything");
+    mg_free(normalized);
+    mg_verdict_close(&v);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_words_whole_word_and_phrases),
+        cmocka_unit_test(test_regex_raw_and_normalized),
+        cmocka_unit_test(test_links),
+        cmocka_unit_test(test_contacts_and_chars),
+        cmocka_unit_test(test_author_conditions_and_actions),
+        cmocka_unit_test(test_combinators),
+        cmocka_unit_test(test_evasions_are_caught),
+        cmocka_unit_test(test_innocent_words_pass),
+        cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_load_syntax_error),
+        cmocka_unit_test(test_load_reports_every_error),
+        cmocka_unit_test(test_version_is_a_digest_of_the_files),
+        cmocka_unit_test(test_catastrophic_regex_gives_up),
+        cmocka_unit_test(test_hits_and_inheritance),
+        cmocka_unit_test(test_empty_set_publishes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
