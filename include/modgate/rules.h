@@ -66,6 +66,23 @@ void mg_rules_inherit_hits(struct mg_rules *to, const struct mg_rules *from);
  * single-threaded; modctl and tests just read it). */
 uint64_t mg_rules_hits(const struct mg_rules *rules, size_t i);
 
+/* Rules that need history (the `history:` key of a rule set), decided in
+ * Redis by the submission script, in the same call as the store, because
+ * they depend on what other submissions did. A zero turns one off. */
+struct mg_rules_history {
+    int64_t duplicate_window_ms; /* the same author, the same normalized
+                                    body again within it: rejected */
+    int64_t campaign_window_ms;  /* the same normalized body from */
+    uint32_t campaign_authors;   /* this many distinct authors within it: held */
+    uint32_t new_commenter_below; /* authors with fewer published comments
+                                     are held when a scoring rule fired or
+                                     the comment has a link */
+};
+
+/* The set's history rules, or NULL when it has none (then the server
+ * neither checks nor records history). */
+const struct mg_rules_history *mg_rules_history(const struct mg_rules *rules);
+
 /* A comment as the rules see it. */
 struct mg_rules_input {
     const char *body; /* valid UTF-8 */

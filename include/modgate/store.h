@@ -17,6 +17,7 @@
 
 #include "modgate/config.h"
 #include "modgate/error.h"
+#include "modgate/rules.h"
 
 struct uv_loop_s;
 struct mg_store;
@@ -83,6 +84,14 @@ struct mg_store_comment {
     const char *client_ip_hex; /* mg_ip_hex of the client, or NULL */
     const struct mg_store_limit *limits; /* each dimension at most once */
     size_t nlimits;
+    /* The history rules (rules.h), NULL when the rule set has none. With
+     * history_check the script decides them (and may answer
+     * MG_STORE_HISTORY, having written nothing); without, it only records
+     * this comment for the ones after it. */
+    const struct mg_rules_history *history;
+    const char *body_digest; /* mg_verdict.body_digest */
+    bool suspect;            /* mg_verdict.suspect */
+    bool history_check;
 };
 
 enum mg_store_submit_outcome {
@@ -92,6 +101,8 @@ enum mg_store_submit_outcome {
     MG_STORE_INVALID_PARENT, /* parent_id is not a comment of the article */
     MG_STORE_BANNED,         /* see ban_kind, ban_until */
     MG_STORE_RATE_LIMITED,   /* see limit, retry_after_s */
+    MG_STORE_HISTORY,        /* a history rule changes the verdict: see
+                                history; nothing was written */
 };
 
 struct mg_store_submit_result {
@@ -103,6 +114,8 @@ struct mg_store_submit_result {
     int64_t ban_until_ms;    /* Redis' clock; 0 when permanent */
     const char *limit;       /* MG_STORE_RATE_LIMITED: the dimension */
     int64_t retry_after_s;   /* whole seconds, rounded up */
+    const char *history;     /* MG_STORE_HISTORY: "duplicate" (reject),
+                                "campaign" or "new_commenter" (hold) */
 };
 
 /* Stores c in one script call: all of it or nothing. status 0 means Redis

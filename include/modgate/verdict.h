@@ -5,6 +5,7 @@
 #define MODGATE_VERDICT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 enum mg_action { MG_ACTION_PUBLISH, MG_ACTION_HOLD, MG_ACTION_REJECT };
 
@@ -13,6 +14,10 @@ struct mg_verdict {
     double score;
     json_t *matches;        /* array of {rule, score, action, reason, span}; owned */
     char rules_version[32]; /* "r-" + 12 hex of the rule files' digest */
+    /* For the history rules (rules.h), filled when the set has them: */
+    char body_digest[33]; /* 32 hex of SHA-256 of the normalized body */
+    bool suspect;         /* a rule with a positive score fired, or the
+                             body has a link */
 };
 
 void mg_verdict_close(struct mg_verdict *v);

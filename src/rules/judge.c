@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "modgate/alloc.h"
+#include "modgate/crypto.h"
 #include "modgate/detect.h"
 #include "modgate/normalize.h"
 #include "modgate/text.h"
@@ -438,6 +439,20 @@ int mg_rules_judge(struct mg_rules *rules, const struct mg_rules_input *in,
         /* a span into the author's name would point into the wrong text */
         json_array_append_new(out->matches,
                               match_json(r, has_span && r->field == FIELD_BODY, span));
+    }
+    /* What the history rules (decided in Redis) need: the normalized body
+     * to recognise copies by, and whether the comment looks suspect. */
+    if (rules->has_history) {
+        struct view *body = &j.views[FIELD_BODY];
+        const struct mg_norm *n = view_norm(body);
+        const struct mg_detect *d = view_detect(body);
+        uint8_t digest[32];
+        mg_crypto_sha256(n ? n->text : "", n ? n->len : 0, digest);
+        mg_crypto_hex(digest, 16, out->body_digest);
+        out->suspect = (d && d->nlinks > 0);
+        for (size_t i = 0; i < json_array_size(out->matches); i++)
+            out->suspect |= json_number_value(json_object_get(
+                                json_array_get(out->matches, i), "score")) > 0;
     }
     /* An exemption wins; then a forced or scored reject; then a hold. */
     if (exempt)

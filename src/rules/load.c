@@ -951,7 +951,114 @@ static void load_thresholds(struct loader *ld, struct fy_node *k, struct fy_node
                 ld->set->hold_at, ld->set->reject_at);
 }
 
-/* Pass 1 (lists, thresholds) or 2 (rules) over one YAML file. */
+/* One `history:` item: a mapping whose keys are in want[] (NULL-ended);
+ * each value goes to the matching node of out[]. */
+static bool history_item(struct loader *ld, struct fy_node *k, struct fy_node *v,
+                         const char *const *want, struct fy_node **out)
+{
+    char *name = scalar_dup(k);
+    if (!is_type(v, FYNT_MAPPING)) {
+        fail_at(ld, v ? v : k, "`%s` wants a mapping", name ? name : "?");
+        mg_free(name);
+        return false;
+    }
+    bool ok = true;
+    void *iter = NULL;
+    struct fy_node_pair *pair;
+    while ((pair = fy_node_mapping_iterate(v, &iter)) != NULL) {
+        struct fy_node *ik = fy_node_pair_key(pair);
+        size_t i = 0;
+        while (want[i] && !scalar_is(ik, want[i]))
+            i++;
+        if (want[i]) {
+            out[i] = fy_node_pair_value(pair);
+        } else {
+            char *kt = scalar_dup(ik);
+            fail_at(ld, ik, "unknown key '%s' in `%s`", kt ? kt : "?", name ? name : "?");
+            mg_free(kt);
+            ok = false;
+        }
+    }
+    for (size_t i = 0; ok && want[i]; i++)
+        if (!out[i]) {
+            fail_at(ld, v, "`%s` needs `%s`", name ? name : "?", want[i]);
+            ok = false;
+        }
+    mg_free(name);
+    return ok;
+}
+
+static bool history_count(struct loader *ld, struct fy_node *v, const char *key,
+                          uint32_t *out)
+{
+    double x;
+    if (!scalar_number(v, &x) || x < 1 || x > 1000000 || x != (double)(uint32_t)x) {
+        fail_at(ld, v, "`%s` wants a whole number from 1 to 1000000", key);
+        return false;
+    }
+    *out = (uint32_t)x;
+    return true;
+}
+
+static bool history_window(struct loader *ld, struct fy_node *v, int64_t *out)
+{
+    double ms;
+    if (!parse_duration(v, &ms) || ms > 30.0 * 86400000) {
+        fail_at(ld, v, "`window` wants a duration up to 30d, such as 10m, 1h or 1d");
+        return false;
+    }
+    *out = (int64_t)ms;
+    return true;
+}
+
+/* history:
+ *   duplicate: {window: 1h}
+ *   campaign: {window: 10m, authors: 3}
+ *   new_commenter: {published_below: 3} */
+static void load_history(struct loader *ld, struct fy_node *k, struct fy_node *v)
+{
+    if (ld->set->has_history) {
+        fail_at(ld, k, "`history` is set twice (once for the whole rule set)");
+        return;
+    }
+    if (!is_type(v, FYNT_MAPPING)) {
+        fail_at(ld, v ? v : k, "`history` wants a mapping with duplicate, campaign "
+                               "or new_commenter");
+        return;
+    }
+    ld->set->has_history = true;
+    struct mg_rules_history *h = &ld->set->history;
+    void *iter = NULL;
+    struct fy_node_pair *pair;
+    while ((pair = fy_node_mapping_iterate(v, &iter)) != NULL) {
+        struct fy_node *hk = fy_node_pair_key(pair), *hv = fy_node_pair_value(pair);
+        struct fy_node *vals[3] = {NULL, NULL, NULL};
+        if (scalar_is(hk, "duplicate")) {
+            static const char *const want[] = {"window", NULL};
+            if (history_item(ld, hk, hv, want, vals))
+                (void)history_window(ld, vals[0], &h->duplicate_window_ms);
+        } else if (scalar_is(hk, "campaign")) {
+            static const char *const want[] = {"window", "authors", NULL};
+            if (history_item(ld, hk, hv, want, vals) &&
+                history_window(ld, vals[0], &h->campaign_window_ms) &&
+                history_count(ld, vals[1], "authors", &h->campaign_authors) &&
+                h->campaign_authors < 2)
+                fail_at(ld, vals[1], "`authors` of a campaign is 2 or more");
+        } else if (scalar_is(hk, "new_commenter")) {
+            static const char *const want[] = {"published_below", NULL};
+            if (history_item(ld, hk, hv, want, vals))
+                (void)history_count(ld, vals[0], "published_below",
+                                    &h->new_commenter_below);
+        } else {
+            char *kt = scalar_dup(hk);
+            fail_at(ld, hk, "unknown key '%s' in `history` (duplicate, campaign, "
+                            "new_commenter)", kt ? kt : "?");
+            mg_free(kt);
+        }
+    }
+}
+
+/* Pass 1 (lists, thresholds, history) or 2 (rules) over one YAML file. */
 static void load_yaml(struct loader *ld, struct source *src, int pass)
 {
     ld->file = src->name;
@@ -960,8 +1067,8 @@ static void load_yaml(struct loader *ld, struct source *src, int pass)
         return;
     if (!is_type(root, FYNT_MAPPING)) {
         if (pass == 1)
-            fail_at(ld, root, "a rules file is a mapping with `rules`, `lists` or "
-                              "`thresholds`, not %s", kind_of(root));
+            fail_at(ld, root, "a rules file is a mapping with `rules`, `lists`, "
+                              "`thresholds` or `history`, not %s", kind_of(root));
         return;
     }
     void *iter = NULL;
@@ -982,6 +1089,9 @@ static void load_yaml(struct loader *ld, struct source *src, int pass)
         } else if (scalar_is(k, "thresholds")) {
             if (pass == 1)
                 load_thresholds(ld, k, v);
+        } else if (scalar_is(k, "history")) {
+            if (pass == 1)
+                load_history(ld, k, v);
         } else if (scalar_is(k, "rules")) {
             if (pass != 2)
                 continue;
@@ -997,7 +1107,7 @@ static void load_yaml(struct loader *ld, struct source *src, int pass)
                 load_rule(ld, item);
         } else if (pass == 1) {
             char *kt = scalar_dup(k);
-            fail_at(ld, k, "unknown key '%s' (a rules file has rules, lists, thresholds)",
+            fail_at(ld, k, "unknown key '%s' (a rules file has rules, lists, thresholds, history)",
                     kt ? kt : "?");
             mg_free(kt);
         }
@@ -1045,6 +1155,11 @@ size_t mg_rules_count(const struct mg_rules *rules)
 const char *mg_rules_id(const struct mg_rules *rules, size_t i)
 {
     return i < rules->nrules ? rules->rules[i].id : NULL;
+}
+
+const struct mg_rules_history *mg_rules_history(const struct mg_rules *rules)
+{
+    return rules && rules->has_history ? &rules->history : NULL;
 }
 
 uint64_t mg_rules_hits(const struct mg_rules *rules, size_t i)

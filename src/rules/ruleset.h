@@ -79,6 +79,8 @@ struct mg_rules {
     double hold_at, reject_at;
     bool uses_author_name; /* some rule reads the author's name */
     pcre2_match_context *match_ctx;
+    struct mg_rules_history history;
+    bool has_history;
 };
 
 /* Contact kinds as bits of cond.mask; judge.c tests a contact's `what`. */

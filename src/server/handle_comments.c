@@ -109,14 +109,31 @@ void mg_handle_check(struct mg_exchange *x)
 
 /* ---- POST /v1/comments ------------------------------------------------ */
 
-/* What to answer once Redis has stored the comment. */
+/* One submission on its way to Redis. It keeps what it needs to be sent a
+ * second time: when a history rule (decided in Redis) changes the verdict,
+ * the record is built again with the new status and sent again. */
 struct submit_ctx {
     struct mg_exchange *x;
-    int status;
+    int status;          /* what to answer once Redis has stored it */
     char *body;
     const char *outcome; /* the record's status, for metrics */
     char location[64];
+    struct mg_submission sub;
+    struct mg_verdict verdict;
+    int64_t now;
+    char id[MG_UUID_LEN];
+    char created_at[MG_TIME_LEN];
+    bool has_idem;
+    char fingerprint[65], scoped_key[65];
 };
+
+static void ctx_free(struct submit_ctx *ctx)
+{
+    mg_free(ctx->body);
+    mg_verdict_close(&ctx->verdict);
+    mg_submission_close(&ctx->sub);
+    mg_free(ctx);
+}
 
 static bool valid_idempotency_key(const char *k)
 {
@@ -136,12 +153,50 @@ static void hex_sha256(const void *data, size_t len, char out[65])
     mg_crypto_hex(digest, sizeof digest, out);
 }
 
+static int send_submission(struct submit_ctx *ctx, bool history_check);
+
+/* A history rule's verdict joins the others as a match of its own. */
+static void apply_history(struct mg_verdict *v, const char *kind)
+{
+    static const struct {
+        const char *kind, *rule, *reason;
+        enum mg_action action;
+    } rules[] = {
+        {"duplicate", "history.duplicate",
+         "the same comment from the same author again", MG_ACTION_REJECT},
+        {"campaign", "history.campaign",
+         "the same comment from several authors (copy and paste)", MG_ACTION_HOLD},
+        {"new_commenter", "history.new_commenter",
+         "a new commenter's comment that a rule scored or that has a link",
+         MG_ACTION_HOLD},
+    };
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+        if (strcmp(rules[i].kind, kind) != 0)
+            continue;
+        json_array_append_new(v->matches,
+                              json_pack("{s:s, s:f, s:s, s:s, s:n}", "rule",
+                                        rules[i].rule, "score", 0.0, "action",
+                                        mg_action_name(rules[i].action), "reason",
+                                        rules[i].reason, "span"));
+        if (rules[i].action > v->action)
+            v->action = rules[i].action;
+    }
+}
+
 static void on_submitted(int status, const struct mg_store_submit_result *res,
                          void *data)
 {
     struct submit_ctx *ctx = data;
     struct mg_exchange *x = ctx->x;
-    if (status != MG_OK) {
+    if (status == MG_OK && res->outcome == MG_STORE_HISTORY) {
+        apply_history(&ctx->verdict, res->history);
+        mg_free(ctx->body);
+        ctx->body = NULL;
+        int rc = send_submission(ctx, false);
+        if (rc == MG_OK)
+            return; /* answered by the second call */
+        respond_unavailable(x, rc);
+    } else if (status != MG_OK) {
         respond_unavailable(x, status);
     } else if (res->outcome == MG_STORE_STORED) {
         mg_metrics_submission(x->srv->metrics, ctx->outcome);
@@ -197,8 +252,7 @@ static void on_submitted(int status, const struct mg_store_submit_result *res,
         mg_respond_error(x, 422, "invalid_parent",
                          "parent_id is not a comment of this article.");
     }
-    mg_free(ctx->body);
-    mg_free(ctx);
+    ctx_free(ctx);
 }
 
 static char *dump(json_t *v)
@@ -208,78 +262,28 @@ static char *dump(json_t *v)
     return text;
 }
 
-void mg_handle_submit(struct mg_exchange *x)
+/* Builds the record and the answer from ctx's verdict and sends it all to
+ * Redis in one script call; on_submitted answers. */
+static int send_submission(struct submit_ctx *ctx, bool history_check)
 {
+    struct mg_exchange *x = ctx->x;
     struct mg_server *srv = x->srv;
-    const struct mg_http_request *req = x->req;
-
-    const char *idem = mg_http_header_get(req, "idempotency-key");
-    if (idem && !valid_idempotency_key(idem)) {
-        mg_metrics_submission(srv->metrics, "invalid");
-        mg_respond_invalid(x, NULL, "Idempotency-Key must be 1 to 128 printable "
-                                 "ASCII characters.");
-        return;
-    }
-
-    struct mg_submission sub;
-    struct mg_submission_error serr;
-    const struct mg_submission_limits limits = {
-        .max_chars = srv->cfg->comment_max_chars,
-        .max_bytes = srv->cfg->comment_max_bytes,
-    };
-    if (mg_submission_parse(req->body, req->body_len, &limits, &sub, &serr) != MG_OK) {
-        respond_submission_error(x, &serr);
-        return;
-    }
-    if (sub.parent_id && !mg_uuid_valid(sub.parent_id)) {
-        mg_submission_close(&sub);
-        mg_metrics_submission(srv->metrics, "invalid_parent");
-        mg_respond_error(x, 422, "invalid_parent",
-                         "parent_id is not a comment of this article.");
-        return;
-    }
-
-    int64_t now = mg_time_now_ms();
-    struct mg_verdict verdict;
-    if (judge(srv, &sub, now, &verdict, NULL) != MG_OK) {
-        mg_submission_close(&sub);
-        mg_metrics_submission(srv->metrics, "invalid");
-        mg_respond_invalid(x, "body", "The body is not valid UTF-8.");
-        return;
-    }
-    bool publish = verdict.action == MG_ACTION_PUBLISH;
-    if (publish && !srv->keyring) {
-        mg_verdict_close(&verdict);
-        mg_submission_close(&sub);
-        mg_metrics_submission(srv->metrics, "unavailable");
-        /* Only an operator can fix this; other instances behind the load
-         * balancer may have their key, so a later retry can still work. */
-        struct mg_http_header retry = {"Retry-After", "60"};
-        mg_respond_problem(x,
-                           mg_problem_new(503, "unavailable",
-                                          "This instance has no signing key "
-                                          "configured, so it cannot publish "
-                                          "comments."),
-                           &retry, 1);
-        return;
-    }
-
-    char id[MG_UUID_LEN], created_at[MG_TIME_LEN];
-    mg_uuid7(now, id);
-    mg_time_format(now, created_at);
+    const struct mg_submission *sub = &ctx->sub;
+    const struct mg_verdict *verdict = &ctx->verdict;
+    bool publish = verdict->action == MG_ACTION_PUBLISH;
 
     const char *key_id = NULL;
     char signature[MG_SIGNATURE_B64_LEN];
     if (publish) {
         key_id = mg_keyring_active_id(srv->keyring);
         const struct mg_signed_fields fields = {
-            .id = id,
-            .article_id = sub.article_id,
-            .author_id = sub.author_id,
-            .author_name = sub.author_name,
-            .body = sub.body,
-            .parent_id = sub.parent_id,
-            .created_at = created_at,
+            .id = ctx->id,
+            .article_id = sub->article_id,
+            .author_id = sub->author_id,
+            .author_name = sub->author_name,
+            .body = sub->body,
+            .parent_id = sub->parent_id,
+            .created_at = ctx->created_at,
             .key_id = key_id,
         };
         size_t len;
@@ -288,34 +292,32 @@ void mg_handle_submit(struct mg_exchange *x)
         mg_free(message);
     }
 
-    const char *status = mg_action_status(verdict.action);
+    const char *status = mg_action_status(verdict->action);
     json_t *record = json_pack(
         "{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s, s:s, s:f, s:O, s:s?, s:s?, s:s, s:n}",
-        "id", id, "article_id", sub.article_id, "author_id", sub.author_id,
-        "author_name", sub.author_name, "body", sub.body, "parent_id",
-        sub.parent_id, "created_at", created_at, "status", status, "score",
-        verdict.score, "matches", verdict.matches, "key_id", key_id,
+        "id", ctx->id, "article_id", sub->article_id, "author_id", sub->author_id,
+        "author_name", sub->author_name, "body", sub->body, "parent_id",
+        sub->parent_id, "created_at", ctx->created_at, "status", status, "score",
+        verdict->score, "matches", verdict->matches, "key_id", key_id,
         "signature", publish ? signature : NULL, "rules_version",
-        verdict.rules_version, "decision");
+        verdict->rules_version, "decision");
     char author_created_at[MG_TIME_LEN] = "";
-    if (sub.has_author_created_at)
-        mg_time_format(sub.author_created_at_ms, author_created_at);
-    char *meta = dump(json_pack("{s:s?, s:s?, s:s?}", "client_ip", sub.client_ip,
-                                "user_agent", sub.user_agent, "author_created_at",
-                                sub.has_author_created_at ? author_created_at : NULL));
+    if (sub->has_author_created_at)
+        mg_time_format(sub->author_created_at_ms, author_created_at);
+    char *meta = dump(json_pack("{s:s?, s:s?, s:s?}", "client_ip", sub->client_ip,
+                                "user_agent", sub->user_agent, "author_created_at",
+                                sub->has_author_created_at ? author_created_at : NULL));
 
-    struct submit_ctx *ctx = mg_calloc(1, sizeof *ctx);
-    ctx->x = x;
     ctx->outcome = status;
-    snprintf(ctx->location, sizeof ctx->location, "/v1/comments/%s", id);
+    snprintf(ctx->location, sizeof ctx->location, "/v1/comments/%s", ctx->id);
     char *record_json = json_dumps(record, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (verdict.action == MG_ACTION_REJECT) {
+    if (verdict->action == MG_ACTION_REJECT) {
         json_t *p = mg_problem_new(422, "rejected",
                                    "The comment was rejected by the site's rules; "
                                    "it is kept for review.");
-        json_object_set_new(p, "id", json_string(id));
-        json_object_set_new(p, "score", json_real(verdict.score));
-        json_object_set(p, "matches", verdict.matches);
+        json_object_set_new(p, "id", json_string(ctx->id));
+        json_object_set_new(p, "score", json_real(verdict->score));
+        json_object_set(p, "matches", verdict->matches);
         ctx->status = 422;
         ctx->body = dump(p);
     } else {
@@ -326,22 +328,13 @@ void mg_handle_submit(struct mg_exchange *x)
     }
     json_decref(record);
 
-    char fingerprint[65] = "", scoped_key[65];
-    if (idem) {
-        hex_sha256(req->body, req->body_len, fingerprint);
-        /* Keys are per token holder: two sites may pick the same key. */
-        char *scope = mg_asprintf("%s%c%s", x->principal->name, '\0', idem);
-        size_t scope_len = strlen(x->principal->name) + 1 + strlen(idem);
-        hex_sha256(scope, scope_len, scoped_key);
-        mg_free(scope);
-    }
     /* What the limiter keys on: the author, the address and its subnet as
      * fixed-width hex (one client, one key, however it wrote its address),
      * the article, and everyone. */
     const struct mg_rl_config *rl = &srv->cfg->rate_limits;
     struct mg_ip ip;
     char ip_hex[MG_IP_HEX_LEN] = "", subnet_key[MG_IP_HEX_LEN + 8] = "";
-    bool has_ip = sub.client_ip && mg_ip_parse(sub.client_ip, &ip) == MG_OK;
+    bool has_ip = sub->client_ip && mg_ip_parse(sub->client_ip, &ip) == MG_OK;
     if (has_ip) {
         mg_ip_hex(&ip, ip_hex);
         int prefix = ip.family == 4 ? rl->subnet_prefix_v4 : rl->subnet_prefix_v6;
@@ -357,11 +350,11 @@ void mg_handle_submit(struct mg_exchange *x)
         const char *value = NULL;
         switch ((enum mg_rl_dim)d) {
         case MG_RL_AUTHOR:
-            value = mg_rl_is_trusted(rl, sub.author_id) ? NULL : sub.author_id;
+            value = mg_rl_is_trusted(rl, sub->author_id) ? NULL : sub->author_id;
             break;
         case MG_RL_IP: value = has_ip ? ip_hex : NULL; break;
         case MG_RL_SUBNET: value = has_ip ? subnet_key : NULL; break;
-        case MG_RL_ARTICLE: value = sub.article_id; break;
+        case MG_RL_ARTICLE: value = sub->article_id; break;
         case MG_RL_GLOBAL: value = "all"; break;
         case MG_RL_DIM_COUNT: break;
         }
@@ -370,31 +363,102 @@ void mg_handle_submit(struct mg_exchange *x)
     }
 
     const struct mg_store_comment comment = {
-        .id = id,
-        .article_id = sub.article_id,
-        .parent_id = sub.parent_id,
+        .id = ctx->id,
+        .article_id = sub->article_id,
+        .parent_id = sub->parent_id,
         .status = status,
         .record_json = record_json,
         .meta_json = meta,
-        .created_ms = now,
-        .idem_key = idem ? scoped_key : NULL,
-        .idem_fingerprint = fingerprint,
+        .created_ms = ctx->now,
+        .idem_key = ctx->has_idem ? ctx->scoped_key : NULL,
+        .idem_fingerprint = ctx->fingerprint,
         .response_status = ctx->status,
         .response_body = ctx->body == record_json ? NULL : ctx->body,
-        .author_id = sub.author_id,
+        .author_id = sub->author_id,
         .client_ip_hex = has_ip ? ip_hex : NULL,
         .limits = rate_limits,
         .nlimits = nlimits,
+        .history = mg_rules_history(srv->rules),
+        .body_digest = verdict->body_digest,
+        .suspect = verdict->suspect,
+        .history_check = history_check,
     };
     int rc = mg_store_submit(srv->store, &comment, on_submitted, ctx);
     if (ctx->body != record_json)
         mg_free(record_json);
     mg_free(meta);
-    mg_verdict_close(&verdict);
-    mg_submission_close(&sub);
-    if (rc != MG_OK) {
-        mg_free(ctx->body);
+    return rc;
+}
+
+void mg_handle_submit(struct mg_exchange *x)
+{
+    struct mg_server *srv = x->srv;
+    const struct mg_http_request *req = x->req;
+
+    const char *idem = mg_http_header_get(req, "idempotency-key");
+    if (idem && !valid_idempotency_key(idem)) {
+        mg_metrics_submission(srv->metrics, "invalid");
+        mg_respond_invalid(x, NULL, "Idempotency-Key must be 1 to 128 printable "
+                                 "ASCII characters.");
+        return;
+    }
+
+    struct submit_ctx *ctx = mg_calloc(1, sizeof *ctx);
+    ctx->x = x;
+    struct mg_submission *sub = &ctx->sub;
+    struct mg_submission_error serr;
+    const struct mg_submission_limits limits = {
+        .max_chars = srv->cfg->comment_max_chars,
+        .max_bytes = srv->cfg->comment_max_bytes,
+    };
+    if (mg_submission_parse(req->body, req->body_len, &limits, sub, &serr) != MG_OK) {
         mg_free(ctx);
+        respond_submission_error(x, &serr);
+        return;
+    }
+    if (sub->parent_id && !mg_uuid_valid(sub->parent_id)) {
+        ctx_free(ctx);
+        mg_metrics_submission(srv->metrics, "invalid_parent");
+        mg_respond_error(x, 422, "invalid_parent",
+                         "parent_id is not a comment of this article.");
+        return;
+    }
+
+    ctx->now = mg_time_now_ms();
+    if (judge(srv, sub, ctx->now, &ctx->verdict, NULL) != MG_OK) {
+        ctx_free(ctx);
+        mg_metrics_submission(srv->metrics, "invalid");
+        mg_respond_invalid(x, "body", "The body is not valid UTF-8.");
+        return;
+    }
+    if (ctx->verdict.action == MG_ACTION_PUBLISH && !srv->keyring) {
+        ctx_free(ctx);
+        mg_metrics_submission(srv->metrics, "unavailable");
+        /* Only an operator can fix this; other instances behind the load
+         * balancer may have their key, so a later retry can still work. */
+        struct mg_http_header retry = {"Retry-After", "60"};
+        mg_respond_problem(x,
+                           mg_problem_new(503, "unavailable",
+                                          "This instance has no signing key "
+                                          "configured, so it cannot publish "
+                                          "comments."),
+                           &retry, 1);
+        return;
+    }
+    mg_uuid7(ctx->now, ctx->id);
+    mg_time_format(ctx->now, ctx->created_at);
+    if (idem) {
+        ctx->has_idem = true;
+        hex_sha256(req->body, req->body_len, ctx->fingerprint);
+        /* Keys are per token holder: two sites may pick the same key. */
+        char *scope = mg_asprintf("%s%c%s", x->principal->name, '\0', idem);
+        size_t scope_len = strlen(x->principal->name) + 1 + strlen(idem);
+        hex_sha256(scope, scope_len, ctx->scoped_key);
+        mg_free(scope);
+    }
+    int rc = send_submission(ctx, true);
+    if (rc != MG_OK) {
+        ctx_free(ctx);
         respond_unavailable(x, rc);
     }
 }

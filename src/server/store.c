@@ -1177,6 +1177,16 @@ static void on_submit_reply(struct mg_store *s, int status,
             cb(MG_EPROTO, NULL, data);
             return;
         }
+    } else if (reply_is(word, "history") && reply->elements == 2) {
+        static const char *const kinds[] = {"duplicate", "campaign", "new_commenter"};
+        res.outcome = MG_STORE_HISTORY;
+        for (size_t k = 0; k < 3; k++)
+            if (reply_is(reply->element[1], kinds[k]))
+                res.history = kinds[k];
+        if (!res.history) {
+            cb(MG_EPROTO, NULL, data);
+            return;
+        }
     } else if (reply_is(word, "limited") && reply->elements == 3 &&
                reply->element[1]->type == REDIS_REPLY_STRING &&
                reply->element[2]->type == REDIS_REPLY_STRING) {
@@ -1223,7 +1233,8 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
     snprintf(idem_ttl, sizeof idem_ttl, "%d", IDEMPOTENCY_TTL_S);
     snprintf(retention, sizeof retention, "%d", REJECTED_RETENTION_S);
     snprintf(created, sizeof created, "%lld", (long long)c->created_ms);
-    enum { FIXED_ARGS = 16, NARGS = FIXED_ARGS + MG_RL_DIM_COUNT };
+    enum { FIXED_ARGS = 16, HISTORY_ARGS = 7,
+           NARGS = FIXED_ARGS + MG_RL_DIM_COUNT + HISTORY_ARGS };
     const char *args[NARGS] = {
         prefix_of(store),
         c->id,
@@ -1247,6 +1258,21 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
         args[FIXED_ARGS + d] = "";
     for (size_t i = 0; i < c->nlimits; i++)
         args[FIXED_ARGS + c->limits[i].dim] = c->limits[i].value;
+    /* then the history rules: the body's digest ("" without history),
+     * the duplicate and campaign windows (ms), the campaign's authors, the
+     * new commenters' threshold, suspect, check */
+    char history[4][24];
+    const struct mg_rules_history *h = c->history;
+    snprintf(history[0], sizeof history[0], "%lld", h ? (long long)h->duplicate_window_ms : 0LL);
+    snprintf(history[1], sizeof history[1], "%lld", h ? (long long)h->campaign_window_ms : 0LL);
+    snprintf(history[2], sizeof history[2], "%u", h ? h->campaign_authors : 0u);
+    snprintf(history[3], sizeof history[3], "%u", h ? h->new_commenter_below : 0u);
+    const char **hargs = args + FIXED_ARGS + MG_RL_DIM_COUNT;
+    hargs[0] = h && c->body_digest ? c->body_digest : "";
+    for (int i = 0; i < 4; i++)
+        hargs[1 + i] = history[i];
+    hargs[5] = c->suspect ? "1" : "0";
+    hargs[6] = c->history_check ? "1" : "0";
     size_t lens[NARGS];
     for (size_t i = 0; i < NARGS; i++)
         lens[i] = strlen(args[i]);

@@ -313,3 +313,55 @@ def test_modctl_check_highlights_matches(rules_server):
     assert bad.returncode == 1 and "401" in bad.stderr
     down = modctl("--url", "http://127.0.0.1:1", "check", "hello")
     assert down.returncode == 2
+
+
+# ---- history rules ------------------------------------------------------------
+
+def test_duplicate_from_the_same_author_is_rejected(rules_server):
+    first = created(post_comment(rules_server, comment("I agree with the minister.",
+                                                       author_id="u-dup")))
+    assert first["status"] == "published"
+    # the same text after normalization: case, spacing, punctuation
+    again = comment("I AGREE   with the minister!!", author_id="u-dup")
+    p = problem(post_comment(rules_server, again, headers={"Idempotency-Key": "k-dup"}),
+                422, "rejected")
+    dup = [m for m in p["matches"] if m["rule"] == "history.duplicate"]
+    assert dup and dup[0]["action"] == "reject" and dup[0]["span"] is None
+    stored = rules_server.get("/v1/comments/" + p["id"], token=SITE_TOKEN).json()
+    assert stored["status"] == "rejected"
+    assert "history.duplicate" in rule_ids(stored)
+    # a retry with the same key replays the answer; nothing new is stored
+    replay = post_comment(rules_server, again, headers={"Idempotency-Key": "k-dup"})
+    assert replay.status_code == 422 and replay.json()["id"] == p["id"]
+    # another author may say the same thing
+    other = created(post_comment(rules_server, comment("I agree with the minister.",
+                                                       author_id="u-other")))
+    assert other["status"] == "published"
+
+
+def test_copy_paste_campaign_is_held(rules_server):
+    text = "Everyone should read the truth about this war at my blog"
+    outcomes = []
+    for n in range(4):
+        r = post_comment(rules_server, comment(text, author_id="u-camp-%d" % n))
+        outcomes.append((r.status_code, rule_ids(r.json())))
+    assert [o[0] for o in outcomes] == [201, 201, 202, 202]
+    assert "history.campaign" in outcomes[2][1]
+
+
+def test_new_commenter_with_a_link_is_held_until_they_have_published(rules_server):
+    link = "Background: https://example.org/report"
+    r = post_comment(rules_server, comment(link, author_id="u-new"))
+    assert r.status_code == 202, r.text
+    assert "history.new_commenter" in rule_ids(r.json())
+    for n in range(3):
+        created(post_comment(rules_server, comment("Thoughtful remark number %d." % n,
+                                                   author_id="u-new")))
+    rec = created(post_comment(rules_server, comment(link + " again", author_id="u-new")))
+    assert rec["status"] == "published" and rec["matches"] == []
+
+
+def test_check_does_not_apply_history(rules_server):
+    created(post_comment(rules_server, comment("Same words twice.", author_id="u-chk")))
+    out = check(rules_server, "Same words twice.", author_id="u-chk")
+    assert out["verdict"] == "publish"  # /v1/check reads no history

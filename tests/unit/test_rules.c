@@ -548,6 +548,81 @@ static void test_hits_and_inheritance(void **state)
     mg_rules_unref(b);
 }
 
+static void test_history_settings(void **state)
+{
+    (void)state;
+    struct mg_rules *r = load_set("history:\n"
+                                  "  duplicate: {window: 1h}\n"
+                                  "  campaign: {window: 10m, authors: 3}\n"
+                                  "  new_commenter: {published_below: 2}\n"
+                                  "rules:\n"
+                                  "  - {id: s, reason: s, when: {regex: spam}, score: 1}\n"
+                                  "  - {id: z, reason: z, when: {regex: zero}, score: 0}\n",
+                                  NULL);
+    const struct mg_rules_history *h = mg_rules_history(r);
+    assert_non_null(h);
+    assert_int_equal(h->duplicate_window_ms, 3600 * 1000);
+    assert_int_equal(h->campaign_window_ms, 600 * 1000);
+    assert_int_equal(h->campaign_authors, 3);
+    assert_int_equal(h->new_commenter_below, 2);
+
+    /* the digest is of the normalized body; suspect means a positive score
+     * or a link */
+    struct mg_rules_input in = {.body = "Spam  SPAM!", .body_len = 11, .author_id = "u"};
+    struct mg_verdict a, b, c, d;
+    assert_int_equal(mg_rules_judge(r, &in, &a, NULL), MG_OK);
+    in.body = "spam spam";
+    in.body_len = 9;
+    assert_int_equal(mg_rules_judge(r, &in, &b, NULL), MG_OK);
+    in.body = "zero at example.com";
+    in.body_len = strlen(in.body);
+    assert_int_equal(mg_rules_judge(r, &in, &c, NULL), MG_OK);
+    in.body = "zero";
+    in.body_len = 4;
+    assert_int_equal(mg_rules_judge(r, &in, &d, NULL), MG_OK);
+    assert_int_equal(strlen(a.body_digest), 32);
+    assert_string_equal(a.body_digest, b.body_digest);
+    assert_string_not_equal(a.body_digest, c.body_digest);
+    assert_true(a.suspect);
+    assert_true(c.suspect);
+    assert_false(d.suspect);
+    mg_verdict_close(&a);
+    mg_verdict_close(&b);
+    mg_verdict_close(&c);
+    mg_verdict_close(&d);
+    mg_rules_unref(r);
+
+    /* a set without `history` has none */
+    r = load_set("rules: []\n", NULL);
+    assert_null(mg_rules_history(r));
+    mg_rules_unref(r);
+
+    const struct bad_set bad[] = {
+        {"history: {duplicate: {window: forever}}\n", NULL, "rules.yaml", "forever",
+         "`window` wants a duration"},
+        {"history: {campaign: {window: 1h, authors: 1}}\n", NULL, "rules.yaml", "1}",
+         "`authors` of a campaign is 2 or more"},
+        {"history: {campaign: {window: 1h}}\n", NULL, "rules.yaml", "window",
+         "`campaign` needs `authors`"},
+        {"history: {dupes: {window: 1h}}\n", NULL, "rules.yaml", "dupes",
+         "unknown key 'dupes' in `history`"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+        const char *names[] = {"rules.yaml"};
+        size_t lens[] = {strlen(bad[i].yaml)};
+        struct mg_rules *none = NULL;
+        struct mg_rules_errors errs;
+        assert_int_equal(mg_rules_load_files(1, names, &bad[i].yaml, lens, &none, &errs),
+                         MG_EINVAL);
+        int line, column;
+        position_of(bad[i].yaml, bad[i].at, &line, &column);
+        const struct mg_error *e = &errs.items[0];
+        if (e->line != line || e->column != column || !strstr(e->message, bad[i].message))
+            fail_msg("history case %zu: got %d:%d: %s; want %d:%d: ...%s...", i, e->line,
+                     e->column, e->message, line, column, bad[i].message);
+    }
+}
+
 static void test_empty_set_publishes(void **state)
 {
     (void)state;
@@ -580,6 +655,7 @@ int main(void)
         cmocka_unit_test(test_version_is_a_digest_of_the_files),
         cmocka_unit_test(test_catastrophic_regex_gives_up),
         cmocka_unit_test(test_hits_and_inheritance),
+        cmocka_unit_test(test_history_settings),
         cmocka_unit_test(test_empty_set_publishes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

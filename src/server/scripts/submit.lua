@@ -5,8 +5,10 @@
 --   3. rate limits (GCRA, as redis-cell), all with Redis' own clock, so
 --      instances with skewed clocks agree: every submission that gets here
 --      counts against every limit, unless one refuses it;
---   4. the parent check; 5. the record, its index, the counters, the
---      idempotency record.
+--   4. history rules (duplicates, copy-paste campaigns, new commenters),
+--      when the rule set has them;
+--   5. the parent check; 6. the record, its index, the counters, the
+--      idempotency record, what later history checks look at.
 -- Everything that can refuse runs before the first write, so a refusal
 -- writes nothing but the rate limit state of a counted submission.
 --
@@ -27,11 +29,12 @@
 -- of rejected comments (s), 14 created_at (ms), 15 author_id, 16 client
 -- address as hex (8 digits IPv4, 32 IPv6) or "", 17-21 what each rate limit
 -- dimension keys on, "" to skip it: author id, address hex, subnet
--- ("hex/prefix"), article id, "all".
+-- ("hex/prefix"), article id, "all"; 22-28 the history rules (below).
 --
 -- Returns {"stored"} | {"replay", status, body} | {"conflict"} |
 -- {"invalid_parent"} | {"banned", kind, until or ""} |
--- {"limited", dimension, retry_after_s}
+-- {"limited", dimension, retry_after_s} |
+-- {"history", "duplicate" | "campaign" | "new_commenter"}
 local p, id, article, parent, status = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local idem, author, ip_hex = ARGV[8], ARGV[15], ARGV[16]
 
@@ -88,7 +91,18 @@ end
 -- Lua's 14 digits would round them to a tenth of a millisecond (a limit of
 -- more than ten thousand a second would then never advance, or advance too
 -- far).
+-- Redis' clock in ms, read once and only when something needs it.
+local now_ms
+local function clock()
+  if not now_ms then
+    local time = redis.call('TIME')
+    now_ms = time[1] * 1000 + time[2] / 1000
+  end
+  return now_ms
+end
+
 local keys, dims = {}, {}
+local news, ttls = {}, {}
 for d = 1, 5 do
   local limits, value = LIMITS[d], ARGV[16 + d]
   if limits and value ~= '' then
@@ -97,13 +111,11 @@ for d = 1, 5 do
   end
 end
 if #keys > 0 then
-  local time = redis.call('TIME')
-  local now = time[1] * 1000 + time[2] / 1000
+  local now = clock()
   local states = redis.call('MGET', unpack(keys))
   local formats = {'<d', '<dd', '<ddd', '<dddd'}
   local unpackd = struct.unpack
   local worst_dim, worst_wait = nil, 0
-  local news, ttls = {}, {}
   for d = 1, #dims do
     local limits, state = dims[d], states[d]
     local n = #limits / 2
@@ -127,9 +139,46 @@ if #keys > 0 then
   if worst_dim then
     return {'limited', worst_dim, tostring(math.ceil(worst_wait / 1000))}
   end
-  for d = 1, #keys do
-    redis.call('SET', keys[d], news[d], 'PX', ttls[d])
+end
+
+-- history ----------------------------------------------------------------------
+-- ARGV 22 the normalized body's digest ("" when the rule set has no history
+-- rules), 23 the duplicate window (ms, 0 off), 24 the campaign window (ms,
+-- 0 off), 25 the campaign's distinct authors, 26 the new commenters'
+-- threshold of published comments (0 off), 27 suspect ("1": a scoring rule
+-- fired or there is a link), 28 check ("1": decide; "0": the caller already
+-- applied a history verdict, only record). A history verdict returns before
+-- any write, the rate limits included: the caller sends the submission
+-- again with its new status and check "0", and that call counts.
+local digest = ARGV[22]
+local dup_window, camp_window = tonumber(ARGV[23]), tonumber(ARGV[24])
+local camp_authors, new_below = tonumber(ARGV[25]), tonumber(ARGV[26])
+local dup_key = p .. 'hist:dup:' .. author .. ':' .. digest
+local camp_key = p .. 'hist:camp:' .. digest
+local pub_key = p .. 'hist:pub:' .. author
+if digest ~= '' and ARGV[28] == '1' and status ~= 'rejected' then
+  if dup_window > 0 and redis.call('EXISTS', dup_key) == 1 then
+    return {'history', 'duplicate'}
   end
+  if status == 'published' and camp_window > 0 then
+    local since = clock() - camp_window
+    local others = redis.call('ZCOUNT', camp_key, since, '+inf')
+    local mine = redis.call('ZSCORE', camp_key, author)
+    if mine and tonumber(mine) >= since then others = others - 1 end
+    if others + 1 >= camp_authors then
+      return {'history', 'campaign'}
+    end
+  end
+  if status == 'published' and new_below > 0 and ARGV[27] == '1' then
+    local published = tonumber(redis.call('GET', pub_key) or '0')
+    if published < new_below then
+      return {'history', 'new_commenter'}
+    end
+  end
+end
+
+for d = 1, #keys do
+  redis.call('SET', keys[d], news[d], 'PX', ttls[d])
 end
 
 -- the comment ----------------------------------------------------------------
@@ -156,6 +205,24 @@ else
              '(' .. (created - retention * 1000))
 end
 redis.call('HINCRBY', p .. 'stats', status, 1)
+
+-- what later submissions' history rules look at
+if digest ~= '' then
+  if dup_window > 0 then
+    redis.call('SET', dup_key, '1', 'PX', dup_window)
+  end
+  if camp_window > 0 then
+    local now = clock()
+    redis.call('ZADD', camp_key, now, author)
+    redis.call('ZREMRANGEBYSCORE', camp_key, '-inf', '(' .. (now - camp_window))
+    redis.call('PEXPIRE', camp_key, camp_window)
+  end
+  if status == 'published' then
+    -- a year without publishing makes an author new again
+    redis.call('INCR', pub_key)
+    redis.call('EXPIRE', pub_key, 31536000)
+  end
+end
 
 if idem_key then
   local body = ARGV[11]
