@@ -175,7 +175,8 @@ static bool match_regex(struct judging *j, struct view *v, const struct cond *c,
         text = n->text;
         len = n->len;
     }
-    int rc = pcre2_match(c->re, (PCRE2_SPTR)text, len, 0, PCRE2_NO_UTF_CHECK, j->md,
+    int rc = pcre2_match(c->re, (PCRE2_SPTR)text, len, 0,
+                         PCRE2_NO_UTF_CHECK | j->set->match_options, j->md,
                          j->set->match_ctx);
     if (rc < 0) /* no match, or a limit reached: no match either */
         return false;

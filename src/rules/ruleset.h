@@ -81,6 +81,7 @@ struct mg_rules {
     pcre2_match_context *match_ctx;
     struct mg_rules_history history;
     bool has_history;
+    uint32_t match_options; /* PCRE2_NO_JIT under valgrind (load.c) */
 };
 
 /* Contact kinds as bits of cond.mask; judge.c tests a contact's `what`. */
