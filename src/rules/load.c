@@ -77,6 +77,10 @@ static void fail_at(struct loader *ld, struct fy_node *at, const char *fmt, ...)
 {
     int line = 0, column = 0;
     mg_yaml_node_pos(at, &line, &column);
+    /* an empty collection has no scalar to point at: use the nearest
+     * enclosing node that has one */
+    for (struct fy_node *up = at; line == 0 && up; up = fy_node_get_parent(up))
+        mg_yaml_node_pos(up, &line, &column);
     va_list ap;
     va_start(ap, fmt);
     failv(ld, ld->file, line, column, fmt, ap);
@@ -207,9 +211,10 @@ static int find_list(const struct mg_rules *set, const char *name)
     return -1;
 }
 
-/* One word-list entry: "word", "a phrase", "prefix*" or "*suffix". */
+/* One word-list entry: "word", "a phrase", "prefix*" or "*suffix", found
+ * at file:line:col (an error inside it adds its byte offset to col). */
 static void add_word(struct loader *ld, uint32_t list, const char *entry,
-                     const char *file, int line)
+                     const char *file, int line, int col)
 {
     size_t n = strlen(entry);
     enum lex_kind kind = LEX_EXACT;
@@ -225,13 +230,13 @@ static void add_word(struct loader *ld, uint32_t list, const char *entry,
     }
     const char *star = memchr(body, '*', body_len);
     if (star) {
-        fail_line(ld, file, line, (int)(star - entry) + 1,
+        fail_line(ld, file, line, col + (int)(star - entry),
                   "'*' may only start or end a word (\"word*\" or \"*word\")");
         return;
     }
     char *norm = mg_normalize_entry(body, body_len);
     if (!norm) {
-        fail_line(ld, file, line, 1, "'%s' has no word in it", entry);
+        fail_line(ld, file, line, col, "'%s' has no word in it", entry);
         return;
     }
     /* the normalized entry is words joined by single spaces */
@@ -244,7 +249,7 @@ static void add_word(struct loader *ld, uint32_t list, const char *entry,
             *w++ = '\0';
     }
     if (kind != LEX_EXACT && nwords > 1)
-        fail_line(ld, file, line, 1, "a wildcard entry must be one word: '%s'", entry);
+        fail_line(ld, file, line, col, "a wildcard entry must be one word: '%s'", entry);
     else
         lexicon_add(ld->set->lexicon, words[0], strlen(words[0]), list, kind,
                     nwords, words + 1);
@@ -252,7 +257,7 @@ static void add_word(struct loader *ld, uint32_t list, const char *entry,
 }
 
 static void add_domain(struct loader *ld, uint32_t list, const char *entry,
-                       const char *file, int line)
+                       const char *file, int line, int col)
 {
     const char *d = entry;
     if (strncmp(d, "http://", 7) == 0)
@@ -268,7 +273,7 @@ static void add_domain(struct loader *ld, uint32_t list, const char *entry,
     for (; d[n] && d[n] != '/' && n + 1 < sizeof host; n++) {
         unsigned char c = (unsigned char)d[n];
         if (c == ' ' || c == ':' || c == '@') {
-            fail_line(ld, file, line, (int)(d - entry + (ptrdiff_t)n) + 1,
+            fail_line(ld, file, line, col + (int)(d - entry + (ptrdiff_t)n),
                       "'%s' is not a domain", entry);
             return;
         }
@@ -278,7 +283,7 @@ static void add_domain(struct loader *ld, uint32_t list, const char *entry,
         n--;
     host[n] = '\0';
     if (n == 0 || !strchr(host, '.')) {
-        fail_line(ld, file, line, 1, "'%s' is not a domain (a name with a dot)",
+        fail_line(ld, file, line, col, "'%s' is not a domain (a name with a dot)",
                   entry);
         return;
     }
@@ -286,11 +291,11 @@ static void add_domain(struct loader *ld, uint32_t list, const char *entry,
 }
 
 static void add_entry(struct loader *ld, uint32_t list, const char *entry,
-                      const char *file, int line)
+                      const char *file, int line, int col)
 {
     switch (ld->set->lists[list].kind) {
-    case LIST_WORDS: add_word(ld, list, entry, file, line); break;
-    case LIST_DOMAINS: add_domain(ld, list, entry, file, line); break;
+    case LIST_WORDS: add_word(ld, list, entry, file, line, col); break;
+    case LIST_DOMAINS: add_domain(ld, list, entry, file, line, col); break;
     case LIST_AUTHORS:
         lexicon_add(ld->set->lexicon, entry, strlen(entry), list, LEX_ID, 1, NULL);
         break;
@@ -328,7 +333,7 @@ static void read_list_file(struct loader *ld, uint32_t list,
             char *entry = mg_malloc((size_t)(b - a) + 1);
             memcpy(entry, a, (size_t)(b - a));
             entry[b - a] = '\0';
-            add_entry(ld, list, entry, src->name, line);
+            add_entry(ld, list, entry, src->name, line, (int)(a - p) + 1);
             mg_free(entry);
         }
         p = eol + 1;
@@ -413,7 +418,7 @@ static void load_list(struct loader *ld, struct fy_node *key, struct fy_node *sp
                 fail_at(ld, item, "an entry is a word or phrase, not %s",
                         kind_of(item));
             else
-                add_entry(ld, id, entry, ld->file, line);
+                add_entry(ld, id, entry, ld->file, line, column);
             mg_free(entry);
         }
     }
@@ -511,8 +516,6 @@ static bool parse_regex(struct loader *ld, struct cond *c, struct fy_node *v,
     if (!c->re) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(code, msg, sizeof msg);
-        int line = 0, column = 0;
-        mg_yaml_node_pos(v, &line, &column);
         fail_at(ld, v, "bad regular expression: %s at offset %zu of '%s'",
                 (const char *)msg, (size_t)offset, pattern);
         mg_free(pattern);
@@ -673,7 +676,8 @@ static struct cond *parse_test(struct loader *ld, const char *key,
                     ok = false;
             }
             if (c->nkids == 0 && ok) {
-                fail_at(ld, v, "`%s` wants at least one condition", key);
+                /* an empty [] has no position of its own: point at the key */
+                fail_at(ld, k, "`%s` wants at least one condition", key);
                 ok = false;
             }
         }

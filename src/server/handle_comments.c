@@ -57,6 +57,17 @@ static void respond_submission_error(struct mg_exchange *x,
     mg_respond_problem(x, submission_problem(e), NULL, 0);
 }
 
+/* The request body as a submission, with the configured length limits. */
+static int parse_request(const struct mg_exchange *x, struct mg_submission *sub,
+                         struct mg_submission_error *err)
+{
+    const struct mg_submission_limits limits = {
+        .max_chars = x->srv->cfg->comment_max_chars,
+        .max_bytes = x->srv->cfg->comment_max_bytes,
+    };
+    return mg_submission_parse(x->req->body, x->req->body_len, &limits, sub, err);
+}
+
 /* The rules in force on a submission. */
 static int judge(struct mg_server *srv, const struct mg_submission *sub, int64_t now,
                  struct mg_verdict *verdict, char **normalized)
@@ -81,12 +92,7 @@ void mg_handle_check(struct mg_exchange *x)
     struct mg_server *srv = x->srv;
     struct mg_submission sub;
     struct mg_submission_error serr;
-    const struct mg_submission_limits limits = {
-        .max_chars = srv->cfg->comment_max_chars,
-        .max_bytes = srv->cfg->comment_max_bytes,
-    };
-    if (mg_submission_parse(x->req->body, x->req->body_len, &limits, &sub, &serr) !=
-        MG_OK) {
+    if (parse_request(x, &sub, &serr) != MG_OK) {
         mg_respond_problem(x, submission_problem(&serr), NULL, 0);
         return;
     }
@@ -407,11 +413,7 @@ void mg_handle_submit(struct mg_exchange *x)
     ctx->x = x;
     struct mg_submission *sub = &ctx->sub;
     struct mg_submission_error serr;
-    const struct mg_submission_limits limits = {
-        .max_chars = srv->cfg->comment_max_chars,
-        .max_bytes = srv->cfg->comment_max_bytes,
-    };
-    if (mg_submission_parse(req->body, req->body_len, &limits, sub, &serr) != MG_OK) {
+    if (parse_request(x, sub, &serr) != MG_OK) {
         mg_free(ctx);
         respond_submission_error(x, &serr);
         return;

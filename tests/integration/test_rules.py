@@ -365,3 +365,14 @@ def test_check_does_not_apply_history(rules_server):
     created(post_comment(rules_server, comment("Same words twice.", author_id="u-chk")))
     out = check(rules_server, "Same words twice.", author_id="u-chk")
     assert out["verdict"] == "publish"  # /v1/check reads no history
+
+
+def test_without_a_rules_directory_everything_publishes(server):
+    """No `rules` setting: the empty set, ready, and a reload is a no-op."""
+    assert server.get("/readyz").json()["checks"]["rules"] == "loaded"
+    r = server.post("/v1/rules/reload", token=MOD_TOKEN)
+    assert r.status_code == 200
+    assert r.json() == {"rule_count": 0, "rules_version": "r-e3b0c44298fc"}
+    out = check(server, "you are a faggot, visit bit.ly/x")
+    assert out["verdict"] == "publish" and out["matches"] == []
+    assert out["rules_version"] == "r-e3b0c44298fc"

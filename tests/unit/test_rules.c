@@ -434,6 +434,29 @@ static void test_load_errors(void **state)
         {"rules:\n  - {id: a, reason: r, when: {contact: fax}, score: 1}\n", NULL,
          "rules.yaml", "fax", "`contact` wants any of"},
         {"rulez: []\n", NULL, "rules.yaml", "rulez", "unknown key 'rulez'"},
+        {"lists: {l: {file: ../secrets.txt}}\n", NULL, "rules.yaml", "../secrets.txt",
+         "must be a path inside the rules directory"},
+        {"lists: {l: {file: /etc/passwd}}\n", NULL, "rules.yaml", "/etc/passwd",
+         "must be a path inside the rules directory"},
+        {"lists: {l: {file: list.txt}}\n", "free money*\n", "list.txt", "free",
+         "a wildcard entry must be one word"},
+        {"lists: {l: {file: list.txt}}\n", "ok\n  ...  \n", "list.txt", "...",
+         "has no word in it"},
+        {"lists: {l: {file: list.txt}, l: {entries: [x]}}\n", NULL, "rules.yaml",
+         "l: {entries", "duplicate key"},
+        {"lists: {d: {entries: [example.com], kind: domains}}\n"
+         "rules:\n  - {id: a, reason: r, when: {words: d}, score: 1}\n",
+         NULL, "rules.yaml", "d}, score", "`words` wants a list of words; 'd' is a list of domains"},
+        {"rules:\n  - {id: A!, reason: r, when: {regex: x}, score: 1}\n", NULL,
+         "rules.yaml", "A!", "a rule needs an `id` of lowercase letters"},
+        {"rules:\n  - {id: a, reason: r, when: {regex: x}, score: 1, action: ban}\n", NULL,
+         "rules.yaml", "ban", "`action` is hold, reject or publish"},
+        {"rules:\n  - {id: a, reason: r, when: {link_ip: false}, score: 1}\n", NULL,
+         "rules.yaml", "false", "`link_ip` takes `true`"},
+        {"rules:\n  - {id: a, reason: r, when: {caps_ratio_above: 2}, score: 1}\n", NULL,
+         "rules.yaml", "2}", "`caps_ratio_above` wants a number from 0 to 1"},
+        {"rules:\n  - {id: a, reason: r, when: {all: []}, score: 1}\n", NULL,
+         "rules.yaml", "all: []", "`all` wants at least one condition"},
     };
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
         const char *names[] = {"rules.yaml", "list.txt"};
@@ -458,6 +481,49 @@ static void test_load_errors(void **state)
     }
 }
 
+/* Past MG_RULES_MAX_ERRORS, errors are counted, not listed. */
+static void test_load_error_cap(void **state)
+{
+    (void)state;
+    char yaml[4096] = "rules:\n";
+    for (int i = 0; i < 25; i++) {
+        size_t used = strlen(yaml);
+        snprintf(yaml + used, sizeof yaml - used,
+                 "  - {id: r%d, reason: r, when: {nope: 1}, score: 1}\n", i);
+    }
+    const char *names[] = {"rules.yaml"};
+    const char *texts[] = {yaml};
+    size_t lens[] = {strlen(yaml)};
+    struct mg_rules *rules = NULL;
+    struct mg_rules_errors errs;
+    assert_int_equal(mg_rules_load_files(1, names, texts, lens, &rules, &errs), MG_EINVAL);
+    assert_int_equal(errs.count, MG_RULES_MAX_ERRORS);
+    assert_int_equal(errs.more, 25 - MG_RULES_MAX_ERRORS);
+    assert_int_equal(errs.items[19].line, 21);
+}
+
+/* Conditions nest at most 32 deep: a hostile file cannot exhaust the stack. */
+static void test_load_nesting_limit(void **state)
+{
+    (void)state;
+    char yaml[4096];
+    int used = snprintf(yaml, sizeof yaml,
+                        "rules:\n  - id: deep\n    reason: r\n    score: 1\n    when: ");
+    for (int i = 0; i < 40; i++)
+        used += snprintf(yaml + used, sizeof yaml - (size_t)used, "{not: ");
+    used += snprintf(yaml + used, sizeof yaml - (size_t)used, "{regex: x}");
+    for (int i = 0; i < 40; i++)
+        used += snprintf(yaml + used, sizeof yaml - (size_t)used, "}");
+    snprintf(yaml + used, sizeof yaml - (size_t)used, "\n");
+    const char *names[] = {"rules.yaml"};
+    const char *texts[] = {yaml};
+    size_t lens[] = {strlen(yaml)};
+    struct mg_rules *rules = NULL;
+    struct mg_rules_errors errs;
+    assert_int_equal(mg_rules_load_files(1, names, texts, lens, &rules, &errs), MG_EINVAL);
+    assert_non_null(strstr(errs.items[0].message, "nest more than 32 deep"));
+}
+
 /* YAML that does not parse fails with libfyaml's place. */
 static void test_load_syntax_error(void **state)
 {
@@ -470,6 +536,16 @@ static void test_load_syntax_error(void **state)
     assert_int_equal(mg_rules_load_files(1, names, &yaml, lens, &rules, &errs), MG_EINVAL);
     assert_string_equal(errs.items[0].file, "broken.yaml");
     assert_true(errs.items[0].line >= 1);
+
+    /* a list declared in two files: the second is the error */
+    const char *two[] = {"a.yaml", "b.yaml"};
+    const char *texts[] = {"lists: {l: {entries: [x]}}\n", "\nlists: {l: {entries: [y]}}\n"};
+    size_t two_lens[] = {strlen(texts[0]), strlen(texts[1])};
+    assert_int_equal(mg_rules_load_files(2, two, texts, two_lens, &rules, &errs), MG_EINVAL);
+    assert_string_equal(errs.items[0].file, "b.yaml");
+    assert_int_equal(errs.items[0].line, 2);
+    assert_int_equal(errs.items[0].column, 9);
+    assert_non_null(strstr(errs.items[0].message, "list 'l' is declared twice"));
 }
 
 /* A set with a broken file loads nothing, and reports every broken rule,
@@ -651,6 +727,8 @@ int main(void)
         cmocka_unit_test(test_innocent_words_pass),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_load_syntax_error),
+        cmocka_unit_test(test_load_error_cap),
+        cmocka_unit_test(test_load_nesting_limit),
         cmocka_unit_test(test_load_reports_every_error),
         cmocka_unit_test(test_version_is_a_digest_of_the_files),
         cmocka_unit_test(test_catastrophic_regex_gives_up),
