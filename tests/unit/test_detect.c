@@ -12,6 +12,7 @@
 
 #include "modgate/alloc.h"
 #include "modgate/detect.h"
+#include "testutil.h"
 
 #define SCHEME MG_LINK_SCHEME
 #define HIDDEN MG_LINK_HIDDEN
@@ -517,18 +518,8 @@ static void test_mixed_script(void **state)
 static void test_invalid_utf8(void **state)
 {
     (void)state;
-    static const struct {
-        const char *text;
-        size_t len;
-    } bad[] = {
-        {S("\xff")},
-        {S("abc\xc3")},
-        {S("\xc0\xaf")},         /* overlong '/' */
-        {S("\xed\xa0\x80")},     /* surrogate */
-        {S("\xf4\x90\x80\x80")}, /* past U+10FFFF */
-        {S("bit.ly/x \x80 ok")}, /* a stray continuation byte */
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    const struct mg_test_bad_utf8 *bad = mg_test_bad_utf8;
+    for (size_t i = 0; i < ARRAY_LEN(mg_test_bad_utf8); i++) {
         struct mg_detect d;
         assert_int_equal(mg_detect(bad[i].text, bad[i].len, &d), MG_EINVAL);
     }

@@ -13,10 +13,10 @@
 
 #include "modgate/alloc.h"
 #include "modgate/normalize.h"
+#include "testutil.h"
 
 /* Explicit lengths so that strings with a NUL can be cases too. */
 #define S(lit)       lit, sizeof(lit) - 1
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static struct mg_norm norm_ok(const char *what, const char *text, size_t len)
 {
@@ -309,21 +309,8 @@ static void test_entry(void **state)
 static void test_invalid_utf8(void **state)
 {
     (void)state;
-    static const struct {
-        const char *what;
-        const char *text;
-        size_t len;
-    } cases[] = {
-        {"lone high surrogate", S("ab\xed\xa0\x80")},
-        {"lone low surrogate", S("\xed\xbf\xbf")},
-        {"overlong slash", S("\xc0\xaf")},
-        {"overlong NUL", S("\xc0\x80")},
-        {"truncated", S("free\xe2\x82")},
-        {"lone continuation", S("\x80")},
-        {"0xff", S("a\xff")},
-        {"past U+10FFFF", S("\xf4\x90\x80\x80")},
-    };
-    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+    const struct mg_test_bad_utf8 *cases = mg_test_bad_utf8;
+    for (size_t i = 0; i < ARRAY_LEN(mg_test_bad_utf8); i++) {
         struct mg_norm n;
         int rc = mg_normalize(cases[i].text, cases[i].len, &n);
         if (rc != MG_EINVAL)

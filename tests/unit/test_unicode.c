@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "modgate/unicode.h"
+#include "testutil.h"
 
 /* Explicit lengths so that strings with a NUL can be cases too. */
 #define S(lit) lit, sizeof(lit) - 1
@@ -80,22 +81,8 @@ static void test_zalgo(void **state)
 static void test_invalid_utf8(void **state)
 {
     (void)state;
-    static const struct {
-        const char *what;
-        const char *text;
-        size_t len;
-    } cases[] = {
-        {"stray continuation", S("a\x80")},
-        {"0xff", S("\xff")},
-        {"truncated 2-byte", S("ok\xc3")},
-        {"truncated 4-byte", S("\xf0\x9f\x98")},
-        {"overlong slash", S("\xc0\xaf")},
-        {"overlong 3-byte", S("\xe0\x80\xaf")},
-        {"surrogate D800", S("\xed\xa0\x80")},
-        {"past U+10FFFF", S("\xf4\x90\x80\x80")},
-        {"bad byte after valid text", S("\ud55c\uad6d\xfe")},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const struct mg_test_bad_utf8 *cases = mg_test_bad_utf8;
+    for (size_t i = 0; i < ARRAY_LEN(mg_test_bad_utf8); i++) {
         size_t n = 77;
         if (mg_unicode_graphemes(cases[i].text, cases[i].len, &n) != MG_EINVAL)
             fail_msg("%s: accepted", cases[i].what);

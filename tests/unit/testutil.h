@@ -95,6 +95,32 @@ static inline void mg_test_expect_error(const char *what,
     assert_string_equal(err->file, file);
 }
 
+/* Byte strings that are not UTF-8, for every parser of text to refuse: one
+ * table, so a new kind of bad input is added once. (NUL is valid UTF-8;
+ * parsers that refuse it test that apart.) */
+static const struct mg_test_bad_utf8 {
+    const char *what;
+    const char *text;
+    size_t len;
+} mg_test_bad_utf8[] = {
+#define MG_TEST_BYTES(lit) lit, sizeof(lit) - 1
+    {"stray continuation", MG_TEST_BYTES("a\x80")},
+    {"lone continuation", MG_TEST_BYTES("\x80")},
+    {"0xff", MG_TEST_BYTES("a\xff")},
+    {"truncated 2-byte", MG_TEST_BYTES("ok\xc3")},
+    {"truncated 3-byte", MG_TEST_BYTES("free\xe2\x82")},
+    {"truncated 4-byte", MG_TEST_BYTES("\xf0\x9f\x98")},
+    {"overlong slash", MG_TEST_BYTES("\xc0\xaf")},
+    {"overlong NUL", MG_TEST_BYTES("\xc0\x80")},
+    {"overlong 3-byte", MG_TEST_BYTES("\xe0\x80\xaf")},
+    {"lone high surrogate", MG_TEST_BYTES("ab\xed\xa0\x80")},
+    {"lone low surrogate", MG_TEST_BYTES("\xed\xbf\xbf")},
+    {"past U+10FFFF", MG_TEST_BYTES("\xf4\x90\x80\x80")},
+    {"bad byte after valid text", MG_TEST_BYTES("\xed\x95\x9c\xea\xb5\xad\xfe")},
+    {"stray byte inside a link", MG_TEST_BYTES("bit.ly/x \x80 ok")},
+#undef MG_TEST_BYTES
+};
+
 /* Asserts that the YAML config text is refused (MG_EINVAL) with an error at
  * t.yaml:line:column whose message holds message. */
 static inline void mg_test_expect_config_error(const char *what,
