@@ -423,7 +423,7 @@ int mg_rules_judge(struct mg_rules *rules, const struct mg_rules_input *in,
     }
     snprintf(out->rules_version, sizeof out->rules_version, "%s", rules->version);
     j.md = pcre2_match_data_create(1, NULL);
-    bool exempt = false, reject = false, hold = false;
+    bool exempt = false, reject = false, hold = false, scored = false;
     for (size_t i = 0; i < rules->nrules; i++) {
         const struct rule *r = &rules->rules[i];
         if (r->field == FIELD_AUTHOR_NAME && !in->author_name)
@@ -434,6 +434,7 @@ int mg_rules_judge(struct mg_rules *rules, const struct mg_rules_input *in,
             continue;
         rules->hits[i]++;
         out->score += r->score;
+        scored |= r->score > 0;
         exempt |= r->action == MG_ACTION_PUBLISH;
         reject |= r->action == MG_ACTION_REJECT;
         hold |= r->action == MG_ACTION_HOLD;
@@ -450,10 +451,7 @@ int mg_rules_judge(struct mg_rules *rules, const struct mg_rules_input *in,
         uint8_t digest[32];
         mg_crypto_sha256(n ? n->text : "", n ? n->len : 0, digest);
         mg_crypto_hex(digest, 16, out->body_digest);
-        out->suspect = (d && d->nlinks > 0);
-        for (size_t i = 0; i < json_array_size(out->matches); i++)
-            out->suspect |= json_number_value(json_object_get(
-                                json_array_get(out->matches, i), "score")) > 0;
+        out->suspect = scored || (d && d->nlinks > 0);
     }
     /* An exemption wins; then a forced or scored reject; then a hold. */
     if (exempt)
