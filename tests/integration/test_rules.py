@@ -376,3 +376,26 @@ def test_without_a_rules_directory_everything_publishes(server):
     out = check(server, "you are a faggot, visit bit.ly/x")
     assert out["verdict"] == "publish" and out["matches"] == []
     assert out["rules_version"] == "r-e3b0c44298fc"
+
+
+def test_reload_after_the_directory_is_gone_keeps_the_rules(rules_server):
+    version = check(rules_server, "x")["rules_version"]
+    shutil.rmtree(rules_server.rules_dir)
+    p = problem(rules_server.post("/v1/rules/reload", token=MOD_TOKEN), 422, "invalid_rules")
+    assert p["errors"][0]["file"] == rules_server.rules_dir
+    assert "cannot open the rules directory" in p["errors"][0]["message"]
+    out = check(rules_server, "see bit.ly/x")
+    assert out["rules_version"] == version and "links.shortener" in rule_ids(out)
+
+
+def test_modctl_usage_errors_exit_2(rules_server):
+    base = ("--url", rules_server.base, "--token", SITE_TOKEN)
+    for args in (("check",), ("check", "hi", "--author-name"), ("check", "a", "b"),
+                 ("rules",), ("rules", "frobnicate"), ("rules", "reload", "extra"),
+                 ("rules", "lint", "a", "b")):
+        r = modctl(*(base + args))
+        assert r.returncode == 2, (args, r.stdout, r.stderr)
+        assert "usage" in r.stderr or "needs a value" in r.stderr or "unexpected" in r.stderr, args
+    for args in (("check", "--help"), ("rules", "lint", "--help"), ("rules", "reload", "--help")):
+        r = modctl(*args)
+        assert r.returncode == 0 and "usage: modctl" in r.stdout, args
