@@ -999,11 +999,14 @@ static void add_lua_string(struct mg_buf *b, const char *text)
 
 /* The configured limits as Lua, put in front of submit.lua: LIMITS[d] for
  * each dimension in enum mg_rl_dim order, false when it has no limits, or
- *   {name = "author", key = "mg:rl:author:10/60,60/3600:",
+ *   {name = "author", field = "author:10/60,60/3600:",
  *    6000, 60000, 60000, 3600000}
- * the state key's prefix (its name holds the settings, so that changed
- * settings start afresh) and per limit the emission interval (period /
- * count) and the window (period), in milliseconds. Settings are the same
+ * the prefix of the dimension's state fields (it holds the settings, so
+ * that changed settings start afresh) and per limit the emission interval
+ * (period / count) and the window (period), in milliseconds; then
+ * RL_GENERATION, the longest window in ms, and RL_HASH, the prefix of the
+ * generation hashes' names (it holds RL_GENERATION, so instances that
+ * disagree on it do not share hashes; see submit.lua). Settings are the same
  * for every submission, so they are written into the script once instead of
  * being sent, formatted and parsed as arguments of every call; the numbers
  * are printed with 17 digits, which a double reads back exactly. */
@@ -1012,6 +1015,7 @@ static void add_limits_prologue(struct mg_buf *b, const char *prefix,
 {
     mg_buf_adds(b, "-- the configured rate limits, written by modgate's store\n"
                    "local LIMITS = {\n");
+    unsigned long long generation_ms = 0;
     for (int d = 0; d < MG_RL_DIM_COUNT; d++) {
         const char *name = mg_rl_dim_name((enum mg_rl_dim)d);
         size_t n = rl->nlimits[d];
@@ -1026,22 +1030,35 @@ static void add_limits_prologue(struct mg_buf *b, const char *prefix,
                                      "%s%u/%u", k ? "," : "",
                                      rl->limits[d][k].count,
                                      rl->limits[d][k].period_s);
-        char *key = mg_asprintf("%srl:%s:%s:", prefix, name, settings);
+        char *field = mg_asprintf("%s:%s:", name, settings);
         mg_buf_adds(b, "  {name = ");
         add_lua_string(b, name);
-        mg_buf_adds(b, ", key = ");
-        add_lua_string(b, key);
-        mg_free(key);
+        mg_buf_adds(b, ", field = ");
+        add_lua_string(b, field);
+        mg_free(field);
         for (size_t k = 0; k < n; k++) {
             const struct mg_rl_limit *l = &rl->limits[d][k];
+            unsigned long long window_ms =
+                (unsigned long long)l->period_s * 1000ULL;
+            if (window_ms > generation_ms)
+                generation_ms = window_ms;
             int len = snprintf(number, sizeof number, ", %.17g, %llu",
                                (double)l->period_s * 1000.0 / (double)l->count,
-                               (unsigned long long)l->period_s * 1000ULL);
+                               window_ms);
             mg_buf_add(b, number, (size_t)len);
         }
         mg_buf_adds(b, "},\n");
     }
     mg_buf_adds(b, "}\n");
+    char line[64];
+    int len = snprintf(line, sizeof line, "local RL_GENERATION = %llu\n",
+                       generation_ms);
+    mg_buf_add(b, line, (size_t)len);
+    char *hash = mg_asprintf("%srl:%llu:", prefix, generation_ms);
+    mg_buf_adds(b, "local RL_HASH = ");
+    add_lua_string(b, hash);
+    mg_buf_adds(b, "\n");
+    mg_free(hash);
 }
 
 /* ---- public ---------------------------------------------------------- */

@@ -347,6 +347,52 @@ def test_a_refused_submission_is_not_counted_again(redis, start_modgate):
     created(post(m, comment(author_id="u-hammer")))
 
 
+def redis_ms(redis):
+    """Redis' clock (TIME) in ms, the clock the limiter's generations follow."""
+    sec, usec = redis.cli("TIME").split()
+    return int(sec) * 1000 + int(usec) / 1000
+
+
+def wait_for_phase(redis, generation_ms, lo, hi, after=-1):
+    """Sleeps until Redis' clock is between lo and hi ms into a generation
+    later than `after`; returns that generation."""
+    while True:
+        now = redis_ms(redis)
+        phase = now % generation_ms
+        if lo <= phase < hi and now // generation_ms > after:
+            return int(now // generation_ms)
+        time.sleep(max(0.01, ((lo - phase) % generation_ms) / 1000))
+
+
+def test_limit_states_carry_into_the_next_generation_and_old_ones_go(redis, start_modgate):
+    # The states live in one hash per generation (the longest window, 2 s
+    # here): a burst just before a generation ends still counts just after
+    # it, and only the current and the previous generation are kept.
+    gen = 2000
+    m = start(redis, start_modgate, limits_config(author=[(2, 2)]))
+    wait_for_phase(redis, gen, 1500, 1700)
+    created(post(m, comment(author_id="u-edge")))
+    created(post(m, comment(author_id="u-edge")))
+    wait_for_phase(redis, gen, 50, 400)  # the next generation, < 1 s later
+    refused(post(m, comment(author_id="u-edge")), "author")
+
+    seen, current = set(), -1
+    for _ in range(4):  # a comment in each of four more generations
+        current = wait_for_phase(redis, gen, 1000, 1400, after=current)
+        created(post(m, comment(author_id="u-later")))
+        hashes = set(redis.cli("KEYS", "mg:rl:*").split())
+        assert hashes and all(h.startswith("mg:rl:%d:" % gen) for h in hashes), hashes
+        # this generation's and the previous one's; older ones were unlinked
+        assert hashes <= {"mg:rl:%d:%d" % (gen, g) for g in (current, current - 1)}, \
+            (hashes, current)
+        for h in hashes:
+            left = int(redis.cli("PTTL", h))
+            # each goes by itself a generation after its last reader
+            assert 0 < left <= 3 * gen, (h, left)
+        seen |= hashes
+    assert len(seen) >= 4, seen
+
+
 # ---- across instances ---------------------------------------------------------------
 
 def test_the_limit_holds_across_instances(redis, start_modgate):
@@ -499,7 +545,7 @@ def test_one_evalsha_per_submission(redis, start_modgate):
     for cmd in ("eval", "script", "multi", "exec", "watch"):
         assert after.get(cmd, 0) == before.get(cmd, 0), (cmd, before, after)
 
-    # everything modgate itself sent was EVALSHA; SET, HSET, ZADD, GET...
+    # everything modgate itself sent was EVALSHA; HMGET, HSET, ZADD...
     # (which do show in commandstats) were run by the script
     direct = [(cmd, arg) for src, cmd, arg in seen if src != "lua"]
     assert {cmd for cmd, _ in direct} == {"EVALSHA"}, direct
@@ -510,4 +556,4 @@ def test_one_evalsha_per_submission(redis, start_modgate):
     assert per_script[submit_sha] == n, per_script
     assert sum(per_script.values()) - n <= probes_max, per_script
     by_lua = {cmd for src, cmd, _ in seen if src == "lua"}
-    assert {"SET", "HSET", "ZADD"} <= by_lua, by_lua
+    assert {"HMGET", "HSET", "ZADD"} <= by_lua, by_lua

@@ -12,14 +12,15 @@
 -- Everything that can refuse runs before the first write, so a refusal
 -- writes nothing but the rate limit state of a counted submission.
 --
--- The limiter keeps one key per (dimension, value): the theoretical arrival
--- times of all that dimension's limits, packed together, so that every
--- state is read with one MGET and written with one SET per dimension. Bans
+-- The limiter keeps one state per (dimension, value): the theoretical
+-- arrival times of all that dimension's limits, packed together, in a hash
+-- per generation, so that the states are read with one HMGET (and one more
+-- for those not yet written this generation) and written with one HSET. Bans
 -- are looked up with one EXISTS. Lua work is kept small (no string.format,
--- no number parsing or printing, the limits compiled into the script by the
--- store rather than sent with every call): each call, argument and
--- formatted number costs Redis' single thread time; tests/bench/submit
--- measures the whole.
+-- the states packed rather than printed and parsed, the limits compiled
+-- into the script by the store rather than sent with every call): each
+-- call, argument and formatted number costs Redis' single thread time;
+-- tests/bench/submit measures the whole.
 --
 -- ARGV: 1 key prefix, 2 id, 3 article_id, 4 parent_id or "", 5 status
 -- (published | pending | rejected), 6 record JSON, 7 meta JSON, 8 idempotency
@@ -84,13 +85,26 @@ end
 -- rate limits ----------------------------------------------------------------
 -- LIMITS (the prologue modgate's store writes in front of this script from
 -- its configuration) has per dimension, in the order of ARGV 17-21, its
--- name, the prefix of its state keys, and per limit the emission interval
--- (ms: period / count) and the window (ms: period). The state is the limits'
+-- name, the prefix of its state fields, and per limit the emission interval
+-- (ms: period / count) and the window (ms: period). A state is the limits'
 -- theoretical arrival times in ms as little-endian doubles (struct.pack):
 -- exact, and read and written without number formatting, which printed with
 -- Lua's 14 digits would round them to a tenth of a millisecond (a limit of
 -- more than ten thousand a second would then never advance, or advance too
 -- far).
+--
+-- The states live in generation hashes, RL_HASH .. g for the generation
+-- g = floor(now / RL_GENERATION), RL_GENERATION being the longest window.
+-- A state is written to the current generation's hash and read from it or,
+-- when it is not there, from the previous one: a state written two
+-- generations back or earlier has passed (its times are at most a window
+-- past its writing), so two generations hold every state that matters.
+-- The first write of a generation gives its hash an expiry a generation
+-- after its last reader and unlinks the hash two generations back (freed
+-- in Redis' background thread however large it is). Why not a key per
+-- state with its own expiry: this writes all of a submission's states with
+-- one HSET and keeps no expiry per state, which tests/bench/submit measured
+-- at about half the limiter's Redis time (docs/rate-limits.md).
 -- Redis' clock in ms, read once and only when something needs it.
 local now_ms
 local function clock()
@@ -101,27 +115,41 @@ local function clock()
   return now_ms
 end
 
-local keys, dims = {}, {}
-local news, ttls = {}, {}
+local rl_fields, rl_dims, rl_hash, rl_gen = {}, {}, nil, nil
+local rl_hash_new = false -- perhaps: no state of this submission was there
 for d = 1, 5 do
   local limits, value = LIMITS[d], ARGV[16 + d]
   if limits and value ~= '' then
-    keys[#keys + 1] = limits.key .. value
-    dims[#dims + 1] = limits
+    rl_fields[#rl_fields + 1] = limits.field .. value
+    rl_dims[#rl_dims + 1] = limits
   end
 end
-if #keys > 0 then
+local rl_writes = {}
+if #rl_fields > 0 then
   local now = clock()
-  local states = redis.call('MGET', unpack(keys))
+  rl_gen = math.floor(now / RL_GENERATION)
+  rl_hash = RL_HASH .. rl_gen
+  local states = redis.call('HMGET', rl_hash, unpack(rl_fields))
+  local missing = {}
+  for d = 1, #rl_fields do
+    if not states[d] then missing[#missing + 1] = d end
+  end
+  if #missing > 0 then
+    local wanted = {}
+    for k = 1, #missing do wanted[k] = rl_fields[missing[k]] end
+    local older = redis.call('HMGET', RL_HASH .. (rl_gen - 1), unpack(wanted))
+    for k = 1, #missing do states[missing[k]] = older[k] end
+  end
+  rl_hash_new = #missing == #rl_fields
   local formats = {'<d', '<dd', '<ddd', '<dddd'}
   local unpackd = struct.unpack
   local worst_dim, worst_wait = nil, 0
-  for d = 1, #dims do
-    local limits, state = dims[d], states[d]
+  local new = {}
+  for d = 1, #rl_dims do
+    local limits, state = rl_dims[d], states[d]
     local n = #limits / 2
     -- a state of another shape (from an older modgate): afresh
     if state and #state ~= 8 * n then state = false end
-    local new, longest = {}, 0
     for i = 1, n do
       local tat = state and unpackd('<d', state, 8 * i - 7) or now
       if tat < now then tat = now end
@@ -131,10 +159,9 @@ if #keys > 0 then
         worst_dim, worst_wait = limits.name, wait
       end
       new[i] = new_tat
-      if new_tat - now > longest then longest = new_tat - now end
     end
-    news[d] = struct.pack(formats[n], unpack(new))
-    ttls[d] = math.ceil(longest) + 1
+    rl_writes[2 * d - 1] = rl_fields[d]
+    rl_writes[2 * d] = struct.pack(formats[n], unpack(new, 1, n))
   end
   if worst_dim then
     return {'limited', worst_dim, tostring(math.ceil(worst_wait / 1000))}
@@ -177,8 +204,12 @@ if digest ~= '' and ARGV[28] == '1' and status ~= 'rejected' then
   end
 end
 
-for d = 1, #keys do
-  redis.call('SET', keys[d], news[d], 'PX', ttls[d])
+if rl_hash then
+  redis.call('HSET', rl_hash, unpack(rl_writes))
+  if rl_hash_new and redis.call('PEXPIREAT', rl_hash,
+      (rl_gen + 3) * RL_GENERATION, 'NX') == 1 then
+    redis.call('UNLINK', RL_HASH .. (rl_gen - 2))
+  end
 end
 
 -- the comment ----------------------------------------------------------------
