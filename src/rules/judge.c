@@ -98,6 +98,24 @@ static bool utf8_boundary(const char *s, size_t at)
     return ((unsigned char)s[at] & 0xc0) != 0x80;
 }
 
+/* One form of word i against the lexicon: exact, then every prefix and
+ * suffix length that some wildcard entry has. */
+static void look_up_form(struct view *v, const struct mg_norm *n, size_t i,
+                         const struct lexicon *lx, const char *form, size_t len)
+{
+    take(v, n, i, lexicon_find(lx, form, len), LEX_EXACT);
+    for (uint64_t bits = lexicon_prefix_lengths(lx); bits; bits &= bits - 1) {
+        size_t k = (size_t)__builtin_ctzll(bits);
+        if (k <= len && (k == len || utf8_boundary(form, k)))
+            take(v, n, i, lexicon_find(lx, form, k), LEX_PREFIX);
+    }
+    for (uint64_t bits = lexicon_suffix_lengths(lx); bits; bits &= bits - 1) {
+        size_t k = (size_t)__builtin_ctzll(bits);
+        if (k <= len && utf8_boundary(form, len - k))
+            take(v, n, i, lexicon_find(lx, form + len - k, k), LEX_SUFFIX);
+    }
+}
+
 /* Every form of every word against the one lexicon: a lookup per form,
  * plus one per wildcard length that exists, whatever the lists hold. */
 static void look_up(struct judging *j, struct view *v)
@@ -110,27 +128,16 @@ static void look_up(struct judging *j, struct view *v)
     if (!n)
         return;
     const struct lexicon *lx = j->set->lexicon;
-    uint64_t prefixes = lexicon_prefix_lengths(lx);
-    uint64_t suffixes = lexicon_suffix_lengths(lx);
     for (size_t i = 0; i < n->nwords; i++) {
         const struct mg_norm_word *w = &n->words[i];
         for (size_t f = 0; f < w->nforms; f++) {
             const char *form = w->form[f];
             size_t len = strlen(form);
-            take(v, n, i, lexicon_find(lx, form, len), LEX_EXACT);
-            /* "you are a f a g g o t": the spelled word took in the "a" */
+            look_up_form(v, n, i, lx, form, len);
+            /* "you are a f a g g o t": the spelled word took in the "a",
+             * so it is looked up without it as well (wildcards included) */
             if (w->spelled && len > 1 && (form[0] == 'a' || form[0] == 'i'))
-                take(v, n, i, lexicon_find(lx, form + 1, len - 1), LEX_EXACT);
-            for (uint64_t bits = prefixes; bits; bits &= bits - 1) {
-                size_t k = (size_t)__builtin_ctzll(bits);
-                if (k <= len && (k == len || utf8_boundary(form, k)))
-                    take(v, n, i, lexicon_find(lx, form, k), LEX_PREFIX);
-            }
-            for (uint64_t bits = suffixes; bits; bits &= bits - 1) {
-                size_t k = (size_t)__builtin_ctzll(bits);
-                if (k <= len && utf8_boundary(form, len - k))
-                    take(v, n, i, lexicon_find(lx, form + len - k, k), LEX_SUFFIX);
-            }
+                look_up_form(v, n, i, lx, form + 1, len - 1);
         }
     }
 }
