@@ -1,0 +1,140 @@
+/* eval_judge.c: judges texts with a rule set, offline (no server, no Redis),
+ * and prints one verdict a line for tests/eval/quality to score:
+ *
+ *   eval_judge RULES_DIR BODIES_FILE
+ *
+ * BODIES_FILE holds texts each ended by a NUL byte (a last text without one
+ * is judged too). For each text, in order, prints
+ *
+ *   ACTION<TAB>SCORE<TAB>RULE_IDS
+ *
+ * ACTION is publish, hold or reject; SCORE has two decimals; RULE_IDS are
+ * the ids of the rules that fired, comma-separated, or "-" for none. A text
+ * the rules refuse (invalid UTF-8) prints "error<TAB>0<TAB>-", so that line
+ * i always answers text i. Exits 2 on bad usage, an unreadable file or rules
+ * that do not load, 0 otherwise.
+ *
+ * Under valgrind set MODGATE_REGEX_NO_JIT=1 (CONTRIBUTING.md). */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "modgate/alloc.h"
+#include "modgate/files.h"
+#include "modgate/rules.h"
+
+#define DAY_MS (86400000LL)
+/* An established reader: old enough that the account-age rules stay out of
+ * the way, so the figures measure what the text alone earns. */
+#define ACCOUNT_AGE_DAYS 400
+#define MAX_BODIES_FILE  (1u << 30)
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void print_load_errors(const char *dir,
+                              const struct mg_rules_errors *errs)
+{
+    char line[1200];
+    fprintf(stderr, "eval_judge: rules in %s do not load:\n", dir);
+    for (size_t i = 0; i < errs->count; i++)
+        fprintf(stderr, "  %s\n",
+                mg_error_format(&errs->items[i], line, sizeof line));
+    if (errs->more)
+        fprintf(stderr, "  (and %zu more errors)\n", errs->more);
+}
+
+/* The ids of the rules in v's matches, comma-separated, or "-". */
+static void print_rule_ids(const struct mg_verdict *v)
+{
+    size_t n = json_array_size(v->matches);
+    if (n == 0) {
+        fputs("-", stdout);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *id = json_string_value(
+            json_object_get(json_array_get(v->matches, i), "rule"));
+        printf("%s%s", i ? "," : "", id ? id : "?");
+    }
+}
+
+static void judge_one(struct mg_rules *rules, const char *body, size_t len,
+                      int64_t now_ms)
+{
+    struct mg_rules_input in = {
+        .body = body,
+        .body_len = len,
+        .author_id = "u-eval",
+        .author_name = "Reader",
+        .has_author_created_at = true,
+        .author_created_at_ms = now_ms - ACCOUNT_AGE_DAYS * DAY_MS,
+        .now_ms = now_ms,
+    };
+    struct mg_verdict v;
+    if (mg_rules_judge(rules, &in, &v, NULL) != MG_OK) {
+        /* judge leaves nothing to close when it refuses */
+        fputs("error\t0\t-\n", stdout);
+        return;
+    }
+    printf("%s\t%.2f\t", mg_action_name(v.action), v.score);
+    print_rule_ids(&v);
+    fputc('\n', stdout);
+    mg_verdict_close(&v);
+}
+
+/* Judges every text of all[0..len), in order; returns how many. */
+static size_t judge_all(struct mg_rules *rules, const char *all, size_t len)
+{
+    int64_t now_ms = wall_ms();
+    size_t n = 0;
+    const char *p = all, *end = all + len;
+    while (p < end) {
+        const char *nul = memchr(p, '\0', (size_t)(end - p));
+        size_t body_len = nul ? (size_t)(nul - p) : (size_t)(end - p);
+        judge_one(rules, p, body_len, now_ms);
+        n++;
+        p += body_len + 1;
+    }
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: eval_judge RULES_DIR BODIES_FILE\n"
+                        "  BODIES_FILE: texts each ended by a NUL byte\n");
+        return 2;
+    }
+    struct mg_rules *rules;
+    struct mg_rules_errors errs;
+    if (mg_rules_load(argv[1], &rules, &errs) != MG_OK) {
+        print_load_errors(argv[1], &errs);
+        return 2;
+    }
+    char *all;
+    size_t len;
+    struct mg_error err;
+    if (mg_file_read(argv[2], MAX_BODIES_FILE, &all, &len, &err) != MG_OK) {
+        char line[1200];
+        fprintf(stderr, "eval_judge: %s\n",
+                mg_error_format(&err, line, sizeof line));
+        mg_rules_unref(rules);
+        return 2;
+    }
+    size_t n = judge_all(rules, all, len);
+    mg_free(all);
+    mg_rules_unref(rules);
+    /* a verdict lost to a full disk or a closed pipe must not pass for a
+     * short but successful run */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "eval_judge: cannot write the verdicts of %zu texts\n",
+                n);
+        return 2;
+    }
+    return 0;
+}
