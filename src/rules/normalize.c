@@ -580,6 +580,20 @@ static bool separates(const struct ntext *t, size_t s, size_t e)
     return true;
 }
 
+/* White space characters between s and e, counted up to 2: how wide a gap
+ * between spelled-out letters is. */
+static unsigned gap_width(const struct ntext *t, size_t s, size_t e)
+{
+    unsigned n = 0;
+    for (size_t i = s; i < e && n < 2;) {
+        UChar32 c;
+        U16_NEXT(t->u, i, e, c);
+        if (u_isUWhiteSpace(c))
+            n++;
+    }
+    return n;
+}
+
 /* A token as letters spelled out one by one: "f", "n.e.y" (the word break
  * iterator keeps letters joined by dots, apostrophes or underscores as
  * one word). */
@@ -629,12 +643,25 @@ static size_t join_spelled(const struct ntext *t, const struct tok *k,
 {
     size_t n = 0;
     for (size_t i = 0; i < nk;) {
-        size_t j = i, bases = 0, letters = 0;
+        size_t j = i, bases = 0, letters = 0, prev_bases = 0;
+        unsigned gap = 0; /* the run's gap between letters */
         UScriptCode script = USCRIPT_COMMON;
         for (; j < nk; j++) {
             struct spelled sp = spelled_of(t, &k[j]);
             if (sp.bases == 0 || (j > i && !separates(t, k[j - 1].e, k[j].s)))
                 break;
+            /* A wider gap than the letters have ends a word: "f u c k   y o
+             * u" is two words, and so is "s.t.u.p.i.d i.d.e.a", whose
+             * letters are joined by dots and its words by a space. */
+            if (j > i) {
+                unsigned width = gap_width(t, k[j - 1].e, k[j].s);
+                bool wider = j == i + 1 ? prev_bases > 1 || sp.bases > 1 : width > gap;
+                if (wider && width > 0)
+                    break;
+                if (j == i + 1)
+                    gap = width;
+            }
+            prev_bases = sp.bases;
             if (sp.letters && letters && sp.script != script)
                 break;
             if (sp.letters && !letters)
