@@ -49,7 +49,13 @@
  *     "fuck"), of the plain then the leet form; then to two ("sooo" ->
  *     "soo"), likewise;
  *   - the l-form: the leet form with 1->l ("s1ut"), then its runs
- *     collapsed to one and two.
+ *     collapsed to one and two;
+ *   - the squeezed form, when the word has a letter twice in a row: every
+ *     run of 2+ cut to one, of the leet form when there is one, else the
+ *     plain ("stuupiid" -> "stupid"). A list entry with a doubled letter
+ *     ("faggot") is matched in its squeezed spelling ("fagot") against
+ *     this form only (mg_norm_squeeze), so "faaggoot" matches and "fagot"
+ *     as written does not.
  *   Words without a letter have only their plain form ("2024", "100").
  * A word list is matched on forms only, so a leet reading is used exactly
  * when it turns the word into a listed one.
@@ -78,6 +84,7 @@ struct mg_norm_word {
     bool spelled; /* joined from single letters ("f u c k"): the first may
                      be a word of its own ("a f a g"), which the matcher
                      can try without */
+    int8_t squeezed; /* index of the squeezed form, -1 when none */
 };
 
 struct mg_norm {
@@ -106,5 +113,9 @@ void mg_norm_close(struct mg_norm *n);
  * leet or run variants (the list says what it means). NULL for invalid
  * UTF-8 or an entry with no word in it; else the caller frees it (mg_free). */
 char *mg_normalize_entry(const char *utf8, size_t len);
+
+/* Cuts every run of one character in the NUL-terminated UTF-8 s to one, in
+ * place ("faggot" -> "fagot"); returns the new length. */
+size_t mg_norm_squeeze(char *s);
 
 #endif

@@ -99,15 +99,24 @@ static bool utf8_boundary(const char *s, size_t at)
 }
 
 /* One form of word i against the lexicon: exact, then every prefix and
- * suffix length that some wildcard entry has. */
+ * suffix length that some wildcard entry has. A squeezed form (letters
+ * doubled cut to one) also meets the entries filed squeezed. */
 static void look_up_form(struct view *v, const struct mg_norm *n, size_t i,
-                         const struct lexicon *lx, const char *form, size_t len)
+                         const struct lexicon *lx, const char *form, size_t len,
+                         bool squeezed)
 {
-    take(v, n, i, lexicon_find(lx, form, len), LEX_EXACT);
+    const struct lex_entry *e = lexicon_find(lx, form, len);
+    take(v, n, i, e, LEX_EXACT);
+    if (squeezed)
+        take(v, n, i, e, LEX_SQUEEZED);
     for (uint64_t bits = lexicon_prefix_lengths(lx); bits; bits &= bits - 1) {
         size_t k = (size_t)__builtin_ctzll(bits);
-        if (k <= len && (k == len || utf8_boundary(form, k)))
-            take(v, n, i, lexicon_find(lx, form, k), LEX_PREFIX);
+        if (k <= len && (k == len || utf8_boundary(form, k))) {
+            e = lexicon_find(lx, form, k);
+            take(v, n, i, e, LEX_PREFIX);
+            if (squeezed)
+                take(v, n, i, e, LEX_SQUEEZED_PREFIX);
+        }
     }
     for (uint64_t bits = lexicon_suffix_lengths(lx); bits; bits &= bits - 1) {
         size_t k = (size_t)__builtin_ctzll(bits);
@@ -133,11 +142,12 @@ static void look_up(struct judging *j, struct view *v)
         for (size_t f = 0; f < w->nforms; f++) {
             const char *form = w->form[f];
             size_t len = strlen(form);
-            look_up_form(v, n, i, lx, form, len);
+            bool squeezed = (int)f == w->squeezed;
+            look_up_form(v, n, i, lx, form, len, squeezed);
             /* "you are a f a g g o t": the spelled word took in the "a",
              * so it is looked up without it as well (wildcards included) */
             if (w->spelled && len > 1 && (form[0] == 'a' || form[0] == 'i'))
-                look_up_form(v, n, i, lx, form + 1, len - 1);
+                look_up_form(v, n, i, lx, form + 1, len - 1, squeezed);
         }
     }
 }

@@ -128,7 +128,7 @@ void lexicon_add(struct lexicon *lx, const char *key, size_t key_len,
     e->next = s->entries;
     s->entries = e;
     uint64_t bit = 1ULL << (key_len < 63 ? key_len : 63);
-    if (kind == LEX_PREFIX)
+    if (kind == LEX_PREFIX || kind == LEX_SQUEEZED_PREFIX)
         lx->prefix_lengths |= bit;
     else if (kind == LEX_SUFFIX)
         lx->suffix_lengths |= bit;

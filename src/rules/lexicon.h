@@ -14,6 +14,10 @@ enum lex_kind {
     LEX_SUFFIX, /* "*word": words ending with it */
     LEX_DOMAIN, /* a domain (its subdomains are found by walking up) */
     LEX_ID,     /* an author id */
+    /* An EXACT or PREFIX entry with a doubled letter, under its squeezed
+     * key (mg_norm_squeeze): matched against a word's squeezed form only. */
+    LEX_SQUEEZED,
+    LEX_SQUEEZED_PREFIX,
 };
 
 struct lex_entry {
@@ -39,9 +43,9 @@ void lexicon_add(struct lexicon *lx, const char *key, size_t key_len,
 const struct lex_entry *lexicon_find(const struct lexicon *lx, const char *key,
                                      size_t key_len);
 
-/* Bit n set when some LEX_PREFIX (or LEX_SUFFIX) key is n bytes long
- * (n < 64; longer ones set bit 63), so that matching tries only the
- * lengths that exist. */
+/* Bit n set when some LEX_PREFIX or LEX_SQUEEZED_PREFIX (or LEX_SUFFIX)
+ * key is n bytes long (n < 64; longer ones set bit 63), so that matching
+ * tries only the lengths that exist. */
 uint64_t lexicon_prefix_lengths(const struct lexicon *lx);
 uint64_t lexicon_suffix_lengths(const struct lexicon *lx);
 

@@ -213,6 +213,24 @@ static int find_list(const struct mg_rules *set, const char *name)
 
 /* One word-list entry: "word", "a phrase", "prefix*" or "*suffix", found
  * at file:line:col (an error inside it adds its byte offset to col). */
+/* A word entry with a doubled letter is also filed under its squeezed
+ * spelling, for words written with letters doubled to evade it
+ * ("faaggoot" squeezes to "fagot", as "faggot" does). Not when that leaves
+ * fewer than 3 bytes: "ass" would be found in every "as" written "aas". */
+static void add_squeezed(struct loader *ld, uint32_t list, enum lex_kind kind,
+                         const char *const *words, uint16_t nwords)
+{
+    if (kind != LEX_EXACT && kind != LEX_PREFIX)
+        return;
+    char *key = mg_strdup(words[0]);
+    size_t len = mg_norm_squeeze(key);
+    if (len >= 3 && len != strlen(words[0]))
+        lexicon_add(ld->set->lexicon, key, len, list,
+                    kind == LEX_EXACT ? LEX_SQUEEZED : LEX_SQUEEZED_PREFIX, nwords,
+                    words + 1);
+    mg_free(key);
+}
+
 static void add_word(struct loader *ld, uint32_t list, const char *entry,
                      const char *file, int line, int col)
 {
@@ -248,11 +266,13 @@ static void add_word(struct loader *ld, uint32_t list, const char *entry,
         if (w)
             *w++ = '\0';
     }
-    if (kind != LEX_EXACT && nwords > 1)
+    if (kind != LEX_EXACT && nwords > 1) {
         fail_line(ld, file, line, col, "a wildcard entry must be one word: '%s'", entry);
-    else
+    } else {
         lexicon_add(ld->set->lexicon, words[0], strlen(words[0]), list, kind,
                     nwords, words + 1);
+        add_squeezed(ld, list, kind, words, nwords);
+    }
     mg_free(norm);
 }
 

@@ -708,6 +708,7 @@ struct traits {
     bool leet;   /* a character the leet table reads */
     bool one;    /* a "1", read "l" in the l-form */
     bool run;    /* a run of 3+ of one character: collapsed forms differ */
+    bool twice;  /* a run of 2+: the squeezed form differs */
     size_t len;  /* bytes */
 };
 
@@ -722,7 +723,7 @@ static size_t put_reading(struct arena *a, const struct ntext *t,
     uint8_t *out = arena_reserve(a, units * 3 + 1);
     size_t o = 0, same = 0;
     UChar32 prev = -1;
-    *tr = (struct traits){false, false, false, false, 0};
+    *tr = (struct traits){false, false, false, false, false, 0};
     for (size_t i = w->first; i <= w->last; i++) {
         for (size_t j = k[i].s; j < k[i].e;) {
             UChar32 c;
@@ -740,6 +741,7 @@ static size_t put_reading(struct arena *a, const struct ntext *t,
             same = c == prev ? same + 1 : 1;
             prev = c;
             tr->run = tr->run || same >= 3;
+            tr->twice = tr->twice || same >= 2;
         }
     }
     out[o] = '\0';
@@ -779,6 +781,35 @@ static size_t put_collapsed(struct arena *a, size_t src, int keep)
     return off;
 }
 
+size_t mg_norm_squeeze(char *s)
+{
+    size_t n = strlen(s), o = 0;
+    UChar32 prev = -1;
+    for (size_t i = 0; i < n;) {
+        size_t at = i;
+        UChar32 c;
+        U8_NEXT_UNSAFE((const uint8_t *)s, i, c);
+        if (c != prev)
+            for (size_t k = at; k < i; k++)
+                s[o++] = s[k];
+        prev = c;
+    }
+    s[o] = '\0';
+    return o;
+}
+
+/* Appends the form at offset src squeezed (mg_norm_squeeze); returns its
+ * offset. */
+static size_t put_squeezed(struct arena *a, size_t src)
+{
+    size_t n = strlen(a->p + src);
+    char *out = (char *)arena_reserve(a, n + 1);
+    memcpy(out, a->p + src, n + 1);
+    size_t off = a->len;
+    a->len += mg_norm_squeeze(out) + 1;
+    return off;
+}
+
 /* Keeps the form just written at off when there is room and it differs
  * from the word's earlier ones; else takes it back. */
 static void keep_form(struct arena *a, size_t *forms, size_t *n, size_t off)
@@ -803,10 +834,11 @@ static void keep_form(struct arena *a, size_t *forms, size_t *n, size_t off)
  * form (nothing but signs: then the arena is as before). */
 static size_t put_forms(struct arena *a, const struct ntext *t,
                         const struct tok *k, const struct word *w,
-                        size_t *forms)
+                        size_t *forms, int8_t *squeezed)
 {
     struct traits tp, tl, tl1;
     size_t n = 0;
+    *squeezed = -1;
     size_t plain = put_reading(a, t, k, w, PLAIN, &tp);
     if (tp.len == 0) {
         a->len = plain;
@@ -832,6 +864,18 @@ static size_t put_forms(struct arena *a, const struct ntext *t,
         if (forms[n - 1] == l && tl1.run)
             for (int keep = 1; keep <= 2; keep++)
                 keep_form(a, forms, &n, put_collapsed(a, l, keep));
+    }
+    if (tp.leet ? tl.twice : tp.twice) {
+        size_t off = put_squeezed(a, tp.leet ? leet : plain);
+        for (size_t i = 0; i < n && *squeezed < 0; i++)
+            if (strcmp(a->p + forms[i], a->p + off) == 0)
+                *squeezed = (int8_t)i;
+        if (*squeezed >= 0 || n == MG_NORM_MAX_FORMS) {
+            a->len = off;
+        } else {
+            *squeezed = (int8_t)n;
+            forms[n++] = off;
+        }
     }
     return n;
 }
@@ -888,7 +932,7 @@ static int make_words(const struct ntext *t, struct mg_norm *out)
     for (size_t i = 0; i < nw; i++) {
         struct mg_norm_word *nw_ = &out->words[out->nwords];
         size_t *forms = offs + out->nwords * MG_NORM_MAX_FORMS;
-        nw_->nforms = put_forms(&a, t, k, &w[i], forms);
+        nw_->nforms = put_forms(&a, t, k, &w[i], forms, &nw_->squeezed);
         if (nw_->nforms == 0)
             continue;
         nw_->start = t->from[k[w[i].first].s];

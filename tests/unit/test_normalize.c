@@ -95,20 +95,20 @@ static void test_forms(void **state)
         size_t word;
         const char *forms[MG_NORM_MAX_FORMS + 1]; /* NULL-terminated */
     } cases[] = {
-        {"fr33 m0ney", 0, {"fr33", "free"}},
+        {"fr33 m0ney", 0, {"fr33", "free", "fre"}}, /* squeezed */
         {"fr33 m0ney", 1, {"m0ney", "money"}},
         {"fuuuuck", 0, {"fuuuuck", "fuck", "fuuck"}},
         {"sooo", 0, {"sooo", "so", "soo"}},
-        {"free", 0, {"free"}}, /* a run of two is no run */
+        {"free", 0, {"free", "fre"}}, /* a run of two is only squeezed */
         {"2024", 0, {"2024"}},
         {"1000000", 0, {"1000000"}},
         {"$hit", 0, {"hit", "shit"}},
-        {"a$$", 0, {"a", "ass"}},
-        {"@ss", 0, {"ss", "ass"}},
+        {"a$$", 0, {"a", "ass", "as"}},
+        {"@ss", 0, {"ss", "ass", "as"}},
         {"sh!t", 0, {"sht", "shit"}},
         {"sh!t!", 0, {"sht", "shit"}},
         {"@user", 0, {"user", "auser"}},
-        {"3\u20acx", 0, {"3x", "eex"}},
+        {"3\u20acx", 0, {"3x", "eex", "ex"}},
         {"s1ut", 0, {"s1ut", "siut", "slut"}},
         {"|oser", 0, {"oser", "loser"}},
         {"t+st", 0, {"tst", "ttst"}},
@@ -145,6 +145,37 @@ static void test_forms(void **state)
                      w->nforms, want, w->form[w->nforms - 1]);
         mg_norm_close(&n);
     }
+}
+
+/* Which form is the squeezed one (letters doubled cut to one), if any. */
+static void test_squeezed_form(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        const char *squeezed; /* NULL: none */
+    } cases[] = {
+        {"stuupiid", "stupid"},  /* a form of its own */
+        {"fuuuuck", "fuck"},     /* the same as the runs collapsed to one */
+        {"f4gg0t", "fagot"},     /* of the leet reading */
+        {"stupid", NULL},        /* no letter twice */
+        {"\ubcd1\uc2e0\uc2e0", "\ubcd1\uc2e0"}, /* 병신신 */
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct mg_norm n =
+            norm_ok(cases[i].text, cases[i].text, strlen(cases[i].text));
+        const struct mg_norm_word *w = &n.words[0];
+        const char *got = w->squeezed >= 0 ? w->form[w->squeezed] : NULL;
+        if (!cases[i].squeezed != !got ||
+            (got && strcmp(got, cases[i].squeezed) != 0))
+            fail_msg("%s: squeezed \"%s\", want \"%s\"", cases[i].text,
+                     got ? got : "(none)",
+                     cases[i].squeezed ? cases[i].squeezed : "(none)");
+        mg_norm_close(&n);
+    }
+    char entry[] = "faggot";
+    assert_int_equal(mg_norm_squeeze(entry), 5);
+    assert_string_equal(entry, "fagot");
 }
 
 struct want_word {
@@ -433,6 +464,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plain_text),
         cmocka_unit_test(test_forms),
+        cmocka_unit_test(test_squeezed_form),
         cmocka_unit_test(test_words_and_spans),
         cmocka_unit_test(test_invisibles),
         cmocka_unit_test(test_entry),
