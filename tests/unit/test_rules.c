@@ -320,13 +320,15 @@ static void test_evasions_are_caught(void **state)
         {"you are a f\xd0\xb0ggot", "abuse.slur"},                /* Cyrillic a */
         {"you are a FAGGOOOOOT", "abuse.slur"},                   /* case, letter run */
         {"you are a f4ggooooot", "abuse.slur"},                   /* leet + run */
+        {"you are a faaggoot", "abuse.slur"},                     /* letters doubled */
+        {"what a stuupiid idea", "abuse.insult"},                 /* letters doubled */
         {"ｆ４ｇｇ０ｔ", "abuse.slur"},                             /* fullwidth leet */
         {"what a sh!t show", "abuse.profanity"},
         {"$hit happens", "abuse.profanity"},
         {"fuuuuuck this", "abuse.profanity"},
         {"motherfuckers all of them", "abuse.profanity"},
-        {"이 병신아", "abuse.profanity"},                          /* particle attached */
-        {"씨 발 진짜", "abuse.profanity"},                          /* spaced Hangul */
+        {"이 병신아", "abuse.profanity_ko"},                          /* particle attached */
+        {"씨 발 진짜", "abuse.profanity_ko"},                          /* spaced Hangul */
         {"get fr33 m0ney today", "spam.phrase"},
         {"get free\xe2\x80\x8b money today", "spam.phrase"},
         {"c l i c k here", "spam.phrase"},
@@ -367,6 +369,7 @@ static void test_innocent_words_pass(void **state)
         "The U.S. and the E.U. responded.",
         "새끼 고양이가 태어났다",
         "I had 3 cups of tea at 7 am.",
+        "The book was good, too, and Niger agreed.",
     };
     for (size_t i = 0; i < ARRAY_LEN(texts); i++) {
         struct judged j = judge(r, texts[i]);
