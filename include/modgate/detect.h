@@ -2,8 +2,9 @@
  * contact and character conditions: links and their hosts, contact details,
  * and character statistics. Pure: text in, findings out, no I/O.
  *
- * Offsets are in code points of the text given (what API.md's `span`
- * counts), [start, end). Links and contacts are listed in text order; a
+ * Links and contact details are read as a reader sees them: fullwidth
+ * forms as ASCII and zero-width characters skipped. Offsets are in code
+ * points of the text given (what API.md's `span` counts), [start, end). Links and contacts are listed in text order; a
  * messenger invite that is a link (t.me/x) is in both lists. */
 #ifndef MODGATE_DETECT_H
 #define MODGATE_DETECT_H
@@ -22,7 +23,8 @@ enum mg_link_flag {
     MG_LINK_SCHEME = 1 << 0, /* written with a scheme: http://, https://, www. */
     MG_LINK_HIDDEN = 1 << 1, /* written to dodge link detection: "example .com",
                                 "example[.]com", "example(dot)com",
-                                "example dot com" */
+                                "example dot com", fullwidth forms or
+                                zero-width characters inside */
     MG_LINK_IP = 1 << 2,     /* the host is an IPv4 or IPv6 literal */
     MG_LINK_IDN = 1 << 3,    /* the host has a punycode label (xn--) or
                                 non-ASCII letters */

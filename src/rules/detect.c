@@ -80,7 +80,7 @@ static void scan_text(struct scan *sc, unsigned seen)
             continue;
         }
         if (dots && i >= chain_wm && is_label_start(c) &&
-            (!is_host_char(prev) || prev == '-' || is_host_filler(prev)) &&
+            (!is_host_char(prev) || prev == '-') &&
             mg__detect_try_domain(sc, i, &end, &chain_wm)) {
             i = end;
             continue;
@@ -129,11 +129,58 @@ static uint32_t decode(const unsigned char *s, size_t k)
     }
 }
 
+/* at[] entries of a code point as_read changed (a fullwidth form); n is at
+ * most UINT32_MAX / 2, so the bit is free. */
+#define FOLDED 0x80000000u
+
+/* Rewrites cp[0..n) in place as a reader sees it, so that neither trick
+ * hides a link or a number: fullwidth forms as ASCII ("ｈｔｔｐ://" is
+ * "http://", the ideographic space a space) and zero-width characters left
+ * out ("ex\u200bample.com"). at[i] is the index in the text as given of
+ * what is now cp[i], with FOLDED set when it was a fullwidth form; at[m] is
+ * n. Returns m, the code points kept. */
+static uint32_t as_read(uint32_t *cp, uint32_t n, uint32_t *at)
+{
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t c = cp[i], folded = 0;
+        if (is_host_filler(c))
+            continue;
+        if (c >= 0xff01 && c <= 0xff5e) {
+            c -= 0xfee0;
+            folded = FOLDED;
+        } else if (c == 0x3000) {
+            c = ' ';
+        }
+        at[m] = i | folded;
+        cp[m++] = c;
+    }
+    at[m] = n;
+    return m;
+}
+
+/* A span of what the scan found, from code points as read (as_read) back
+ * to the text as given (it ends after its last code point). Returns whether
+ * the text as given disguised it: a fullwidth form or a zero-width
+ * character inside. */
+static bool span_back(struct mg_span *sp, const uint32_t *at)
+{
+    bool disguised = false;
+    for (uint32_t k = sp->start; k < sp->end && !disguised; k++)
+        disguised = (at[k] & FOLDED) ||
+                    (k + 1 < sp->end && (at[k + 1] & ~FOLDED) != (at[k] & ~FOLDED) + 1);
+    uint32_t start = at[sp->start] & ~FOLDED;
+    sp->end = sp->end > sp->start ? (at[sp->end - 1] & ~FOLDED) + 1 : start;
+    sp->start = start;
+    return disguised;
+}
+
 int mg_detect(const char *utf8, size_t len, struct mg_detect *out)
 {
     if (len > UINT32_MAX / 2)
         return MG_ETOOBIG;
-    uint32_t stack[STACK_CPS];
+    /* zeroed: GCC 12 cannot see that only decoded code points are read */
+    uint32_t stack[STACK_CPS] = {0};
     uint32_t *cp = len <= STACK_CPS ? stack : mg_malloc(len * sizeof *cp);
     const unsigned char *s = (const unsigned char *)utf8;
     uint32_t n = 0;
@@ -153,8 +200,19 @@ int mg_detect(const char *utf8, size_t len, struct mg_detect *out)
     }
     memset(out, 0, sizeof *out);
     unsigned seen = mg__detect_compute_stats(cp, n, &out->stats);
-    struct scan sc = {.cp = cp, .n = n, .out = out};
+    uint32_t at_stack[STACK_CPS + 1];
+    uint32_t *at = n < STACK_CPS ? at_stack : mg_malloc(((size_t)n + 1) * sizeof *at);
+    struct scan sc = {.cp = cp, .n = as_read(cp, n, at), .out = out};
     scan_text(&sc, seen);
+    /* a link written in fullwidth forms or with zero-width characters in
+     * it was written to dodge detection */
+    for (size_t i = 0; i < out->nlinks; i++)
+        if (span_back(&out->links[i].span, at))
+            out->links[i].flags |= MG_LINK_HIDDEN;
+    for (size_t i = 0; i < out->ncontacts; i++)
+        (void)span_back(&out->contacts[i].span, at);
+    if (at != at_stack)
+        mg_free(at);
     if (cp != stack)
         mg_free(cp);
     return MG_OK;

@@ -257,10 +257,6 @@ static char *make_host(const struct scan *sc, const uint32_t *s,
         size_t label_start = len;
         for (uint32_t k = s[j]; k < e[j]; k++) {
             uint32_t c = sc->cp[k];
-            if (is_host_filler(c)) {
-                *flags |= MG_LINK_HIDDEN;
-                continue;
-            }
             if (++ncp > MAX_HOST)
                 return NULL;
             if (c < 0x80) {
@@ -421,7 +417,7 @@ void mg__detect_parse_chain(const struct scan *sc, uint32_t i, bool bare,
         while (p < e2 && is_alpha_ascii(sc->cp[p]))
             p++;
         bool cut = p > next && p < e2 &&
-                   ((sc->cp[p] >= 0x80 && !is_host_filler(sc->cp[p])) ||
+                   (sc->cp[p] >= 0x80 ||
                     (is_digit_ascii(sc->cp[p]) &&
                      parse_sep(sc, e2, &after) == SEP_NONE)) &&
                    tld_kind(sc, next, p) >= 0;

@@ -132,8 +132,9 @@ static inline bool is_cjk(uint32_t c)
            (c >= 0xf900 && c <= 0xfaff) || (c >= 0x20000 && c <= 0x2ffff);
 }
 
-/* Invisible characters slipped into hosts to break them up: part of the
- * label they sit in, dropped from the host, and the link marked hidden. */
+/* Invisible characters slipped into links and numbers to break them up.
+ * mg_detect removes them before the scan (as_read in detect.c) and marks a
+ * link that had one hidden; host_is_clean still refuses them in a host. */
 static inline bool is_host_filler(uint32_t c)
 {
     return c == 0xad || c == 0x200b || c == 0x200c || c == 0x200d ||
@@ -146,8 +147,6 @@ static inline bool is_host_char(uint32_t c)
         return is_alnum_ascii(c) || c == '-';
     if (c >= 0xac00 && c <= 0xd7a3)
         return true; /* Hangul syllables, without asking ICU */
-    if (is_host_filler(c))
-        return true;
     return (U_GET_GC_MASK((UChar32)c) &
             (U_GC_L_MASK | U_GC_M_MASK | U_GC_ND_MASK)) != 0;
 }

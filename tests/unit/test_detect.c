@@ -84,6 +84,11 @@ static void test_links(void **state)
          "\xbd\x8c\xef\xbd\x85.com",
          "example.com", HIDDEN, 0, 11},
         {"exa\xe2\x80\x8bmple.com", "example.com", HIDDEN, 0, 12},
+        /* a fullwidth scheme reads as one; the span is the text's own */
+        {"see \xef\xbd\x88\xef\xbd\x94\xef\xbd\x94\xef\xbd\x90://ex.com/a",
+         "ex.com", SCHEME | HIDDEN, 4, 19},
+        /* a zero-width space inside the path */
+        {"http://ex.com/sp\xe2\x80\x8b" "am", "ex.com", SCHEME | HIDDEN, 0, 19},
         {"visit example[.]com", "example.com", HIDDEN, 6, 19},
         {"visit example(.)com", "example.com", HIDDEN, 6, 19},
         {"visit example{.}com", "example.com", HIDDEN, 6, 19},
@@ -207,6 +212,11 @@ static void test_contacts(void **state)
         {"call 555 123 4567", MG_CONTACT_PHONE, "phone", 5, 17},
         {"01012345678\xeb\xa1\x9c", MG_CONTACT_PHONE, "phone", 0, 11},
         {"+447797706009", MG_CONTACT_PHONE, "phone", 0, 13},
+        /* zero-width spaces between the digits, fullwidth digits */
+        {"call 0\xe2\x80\x8b" "8712\xe2\x80\x8b" "404000 now", MG_CONTACT_PHONE, "phone", 5, 18},
+        {"\xef\xbc\x90\xef\xbc\x98\xef\xbc\x97\xef\xbc\x91\xef\xbc\x92\xef\xbc\x94"
+         "\xef\xbc\x90\xef\xbc\x94\xef\xbc\x90\xef\xbc\x90\xef\xbc\x90",
+         MG_CONTACT_PHONE, "phone", 0, 11},
         {"555.123.4567", MG_CONTACT_PHONE, "phone", 0, 12},
         {"(02) 1234 5678", MG_CONTACT_PHONE, "phone", 0, 14},
         {"1588-1234", MG_CONTACT_PHONE, "phone", 0, 9},
