@@ -652,12 +652,18 @@ static size_t join_spelled(const struct ntext *t, const struct tok *k,
                 break;
             /* A wider gap than the letters have ends a word: "f u c k   y o
              * u" is two words, and so is "s.t.u.p.i.d i.d.e.a", whose
-             * letters are joined by dots and its words by a space. */
+             * letters are joined by dots and its words by a space. A
+             * narrower gap after the first letter means that letter was a
+             * word of its own: "a   m o r o n" is "a" and "moron". */
             if (j > i) {
                 unsigned width = gap_width(t, k[j - 1].e, k[j].s);
                 bool wider = j == i + 1 ? prev_bases > 1 || sp.bases > 1 : width > gap;
                 if (wider && width > 0)
                     break;
+                if (j == i + 2 && width < gap) {
+                    j = i + 1;
+                    break;
+                }
                 if (j == i + 1)
                     gap = width;
             }
