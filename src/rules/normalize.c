@@ -757,62 +757,49 @@ static size_t put_reading(struct arena *a, const struct ntext *t,
     return off;
 }
 
-/* Appends the form at offset src with every run of 3+ of one character
- * cut to keep (1 or 2) of it; returns its offset. */
-static size_t put_collapsed(struct arena *a, size_t src, int keep)
+/* Cuts every run of min_run or more of one character in the NUL-terminated
+ * UTF-8 s to keep copies of it, in place (the text only shrinks); returns
+ * the new length. */
+static size_t cut_runs(char *s, size_t min_run, size_t keep)
 {
-    size_t n = strlen(a->p + src);
-    uint8_t *out = arena_reserve(a, n + 1);
-    const uint8_t *in = (const uint8_t *)a->p + src;
-    size_t o = 0;
+    size_t n = strlen(s), o = 0;
     for (size_t i = 0; i < n;) {
         size_t at = i, next;
         UChar32 c, d;
-        U8_NEXT_UNSAFE(in, i, c);
+        U8_NEXT_UNSAFE((const uint8_t *)s, i, c);
         size_t run = 1, clen = i - at;
         for (size_t j = i; j < n; j = next, run++) {
             next = j;
-            U8_NEXT_UNSAFE(in, next, d);
+            U8_NEXT_UNSAFE((const uint8_t *)s, next, d);
             if (d != c)
                 break;
             i = next;
         }
-        size_t copies = run >= 3 ? (size_t)keep : run;
+        char ch[4];
+        memcpy(ch, s + at, clen);
+        size_t copies = run >= min_run ? keep : run;
         for (size_t k = 0; k < copies; k++, o += clen)
-            memcpy(out + o, in + at, clen);
-    }
-    out[o++] = '\0';
-    size_t off = a->len;
-    a->len += o;
-    return off;
-}
-
-size_t mg_norm_squeeze(char *s)
-{
-    size_t n = strlen(s), o = 0;
-    UChar32 prev = -1;
-    for (size_t i = 0; i < n;) {
-        size_t at = i;
-        UChar32 c;
-        U8_NEXT_UNSAFE((const uint8_t *)s, i, c);
-        if (c != prev)
-            for (size_t k = at; k < i; k++)
-                s[o++] = s[k];
-        prev = c;
+            memcpy(s + o, ch, clen);
     }
     s[o] = '\0';
     return o;
 }
 
-/* Appends the form at offset src squeezed (mg_norm_squeeze); returns its
- * offset. */
-static size_t put_squeezed(struct arena *a, size_t src)
+size_t mg_norm_squeeze(char *s)
+{
+    return cut_runs(s, 2, 1);
+}
+
+/* Appends the form at offset src with every run of min_run or more of one
+ * character cut to keep of it; returns its offset. The collapsed forms cut
+ * runs of 3+ to 1 or 2, the squeezed form runs of 2+ to 1. */
+static size_t put_cut(struct arena *a, size_t src, size_t min_run, size_t keep)
 {
     size_t n = strlen(a->p + src);
     char *out = (char *)arena_reserve(a, n + 1);
     memcpy(out, a->p + src, n + 1);
     size_t off = a->len;
-    a->len += mg_norm_squeeze(out) + 1;
+    a->len += cut_runs(out, min_run, keep) + 1;
     return off;
 }
 
@@ -860,19 +847,19 @@ static size_t put_forms(struct arena *a, const struct ntext *t,
         forms[n++] = leet;
     for (int keep = 1; keep <= 2; keep++) {
         if (tp.run)
-            keep_form(a, forms, &n, put_collapsed(a, plain, keep));
+            keep_form(a, forms, &n, put_cut(a, plain, 3, (size_t)keep));
         if (tp.leet && tl.run)
-            keep_form(a, forms, &n, put_collapsed(a, leet, keep));
+            keep_form(a, forms, &n, put_cut(a, leet, 3, (size_t)keep));
     }
     if (tp.one && n < MG_NORM_MAX_FORMS) {
         size_t l = put_reading(a, t, k, w, LEET_L, &tl1);
         keep_form(a, forms, &n, l);
         if (forms[n - 1] == l && tl1.run)
             for (int keep = 1; keep <= 2; keep++)
-                keep_form(a, forms, &n, put_collapsed(a, l, keep));
+                keep_form(a, forms, &n, put_cut(a, l, 3, (size_t)keep));
     }
     if (tp.leet ? tl.twice : tp.twice) {
-        size_t off = put_squeezed(a, tp.leet ? leet : plain);
+        size_t off = put_cut(a, tp.leet ? leet : plain, 2, 1);
         for (size_t i = 0; i < n && *squeezed < 0; i++)
             if (strcmp(a->p + forms[i], a->p + off) == 0)
                 *squeezed = (int8_t)i;
