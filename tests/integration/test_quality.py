@@ -11,6 +11,8 @@ import subprocess
 
 from conftest import BUILD, ROOT
 
+EVAL_JUDGE = os.path.join(BUILD, "tests", "eval_judge")
+
 QUALITY = os.path.join(ROOT, "tests", "eval", "quality")
 DATA = os.path.join(ROOT, "..", "shared", "data", "dev.csv")
 NOT_YET_MET = os.path.join(ROOT, "tests", "eval", "not-yet-met.json")
@@ -48,3 +50,54 @@ def test_quality_targets_are_met_or_no_worse_than_recorded():
             problems.append("%s %s now meets its target: take it out of %s"
                             % (key[0], key[1], os.path.basename(NOT_YET_MET)))
     assert not problems, "\n".join(problems)
+
+
+def quality_on(tmp_path, csv_text, *extra):
+    path = tmp_path / "rows.csv"
+    path.write_text(csv_text, encoding="utf-8")
+    return subprocess.run(["/usr/bin/python3", QUALITY, "--build", BUILD] + list(extra)
+                          + [str(path)], capture_output=True, text=True, timeout=60)
+
+
+def test_quality_refuses_what_it_cannot_measure(tmp_path):
+    # a label outside ham/spam/abuse would fall out of every figure: exit 2
+    r = quality_on(tmp_path, "id,source,label,text\n1,s,toxic,hello\n")
+    assert r.returncode == 2 and "label 'toxic'" in r.stderr, r.stderr
+    r = quality_on(tmp_path, "id,source,text\n1,s,hello\n")
+    assert r.returncode == 2 and "no column label" in r.stderr, r.stderr
+    # rules that do not load: eval_judge's errors, with their places
+    bad = tmp_path / "rules"
+    bad.mkdir()
+    (bad / "10-x.yaml").write_text("rules:\n  - id: x\n    when: {word: nope}\n")
+    r = quality_on(tmp_path, "id,source,label,text\n1,s,ham,hello\n", "--rules", str(bad))
+    assert r.returncode == 2 and "10-x.yaml:3:" in r.stderr, r.stderr
+
+
+def test_quality_counts_a_small_csv_by_hand(tmp_path):
+    # two ham rows, one held; a spam row held: figures a reader can check
+    rows = ("id,source,label,text\n"
+            "1,s,ham,Kim Jong Un met the minister.\n"
+            "2,s,ham,what a stupid idea\n"
+            "3,s,spam,get free money now\n")
+    r = quality_on(tmp_path, rows, "--json", "--seeds", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    src = json.loads(r.stdout)["sources"]["s"]
+    assert src["ham_flagged"] == 0.5 and src["spam_recall"] == 1.0, src
+    assert src["counts"]["ham"]["publish"] == 1, src
+
+
+def test_eval_judge_usage_and_unreadable_input(tmp_path):
+    r = subprocess.run([EVAL_JUDGE], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2 and "usage" in r.stderr
+    r = subprocess.run([EVAL_JUDGE, os.path.join(ROOT, "rules"), str(tmp_path / "none")],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2 and "none" in r.stderr, r.stderr
+    # invalid UTF-8 is one "error" line, and the texts after it still count
+    f = tmp_path / "bodies"
+    f.write_bytes(b"fine\0\xff\xfe\0what a stupid idea\0")
+    r = subprocess.run([EVAL_JUDGE, os.path.join(ROOT, "rules"), str(f)],
+                       capture_output=True, text=True, timeout=10)
+    lines = r.stdout.splitlines()
+    assert r.returncode == 0 and len(lines) == 3, r.stdout
+    assert lines[0].startswith("publish\t") and lines[1] == "error\t0\t-"
+    assert lines[2].startswith("hold\t") and "abuse.insult" in lines[2]
