@@ -1,7 +1,10 @@
 /* yaml.h: libfyaml as modgate's loaders use it (config, key files, and the
  * rules to come): exactly one document from text that was checked to be
  * UTF-8 first (libfyaml 0.7.12 can loop forever on invalid UTF-8), syntax
- * errors with line and column, and where a node starts. */
+ * errors with line and column, and where a node starts. Also refused, where
+ * they are, two inputs libfyaml 0.7.12 mishandles: a single-quoted string
+ * with two escaped quotes in a row (decoded wrongly, and leaked), and a tab
+ * before a block indicator (its error path frees memory twice). */
 #ifndef MODGATE_YAML_H
 #define MODGATE_YAML_H
 

@@ -49,11 +49,98 @@ void mg_yaml_doc_free(struct mg_yaml_doc *y)
     mg_free(y);
 }
 
+/* libfyaml 0.7.12 refuses a tab before a block indicator, but on one path
+ * (a value of a `?` key) its error exit recycles a simple key twice, and
+ * destroying the parser then writes to freed memory. The same tabs are
+ * refused here before it sees them: a tab, then blanks, then one of ?:|>
+ * or a `-` followed by a blank or the end of a line. Like libfyaml, this
+ * does not look at quotes or comments, so a tab there before one of those
+ * characters is refused as well. */
+static int refuse_tab_before_indicator(const char *name, const char *text,
+                                       size_t len, struct mg_error *err)
+{
+    int line = 1, column = 1;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '\t') {
+            size_t j = i;
+            while (j < len && (text[j] == '\t' || text[j] == ' '))
+                j++;
+            char c = j < len ? text[j] : '\0';
+            char next = j + 1 < len ? text[j + 1] : '\n';
+            if ((c != '\0' && strchr("?:|>", c)) ||
+                (c == '-' && strchr(" \t\r\n", next))) {
+                mg_error_set(err, name, line, column,
+                             "a tab before '%c': YAML is indented with "
+                             "spaces, write spaces here",
+                             c);
+                return MG_EINVAL;
+            }
+        }
+        if (text[i] == '\n') {
+            line++;
+            column = 1;
+        } else if (((unsigned char)text[i] & 0xc0) != 0x80) {
+            column++;
+        }
+    }
+    return MG_OK;
+}
+
+/* libfyaml 0.7.12 misreads a single-quoted scalar with two escaped quotes
+ * in a row ('a''''b' comes back as "a'''", and as a key it also leaks the
+ * buffer it decoded into). Inside such a scalar quotes come in pairs, so
+ * four in a row in the source is exactly that case. Returns the first such
+ * scalar under n, or NULL. */
+static struct fy_node *misread_quoted(struct fy_node *n, const char *text,
+                                      size_t len)
+{
+    if (!n)
+        return NULL;
+    void *iter = NULL;
+    if (fy_node_get_type(n) == FYNT_MAPPING) {
+        struct fy_node_pair *pair;
+        while ((pair = fy_node_mapping_iterate(n, &iter)) != NULL) {
+            struct fy_node *bad = misread_quoted(fy_node_pair_key(pair), text, len);
+            if (!bad)
+                bad = misread_quoted(fy_node_pair_value(pair), text, len);
+            if (bad)
+                return bad;
+        }
+        return NULL;
+    }
+    if (fy_node_get_type(n) == FYNT_SEQUENCE) {
+        struct fy_node *item;
+        while ((item = fy_node_sequence_iterate(n, &iter)) != NULL) {
+            struct fy_node *bad = misread_quoted(item, text, len);
+            if (bad)
+                return bad;
+        }
+        return NULL;
+    }
+    if (fy_node_get_style(n) != FYNS_SINGLE_QUOTED)
+        return NULL;
+    struct fy_token *tok = fy_node_get_scalar_token(n);
+    const struct fy_mark *start = tok ? fy_token_start_mark(tok) : NULL;
+    const struct fy_mark *end = tok ? fy_token_end_mark(tok) : NULL;
+    if (!start || !end || start->input_pos > end->input_pos ||
+        end->input_pos > len)
+        return NULL;
+    size_t run = 0;
+    for (size_t i = start->input_pos; i < end->input_pos; i++) {
+        run = text[i] == '\'' ? run + 1 : 0;
+        if (run == 4)
+            return n;
+    }
+    return NULL;
+}
+
 int mg_yaml_parse(const char *name, const char *text, size_t len,
                   struct mg_yaml_doc **out, struct mg_error *err)
 {
     *out = NULL;
     int rc = mg_text_check_utf8(name, text, len, err);
+    if (rc == MG_OK)
+        rc = refuse_tab_before_indicator(name, text, len, err);
     if (rc != MG_OK)
         return rc;
 
@@ -104,6 +191,17 @@ int mg_yaml_parse(const char *name, const char *text, size_t len,
         rc = diag_error(y->diag, name, err);
         mg_yaml_doc_free(y);
         return rc;
+    }
+    struct fy_node *misread = misread_quoted(fy_document_root(y->doc), text, len);
+    if (misread) {
+        int line = 0, column = 0;
+        mg_yaml_node_pos(misread, &line, &column);
+        mg_yaml_doc_free(y);
+        mg_error_set(err, name, line, column,
+                     "a single-quoted string with two escaped quotes in a row "
+                     "('''') is misread by the YAML library; write it in "
+                     "double quotes");
+        return MG_EINVAL;
     }
     *out = y;
     return MG_OK;

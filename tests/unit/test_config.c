@@ -116,6 +116,11 @@ static void test_full_file(void **state)
     assert_int_equal(
         mg_config_load_string(&cfg, "q.yaml", quotes, strlen(quotes), &err), 0);
     assert_string_equal(cfg.rules_dir, "it's a 'b' c'");
+    /* Tabs as separators are fine where no block indicator follows. */
+    static const char tabs[] = "rules:\t/srv/-x\t# -1\n";
+    assert_int_equal(
+        mg_config_load_string(&cfg, "t.yaml", tabs, strlen(tabs), &err), 0);
+    assert_string_equal(cfg.rules_dir, "/srv/-x");
     /* A raw NUL byte is refused where it is. */
     static const char nul[] = "listen: 127.0.0.1:1\nrules: a\0b\n";
     assert_int_equal(
@@ -220,6 +225,21 @@ static void test_yaml_errors(void **state)
         {"truncated UTF-8", "# caf\xc3\n", 1, 6, "not valid UTF-8"},
         {"overlong UTF-8", "rules: \xc0\xaf\n", 1, 8, "not valid UTF-8"},
         {"surrogate", "rules: \xed\xa0\x80\n", 1, 8, "not valid UTF-8"},
+        /* libfyaml 0.7.12 reads 'a''''b' as "a'''" (and leaks as a key):
+         * refused where the scalar starts, key or value, at any depth. */
+        {"two escaped quotes in a row", "listen: 'a''''b'\n", 1, 9,
+         "two escaped quotes in a row"},
+        {"as a key (fuzz)", "'\\''''''''\\':", 1, 1,
+         "two escaped quotes in a row"},
+        {"deep in a list", "redis:\n  url: [x, {y: 'q'''''''}]\n", 2, 16,
+         "write it in double quotes"},
+        /* A tab before a block indicator made libfyaml 0.7.12 free memory
+         * twice on its error path ("? l:\t?", found by fuzz_rules): refused
+         * at the tab, before libfyaml sees it. Columns count characters. */
+        {"fuzz: tab before ?", "? l:\t?", 1, 5, "a tab before '?'"},
+        {"tab before a list dash", "# é\nredis:\n\t- x\n", 3, 1,
+         "write spaces here"},
+        {"tab then blanks before |", "listen:\t  |\n", 1, 8, "'|'"},
         /* Once hung libfyaml 0.7.12; refused before it sees it. */
         {"fuzz: directive", "%\x83", 1, 2, "not valid UTF-8"},
     };
