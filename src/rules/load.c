@@ -213,22 +213,32 @@ static int find_list(const struct mg_rules *set, const char *name)
 
 /* One word-list entry: "word", "a phrase", "prefix*" or "*suffix", found
  * at file:line:col (an error inside it adds its byte offset to col). */
-/* A word entry with a doubled letter is also filed under its squeezed
+/* An entry with a doubled letter is also filed under its squeezed
  * spelling, for words written with letters doubled to evade it
- * ("faaggoot" squeezes to "fagot", as "faggot" does). Not when that leaves
- * fewer than 3 bytes: "ass" would be found in every "as" written "aas". */
+ * ("faaggoot" squeezes to "fagot", as "faggot" does); a phrase has every
+ * word squeezed, since the text's words each offer a squeezed form ("liikee
+ * thiis coommeent" meets "like this comment"). Not when a one-word entry is
+ * left with fewer than 3 bytes: "ass" would be found in every "as" written
+ * "aas". */
 static void add_squeezed(struct loader *ld, uint32_t list, enum lex_kind kind,
                          const char *const *words, uint16_t nwords)
 {
     if (kind != LEX_EXACT && kind != LEX_PREFIX)
         return;
-    char *key = mg_strdup(words[0]);
-    size_t len = mg_norm_squeeze(key);
-    if (len >= 3 && len != strlen(words[0]))
-        lexicon_add(ld->set->lexicon, key, len, list,
+    char *keys[64];
+    bool changed = false;
+    for (uint16_t k = 0; k < nwords; k++) {
+        keys[k] = mg_strdup(words[k]);
+        if (mg_norm_squeeze(keys[k]) != strlen(words[k]))
+            changed = true;
+    }
+    size_t len = strlen(keys[0]);
+    if (changed && (nwords > 1 || len >= 3))
+        lexicon_add(ld->set->lexicon, keys[0], len, list,
                     kind == LEX_EXACT ? LEX_SQUEEZED : LEX_SQUEEZED_PREFIX, nwords,
-                    words + 1);
-    mg_free(key);
+                    (const char *const *)keys + 1);
+    for (uint16_t k = 0; k < nwords; k++)
+        mg_free(keys[k]);
 }
 
 static void add_word(struct loader *ld, uint32_t list, const char *entry,

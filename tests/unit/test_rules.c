@@ -285,6 +285,36 @@ static void test_combinators(void **state)
     mg_rules_unref(r);
 }
 
+/* A phrase is found with letters doubled in any of its words, as a single
+ * word is: the text's words are squeezed, and so are the entry's. */
+static void test_phrases_with_doubled_letters(void **state)
+{
+    (void)state;
+    struct mg_rules *r = load_set(
+        "lists: {p: {entries: [like this comment, sub me, fuck off]}}\n"
+        "rules:\n"
+        "  - {id: beg, reason: b, when: {words: p}, score: 1}\n",
+        NULL);
+    static const char *const found[] = {
+        "Liikee thiis coommeent foor no reeaasoon",
+        "like thiis comment",
+        "fuuck ooff",
+        "suub mee", /* an entry without doubles meets squeezed words */
+    };
+    for (size_t i = 0; i < ARRAY_LEN(found); i++) {
+        struct judged j = judge(r, found[i]);
+        if (!fired(&j, "beg"))
+            fail_msg("'%s' did not fire", found[i]);
+    }
+    struct judged j;
+    /* a first word with no doubled letter is matched exactly, so a
+     * squeezed entry is not met by a text that merely lacks a letter */
+    assert_false(fired((j = judge(r, "like this coment"), &j), "beg"));
+    assert_false(fired((j = judge(r, "fuck of"), &j), "beg"));
+    assert_false(fired((j = judge(r, "like that comment"), &j), "beg"));
+    mg_rules_unref(r);
+}
+
 /* ---- the shipped starter set ---- */
 
 static struct mg_rules *shipped(void)
@@ -719,6 +749,7 @@ int main(void)
         cmocka_unit_test(test_contacts_and_chars),
         cmocka_unit_test(test_author_conditions_and_actions),
         cmocka_unit_test(test_combinators),
+        cmocka_unit_test(test_phrases_with_doubled_letters),
         cmocka_unit_test(test_evasions_are_caught),
         cmocka_unit_test(test_innocent_words_pass),
         cmocka_unit_test(test_load_errors),
