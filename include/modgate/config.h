@@ -50,6 +50,11 @@ struct mg_config {
     size_t comment_max_chars; /* body, in extended grapheme clusters */
     size_t comment_max_bytes; /* body, in bytes of UTF-8 */
 
+    int rejected_retention_s; /* rejected comments are kept this long */
+    size_t audit_max_entries; /* the audit log keeps about this many */
+    int decision_guard_ms;    /* a comment decided less than this long ago
+                                 is not decided again (409) */
+
     int log_level; /* enum mg_log_level */
 
     /* The `rate_limits:` section: a mapping of lists, so loaded by its own

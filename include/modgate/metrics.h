@@ -5,6 +5,7 @@
 #define MODGATE_METRICS_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct mg_metrics;
@@ -13,6 +14,10 @@ struct mg_metrics;
 struct mg_metrics_redis {
     int up;
     uint64_t connects, reconnects, errors, timeouts, script_loads, noscript;
+    /* the moderation queue, shared by every instance; rendered once known */
+    bool queue_known;
+    uint64_t queue_depth;
+    int64_t queue_oldest_age_ms; /* -1 when the queue is empty */
 };
 
 struct mg_metrics *mg_metrics_new(void);

@@ -30,6 +30,10 @@ struct mg_store_stats {
     uint64_t timeouts;       /* commands that passed their deadline */
     uint64_t script_loads;   /* SCRIPT LOAD calls (start, and after NOSCRIPT) */
     uint64_t noscript;       /* NOSCRIPT replies seen (then loaded and retried) */
+    /* The moderation queue at the last probe (every second while ready): */
+    bool queue_known;             /* a probe has told */
+    uint64_t queue_depth;         /* pending comments */
+    int64_t queue_oldest_age_ms;  /* the oldest one's age; -1 when none */
 };
 
 /* Creates the store on loop with cfg's redis settings (cfg is borrowed and
@@ -92,6 +96,8 @@ struct mg_store_comment {
     const char *body_digest; /* mg_verdict.body_digest */
     bool suspect;            /* mg_verdict.suspect */
     bool history_check;
+    const char *rule_ids; /* the rules that fired, comma-separated, or NULL:
+                             counted for GET /v1/stats */
 };
 
 enum mg_store_submit_outcome {
@@ -134,10 +140,18 @@ typedef void (*mg_store_record_cb)(int status, const char *json, size_t len,
 int mg_store_get_comment(struct mg_store *store, const char *id,
                          mg_store_record_cb cb, void *data) MG_MUST_CHECK;
 
-/* A page of an article's published comments, oldest first. Everything is
- * borrowed, valid during the callback. */
+/* The lists of comments there are pages of. */
+enum mg_store_index {
+    MG_INDEX_PUBLISHED, /* an article's published comments, oldest first */
+    MG_INDEX_QUEUE,     /* pending comments (of one article, or all), oldest
+                           first */
+    MG_INDEX_REJECTED,  /* comments the rules rejected, still kept, newest
+                           first */
+};
+
+/* A page of comments. Everything is borrowed, valid during the callback. */
 struct mg_store_page {
-    size_t total; /* published comments of the article */
+    size_t total; /* comments in the whole list */
     bool more;    /* comments follow the last one here */
     size_t count;
     const char **ids;
@@ -146,10 +160,57 @@ struct mg_store_page {
 };
 typedef void (*mg_store_page_cb)(int status, const struct mg_store_page *page,
                                  void *data);
-/* after_id: the last id of the previous page, or NULL for the first. */
-int mg_store_list_article(struct mg_store *store, const char *article_id,
-                          const char *after_id, size_t limit,
-                          mg_store_page_cb cb, void *data) MG_MUST_CHECK;
+/* article_id: the article (MG_INDEX_PUBLISHED), the article or NULL
+ * (MG_INDEX_QUEUE), ignored (MG_INDEX_REJECTED). after_id: the last id of
+ * the previous page, or NULL for the first. */
+int mg_store_list(struct mg_store *store, enum mg_store_index index,
+                  const char *article_id, const char *after_id, size_t limit,
+                  mg_store_page_cb cb, void *data) MG_MUST_CHECK;
+
+/* ---- moderation ---- */
+
+/* A moderator's decision, ready to apply: the caller read the record (its
+ * status is `from`) and built the decided one. Applied only if the status is
+ * still `from`, with the record's indexes, the counts and an audit entry,
+ * all at once. Strings are borrowed (copied before the call returns). */
+struct mg_store_decision {
+    const char *id;
+    const char *from, *to;   /* statuses */
+    const char *record_json; /* the decided record */
+    const char *action;      /* "approve", "reject", "remove" */
+    const char *moderator;
+    const char *reason;      /* "" when none */
+    int64_t at_ms;
+    const char *rule_ids;    /* rules that fired on it, comma-separated, or "" */
+};
+enum mg_store_decide_outcome {
+    MG_DECIDED,
+    MG_DECISION_CONFLICT, /* the status changed meanwhile: see current */
+    MG_DECISION_GONE,     /* the record is gone (a rejected one expired) */
+};
+typedef void (*mg_store_decide_cb)(int status, enum mg_store_decide_outcome outcome,
+                                   const char *current, void *data);
+int mg_store_decide(struct mg_store *store, const struct mg_store_decision *d,
+                    mg_store_decide_cb cb, void *data) MG_MUST_CHECK;
+
+/* A page of the audit log, newest first. Borrowed during the callback;
+ * id is the entry's stream id (the cursor of the next page). */
+struct mg_store_audit_entry {
+    const char *id, *at_ms, *moderator, *action, *target, *reason;
+};
+typedef void (*mg_store_audit_cb)(int status,
+                                  const struct mg_store_audit_entry *entries,
+                                  size_t count, bool more, void *data);
+/* after_id: the stream id of the last entry of the previous page, or NULL. */
+int mg_store_audit(struct mg_store *store, const char *after_id, size_t limit,
+                   mg_store_audit_cb cb, void *data) MG_MUST_CHECK;
+
+/* What GET /v1/stats reports, as stats.lua's JSON object (borrowed during
+ * the callback). */
+typedef void (*mg_store_json_cb)(int status, const char *json, size_t len,
+                                 void *data);
+int mg_store_stats(struct mg_store *store, mg_store_json_cb cb,
+                   void *data) MG_MUST_CHECK;
 
 /* ---- bans ---- */
 
@@ -176,8 +237,11 @@ int mg_store_ban_create(struct mg_store *store, const struct mg_store_ban *ban,
 
 /* found is false when there was no such ban (or it had expired). */
 typedef void (*mg_store_found_cb)(int status, bool found, void *data);
+/* value is the ban's value as people write it and by the moderator, for the
+ * audit log. */
 int mg_store_ban_delete(struct mg_store *store, const char *kind,
-                        const char *key_value, mg_store_found_cb cb,
+                        const char *key_value, const char *value,
+                        const char *by, mg_store_found_cb cb,
                         void *data) MG_MUST_CHECK;
 
 /* A ban in force, borrowed during the callback; reason is NULL when empty,

@@ -15,4 +15,8 @@ void mg_uuid7(int64_t ms, char out[MG_UUID_LEN]);
 /* True when text is a UUID in canonical form (8-4-4-4-12 lowercase hex). */
 bool mg_uuid_valid(const char *text);
 
+/* The creation time (ms since the epoch) a UUIDv7 carries; MG_EINVAL when
+ * text is not a canonical UUIDv7. */
+int mg_uuid7_time_ms(const char *text, int64_t *ms);
+
 #endif

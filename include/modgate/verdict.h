@@ -28,4 +28,8 @@ const char *mg_action_name(enum mg_action action);
 /* The record status an action leads to: "published", "pending", "rejected". */
 const char *mg_action_status(enum mg_action action);
 
+/* The ids of the rules in a matches array, comma-separated ("" for none);
+ * the caller frees it (mg_free). */
+char *mg_matches_rule_ids(const json_t *matches);
+
 #endif

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "modgate/crypto.h"
+#include "modgate/error.h"
 
 void mg_uuid7(int64_t ms, char out[MG_UUID_LEN])
 {
@@ -39,4 +40,20 @@ bool mg_uuid_valid(const char *text)
         }
     }
     return text[36] == '\0';
+}
+
+int mg_uuid7_time_ms(const char *text, int64_t *ms)
+{
+    if (!mg_uuid_valid(text) || text[14] != '7')
+        return MG_EINVAL;
+    /* the first 48 bits, in the first 8 + 4 hex digits around the '-' */
+    int64_t t = 0;
+    for (int i = 0; i < 13; i++) {
+        if (i == 8)
+            continue;
+        char c = text[i];
+        t = t * 16 + (c <= '9' ? c - '0' : c - 'a' + 10);
+    }
+    *ms = t;
+    return MG_OK;
 }

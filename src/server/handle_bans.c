@@ -230,7 +230,7 @@ void mg_handle_ban_delete(struct mg_exchange *x)
         mg_respond_error(x, 404, "not_found", "There is no such ban in force.");
         return;
     }
-    if (mg_store_ban_delete(x->srv->store, t.kind, t.key_value, on_deleted, x) !=
-        MG_OK)
+    if (mg_store_ban_delete(x->srv->store, t.kind, t.key_value, t.value,
+                            x->principal->name, on_deleted, x) != MG_OK)
         mg_respond_unavailable(x, MG_EUNAVAIL);
 }

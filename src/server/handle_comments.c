@@ -22,8 +22,6 @@
 #include "server.h"
 
 #define IDEMPOTENCY_KEY_MAX 128
-#define PAGE_DEFAULT 50
-#define PAGE_MAX 200
 
 static const char json_media_type[] = "application/json; charset=utf-8";
 static const char problem_media_type[] = "application/problem+json; charset=utf-8";
@@ -368,6 +366,7 @@ static int send_submission(struct submit_ctx *ctx, bool history_check)
             rate_limits[nlimits++] = (struct mg_store_limit){(enum mg_rl_dim)d, value};
     }
 
+    char *rule_ids = mg_matches_rule_ids(verdict->matches);
     const struct mg_store_comment comment = {
         .id = ctx->id,
         .article_id = sub->article_id,
@@ -388,8 +387,10 @@ static int send_submission(struct submit_ctx *ctx, bool history_check)
         .body_digest = verdict->body_digest,
         .suspect = verdict->suspect,
         .history_check = history_check,
+        .rule_ids = rule_ids,
     };
     int rc = mg_store_submit(srv->store, &comment, on_submitted, ctx);
+    mg_free(rule_ids);
     if (ctx->body != record_json)
         mg_free(record_json);
     mg_free(meta);
@@ -436,15 +437,7 @@ void mg_handle_submit(struct mg_exchange *x)
     if (ctx->verdict.action == MG_ACTION_PUBLISH && !srv->keyring) {
         ctx_free(ctx);
         mg_metrics_submission(srv->metrics, "unavailable");
-        /* Only an operator can fix this; other instances behind the load
-         * balancer may have their key, so a later retry can still work. */
-        struct mg_http_header retry = {"Retry-After", "60"};
-        mg_respond_problem(x,
-                           mg_problem_new(503, "unavailable",
-                                          "This instance has no signing key "
-                                          "configured, so it cannot publish "
-                                          "comments."),
-                           &retry, 1);
+        mg_respond_no_key(x);
         return;
     }
     mg_uuid7(ctx->now, ctx->id);
@@ -492,118 +485,9 @@ void mg_handle_comment_get(struct mg_exchange *x)
 
 /* ---- GET /v1/articles/{article_id}/comments ---------------------------- */
 
-/* Cursors are the last id of a page in unpadded base64url: opaque to
- * clients, so the encoding can change without breaking them. */
-static void cursor_encode(const char *id, char out[64])
-{
-    char b64[64];
-    mg_crypto_base64_encode(id, strlen(id), b64, sizeof b64);
-    size_t n = 0;
-    for (const char *c = b64; *c && *c != '=' && n < 63; c++)
-        out[n++] = *c == '+' ? '-' : *c == '/' ? '_' : *c;
-    out[n] = '\0';
-}
-
-static bool cursor_decode(const char *cursor, char id[MG_UUID_LEN])
-{
-    /* 36 bytes encode to exactly 48 characters, with no padding */
-    if (strlen(cursor) != 48)
-        return false;
-    char b64[49];
-    for (size_t i = 0; i < 48; i++) {
-        char c = cursor[i];
-        if (c == '+' || c == '/')
-            return false;
-        b64[i] = c == '-' ? '+' : c == '_' ? '/' : c;
-    }
-    b64[48] = '\0';
-    if (mg_crypto_base64_decode(b64, 48, id, MG_UUID_LEN - 1) != MG_OK)
-        return false;
-    id[MG_UUID_LEN - 1] = '\0';
-    return mg_uuid_valid(id);
-}
-
-static void on_page(int status, const struct mg_store_page *page, void *data)
-{
-    struct mg_exchange *x = data;
-    if (status != MG_OK) {
-        respond_unavailable(x, status);
-        return;
-    }
-    /* The records are stored as the JSON the API returns: splice them in
-     * as they are rather than parse and print them again. */
-    struct mg_buf b;
-    mg_buf_init(&b, (size_t)-1);
-    mg_buf_adds(&b, "{\"comments\":[");
-    for (size_t i = 0; i < page->count; i++) {
-        if (i)
-            mg_buf_adds(&b, ",");
-        mg_buf_add(&b, page->records[i], page->record_lens[i]);
-    }
-    char tail[128];
-    if (page->more && page->count > 0) {
-        char cursor[64];
-        cursor_encode(page->ids[page->count - 1], cursor);
-        snprintf(tail, sizeof tail, "],\"total\":%zu,\"next_cursor\":\"%s\"}",
-                 page->total, cursor);
-    } else {
-        snprintf(tail, sizeof tail, "],\"total\":%zu,\"next_cursor\":null}",
-                 page->total);
-    }
-    mg_buf_adds(&b, tail);
-    size_t len;
-    char *body = mg_buf_take(&b, &len);
-    mg_respond(x, 200, json_media_type, body, len, NULL, 0);
-    mg_free(body);
-}
-
 void mg_handle_article_comments(struct mg_exchange *x)
 {
-    const char *article = x->match.params[0];
-    const char *query = x->req->query;
-    size_t limit = PAGE_DEFAULT;
-    char *text = NULL;
-    int rc = query ? mg_http_query_get(query, "limit", &text) : MG_ENOENT;
-    if (rc == MG_OK) {
-        char *end = NULL;
-        long v = strtol(text, &end, 10);
-        bool ok = text[0] >= '0' && text[0] <= '9' && *end == '\0' && v >= 1 &&
-                  v <= PAGE_MAX;
-        mg_free(text);
-        if (!ok) {
-            mg_respond_invalid(x, "limit", "limit must be an integer from 1 to 200.");
-            return;
-        }
-        limit = (size_t)v;
-    } else if (rc != MG_ENOENT) {
-        mg_respond_invalid(x, "limit", "limit must be an integer from 1 to 200.");
-        return;
-    }
-    char after[MG_UUID_LEN];
-    bool has_cursor = false;
-    rc = query ? mg_http_query_get(query, "cursor", &text) : MG_ENOENT;
-    if (rc == MG_OK) {
-        bool ok = cursor_decode(text, after);
-        mg_free(text);
-        if (!ok) {
-            mg_respond_invalid(x, "cursor", "cursor is not one this server gave out.");
-            return;
-        }
-        has_cursor = true;
-    } else if (rc != MG_ENOENT) {
-        mg_respond_invalid(x, "cursor", "cursor is not one this server gave out.");
-        return;
-    }
-    if (!mg_text_is_id(article)) {
-        /* no comment can have been stored under it */
-        mg_respond_json(x, 200, json_pack("{s:[], s:i, s:n}", "comments",
-                                          "total", 0, "next_cursor"));
-        return;
-    }
-    rc = mg_store_list_article(x->srv->store, article, has_cursor ? after : NULL,
-                               limit, on_page, x);
-    if (rc != MG_OK)
-        respond_unavailable(x, rc);
+    mg_page_list(x, MG_INDEX_PUBLISHED, x->match.params[0]);
 }
 
 /* ---- GET /v1/keys ----------------------------------------------------- */

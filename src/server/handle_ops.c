@@ -46,6 +46,9 @@ void mg_handle_metrics(struct mg_exchange *x)
         .timeouts = st.timeouts,
         .script_loads = st.script_loads,
         .noscript = st.noscript,
+        .queue_known = st.queue_known,
+        .queue_depth = st.queue_depth,
+        .queue_oldest_age_ms = st.queue_oldest_age_ms,
     };
     size_t len = 0;
     char *text = mg_metrics_render(x->srv->metrics, &redis, x->srv->rules, &len);

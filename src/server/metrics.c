@@ -283,5 +283,17 @@ char *mg_metrics_render(const struct mg_metrics *m,
             redis->script_loads);
     counter(&b, "modgate_redis_noscript_total",
             "NOSCRIPT replies (Redis lost its script cache).", redis->noscript);
+    if (redis->queue_known) {
+        addf(&b, "# HELP modgate_queue_depth Comments waiting for a moderator "
+                 "(all instances; read from Redis every second).\n"
+                 "# TYPE modgate_queue_depth gauge\nmodgate_queue_depth %llu\n",
+             (unsigned long long)redis->queue_depth);
+        addf(&b, "# HELP modgate_queue_oldest_age_seconds Age of the oldest "
+                 "comment waiting for a moderator; 0 when none waits.\n"
+                 "# TYPE modgate_queue_oldest_age_seconds gauge\n"
+                 "modgate_queue_oldest_age_seconds %.3f\n",
+             redis->queue_oldest_age_ms < 0 ? 0.0
+                                            : (double)redis->queue_oldest_age_ms / 1000.0);
+    }
     return mg_buf_take(&b, len);
 }

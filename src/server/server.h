@@ -13,6 +13,7 @@
 #include "modgate/config.h"
 #include "modgate/http.h"
 #include "modgate/router.h"
+#include "modgate/store.h"
 #include "modgate/tokens.h"
 
 struct mg_store;
@@ -98,6 +99,30 @@ void mg_respond_invalid(struct mg_exchange *x, const char *field,
 /* 503 unavailable with Retry-After: Redis could not answer (status is the
  * store's error: MG_ETIMEDOUT or another). */
 void mg_respond_unavailable(struct mg_exchange *x, int status);
+/* 503 unavailable, Retry-After 60: this instance has no signing key, so it
+ * cannot publish (only an operator can fix that). */
+void mg_respond_no_key(struct mg_exchange *x);
+
+/* Paging (paging.c): what a list's `limit` (1..200, default 50) and
+ * `cursor` ask for. mg_page_query answers 400 itself and returns false when
+ * either is malformed; a cursor must decode to the kind of id expected. */
+enum mg_cursor_kind { MG_CURSOR_COMMENT, MG_CURSOR_AUDIT };
+struct mg_store_page;
+struct mg_page_query {
+    size_t limit;
+    bool has_after;
+    char after[64]; /* the last id of the previous page */
+};
+bool mg_page_query(struct mg_exchange *x, enum mg_cursor_kind kind,
+                   struct mg_page_query *q);
+/* Answers a list endpoint: its page of index (of article_id, when not
+ * NULL), as {"comments" | "items": [records], "total", "next_cursor"}. */
+void mg_page_list(struct mg_exchange *x, enum mg_store_index index,
+                  const char *article_id);
+/* 200 with {"<list_name>": [records], "total", "next_cursor"}. */
+void mg_page_respond(struct mg_exchange *x, const char *list_name,
+                     const struct mg_store_page *page);
+void mg_cursor_encode(const char *id, char *out, size_t size);
 
 /* Loads the rules directory into srv->rules (replacing the set in force
  * only when the new one loads); MG_EINVAL with errs filled otherwise.
@@ -118,5 +143,11 @@ void mg_handle_keys(struct mg_exchange *x);
 void mg_handle_ban_create(struct mg_exchange *x);
 void mg_handle_ban_list(struct mg_exchange *x);
 void mg_handle_ban_delete(struct mg_exchange *x);
+void mg_handle_queue(struct mg_exchange *x);
+void mg_handle_rejected(struct mg_exchange *x);
+void mg_handle_approve(struct mg_exchange *x);
+void mg_handle_reject(struct mg_exchange *x);
+void mg_handle_audit(struct mg_exchange *x);
+void mg_handle_stats(struct mg_exchange *x);
 
 #endif

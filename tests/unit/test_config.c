@@ -781,6 +781,14 @@ static void test_example_config(void **state)
     assert_int_equal(cfg.listen_port, 8080);
     assert_string_equal(cfg.redis_prefix, "mg:");
     assert_int_equal(cfg.body_max_bytes, 16384);
+    /* the example shows the defaults: loading it changes none */
+    struct mg_config defaults;
+    mg_config_init(&defaults);
+    assert_int_equal(cfg.rejected_retention_s, defaults.rejected_retention_s);
+    assert_int_equal(cfg.audit_max_entries, defaults.audit_max_entries);
+    assert_int_equal(cfg.decision_guard_ms, defaults.decision_guard_ms);
+    assert_int_equal(defaults.rejected_retention_s, 14 * 86400);
+    mg_config_close(&defaults);
     mg_config_close(&cfg);
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "modgate/crypto.h"
+#include "modgate/error.h"
 #include "modgate/uuid.h"
 
 static int setup(void **state)
@@ -122,6 +123,27 @@ static void test_valid(void **state)
                      cases[i].valid);
 }
 
+/* The time a UUIDv7 carries is the time it was made for; other UUIDs and
+ * non-UUIDs have none. */
+static void test_time_of_a_uuid7(void **state)
+{
+    (void)state;
+    static const int64_t times[] = {0, 1, 1733140000123, 281474976710655};
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+        char id[MG_UUID_LEN];
+        mg_uuid7(times[i], id);
+        int64_t ms = -1;
+        assert_int_equal(mg_uuid7_time_ms(id, &ms), MG_OK);
+        assert_int_equal(ms, times[i]);
+    }
+    int64_t ms;
+    assert_int_equal(mg_uuid7_time_ms("0193a000-0000-4000-8000-000000000000", &ms),
+                     MG_EINVAL); /* a v4 */
+    assert_int_equal(mg_uuid7_time_ms("0193a000-0000-7000-8000-00000000000", &ms),
+                     MG_EINVAL);
+    assert_int_equal(mg_uuid7_time_ms("", &ms), MG_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -129,6 +151,7 @@ int main(void)
         cmocka_unit_test(test_order_and_uniqueness),
         cmocka_unit_test(test_random_bits_vary),
         cmocka_unit_test(test_valid),
+        cmocka_unit_test(test_time_of_a_uuid7),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

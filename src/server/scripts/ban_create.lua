@@ -7,7 +7,8 @@
 -- ARGV: 1 key prefix, 2 kind (author_id | ip | subnet), 3 key value (author
 -- id, address hex, or masked hex "/" prefix), 4 value as people write it,
 -- 5 reason ("" when none), 6 moderator, 7 duration (s, 0 = permanent),
--- 8 address family (4 | 6) for subnets, 9 prefix length for subnets
+-- 8 address family (4 | 6) for subnets, 9 prefix length for subnets,
+-- 10 audit entries kept (approximately)
 -- Returns {at_ms, until_ms or ""}
 local p, kind, kv = ARGV[1], ARGV[2], ARGV[3]
 local duration = tonumber(ARGV[7])
@@ -31,4 +32,7 @@ if kind == 'subnet' then
   -- the submit script checks an address against each prefix length in use
   redis.call('SADD', p .. 'ban:prefixes:' .. ARGV[8], ARGV[9])
 end
+redis.call('XADD', p .. 'audit', 'MAXLEN', '~', ARGV[10], '*',
+           'at', string.format('%.0f', at), 'moderator', ARGV[6],
+           'action', 'ban', 'target', kind .. ':' .. ARGV[4], 'reason', ARGV[5])
 return {string.format('%.0f', at), until_ms}

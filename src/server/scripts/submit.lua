@@ -30,7 +30,8 @@
 -- of rejected comments (s), 14 created_at (ms), 15 author_id, 16 client
 -- address as hex (8 digits IPv4, 32 IPv6) or "", 17-21 what each rate limit
 -- dimension keys on, "" to skip it: author id, address hex, subnet
--- ("hex/prefix"), article id, "all"; 22-28 the history rules (below).
+-- ("hex/prefix"), article id, "all"; 22-28 the history rules (below);
+-- 29 the ids of the rules that fired, comma-separated, or "".
 --
 -- Returns {"stored"} | {"replay", status, body} | {"conflict"} |
 -- {"invalid_parent"} | {"banned", kind, until or ""} |
@@ -228,14 +229,41 @@ if status == 'published' then
   redis.call('ZADD', p .. 'a:' .. article .. ':pub', 0, id)
 elseif status == 'pending' then
   redis.call('ZADD', p .. 'queue', 0, id)
+  redis.call('ZADD', p .. 'a:' .. article .. ':queue', 0, id)
 else
-  local created, retention = tonumber(ARGV[14]), tonumber(ARGV[13])
-  redis.call('ZADD', p .. 'rejected', created, id)
+  -- in id order like every index; ids older than the retention leave it
+  -- (a UUIDv7's first 12 hex digits are its time in ms) as their records
+  -- expire
+  local retention = tonumber(ARGV[13])
+  redis.call('ZADD', p .. 'rejected', 0, id)
   redis.call('EXPIRE', record_key, retention)
-  redis.call('ZREMRANGEBYSCORE', p .. 'rejected', '-inf',
-             '(' .. (created - retention * 1000))
+  local hex = string.format('%012x', tonumber(ARGV[14]) - retention * 1000)
+  redis.call('ZREMRANGEBYLEX', p .. 'rejected', '-',
+             '(' .. string.sub(hex, 1, 8) .. '-' .. string.sub(hex, 9, 12))
 end
 redis.call('HINCRBY', p .. 'stats', status, 1)
+
+-- what GET /v1/stats sums (stats.lua): submissions and rule hits per minute
+-- and per hour, and each rule's totals
+local buckets = {p .. 'st:m:' .. math.floor(clock() / 60000),
+                 p .. 'st:h:' .. math.floor(clock() / 3600000)}
+local keep = {3660, 90000}
+for b = 1, 2 do
+  if redis.call('HINCRBY', buckets[b], 'n', 1) == 1 then
+    redis.call('EXPIRE', buckets[b], keep[b])
+  end
+end
+if ARGV[29] ~= '' then
+  local verdict = ({pending = ':held', rejected = ':rejected'})[status]
+  for rule in string.gmatch(ARGV[29], '[^,]+') do
+    redis.call('HINCRBY', buckets[1], 'r:' .. rule, 1)
+    redis.call('HINCRBY', buckets[2], 'r:' .. rule, 1)
+    redis.call('HINCRBY', p .. 'rulestats', rule .. ':fired', 1)
+    if verdict then
+      redis.call('HINCRBY', p .. 'rulestats', rule .. verdict, 1)
+    end
+  end
+end
 
 -- what later submissions' history rules look at
 if digest ~= '' then

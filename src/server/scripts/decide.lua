@@ -1,0 +1,64 @@
+-- decide.lua: a moderator's decision on one comment, all or nothing. The
+-- caller read the record, checked that the decision applies to its status
+-- and built the decided record (signed, for an approval); this script
+-- applies it only if the status is still the one the caller read, so of two
+-- moderators deciding the same comment at once exactly one wins and the
+-- other is told the status it now has.
+--
+-- ARGV: 1 key prefix, 2 id, 3 status read, 4 new status, 5 new record JSON,
+-- 6 action (approve | reject | remove), 7 moderator, 8 reason or "",
+-- 9 time of the decision (ms), 10 audit entries kept (approximately),
+-- 11 retention of rejected comments (s), 12 ids of the rules that fired,
+-- comma-separated, or "", 13 the guard (ms): a comment decided less than
+-- this long ago (by anyone, on Redis' clock) is not decided again. Two
+-- moderators who saw the same comment and decided it at about the same time
+-- would otherwise both win whenever the second read the first's result
+-- (approve, then reject = remove): the guard makes the second one lose, as
+-- API.md says "at once" must.
+-- Returns {"ok"} | {"conflict", current status} | {"gone"}
+local p, id, from, to = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local key = p .. 'c:' .. id
+local now = redis.call('HMGET', key, 'status', 'article', 'decided_at')
+if not now[1] then
+  return {'gone'}
+end
+if now[1] ~= from then
+  return {'conflict', now[1]}
+end
+local article = now[2]
+local time = redis.call('TIME')
+local now_ms = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+if now[3] and now_ms - tonumber(now[3]) < tonumber(ARGV[13]) then
+  return {'conflict', now[1]}
+end
+
+if from == 'pending' then
+  redis.call('ZREM', p .. 'queue', id)
+  redis.call('ZREM', p .. 'a:' .. article .. ':queue', id)
+elseif from == 'rejected' then
+  redis.call('ZREM', p .. 'rejected', id)
+  redis.call('PERSIST', key)
+elseif from == 'published' then
+  redis.call('ZREM', p .. 'a:' .. article .. ':pub', id)
+end
+if to == 'published' then
+  redis.call('ZADD', p .. 'a:' .. article .. ':pub', 0, id)
+elseif to == 'rejected' then
+  -- kept for the same retention as what the rules reject, then gone
+  redis.call('EXPIRE', key, ARGV[11])
+end
+redis.call('HSET', key, 'json', ARGV[5], 'status', to, 'decided_at',
+           string.format('%.0f', now_ms))
+redis.call('HINCRBY', p .. 'stats', from, -1)
+redis.call('HINCRBY', p .. 'stats', to, 1)
+
+-- rules whose hold or rejection a moderator overturned, for rules stats
+if ARGV[6] == 'approve' and ARGV[12] ~= '' then
+  for rule in string.gmatch(ARGV[12], '[^,]+') do
+    redis.call('HINCRBY', p .. 'rulestats', rule .. ':overturned', 1)
+  end
+end
+redis.call('XADD', p .. 'audit', 'MAXLEN', '~', ARGV[10], '*',
+           'at', ARGV[9], 'moderator', ARGV[7], 'action', ARGV[6],
+           'target', id, 'reason', ARGV[8])
+return {'ok'}
