@@ -167,6 +167,19 @@ int mg_store_list(struct mg_store *store, enum mg_store_index index,
                   const char *article_id, const char *after_id, size_t limit,
                   mg_store_page_cb cb, void *data) MG_MUST_CHECK;
 
+/* A page of the articles that have had a published comment, in id order,
+ * each with its count of published comments. Borrowed during the callback. */
+struct mg_store_article {
+    const char *id;
+    long long published;
+};
+typedef void (*mg_store_articles_cb)(int status, const struct mg_store_article *articles,
+                                     size_t count, size_t total, bool more,
+                                     void *data);
+/* after: the last article id of the previous page, or NULL. */
+int mg_store_list_articles(struct mg_store *store, const char *after, size_t limit,
+                           mg_store_articles_cb cb, void *data) MG_MUST_CHECK;
+
 /* ---- moderation ---- */
 
 /* A moderator's decision, ready to apply: the caller read the record (its

@@ -43,6 +43,44 @@ void mg_handle_rejected(struct mg_exchange *x)
     mg_page_list(x, MG_INDEX_REJECTED, NULL);
 }
 
+/* ---- GET /v1/articles ---------------------------------------------------- */
+
+static void on_articles(int status, const struct mg_store_article *articles,
+                        size_t count, size_t total, bool more, void *data)
+{
+    struct mg_exchange *x = data;
+    if (status != MG_OK) {
+        mg_respond_unavailable(x, status);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < count; i++)
+        json_array_append_new(list, json_pack("{s:s, s:I}", "article_id",
+                                              articles[i].id, "published",
+                                              (json_int_t)articles[i].published));
+    json_t *next = json_null();
+    if (more && count > 0) {
+        char cursor[256];
+        mg_cursor_encode(articles[count - 1].id, cursor, sizeof cursor);
+        next = json_string(cursor);
+    }
+    mg_respond_json(x, 200, json_pack("{s:o, s:I, s:o}", "items", list, "total",
+                                      (json_int_t)total, "next_cursor", next));
+}
+
+/* An extension of API.md, for `modctl verify --all`: every article with
+ * published comments, to walk GET /v1/articles/{id}/comments over. */
+void mg_handle_articles(struct mg_exchange *x)
+{
+    struct mg_page_query q;
+    if (!mg_page_query(x, MG_CURSOR_ARTICLE, &q))
+        return;
+    int rc = mg_store_list_articles(x->srv->store, q.has_after ? q.after : NULL,
+                                    q.limit, on_articles, x);
+    if (rc != MG_OK)
+        mg_respond_unavailable(x, rc);
+}
+
 /* ---- POST /v1/comments/{id}/approve, /reject ---------------------------- */
 
 enum verb { APPROVE, REJECT };

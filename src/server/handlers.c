@@ -26,6 +26,7 @@ static const handler_fn handlers[MG_ROUTE_COUNT] = {
     [MG_ROUTE_BAN_LIST] = mg_handle_ban_list,
     [MG_ROUTE_BAN_DELETE] = mg_handle_ban_delete,
     [MG_ROUTE_QUEUE] = mg_handle_queue,
+    [MG_ROUTE_ARTICLES] = mg_handle_articles,
     [MG_ROUTE_REJECTED] = mg_handle_rejected,
     [MG_ROUTE_APPROVE] = mg_handle_approve,
     [MG_ROUTE_REJECT] = mg_handle_reject,

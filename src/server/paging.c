@@ -17,7 +17,7 @@
  * so the encoding can change without breaking them. */
 void mg_cursor_encode(const char *id, char *out, size_t size)
 {
-    char b64[128];
+    char b64[200];
     mg_crypto_base64_encode(id, strlen(id), b64, sizeof b64);
     size_t n = 0;
     for (const char *c = b64; *c && *c != '=' && n + 1 < size; c++)
@@ -30,9 +30,9 @@ void mg_cursor_encode(const char *id, char *out, size_t size)
 static bool cursor_decode(const char *cursor, char *out, size_t size)
 {
     size_t n = strlen(cursor);
-    if (n == 0 || n > 120 || n % 4 == 1)
+    if (n == 0 || n > 196 || n % 4 == 1)
         return false;
-    char b64[128];
+    char b64[200];
     for (size_t i = 0; i < n; i++) {
         char c = cursor[i];
         if (c == '+' || c == '/' || c == '=')
@@ -89,9 +89,13 @@ bool mg_page_query(struct mg_exchange *x, enum mg_cursor_kind kind,
     }
     rc = query ? mg_http_query_get(query, "cursor", &text) : MG_ENOENT;
     if (rc == MG_OK) {
-        bool ok = cursor_decode(text, q->after, sizeof q->after) &&
-                  (kind == MG_CURSOR_COMMENT ? mg_uuid_valid(q->after)
-                                             : is_stream_id(q->after));
+        bool ok = cursor_decode(text, q->after, sizeof q->after);
+        if (ok && kind == MG_CURSOR_COMMENT)
+            ok = mg_uuid_valid(q->after);
+        else if (ok && kind == MG_CURSOR_AUDIT)
+            ok = is_stream_id(q->after);
+        else if (ok)
+            ok = mg_text_is_id(q->after);
         mg_free(text);
         if (!ok) {
             mg_respond_invalid(x, "cursor", "cursor is not one this server gave out.");

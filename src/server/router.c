@@ -22,6 +22,7 @@ static const struct mg_route routes[MG_ROUTE_COUNT] = {
     {MG_ROUTE_CHECK, "POST", "/v1/check", ANY_ROLE},
     {MG_ROUTE_COMMENT_GET, "GET", "/v1/comments/{id}", ANY_ROLE},
     {MG_ROUTE_ARTICLE_COMMENTS, "GET", "/v1/articles/{article_id}/comments", ANY_ROLE},
+    {MG_ROUTE_ARTICLES, "GET", "/v1/articles", MG_ROLE_MODERATOR},
     {MG_ROUTE_QUEUE, "GET", "/v1/queue", MG_ROLE_MODERATOR},
     {MG_ROUTE_REJECTED, "GET", "/v1/rejected", MG_ROLE_MODERATOR},
     {MG_ROUTE_APPROVE, "POST", "/v1/comments/{id}/approve", MG_ROLE_MODERATOR},

@@ -106,12 +106,12 @@ void mg_respond_no_key(struct mg_exchange *x);
 /* Paging (paging.c): what a list's `limit` (1..200, default 50) and
  * `cursor` ask for. mg_page_query answers 400 itself and returns false when
  * either is malformed; a cursor must decode to the kind of id expected. */
-enum mg_cursor_kind { MG_CURSOR_COMMENT, MG_CURSOR_AUDIT };
+enum mg_cursor_kind { MG_CURSOR_COMMENT, MG_CURSOR_AUDIT, MG_CURSOR_ARTICLE };
 struct mg_store_page;
 struct mg_page_query {
     size_t limit;
     bool has_after;
-    char after[64]; /* the last id of the previous page */
+    char after[160]; /* the last id of the previous page */
 };
 bool mg_page_query(struct mg_exchange *x, enum mg_cursor_kind kind,
                    struct mg_page_query *q);
@@ -144,6 +144,7 @@ void mg_handle_ban_create(struct mg_exchange *x);
 void mg_handle_ban_list(struct mg_exchange *x);
 void mg_handle_ban_delete(struct mg_exchange *x);
 void mg_handle_queue(struct mg_exchange *x);
+void mg_handle_articles(struct mg_exchange *x);
 void mg_handle_rejected(struct mg_exchange *x);
 void mg_handle_approve(struct mg_exchange *x);
 void mg_handle_reject(struct mg_exchange *x);

@@ -1554,6 +1554,48 @@ int mg_store_ban_list(struct mg_store *store, mg_store_bans_cb cb, void *data)
                         (void (*)(void))cb, data);
 }
 
+static void on_articles_reply(struct mg_store *s, int status,
+                              const redisReply *reply, void (*user_cb)(void),
+                              void *data)
+{
+    (void)s;
+    mg_store_articles_cb cb = (mg_store_articles_cb)user_cb;
+    if (status == 0 &&
+        (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 ||
+         reply->elements % 2 != 0 || reply->element[0]->type != REDIS_REPLY_INTEGER ||
+         reply->element[1]->type != REDIS_REPLY_INTEGER))
+        status = MG_EPROTO;
+    if (status != 0) {
+        cb(status, NULL, 0, 0, false, data);
+        return;
+    }
+    size_t n = (reply->elements - 2) / 2;
+    struct mg_store_article *list = mg_calloc(n ? n : 1, sizeof *list);
+    for (size_t i = 0; i < n; i++) {
+        const redisReply *id = reply->element[2 + 2 * i];
+        const redisReply *count = reply->element[3 + 2 * i];
+        if (id->type != REDIS_REPLY_STRING || count->type != REDIS_REPLY_INTEGER) {
+            mg_free(list);
+            cb(MG_EPROTO, NULL, 0, 0, false, data);
+            return;
+        }
+        list[i] = (struct mg_store_article){id->str, count->integer};
+    }
+    cb(0, list, n, (size_t)reply->element[0]->integer, reply->element[1]->integer != 0,
+       data);
+    mg_free(list);
+}
+
+int mg_store_list_articles(struct mg_store *store, const char *after, size_t limit,
+                           mg_store_articles_cb cb, void *data)
+{
+    char limit_text[24];
+    snprintf(limit_text, sizeof limit_text, "%zu", limit);
+    const char *args[] = {prefix_of(store), after ? after : "", limit_text};
+    return eval_strings(store, MG_SCRIPT_LIST_ARTICLES, args, 3, on_articles_reply,
+                        (void (*)(void))cb, data);
+}
+
 /* ---- moderation ------------------------------------------------------- */
 
 static void on_decide_reply(struct mg_store *s, int status,

@@ -386,3 +386,26 @@ def test_metrics_export_the_queue_for_alerts(mod_server):
     decided(approve(mod_server, first), "published", "approve")
     decided(reject(mod_server, second), "rejected", "reject")
     wait_until(lambda: gauges() == (0, 0), timeout=5)
+
+
+def test_articles_lists_every_article_with_published_comments(unguarded_server):
+    """GET /v1/articles (an extension, for modctl verify --all)."""
+    m = unguarded_server
+    submit(m, "Plain", article="b-2")
+    submit(m, "Plain", article="a-1")
+    submit(m, "Plain", article="a-1")
+    pending = held(m, article="c-3")["id"]      # held only: not listed yet
+    page = items(m, "/v1/articles")
+    assert page["items"] == [{"article_id": "a-1", "published": 2},
+                             {"article_id": "b-2", "published": 1}]
+    assert page["total"] == 2 and page["next_cursor"] is None
+    decided(approve(m, pending), "published", "approve")
+    page = items(m, "/v1/articles", limit=2)
+    assert [a["article_id"] for a in page["items"]] == ["a-1", "b-2"]
+    rest = items(m, "/v1/articles", limit=2, cursor=page["next_cursor"])
+    assert rest["items"] == [{"article_id": "c-3", "published": 1}]
+    decided(reject(m, pending), "removed", "remove")
+    assert items(m, "/v1/articles")["items"][2] == {"article_id": "c-3", "published": 0}
+    problem(m.get("/v1/articles", token=SITE_TOKEN), 403, "forbidden")
+    problem(m.get("/v1/articles", token=MOD_TOKEN, params={"cursor": "!!"}),
+            400, "invalid_request")

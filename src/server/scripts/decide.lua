@@ -43,6 +43,7 @@ elseif from == 'published' then
 end
 if to == 'published' then
   redis.call('ZADD', p .. 'a:' .. article .. ':pub', 0, id)
+  redis.call('ZADD', p .. 'articles', 0, article)
 elseif to == 'rejected' then
   -- kept for the same retention as what the rules reject, then gone
   redis.call('EXPIRE', key, ARGV[11])

@@ -227,6 +227,7 @@ redis.call('HSET', record_key, 'json', ARGV[6], 'article', article,
 if status == 'published' then
   -- one score for all: members sort by id, and UUIDv7 ids sort by time
   redis.call('ZADD', p .. 'a:' .. article .. ':pub', 0, id)
+  redis.call('ZADD', p .. 'articles', 0, article)
 elseif status == 'pending' then
   redis.call('ZADD', p .. 'queue', 0, id)
   redis.call('ZADD', p .. 'a:' .. article .. ':queue', 0, id)
