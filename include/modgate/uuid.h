@@ -9,7 +9,9 @@
 
 #define MG_UUID_LEN 37 /* 36 characters + NUL */
 
-/* A new UUIDv7 for the time ms (milliseconds since the epoch). */
+/* A new UUIDv7 for the time ms (milliseconds since the epoch). A thread's
+ * ids sort in the order it made them, also within one millisecond and when
+ * the clock steps back up to 10 s (the last id's time is kept then). */
 void mg_uuid7(int64_t ms, char out[MG_UUID_LEN]);
 
 /* True when text is a UUID in canonical form (8-4-4-4-12 lowercase hex). */

@@ -3,6 +3,7 @@
 #include "client.h"
 
 #include <curl/curl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -71,6 +72,72 @@ int modctl_request(const struct modctl_globals *g, const char *method,
     mg_free(auth);
     mg_free(url);
     return result;
+}
+
+int modctl_call(const struct modctl_globals *g, const char *cmd, const char *method,
+                const char *path, json_t *body, bool quiet, long *status,
+                json_t **reply)
+{
+    long code = 0;
+    if (modctl_request(g, method, path, body, &code, reply) != 0)
+        return EXIT_USAGE;
+    if (status)
+        *status = code;
+    if (code >= 200 && code < 300)
+        return EXIT_OK;
+    if (!quiet) {
+        if (g->json && *reply)
+            json_dumpf(*reply, stdout, JSON_INDENT(2)), fputc('\n', stdout);
+        else
+            modctl_print_problem(cmd, code, *reply);
+    }
+    return EXIT_FAILED;
+}
+
+int modctl_fetch_pages(const struct modctl_globals *g, const char *cmd,
+                       const char *base, const char *key, size_t limit,
+                       json_t **entries, json_int_t *total)
+{
+    json_t *all = json_array();
+    char *cursor = NULL;
+    int rc = EXIT_OK;
+    const char *sep = strchr(base, '?') ? "&" : "?";
+    while (json_array_size(all) < limit) {
+        size_t want = limit - json_array_size(all);
+        char *path = mg_asprintf("%s%slimit=%zu%s%s", base, sep, want > 200 ? 200 : want,
+                                 cursor ? "&cursor=" : "", cursor ? cursor : "");
+        json_t *page = NULL;
+        rc = modctl_call(g, cmd, "GET", path, NULL, false, NULL, &page);
+        mg_free(path);
+        if (rc != EXIT_OK) {
+            json_decref(page);
+            break;
+        }
+        if (total)
+            *total = json_integer_value(json_object_get(page, "total"));
+        json_array_extend(all, json_object_get(page, key));
+        const char *next = json_string_value(json_object_get(page, "next_cursor"));
+        mg_free(cursor);
+        cursor = next ? mg_strdup(next) : NULL;
+        json_decref(page);
+        if (!cursor)
+            break;
+    }
+    mg_free(cursor);
+    if (rc != EXIT_OK) {
+        json_decref(all);
+        all = NULL;
+    }
+    *entries = all;
+    return rc;
+}
+
+char *modctl_escape(const char *s)
+{
+    char *e = curl_easy_escape(NULL, s, (int)strlen(s));
+    char *out = mg_strdup(e ? e : "");
+    curl_free(e);
+    return out;
 }
 
 void modctl_print_problem(const char *cmd, long status, const json_t *reply)

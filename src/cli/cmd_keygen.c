@@ -8,9 +8,9 @@
 #include "modgate/keys.h"
 #include "modctl.h"
 
-static void keygen_usage(void)
+static void keygen_usage(FILE *out)
 {
-    fprintf(stderr, "usage: modctl keygen --out FILE\n"
+    fprintf(out, "usage: modctl keygen --out FILE\n"
                     "Writes a new Ed25519 secret key file with mode 0600; "
                     "never overwrites.\n");
 }
@@ -23,24 +23,24 @@ int modctl_cmd_keygen(const struct modctl_globals *g, int argc, char **argv)
         if (strcmp(a, "--out") == 0 || strcmp(a, "-o") == 0) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "modctl keygen: %s needs a value\n", a);
-                keygen_usage();
+                keygen_usage(stderr);
                 return 2;
             }
             out = argv[++i];
         } else if (strncmp(a, "--out=", 6) == 0) {
             out = a + 6;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            keygen_usage();
+            keygen_usage(stdout);
             return 0;
         } else {
             fprintf(stderr, "modctl keygen: unexpected argument \"%s\"\n", a);
-            keygen_usage();
+            keygen_usage(stderr);
             return 2;
         }
     }
     if (!out || !*out) {
         fprintf(stderr, "modctl keygen: --out FILE is required\n");
-        keygen_usage();
+        keygen_usage(stderr);
         return 2;
     }
 

@@ -11,6 +11,7 @@
 #include "modgate/alloc.h"
 #include "modgate/rules.h"
 #include "modctl.h"
+#include "term.h"
 
 static int lint(const struct modctl_globals *g, int argc, char **argv)
 {
@@ -97,36 +98,15 @@ int modctl_cmd_rules(const struct modctl_globals *g, int argc, char **argv)
         return lint(g, argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "reload") == 0)
         return reload(g, argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "stats") == 0)
+        return modctl_rules_stats(g, argc - 1, argv + 1);
     bool help = argc == 2 && strcmp(argv[1], "--help") == 0;
     fprintf(help ? stdout : stderr,
-            "usage: modctl rules lint DIR | modctl rules reload\n");
+            "usage: modctl rules lint DIR | modctl rules reload | modctl rules stats\n");
     return help ? EXIT_OK : EXIT_USAGE;
 }
 
 /* ---- check ---- */
-
-/* Byte offset of code point cp in s. */
-static size_t byte_at(const char *s, size_t cp)
-{
-    size_t i = 0;
-    for (; s[i] && cp > 0; i++)
-        if (((unsigned char)s[i + 1] & 0xc0) != 0x80)
-            cp--;
-    return i;
-}
-
-/* The body with [start, end) marked: reverse video on a terminal that
- * wants colour, else between >> and <<. A long body is cut around it. */
-static void print_highlight(const char *body, size_t start, size_t end, bool colour)
-{
-    size_t a = byte_at(body, start), b = byte_at(body, end);
-    size_t from = a > 60 ? byte_at(body, start - 30) : 0;
-    size_t len = strlen(body);
-    size_t to = len - b > 60 ? b + (byte_at(body + b, 30)) : len;
-    printf("      %s%.*s%s%.*s%s%.*s%s\n", from ? "..." : "", (int)(a - from),
-           body + from, colour ? "\033[7m" : ">>", (int)(b - a), body + a,
-           colour ? "\033[0m" : "<<", (int)(to - b), body + b, to < len ? "..." : "");
-}
 
 int modctl_cmd_check(const struct modctl_globals *g, int argc, char **argv)
 {
@@ -202,9 +182,10 @@ int modctl_cmd_check(const struct modctl_globals *g, int argc, char **argv)
                json_string_value(json_object_get(m, "reason")));
         json_t *span = json_object_get(m, "span");
         if (json_is_array(span) && json_array_size(span) == 2)
-            print_highlight(text, (size_t)json_integer_value(json_array_get(span, 0)),
-                            (size_t)json_integer_value(json_array_get(span, 1)),
-                            colour);
+            modctl_print_highlight(stdout, "      ", text,
+                                   (size_t)json_integer_value(json_array_get(span, 0)),
+                                   (size_t)json_integer_value(json_array_get(span, 1)),
+                                   colour);
     }
     json_decref(reply);
     return EXIT_OK;

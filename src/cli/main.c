@@ -4,6 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <locale.h>
+#include <sys/stat.h>
+
+#include "args.h"
+#include "modgate/alloc.h"
 #include "mg_version.h"
 #include "modctl.h"
 
@@ -12,6 +17,7 @@ typedef int (*command_fn)(const struct modctl_globals *g, int argc,
 
 static int cmd_help(const struct modctl_globals *g, int argc, char **argv);
 static int cmd_version(const struct modctl_globals *g, int argc, char **argv);
+static int run(const struct modctl_globals *g, int argc, char **argv, int i);
 
 static const struct command {
     const char *name;
@@ -19,15 +25,39 @@ static const struct command {
     const char *synopsis;
     const char *help;
 } commands[] = {
-    {"keygen", modctl_cmd_keygen, "keygen --out FILE",
-     "write a new Ed25519 secret signing key file (mode 0600)"},
-    {"pubkey", modctl_cmd_pubkey, "pubkey --key FILE",
-     "print a key's entry for the retired keys file"},
+    {"queue", modctl_cmd_queue, "queue [--article A] [--limit N]",
+     "the held comments, oldest first"},
+    {"review", modctl_cmd_review, "review [--article A]",
+     "work the queue one comment at a time (a/r/s/q)"},
+    {"show", modctl_cmd_show, "show ID", "one comment in full, matches highlighted"},
+    {"approve", modctl_cmd_approve, "approve ID... [--reason R]",
+     "publish held or rules-rejected comments"},
+    {"reject", modctl_cmd_approve, "reject ID... [--reason R]", "reject held comments"},
+    {"remove", modctl_cmd_approve, "remove ID... [--reason R]",
+     "take published comments down"},
+    {NULL, NULL, "approve|reject --rule R --author A --older-than 2h --article A",
+     "decide held comments by predicate [--dry-run] [--yes]"},
+    {"rejected", modctl_cmd_rejected, "rejected [--limit N]",
+     "what the rules rejected, still kept"},
+    {"audit", modctl_cmd_audit, "audit [--limit N]", "every moderator action, newest first"},
+    {"stats", modctl_cmd_stats, "stats", "counts, queue depth, the last hour and day"},
+    {"ban", modctl_cmd_ban, "ban --author ID|--ip IP|--subnet CIDR [--for 7d] [--reason R]",
+     "ban an author, an address or a subnet"},
+    {"unban", modctl_cmd_unban, "unban --author ID|--ip IP|--subnet CIDR", "lift a ban"},
+    {"bans", modctl_cmd_bans, "bans", "the bans in force"},
+    {"verify", modctl_cmd_verify, "verify --article A | --all",
+     "check every published comment's signature here"},
+    {"rules", modctl_cmd_rules, "rules stats",
+     "per rule: fired, held, rejected, overturned by moderators"},
     {"rules", modctl_cmd_rules, "rules lint DIR",
      "check a rules directory offline, as modgate would load it"},
     {"rules", modctl_cmd_rules, "rules reload", "make modgate load its rules again"},
     {"check", modctl_cmd_check, "check TEXT [--author-name N]",
      "run the rules on TEXT and show what fires"},
+    {"keygen", modctl_cmd_keygen, "keygen --out FILE",
+     "write a new Ed25519 secret signing key file (mode 0600)"},
+    {"pubkey", modctl_cmd_pubkey, "pubkey --key FILE",
+     "print a key's entry for the retired keys file"},
     {"help", cmd_help, "help", "print this help"},
     {"--help", cmd_help, NULL, NULL},
     {"-h", cmd_help, NULL, NULL},
@@ -41,14 +71,19 @@ static void usage(FILE *out)
         "usage: modctl [--url URL] [--token TOKEN] [--json] COMMAND [ARGS]\n\n"
         "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (commands[i].synopsis)
-            fprintf(out, "  %-22s %s\n", commands[i].synopsis,
+        if (commands[i].synopsis && strlen(commands[i].synopsis) <= 32)
+            fprintf(out, "  %-32s %s\n", commands[i].synopsis, commands[i].help);
+        else if (commands[i].synopsis)
+            fprintf(out, "  %s\n  %-32s %s\n", commands[i].synopsis, "",
                     commands[i].help);
     fprintf(out, "\noptions:\n"
                  "  --url URL       modgate to talk to (MODGATE_URL; default "
                  "http://127.0.0.1:8080)\n"
                  "  --token TOKEN   bearer token (MODGATE_TOKEN)\n"
-                 "  --json          print machine-readable JSON\n\n"
+                 "  --json          print machine-readable JSON\n"
+                 "  (url and token are also read from $XDG_CONFIG_HOME/modctl/config:\n"
+                 "   lines url = URL, token = TOKEN; flags and variables win)\n\n"
+                 "every command takes --help\n"
                  "exit status: 0 success, 1 the operation failed, 2 usage or "
                  "connection error\n");
 }
@@ -71,39 +106,76 @@ static int cmd_version(const struct modctl_globals *g, int argc, char **argv)
     return EXIT_OK;
 }
 
-/* Matches "--name VALUE" and "--name=VALUE" at argv[*i]. Returns 1 and sets
- * *value on a match, -1 when the value is missing, 0 when it is another
- * argument. */
-static int take_option(const char *name, int argc, char **argv, int *i,
-                       const char **value)
+/* The config file: $XDG_CONFIG_HOME/modctl/config (~/.config/... when
+ * unset), lines "url = URL" and "token = TOKEN", '#' comments. It fills what
+ * neither a flag nor a variable set. A token in a file others can read is
+ * used, with a warning. */
+static void read_config(const char **url, const char **token, char **owned)
 {
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0)
-        return 0;
-    if (a[n] == '=') {
-        *value = a + n + 1;
-        return 1;
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    const char *home = getenv("HOME");
+    char path[4096];
+    if (xdg && *xdg)
+        snprintf(path, sizeof path, "%s/modctl/config", xdg);
+    else if (home && *home)
+        snprintf(path, sizeof path, "%s/.config/modctl/config", home);
+    else
+        return;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    char line[4200];
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        n++;
+        char *p = line;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '#' || *p == '\n' || *p == '\0')
+            continue;
+        char *eq = strchr(p, '=');
+        if (!eq) {
+            fprintf(stderr, "modctl: %s:%d: want \"key = value\"\n", path, n);
+            continue;
+        }
+        char *key_end = eq;
+        while (key_end > p && (key_end[-1] == ' ' || key_end[-1] == '\t'))
+            key_end--;
+        *key_end = '\0';
+        char *v = eq + 1;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        size_t len = strlen(v);
+        while (len && (v[len - 1] == '\n' || v[len - 1] == '\r' || v[len - 1] == ' ' ||
+                       v[len - 1] == '\t'))
+            v[--len] = '\0';
+        if (strcmp(p, "url") == 0) {
+            if (!*url && len && !owned[0]) {
+                owned[0] = mg_strdup(v);
+                *url = owned[0];
+            }
+        } else if (strcmp(p, "token") == 0) {
+            struct stat st;
+            if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
+                fprintf(stderr, "modctl: %s holds a token and others may read it "
+                                "(chmod 600 it)\n", path);
+            if (!*token && len && !owned[1]) {
+                owned[1] = mg_strdup(v);
+                *token = owned[1];
+            }
+        } else {
+            fprintf(stderr, "modctl: %s:%d: unknown key \"%s\" (url, token)\n", path,
+                    n, p);
+        }
     }
-    if (a[n] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *value = argv[++*i];
-    return 1;
+    fclose(f);
 }
 
 int main(int argc, char **argv)
 {
-    struct modctl_globals g = {
-        .url = getenv("MODGATE_URL"),
-        .token = getenv("MODGATE_TOKEN"),
-        .json = false,
-    };
-    if (!g.url || !*g.url)
-        g.url = "http://127.0.0.1:8080";
-    if (g.token && !*g.token)
-        g.token = NULL;
+    /* display widths of the user's characters (tables, cut excerpts) */
+    setlocale(LC_CTYPE, "");
+    struct modctl_globals g = {.url = NULL, .token = NULL, .json = false};
 
     int i = 1;
     for (; i < argc; i++) {
@@ -111,13 +183,13 @@ int main(int argc, char **argv)
         int r;
         if (strcmp(argv[i], "--json") == 0) {
             g.json = true;
-        } else if ((r = take_option("--url", argc, argv, &i, &value)) != 0) {
+        } else if ((r = modctl_take_option("--url", argc, argv, &i, &value)) != 0) {
             if (r < 0) {
                 fprintf(stderr, "modctl: --url needs a value\n");
                 return EXIT_USAGE;
             }
             g.url = value;
-        } else if ((r = take_option("--token", argc, argv, &i, &value)) != 0) {
+        } else if ((r = modctl_take_option("--token", argc, argv, &i, &value)) != 0) {
             if (r < 0) {
                 fprintf(stderr, "modctl: --token needs a value\n");
                 return EXIT_USAGE;
@@ -127,13 +199,33 @@ int main(int argc, char **argv)
             break;
         }
     }
+    /* a flag, then the variable, then the config file, then the default */
+    const char *env_url = getenv("MODGATE_URL"), *env_token = getenv("MODGATE_TOKEN");
+    if (!g.url && env_url && *env_url)
+        g.url = env_url;
+    if (!g.token && env_token && *env_token)
+        g.token = env_token;
+    char *owned[2] = {NULL, NULL};
+    if (!g.url || !g.token)
+        read_config(&g.url, &g.token, owned);
+    if (!g.url)
+        g.url = "http://127.0.0.1:8080";
+    int rc = run(&g, argc, argv, i);
+    mg_free(owned[0]);
+    mg_free(owned[1]);
+    return rc;
+}
+
+static int run(const struct modctl_globals *gp, int argc, char **argv, int i)
+{
+    const struct modctl_globals g = *gp;
     if (i >= argc) {
         fprintf(stderr, "modctl: missing command\n\n");
         usage(stderr);
         return EXIT_USAGE;
     }
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
-        if (strcmp(argv[i], commands[c].name) == 0)
+        if (commands[c].name && strcmp(argv[i], commands[c].name) == 0)
             return commands[c].run(&g, argc - i, argv + i);
 
     fprintf(stderr, "modctl: unknown command \"%s\"\n\n", argv[i]);

@@ -54,18 +54,33 @@ static int compare(const void *a, const void *b)
     return strcmp(a, b);
 }
 
-/* Ids of later milliseconds sort after earlier ones, as text; ids of one
- * millisecond differ (74 random bits). */
+/* Ids sort, as text, in the order they were made: by millisecond, and
+ * within one millisecond too (this thread continues from its last id), also
+ * when the clock steps back; and they all differ. */
 static void test_order_and_uniqueness(void **state)
 {
     (void)state;
     enum { N = 2000 };
     static char ids[N][MG_UUID_LEN];
-    for (int i = 0; i < N; i++)
-        mg_uuid7(INT64_C(1795978166000) + i / 10, ids[i]);
-    for (int i = 10; i < N; i += 10)
+    for (int i = 0; i < N; i++) {
+        int64_t ms = INT64_C(1795978166000) + i / 10;
+        if (i % 97 == 0)
+            ms -= 5; /* a clock stepping back */
+        mg_uuid7(ms, ids[i]);
+    }
+    for (int i = 1; i < N; i++)
         if (strcmp(ids[i - 1], ids[i]) >= 0)
-            fail_msg("%s sorts after %s", ids[i - 1], ids[i]);
+            fail_msg("%s (id %d) sorts after %s", ids[i - 1], i - 1, ids[i]);
+    int64_t t0, t1;
+    assert_int_equal(mg_uuid7_time_ms(ids[0], &t0), MG_OK);
+    assert_int_equal(mg_uuid7_time_ms(ids[N - 1], &t1), MG_OK);
+    assert_true(t0 == INT64_C(1795978166000) - 5);
+    assert_true(t1 >= INT64_C(1795978166000) + (N - 1) / 10);
+    /* a clock set back by a minute is believed, not held off */
+    char back[MG_UUID_LEN];
+    mg_uuid7(t1 - 60000, back);
+    assert_int_equal(mg_uuid7_time_ms(back, &t0), MG_OK);
+    assert_int_equal(t0, t1 - 60000);
     qsort(ids, N, MG_UUID_LEN, compare);
     for (int i = 1; i < N; i++)
         if (strcmp(ids[i - 1], ids[i]) == 0)
@@ -76,18 +91,19 @@ static void test_order_and_uniqueness(void **state)
 static void test_random_bits_vary(void **state)
 {
     (void)state;
+    /* a millisecond each: within one, ids continue from the last */
     char first[MG_UUID_LEN];
-    mg_uuid7(42, first);
+    mg_uuid7(INT64_C(1) << 40, first);
     unsigned seen_diff[36] = {0};
     for (int n = 0; n < 300; n++) {
         char id[MG_UUID_LEN];
-        mg_uuid7(42, id);
+        mg_uuid7((INT64_C(1) << 40) + 1 + n, id);
         for (int i = 0; i < 36; i++)
             seen_diff[i] |= (unsigned)(id[i] != first[i]);
     }
     for (int i = 0; i < 36; i++) {
-        /* fixed: the time, the dashes, the version nibble */
-        int fixed = i < 13 || i == 13 || i == 14 || i == 18 || i == 23;
+        /* fixed: the time's top digits, the dashes, the version nibble */
+        int fixed = i < 10 || i == 13 || i == 14 || i == 18 || i == 23;
         if (fixed && seen_diff[i])
             fail_msg("position %d changed", i);
         if (!fixed && !seen_diff[i])

@@ -1,0 +1,370 @@
+/* cmd_admin.c: `audit`, `stats`, `rules stats`, and bans: `ban`, `unban`,
+ * `bans`. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "client.h"
+#include "modgate/alloc.h"
+#include "modctl.h"
+#include "term.h"
+
+static const char *str(const json_t *obj, const char *key)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s ? s : "";
+}
+
+static void free_rows(char ***rows, size_t n, size_t ncols)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < ncols; k++)
+            mg_free(rows[i][k]);
+        mg_free(rows[i]);
+    }
+    mg_free(rows);
+}
+
+/* ---- audit ------------------------------------------------------------------ */
+
+int modctl_cmd_audit(const struct modctl_globals *g, int argc, char **argv)
+{
+    static const char usage[] =
+        "usage: modctl audit [--limit N]\n"
+        "Every moderator action, newest first (50 unless --limit): approvals,\n"
+        "rejections, removals, bans and unbans, with who, when and why.\n";
+    const char *limit_text = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (modctl_is_help(argv[i]))
+            return modctl_usage(true, "audit", NULL, usage);
+        int r = modctl_take_option("--limit", argc, argv, &i, &limit_text);
+        if (r <= 0)
+            return modctl_usage(false, "audit",
+                                r < 0 ? "--limit needs a value" : "unexpected argument",
+                                usage);
+    }
+    long limit;
+    if (!modctl_parse_limit(limit_text, &limit))
+        return modctl_usage(false, "audit", "--limit must be a number from 1 to 100000",
+                            usage);
+    json_t *entries = NULL;
+    int rc = modctl_fetch_pages(g, "audit", "/v1/audit", "entries", (size_t)limit,
+                                &entries, NULL);
+    if (rc == EXIT_OK && g->json) {
+        json_t *out = json_pack("{s:O}", "entries", entries);
+        modctl_print_json(out);
+        json_decref(out);
+    } else if (rc == EXIT_OK && json_array_size(entries) == 0) {
+        printf("no moderator action yet\n");
+    } else if (rc == EXIT_OK) {
+        static const char *const header[] = {"AT", "MODERATOR", "ACTION", "TARGET",
+                                             "REASON"};
+        static const int max[] = {24, 16, 8, 64, 0};
+        size_t n = json_array_size(entries);
+        char ***rows = mg_calloc(n, sizeof *rows);
+        size_t i;
+        json_t *e;
+        json_array_foreach(entries, i, e) {
+            rows[i] = mg_calloc(5, sizeof **rows);
+            rows[i][0] = mg_strdup(str(e, "at"));
+            rows[i][1] = mg_strdup(str(e, "moderator"));
+            rows[i][2] = mg_strdup(str(e, "action"));
+            rows[i][3] = mg_strdup(str(e, "target"));
+            rows[i][4] = mg_strdup(*str(e, "reason") ? str(e, "reason") : "-");
+        }
+        const struct modctl_table t = {.ncols = 5, .header = header, .max = max,
+                                       .flexible = 4, .min_flexible = 10,
+                                       .nrows = n, .rows = rows};
+        modctl_print_table(stdout, &t);
+        free_rows(rows, n, 5);
+    }
+    json_decref(entries);
+    return rc;
+}
+
+/* ---- stats, rules stats ---------------------------------------------------------- */
+
+static int get_stats(const struct modctl_globals *g, const char *cmd, json_t **stats)
+{
+    return modctl_call(g, cmd, "GET", "/v1/stats", NULL, false, NULL, stats);
+}
+
+int modctl_cmd_stats(const struct modctl_globals *g, int argc, char **argv)
+{
+    static const char usage[] =
+        "usage: modctl stats\n"
+        "Comments by status, the queue's depth and the age of its oldest\n"
+        "comment, and submissions and rule hits over the last hour and day.\n";
+    if (argc > 1)
+        return modctl_usage(modctl_is_help(argv[1]), "stats",
+                            modctl_is_help(argv[1]) ? NULL : "takes no arguments", usage);
+    json_t *s = NULL;
+    int rc = get_stats(g, "stats", &s);
+    if (rc == EXIT_OK && g->json) {
+        modctl_print_json(s);
+    } else if (rc == EXIT_OK) {
+        const json_t *counts = json_object_get(s, "counts");
+        printf("comments   published %lld, pending %lld, rejected %lld, removed %lld\n",
+               (long long)json_integer_value(json_object_get(counts, "published")),
+               (long long)json_integer_value(json_object_get(counts, "pending")),
+               (long long)json_integer_value(json_object_get(counts, "rejected")),
+               (long long)json_integer_value(json_object_get(counts, "removed")));
+        const json_t *oldest = json_object_get(s, "oldest_pending_age_s");
+        char age[24] = "-";
+        if (json_is_integer(oldest))
+            modctl_age(json_integer_value(oldest), age);
+        printf("queue      %lld waiting, the oldest for %s\n",
+               (long long)json_integer_value(json_object_get(s, "queue_depth")), age);
+        static const char *const windows[] = {"last_hour", "last_day"};
+        static const char *const labels[] = {"last hour", "last day"};
+        for (size_t w = 0; w < 2; w++) {
+            const json_t *win = json_object_get(s, windows[w]);
+            printf("%-10s %lld submissions", labels[w],
+                   (long long)json_integer_value(json_object_get(win, "submissions")));
+            const char *rule;
+            const json_t *n;
+            const char *sep = "; rule hits: ";
+            json_object_foreach((json_t *)json_object_get(win, "rule_hits"), rule, n) {
+                printf("%s%s %lld", sep, rule, (long long)json_integer_value(n));
+                sep = ", ";
+            }
+            putchar('\n');
+        }
+    }
+    json_decref(s);
+    return rc;
+}
+
+/* Rules sorted by how often moderators overturned them, the share first. */
+static int by_overturned(const void *a, const void *b)
+{
+    const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
+    double rx = json_real_value(json_object_get(x, "share"));
+    double ry = json_real_value(json_object_get(y, "share"));
+    if (rx != ry)
+        return rx < ry ? 1 : -1;
+    return (int)(json_integer_value(json_object_get(y, "fired")) -
+                 json_integer_value(json_object_get(x, "fired")));
+}
+
+int modctl_rules_stats(const struct modctl_globals *g, int argc, char **argv)
+{
+    static const char usage[] =
+        "usage: modctl rules stats\n"
+        "Per rule: how often it fired, held and rejected a comment, and how\n"
+        "often a moderator overturned it (approved what it held or rejected),\n"
+        "the most overturned first. A rule moderators keep overruling is one to\n"
+        "weaken or fix (docs/rules.md, \"Tuning the shipped set\").\n";
+    if (argc > 1)
+        return modctl_usage(modctl_is_help(argv[1]), "rules stats",
+                            modctl_is_help(argv[1]) ? NULL : "takes no arguments", usage);
+    json_t *s = NULL;
+    int rc = get_stats(g, "rules stats", &s);
+    if (rc != EXIT_OK) {
+        json_decref(s);
+        return rc;
+    }
+    /* overturned / (held + rejected): the share of its verdicts undone */
+    json_t *list = json_array();
+    const char *rule;
+    json_t *r;
+    json_object_foreach(json_object_get(s, "rules"), rule, r) {
+        json_int_t decided = json_integer_value(json_object_get(r, "held")) +
+                             json_integer_value(json_object_get(r, "rejected"));
+        json_int_t over = json_integer_value(json_object_get(r, "overturned"));
+        json_t *row = json_deep_copy(r);
+        json_object_set_new(row, "rule", json_string(rule));
+        json_object_set_new(row, "share",
+                            json_real(decided > 0 ? (double)over / (double)decided : 0.0));
+        json_array_append_new(list, row);
+    }
+    size_t n = json_array_size(list);
+    json_t **sorted = mg_calloc(n ? n : 1, sizeof *sorted);
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = json_array_get(list, i);
+    qsort(sorted, n, sizeof *sorted, by_overturned);
+    if (g->json) {
+        json_t *out = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append(out, sorted[i]);
+        json_t *wrap = json_pack("{s:o}", "rules", out);
+        modctl_print_json(wrap);
+        json_decref(wrap);
+    } else if (n == 0) {
+        printf("no rule has fired yet\n");
+    } else {
+        static const char *const header[] = {"RULE", "FIRED", "HELD", "REJECTED",
+                                             "OVERTURNED", "SHARE"};
+        char ***rows = mg_calloc(n, sizeof *rows);
+        for (size_t i = 0; i < n; i++) {
+            rows[i] = mg_calloc(6, sizeof **rows);
+            rows[i][0] = mg_strdup(str(sorted[i], "rule"));
+            static const char *const keys[] = {"fired", "held", "rejected", "overturned"};
+            for (size_t k = 0; k < 4; k++)
+                rows[i][1 + k] = mg_asprintf(
+                    "%lld", (long long)json_integer_value(json_object_get(sorted[i], keys[k])));
+            rows[i][5] = mg_asprintf(
+                "%.0f%%", 100.0 * json_real_value(json_object_get(sorted[i], "share")));
+        }
+        const struct modctl_table t = {.ncols = 6, .header = header, .flexible = -1,
+                                       .nrows = n, .rows = rows};
+        modctl_print_table(stdout, &t);
+        free_rows(rows, n, 6);
+    }
+    mg_free(sorted);
+    json_decref(list);
+    json_decref(s);
+    return EXIT_OK;
+}
+
+/* ---- ban, unban, bans ------------------------------------------------------------- */
+
+/* --author, --ip or --subnet: exactly one. */
+static int ban_target(int argc, char **argv, int *i, const char **kind,
+                      const char **value, int *seen)
+{
+    static const struct {
+        const char *flag, *kind;
+    } flags[] = {{"--author", "author_id"}, {"--ip", "ip"}, {"--subnet", "subnet"}};
+    for (size_t f = 0; f < 3; f++) {
+        const char *v = NULL;
+        int r = modctl_take_option(flags[f].flag, argc, argv, i, &v);
+        if (r != 0) {
+            if (r > 0) {
+                *kind = flags[f].kind;
+                *value = v;
+                (*seen)++;
+            }
+            return r;
+        }
+    }
+    return 0;
+}
+
+int modctl_cmd_ban(const struct modctl_globals *g, int argc, char **argv)
+{
+    static const char usage[] =
+        "usage: modctl ban --author ID | --ip IP | --subnet CIDR [--for DURATION]\n"
+        "                  [--reason TEXT]\n"
+        "Bans an author, an address or a subnet (IPv4 /8../32, IPv6 /16../128):\n"
+        "their submissions get 403 banned and are not stored. Without --for\n"
+        "(90s, 30m, 2h, 7d) the ban is permanent; `modctl unban` lifts it.\n";
+    const char *kind = NULL, *value = NULL, *duration = NULL, *reason = NULL;
+    int seen = 0;
+    for (int i = 1; i < argc; i++) {
+        if (modctl_is_help(argv[i]))
+            return modctl_usage(true, "ban", NULL, usage);
+        int r = ban_target(argc, argv, &i, &kind, &value, &seen);
+        if (r == 0)
+            r = modctl_take_option("--for", argc, argv, &i, &duration);
+        if (r == 0)
+            r = modctl_take_option("--reason", argc, argv, &i, &reason);
+        if (r <= 0)
+            return modctl_usage(false, "ban",
+                                r < 0 ? "an option needs a value" : "unexpected argument",
+                                usage);
+    }
+    if (seen != 1)
+        return modctl_usage(false, "ban", "give one of --author, --ip, --subnet", usage);
+    int64_t seconds = 0;
+    if (duration && !modctl_parse_duration(duration, &seconds))
+        return modctl_usage(false, "ban", "--for wants a duration such as 30m, 2h, 7d",
+                            usage);
+    json_t *body = json_pack("{s:s, s:s?}", kind, value, "reason", reason);
+    if (duration)
+        json_object_set_new(body, "duration_s", json_integer(seconds));
+    json_t *reply = NULL;
+    int rc = modctl_call(g, "ban", "POST", "/v1/bans", body, false, NULL, &reply);
+    json_decref(body);
+    if (rc == EXIT_OK && g->json)
+        modctl_print_json(reply);
+    else if (rc == EXIT_OK)
+        printf("banned %s %s %s\n", str(reply, "kind"), str(reply, "value"),
+               json_is_string(json_object_get(reply, "until"))
+                   ? str(reply, "until")
+                   : "for good");
+    json_decref(reply);
+    return rc;
+}
+
+int modctl_cmd_unban(const struct modctl_globals *g, int argc, char **argv)
+{
+    static const char usage[] =
+        "usage: modctl unban --author ID | --ip IP | --subnet CIDR\n"
+        "Lifts a ban (exit 1 when there was none).\n";
+    const char *kind = NULL, *value = NULL;
+    int seen = 0;
+    for (int i = 1; i < argc; i++) {
+        if (modctl_is_help(argv[i]))
+            return modctl_usage(true, "unban", NULL, usage);
+        int r = ban_target(argc, argv, &i, &kind, &value, &seen);
+        if (r <= 0)
+            return modctl_usage(false, "unban",
+                                r < 0 ? "an option needs a value" : "unexpected argument",
+                                usage);
+    }
+    if (seen != 1)
+        return modctl_usage(false, "unban", "give one of --author, --ip, --subnet", usage);
+    char *evalue = modctl_escape(value);
+    char *path = mg_asprintf("/v1/bans/%s/%s", kind, evalue);
+    json_t *reply = NULL;
+    int rc = modctl_call(g, "unban", "DELETE", path, NULL, false, NULL, &reply);
+    if (rc == EXIT_OK && g->json) {
+        json_t *out = json_pack("{s:s, s:s, s:b}", "kind", kind, "value", value,
+                                "lifted", 1);
+        modctl_print_json(out);
+        json_decref(out);
+    } else if (rc == EXIT_OK) {
+        printf("lifted the ban on %s %s\n", kind, value);
+    }
+    json_decref(reply);
+    mg_free(path);
+    mg_free(evalue);
+    return rc;
+}
+
+int modctl_cmd_bans(const struct modctl_globals *g, int argc, char **argv)
+{
+    static const char usage[] =
+        "usage: modctl bans\n"
+        "The bans in force, soonest to end first, permanent ones last.\n";
+    if (argc > 1)
+        return modctl_usage(modctl_is_help(argv[1]), "bans",
+                            modctl_is_help(argv[1]) ? NULL : "takes no arguments", usage);
+    json_t *reply = NULL;
+    int rc = modctl_call(g, "bans", "GET", "/v1/bans", NULL, false, NULL, &reply);
+    const json_t *bans = json_object_get(reply, "bans");
+    size_t n = json_array_size(bans);
+    if (rc == EXIT_OK && g->json) {
+        modctl_print_json(reply);
+    } else if (rc == EXIT_OK && n == 0) {
+        printf("no bans in force\n");
+    } else if (rc == EXIT_OK) {
+        static const char *const header[] = {"KIND", "VALUE", "UNTIL", "BY", "AT",
+                                             "REASON"};
+        char ***rows = mg_calloc(n, sizeof *rows);
+        size_t i;
+        const json_t *b;
+        json_array_foreach(bans, i, b) {
+            rows[i] = mg_calloc(6, sizeof **rows);
+            rows[i][0] = mg_strdup(str(b, "kind"));
+            rows[i][1] = mg_strdup(str(b, "value"));
+            rows[i][2] = mg_strdup(json_is_string(json_object_get(b, "until"))
+                                       ? str(b, "until")
+                                       : "permanent");
+            rows[i][3] = mg_strdup(str(b, "by"));
+            rows[i][4] = mg_strdup(str(b, "at"));
+            rows[i][5] = mg_strdup(*str(b, "reason") ? str(b, "reason") : "-");
+        }
+        static const int drop[] = {4, -1};
+        const struct modctl_table t = {.ncols = 6, .header = header, .flexible = 5,
+                                       .min_flexible = 10, .drop_order = drop,
+                                       .nrows = n, .rows = rows};
+        modctl_print_table(stdout, &t);
+        free_rows(rows, n, 6);
+    }
+    json_decref(reply);
+    return rc;
+}

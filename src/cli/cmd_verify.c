@@ -1,0 +1,211 @@
+/* cmd_verify.c: `modctl verify [--article ID | --all]`: fetches the public
+ * keys (GET /v1/keys) and the published comments (GET /v1/articles/{id}/
+ * comments, over GET /v1/articles for --all) and checks every signature
+ * here, with libsodium, on the message API.md defines. modgate's word is
+ * not taken for anything but the bytes. */
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "client.h"
+#include "modgate/alloc.h"
+#include "modgate/canon.h"
+#include "modgate/crypto.h"
+#include "modctl.h"
+#include "term.h"
+
+struct key {
+    char id[17];
+    uint8_t pk[32];
+};
+
+struct verify {
+    const struct modctl_globals *g;
+    struct key *keys;
+    size_t nkeys;
+    size_t checked, failed, articles;
+    bool progress;
+    json_t *failures; /* [{"id", "article_id", "why"}] */
+};
+
+static const char *str(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+static int load_keys(struct verify *v)
+{
+    json_t *reply = NULL;
+    int rc = modctl_call(v->g, "verify", "GET", "/v1/keys", NULL, false, NULL, &reply);
+    const json_t *keys = json_object_get(reply, "keys");
+    v->keys = mg_calloc(json_array_size(keys) + 1, sizeof *v->keys);
+    size_t i;
+    const json_t *k;
+    json_array_foreach(keys, i, k) {
+        const char *id = str(k, "key_id"), *pk = str(k, "public_key");
+        struct key *out = &v->keys[v->nkeys];
+        if (!id || strlen(id) != 16 || !pk ||
+            mg_crypto_base64_decode(pk, strlen(pk), out->pk, 32) != MG_OK) {
+            fprintf(stderr, "modctl verify: /v1/keys lists a key that cannot be read\n");
+            rc = EXIT_FAILED;
+            continue;
+        }
+        memcpy(out->id, id, 17);
+        v->nkeys++;
+    }
+    json_decref(reply);
+    return rc;
+}
+
+static const struct key *find_key(const struct verify *v, const char *id)
+{
+    for (size_t i = 0; id && i < v->nkeys; i++)
+        if (strcmp(v->keys[i].id, id) == 0)
+            return &v->keys[i];
+    return NULL;
+}
+
+/* Why record's signature does not hold, or NULL when it does. */
+static const char *check_record(const struct verify *v, const json_t *record)
+{
+    const char *signature = str(record, "signature");
+    const char *key_id = str(record, "key_id");
+    if (!signature || !key_id)
+        return "published but not signed";
+    const struct key *key = find_key(v, key_id);
+    if (!key)
+        return "signed with a key /v1/keys does not list";
+    uint8_t sig[64];
+    if (mg_crypto_base64_decode(signature, strlen(signature), sig, sizeof sig) != MG_OK)
+        return "the signature is not 64 bytes of base64";
+    const struct mg_signed_fields fields = {
+        .id = str(record, "id"),
+        .article_id = str(record, "article_id"),
+        .author_id = str(record, "author_id"),
+        .author_name = str(record, "author_name"),
+        .body = str(record, "body"),
+        .parent_id = str(record, "parent_id"),
+        .created_at = str(record, "created_at"),
+        .key_id = key_id,
+    };
+    if (!fields.id || !fields.article_id || !fields.author_id || !fields.body ||
+        !fields.created_at)
+        return "a signed field is missing";
+    size_t len;
+    char *message = mg_canon_signed_message(&fields, &len);
+    int ok = mg_crypto_ed25519_verify(key->pk, message, len, sig);
+    mg_free(message);
+    return ok == 0 ? NULL : "the signature does not match the comment";
+}
+
+static void progress(const struct verify *v, bool done)
+{
+    if (!v->progress)
+        return;
+    fprintf(stderr, "\rverified %zu comments in %zu articles, %zu failed%s", v->checked,
+            v->articles, v->failed, done ? "\n" : "");
+}
+
+static int verify_article(struct verify *v, const char *article)
+{
+    char *earticle = modctl_escape(article);
+    char *base = mg_asprintf("/v1/articles/%s/comments", earticle);
+    json_t *comments = NULL;
+    int rc = modctl_fetch_pages(v->g, "verify", base, "comments", SIZE_MAX, &comments,
+                                NULL);
+    mg_free(base);
+    mg_free(earticle);
+    v->articles++;
+    size_t i;
+    const json_t *c;
+    json_array_foreach(comments, i, c) {
+        const char *why = check_record(v, c);
+        v->checked++;
+        if (!why)
+            continue;
+        v->failed++;
+        json_array_append_new(v->failures, json_pack("{s:s?, s:s, s:s}", "id",
+                                                      str(c, "id"), "article_id",
+                                                      article, "why", why));
+        if (!v->g->json) {
+            if (v->progress)
+                fputc('\n', stderr);
+            printf("FAIL %s (article %s): %s\n", str(c, "id") ? str(c, "id") : "?",
+                   article, why);
+        }
+    }
+    json_decref(comments);
+    progress(v, false);
+    return rc;
+}
+
+int modctl_cmd_verify(const struct modctl_globals *g, int argc, char **argv)
+{
+    static const char usage[] =
+        "usage: modctl verify --article ID | --all\n"
+        "Checks the Ed25519 signature of every published comment of an article,\n"
+        "or of every article, here, against the keys GET /v1/keys lists. Prints\n"
+        "each failure (id, why) and a summary. Exit 0 when every signature holds,\n"
+        "1 when one does not, 2 on a usage or connection error.\n";
+    const char *article = NULL;
+    bool all = false;
+    for (int i = 1; i < argc; i++) {
+        if (modctl_is_help(argv[i]))
+            return modctl_usage(true, "verify", NULL, usage);
+        if (strcmp(argv[i], "--all") == 0) {
+            all = true;
+            continue;
+        }
+        int r = modctl_take_option("--article", argc, argv, &i, &article);
+        if (r <= 0)
+            return modctl_usage(false, "verify",
+                                r < 0 ? "--article needs a value" : "unexpected argument",
+                                usage);
+    }
+    if (all == (article != NULL))
+        return modctl_usage(false, "verify", "give --article ID or --all", usage);
+    if (mg_crypto_init() != MG_OK) {
+        fprintf(stderr, "modctl verify: libsodium did not start\n");
+        return EXIT_FAILED;
+    }
+    struct verify v = {.g = g, .failures = json_array(),
+                       .progress = !g->json && isatty(STDERR_FILENO)};
+    int rc = load_keys(&v);
+    if (rc == EXIT_OK && article) {
+        rc = verify_article(&v, article);
+    } else if (rc == EXIT_OK) {
+        json_t *articles = NULL;
+        rc = modctl_fetch_pages(g, "verify", "/v1/articles", "items", SIZE_MAX,
+                                &articles, NULL);
+        size_t i;
+        const json_t *a;
+        json_array_foreach(articles, i, a) {
+            if (rc == EXIT_OK)
+                rc = verify_article(&v, str(a, "article_id"));
+        }
+        json_decref(articles);
+    }
+    progress(&v, true);
+    if (rc == EXIT_OK) {
+        if (g->json) {
+            json_t *out = json_pack("{s:I, s:I, s:I, s:O}", "articles",
+                                    (json_int_t)v.articles, "checked",
+                                    (json_int_t)v.checked, "failed",
+                                    (json_int_t)v.failed, "failures", v.failures);
+            modctl_print_json(out);
+            json_decref(out);
+        } else {
+            printf("%zu comments in %zu articles: %zu signatures hold, %zu fail\n",
+                   v.checked, v.articles, v.checked - v.failed, v.failed);
+        }
+        if (v.failed)
+            rc = EXIT_FAILED;
+    }
+    json_decref(v.failures);
+    mg_free(v.keys);
+    return rc;
+}
