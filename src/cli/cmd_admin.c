@@ -91,6 +91,34 @@ static int get_stats(const struct modctl_globals *g, const char *cmd, json_t **s
     return modctl_call(g, cmd, "GET", "/v1/stats", NULL, false, NULL, stats);
 }
 
+struct hit {
+    const char *rule;
+    json_int_t n;
+};
+
+static int by_hits(const void *a, const void *b)
+{
+    const struct hit *x = a, *y = b;
+    if (x->n != y->n)
+        return x->n < y->n ? 1 : -1;
+    return strcmp(x->rule, y->rule);
+}
+
+/* "; rule hits: a 3, b 1", the most frequent first. */
+static void print_hits(json_t *hits)
+{
+    size_t n = json_object_size(hits), k = 0;
+    struct hit *list = mg_calloc(n ? n : 1, sizeof *list);
+    const char *rule;
+    const json_t *count;
+    json_object_foreach(hits, rule, count)
+        list[k++] = (struct hit){rule, json_integer_value(count)};
+    qsort(list, n, sizeof *list, by_hits);
+    for (k = 0; k < n; k++)
+        printf("%s%s %lld", k ? ", " : "; rule hits: ", list[k].rule, (long long)list[k].n);
+    mg_free(list);
+}
+
 int modctl_cmd_stats(const struct modctl_globals *g, int argc, char **argv)
 {
     static const char usage[] =
@@ -112,24 +140,21 @@ int modctl_cmd_stats(const struct modctl_globals *g, int argc, char **argv)
                (long long)json_integer_value(json_object_get(counts, "rejected")),
                (long long)json_integer_value(json_object_get(counts, "removed")));
         const json_t *oldest = json_object_get(s, "oldest_pending_age_s");
-        char age[24] = "-";
-        if (json_is_integer(oldest))
+        char age[24];
+        printf("queue      %lld waiting",
+               (long long)json_integer_value(json_object_get(s, "queue_depth")));
+        if (json_is_integer(oldest)) {
             modctl_age(json_integer_value(oldest), age);
-        printf("queue      %lld waiting, the oldest for %s\n",
-               (long long)json_integer_value(json_object_get(s, "queue_depth")), age);
+            printf(", the oldest for %s", age);
+        }
+        putchar('\n');
         static const char *const windows[] = {"last_hour", "last_day"};
         static const char *const labels[] = {"last hour", "last day"};
         for (size_t w = 0; w < 2; w++) {
             const json_t *win = json_object_get(s, windows[w]);
             printf("%-10s %lld submissions", labels[w],
                    (long long)json_integer_value(json_object_get(win, "submissions")));
-            const char *rule;
-            const json_t *n;
-            const char *sep = "; rule hits: ";
-            json_object_foreach((json_t *)json_object_get(win, "rule_hits"), rule, n) {
-                printf("%s%s %lld", sep, rule, (long long)json_integer_value(n));
-                sep = ", ";
-            }
+            print_hits(json_object_get(win, "rule_hits"));
             putchar('\n');
         }
     }

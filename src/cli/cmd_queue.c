@@ -379,9 +379,9 @@ static int decide_command(const struct modctl_globals *g, int argc, char **argv)
         }
         if (dry_run || json_array_size(chosen) == 0) {
             if (!g->json)
-                printf("%s: would %s %zu comments; nothing was decided\n",
+                printf("%s: would %s %zu comment%s; nothing was decided\n",
                        dry_run ? "dry run" : "nothing to do", verb,
-                       json_array_size(chosen));
+                       json_array_size(chosen), json_array_size(chosen) == 1 ? "" : "s");
             json_decref(chosen);
             mg_free(ids);
             return EXIT_OK;

@@ -199,8 +199,12 @@ int modctl_cmd_verify(const struct modctl_globals *g, int argc, char **argv)
             modctl_print_json(out);
             json_decref(out);
         } else {
-            printf("%zu comments in %zu articles: %zu signatures hold, %zu fail\n",
-                   v.checked, v.articles, v.checked - v.failed, v.failed);
+            printf("%zu comment%s in %zu article%s: %zu signature%s hold%s, %zu fail%s\n",
+                   v.checked, v.checked == 1 ? "" : "s", v.articles,
+                   v.articles == 1 ? "" : "s", v.checked - v.failed,
+                   v.checked - v.failed == 1 ? "" : "s",
+                   v.checked - v.failed == 1 ? "s" : "", v.failed,
+                   v.failed == 1 ? "s" : "");
         }
         if (v.failed)
             rc = EXIT_FAILED;

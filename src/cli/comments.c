@@ -48,7 +48,7 @@ void modctl_print_comments(const json_t *list, const char *what)
     static const char *const header[] = {"ID", "AGE", "ARTICLE", "AUTHOR",
                                          "SCORE", "REASONS", "BODY"};
     static const int max[] = {36, 4, 20, 16, 6, 32, 0};
-    static const int drop[] = {5, 2, 3, -1};
+    static const int drop[] = {2, 3, 5, -1}; /* article, author, reasons */
     char ***rows = mg_calloc(n, sizeof *rows);
     size_t i;
     const json_t *c;
@@ -70,7 +70,7 @@ void modctl_print_comments(const json_t *list, const char *what)
         .min_flexible = 16, .drop_order = drop, .nrows = n, .rows = rows,
     };
     modctl_print_table(stdout, &t);
-    printf("%zu of %lld %s comments\n", n, (long long)total, what);
+    printf("%zu of %lld %s comment%s\n", n, (long long)total, what, total == 1 ? "" : "s");
     for (i = 0; i < n; i++) {
         for (size_t k = 0; k < 7; k++)
             mg_free(rows[i][k]);

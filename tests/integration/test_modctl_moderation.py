@@ -148,7 +148,7 @@ def test_rejected_audit_stats_and_rules_stats(server):
     gone = rejected_by_rules(server)
     keep = held(server)["id"]
     r = run(server, "rejected")
-    assert r.returncode == 0 and gone in r.stdout and "1 of 1 rejected comments" in r.stdout
+    assert r.returncode == 0 and gone in r.stdout and "1 of 1 rejected comment\n" in r.stdout
     assert run(server, "approve", gone, "--reason", "false positive").returncode == 0
     assert run(server, "approve", keep).returncode == 0
     r = run(server, "audit")
