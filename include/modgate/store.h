@@ -206,6 +206,13 @@ typedef void (*mg_store_decide_cb)(int status, enum mg_store_decide_outcome outc
 int mg_store_decide(struct mg_store *store, const struct mg_store_decision *d,
                     mg_store_decide_cb cb, void *data) MG_MUST_CHECK;
 
+/* Records an action in the audit log (decisions and bans record their own):
+ * the callback's status says whether it was written. */
+typedef void (*mg_store_done_cb)(int status, void *data);
+int mg_store_audit_add(struct mg_store *store, int64_t at_ms, const char *moderator,
+                       const char *action, const char *target, const char *reason,
+                       mg_store_done_cb cb, void *data) MG_MUST_CHECK;
+
 /* A page of the audit log, newest first. Borrowed during the callback;
  * id is the entry's stream id (the cursor of the next page). */
 struct mg_store_audit_entry {

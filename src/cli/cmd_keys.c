@@ -1,5 +1,6 @@
 /* cmd_keys.c: `modctl pubkey --key FILE`: a signing key's public entry for
  * the retired keys file, the first step of a key rotation. */
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,7 +22,6 @@ static void pubkey_usage(FILE *out)
 
 int modctl_cmd_pubkey(const struct modctl_globals *g, int argc, char **argv)
 {
-    (void)g; /* the entry is YAML for a file, with or without --json */
     const char *key = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -57,7 +57,29 @@ int modctl_cmd_pubkey(const struct modctl_globals *g, int argc, char **argv)
                 mg_error_format(&err, msg, sizeof msg));
         return EXIT_FAILED;
     }
-    fputs(entry, stdout);
+    if (g->json) {
+        /* the entry's "key: value" lines as one object */
+        json_t *obj = json_object();
+        for (char *line = entry; line && *line;) {
+            char *end = strchr(line, '\n');
+            if (end)
+                *end = '\0';
+            char *colon = strstr(line, ": ");
+            if (colon) {
+                char *k = line;
+                while (*k == ' ' || *k == '-')
+                    k++;
+                *colon = '\0';
+                json_object_set_new(obj, k, json_string(colon + 2));
+            }
+            line = end ? end + 1 : NULL;
+        }
+        json_dumpf(obj, stdout, JSON_INDENT(2));
+        fputc('\n', stdout);
+        json_decref(obj);
+    } else {
+        fputs(entry, stdout);
+    }
     mg_free(entry);
     return fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_FAILED;
 }

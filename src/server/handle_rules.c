@@ -7,6 +7,8 @@
 #include "modgate/log.h"
 #include "modgate/problem.h"
 #include "modgate/rules.h"
+#include "modgate/store.h"
+#include "modgate/timefmt.h"
 #include "server.h"
 
 int mg__server_rules_load(struct mg_server *srv, struct mg_rules_errors *errs)
@@ -57,6 +59,27 @@ int mg__server_rules_reload(struct mg_server *srv, struct mg_rules_errors *errs)
     return rc;
 }
 
+static void respond_reloaded(struct mg_exchange *x)
+{
+    struct mg_rules *rules = x->srv->rules;
+    mg_respond_json(x, 200,
+                    json_pack("{s:I, s:s}", "rule_count",
+                              (json_int_t)(rules ? mg_rules_count(rules) : 0),
+                              "rules_version",
+                              rules ? mg_rules_version(rules) : MG_RULES_EMPTY_VERSION));
+}
+
+static void on_audited(int status, void *data)
+{
+    struct mg_exchange *x = data;
+    /* The new rules are in force whatever the log says: answer so, and tell
+     * the operator the audit log missed it. */
+    if (status != MG_OK)
+        MG_LOG(MG_LOG_WARN, "rules", "audit_write_failed", "{s:s, s:s}", "action",
+               "rules_reload", "error", mg_strerror(status));
+    respond_reloaded(x);
+}
+
 void mg_handle_rules_reload(struct mg_exchange *x)
 {
     struct mg_rules_errors *errs = mg_calloc(1, sizeof *errs);
@@ -72,10 +95,12 @@ void mg_handle_rules_reload(struct mg_exchange *x)
         return;
     }
     mg_free(errs);
+    /* a moderator's reload is one of their actions: into the audit log,
+     * its target the version now in force */
     struct mg_rules *rules = x->srv->rules;
-    mg_respond_json(x, 200,
-                    json_pack("{s:I, s:s}", "rule_count",
-                              (json_int_t)(rules ? mg_rules_count(rules) : 0),
-                              "rules_version",
-                              rules ? mg_rules_version(rules) : MG_RULES_EMPTY_VERSION));
+    if (mg_store_audit_add(x->srv->store, mg_time_now_ms(), x->principal->name,
+                           "rules_reload",
+                           rules ? mg_rules_version(rules) : MG_RULES_EMPTY_VERSION,
+                           NULL, on_audited, x) != MG_OK)
+        on_audited(MG_EUNAVAIL, x);
 }

@@ -1686,6 +1686,29 @@ static void on_audit_reply(struct mg_store *s, int status,
     mg_free(entries);
 }
 
+static void on_done_reply(struct mg_store *s, int status, const redisReply *reply,
+                          void (*user_cb)(void), void *data)
+{
+    (void)s;
+    mg_store_done_cb cb = (mg_store_done_cb)user_cb;
+    if (status == 0 && reply->type == REDIS_REPLY_ERROR)
+        status = MG_EPROTO;
+    cb(status, data);
+}
+
+int mg_store_audit_add(struct mg_store *store, int64_t at_ms, const char *moderator,
+                       const char *action, const char *target, const char *reason,
+                       mg_store_done_cb cb, void *data)
+{
+    char at[24], audit_cap[24];
+    snprintf(at, sizeof at, "%lld", (long long)at_ms);
+    snprintf(audit_cap, sizeof audit_cap, "%zu", store->cfg->audit_max_entries);
+    const char *args[] = {prefix_of(store), at, moderator, action, target,
+                          reason ? reason : "", audit_cap};
+    return eval_strings(store, MG_SCRIPT_AUDIT_ADD, args, 7, on_done_reply,
+                        (void (*)(void))cb, data);
+}
+
 int mg_store_audit(struct mg_store *store, const char *after_id, size_t limit,
                    mg_store_audit_cb cb, void *data)
 {

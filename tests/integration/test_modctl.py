@@ -1,6 +1,7 @@
 """modctl: --version, keygen, usage errors. The key file is checked
 independently with python3-cryptography."""
 import base64
+import json
 import hashlib
 import os
 import re
@@ -134,3 +135,17 @@ def test_help():
     r = modctl("help")
     assert r.returncode == 0
     assert "keygen" in r.stdout
+
+
+def test_pubkey_json_has_the_yaml_entry_fields(workdir):
+    key = os.path.join(workdir, "k")
+    assert modctl("keygen", "--out", key).returncode == 0
+    yaml_out = modctl("pubkey", "--key", key)
+    json_out = modctl("--json", "pubkey", "--key", key)
+    assert yaml_out.returncode == 0 and json_out.returncode == 0
+    entry = {}
+    for line in yaml_out.stdout.splitlines():
+        k, _, v = line.lstrip("- ").partition(": ")
+        entry[k] = v
+    assert set(entry) == {"key_id", "public_key", "created_at"}
+    assert json.loads(json_out.stdout) == entry

@@ -409,3 +409,11 @@ def test_articles_lists_every_article_with_published_comments(unguarded_server):
     problem(m.get("/v1/articles", token=SITE_TOKEN), 403, "forbidden")
     problem(m.get("/v1/articles", token=MOD_TOKEN, params={"cursor": "!!"}),
             400, "invalid_request")
+
+
+def test_a_moderators_rules_reload_is_in_the_audit_log(mod_server):
+    r = mod_server.post("/v1/rules/reload", token=MOD_TOKEN)
+    assert r.status_code == 200, r.text
+    newest = audit(mod_server)["entries"][0]
+    assert newest["action"] == "rules_reload" and newest["moderator"] == "alice"
+    assert newest["target"] == r.json()["rules_version"] and newest["reason"] is None
