@@ -1,13 +1,12 @@
 -- stats.lua: what GET /v1/stats reports, as one JSON object: comments by
 -- status, the queue's depth and oldest id, submissions and rule hits over
--- the last 60 minutes (minute buckets) and the last 24 hours (hour buckets,
--- the current one included), and each rule's totals.
+-- the last 60 minutes and the last day (the current hour and the 23 before
+-- it), and each rule's totals.
 --
--- The buckets are hashes st:m:MINUTE and st:h:HOUR (minutes and hours since
--- the epoch, Redis' clock) that submit.lua counts into: field `n` for
--- submissions, `r:RULE` for each rule that fired. rulestats holds, per rule,
--- RULE:fired, RULE:held, RULE:rejected (submit.lua) and RULE:overturned
--- (decide.lua).
+-- submit.lua counts into one hash per hour, st:HOUR (hours since the
+-- epoch), with a field per minute of it: n:MM for submissions, r:RULE:MM
+-- for each rule that fired. rulestats holds, per rule, RULE:fired,
+-- RULE:held, RULE:rejected (submit.lua) and RULE:overturned (decide.lua).
 --
 -- ARGV: 1 key prefix
 local p = ARGV[1]
@@ -21,24 +20,25 @@ local function pairs_of(flat)
   return t
 end
 
-local function sum(prefix, from, to)
-  local total, rules = 0, {}
-  for b = from, to do
-    local bucket = pairs_of(redis.call('HGETALL', p .. prefix .. b))
-    for field, n in pairs(bucket) do
-      if field == 'n' then
-        total = total + n
+-- the last 60 minutes, and the current hour and the 23 before it
+local sub_hour, hits_hour, sub_day, hits_day = 0, {}, 0, {}
+for h = hour - 23, hour do
+  local bucket = pairs_of(redis.call('HGETALL', p .. 'st:' .. h))
+  for field, n in pairs(bucket) do
+    local rule, mm = string.match(field, '^r:(.+):(%d+)$')
+    if not rule then mm = string.match(field, '^n:(%d+)$') end
+    if mm then
+      local recent = h * 60 + tonumber(mm) > minute - 60
+      if rule then
+        hits_day[rule] = (hits_day[rule] or 0) + n
+        if recent then hits_hour[rule] = (hits_hour[rule] or 0) + n end
       else
-        local rule = string.sub(field, 3)
-        rules[rule] = (rules[rule] or 0) + n
+        sub_day = sub_day + n
+        if recent then sub_hour = sub_hour + n end
       end
     end
   end
-  return total, rules
 end
-
-local sub_hour, hits_hour = sum('st:m:', minute - 59, minute)
-local sub_day, hits_day = sum('st:h:', hour - 23, hour)
 
 local rules = {}
 for field, n in pairs(pairs_of(redis.call('HGETALL', p .. 'rulestats'))) do

@@ -244,21 +244,21 @@ else
 end
 redis.call('HINCRBY', p .. 'stats', status, 1)
 
--- what GET /v1/stats sums (stats.lua): submissions and rule hits per minute
--- and per hour, and each rule's totals
-local buckets = {p .. 'st:m:' .. math.floor(clock() / 60000),
-                 p .. 'st:h:' .. math.floor(clock() / 3600000)}
-local keep = {3660, 90000}
-for b = 1, 2 do
-  if redis.call('HINCRBY', buckets[b], 'n', 1) == 1 then
-    redis.call('EXPIRE', buckets[b], keep[b])
-  end
+-- what GET /v1/stats sums (stats.lua): one hash per hour, st:HOUR, with a
+-- field per minute, n:MM, and per rule and minute, r:RULE:MM; one HINCRBY
+-- a submission (and one a rule that fired). Its time is Redis' when the
+-- limiter read it, else this instance's clock: skewed clocks move a
+-- submission by a minute at worst, and no TIME call is spent on it.
+local minute = math.floor((now_ms or tonumber(ARGV[14])) / 60000)
+local bucket = p .. 'st:' .. math.floor(minute / 60)
+local mm = ':' .. (minute % 60)
+if redis.call('HINCRBY', bucket, 'n' .. mm, 1) == 1 then
+  redis.call('EXPIRE', bucket, 90000) -- the day's 24 hours, and a margin
 end
 if ARGV[29] ~= '' then
   local verdict = ({pending = ':held', rejected = ':rejected'})[status]
   for rule in string.gmatch(ARGV[29], '[^,]+') do
-    redis.call('HINCRBY', buckets[1], 'r:' .. rule, 1)
-    redis.call('HINCRBY', buckets[2], 'r:' .. rule, 1)
+    redis.call('HINCRBY', bucket, 'r:' .. rule .. mm, 1)
     redis.call('HINCRBY', p .. 'rulestats', rule .. ':fired', 1)
     if verdict then
       redis.call('HINCRBY', p .. 'rulestats', rule .. verdict, 1)
