@@ -11,12 +11,6 @@
 #include "modctl.h"
 #include "term.h"
 
-static const char *str(const json_t *obj, const char *key)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-    return s ? s : "";
-}
-
 static void free_rows(char ***rows, size_t n, size_t ncols)
 {
     for (size_t i = 0; i < n; i++) {
@@ -68,11 +62,11 @@ int modctl_cmd_audit(const struct modctl_globals *g, int argc, char **argv)
         json_t *e;
         json_array_foreach(entries, i, e) {
             rows[i] = mg_calloc(5, sizeof **rows);
-            rows[i][0] = mg_strdup(str(e, "at"));
-            rows[i][1] = mg_strdup(str(e, "moderator"));
-            rows[i][2] = mg_strdup(str(e, "action"));
-            rows[i][3] = mg_strdup(str(e, "target"));
-            rows[i][4] = mg_strdup(*str(e, "reason") ? str(e, "reason") : "-");
+            rows[i][0] = mg_strdup(modctl_text(e, "at"));
+            rows[i][1] = mg_strdup(modctl_text(e, "moderator"));
+            rows[i][2] = mg_strdup(modctl_text(e, "action"));
+            rows[i][3] = mg_strdup(modctl_text(e, "target"));
+            rows[i][4] = mg_strdup(*modctl_text(e, "reason") ? modctl_text(e, "reason") : "-");
         }
         const struct modctl_table t = {.ncols = 5, .header = header, .max = max,
                                        .flexible = 4, .min_flexible = 10,
@@ -225,7 +219,7 @@ int modctl_rules_stats(const struct modctl_globals *g, int argc, char **argv)
         char ***rows = mg_calloc(n, sizeof *rows);
         for (size_t i = 0; i < n; i++) {
             rows[i] = mg_calloc(6, sizeof **rows);
-            rows[i][0] = mg_strdup(str(sorted[i], "rule"));
+            rows[i][0] = mg_strdup(modctl_text(sorted[i], "rule"));
             static const char *const keys[] = {"fired", "held", "rejected", "overturned"};
             for (size_t k = 0; k < 4; k++)
                 rows[i][1 + k] = mg_asprintf(
@@ -306,9 +300,9 @@ int modctl_cmd_ban(const struct modctl_globals *g, int argc, char **argv)
     if (rc == EXIT_OK && g->json)
         modctl_print_json(reply);
     else if (rc == EXIT_OK)
-        printf("banned %s %s %s\n", str(reply, "kind"), str(reply, "value"),
+        printf("banned %s %s %s\n", modctl_text(reply, "kind"), modctl_text(reply, "value"),
                json_is_string(json_object_get(reply, "until"))
-                   ? str(reply, "until")
+                   ? modctl_text(reply, "until")
                    : "for good");
     json_decref(reply);
     return rc;
@@ -374,14 +368,14 @@ int modctl_cmd_bans(const struct modctl_globals *g, int argc, char **argv)
         const json_t *b;
         json_array_foreach(bans, i, b) {
             rows[i] = mg_calloc(6, sizeof **rows);
-            rows[i][0] = mg_strdup(str(b, "kind"));
-            rows[i][1] = mg_strdup(str(b, "value"));
+            rows[i][0] = mg_strdup(modctl_text(b, "kind"));
+            rows[i][1] = mg_strdup(modctl_text(b, "value"));
             rows[i][2] = mg_strdup(json_is_string(json_object_get(b, "until"))
-                                       ? str(b, "until")
+                                       ? modctl_text(b, "until")
                                        : "permanent");
-            rows[i][3] = mg_strdup(str(b, "by"));
-            rows[i][4] = mg_strdup(str(b, "at"));
-            rows[i][5] = mg_strdup(*str(b, "reason") ? str(b, "reason") : "-");
+            rows[i][3] = mg_strdup(modctl_text(b, "by"));
+            rows[i][4] = mg_strdup(modctl_text(b, "at"));
+            rows[i][5] = mg_strdup(*modctl_text(b, "reason") ? modctl_text(b, "reason") : "-");
         }
         static const int drop[] = {4, -1};
         const struct modctl_table t = {.ncols = 6, .header = header, .flexible = 5,

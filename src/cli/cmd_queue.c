@@ -131,6 +131,14 @@ static const struct verb {
     {"remove", "removed", "reject", {"published", NULL}},
 };
 
+static const struct verb *find_verb(const char *name)
+{
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (strcmp(verbs[i].name, name) == 0)
+            return &verbs[i];
+    return &verbs[0];
+}
+
 static bool applies(const struct verb *v, const char *status)
 {
     for (size_t i = 0; i < 2; i++)
@@ -143,10 +151,7 @@ int modctl_decide(const struct modctl_globals *g, const char *verb_name,
                   const char *id, const char *reason, const char *expect,
                   json_t **result)
 {
-    const struct verb *v = NULL;
-    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-        if (strcmp(verbs[i].name, verb_name) == 0)
-            v = &verbs[i];
+    const struct verb *v = find_verb(verb_name);
     char *eid = modctl_escape(id);
     char *path = mg_asprintf("/v1/comments/%s", eid);
     json_t *record = NULL;
@@ -196,10 +201,7 @@ int modctl_decide(const struct modctl_globals *g, const char *verb_name,
 /* One line for a decision's outcome. */
 static void report(const char *verb_name, const json_t *r)
 {
-    const struct verb *v = NULL;
-    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-        if (strcmp(verbs[i].name, verb_name) == 0)
-            v = &verbs[i];
+    const struct verb *v = find_verb(verb_name);
     const char *id = json_string_value(json_object_get(r, "id"));
     if (json_is_true(json_object_get(r, "ok"))) {
         printf("%s %s\n", v->done, id);
@@ -427,10 +429,7 @@ static int decide_command(const struct modctl_globals *g, int argc, char **argv)
     if (g->json)
         modctl_print_json(results);
     else if (nids > 1)
-        printf("%s %zu, failed %zu\n", verbs[strcmp(verb, "approve") == 0 ? 0
-                                             : is_remove                ? 2
-                                                                        : 1]
-                                           .done,
+        printf("%s %zu, failed %zu\n", find_verb(verb)->done,
                json_array_size(results) - failed, failed);
     json_decref(results);
     json_decref(chosen);

@@ -7,12 +7,6 @@
 #include "modgate/alloc.h"
 #include "term.h"
 
-static const char *str(const json_t *obj, const char *key)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-    return s ? s : "";
-}
-
 /* The reasons of the highest-scoring matches, at most two, "; "-joined. */
 static char *top_reasons(const json_t *matches)
 {
@@ -32,8 +26,8 @@ static char *top_reasons(const json_t *matches)
     if (!best[0])
         return mg_strdup("-");
     if (!best[1])
-        return mg_strdup(str(best[0], "reason"));
-    return mg_asprintf("%s; %s", str(best[0], "reason"), str(best[1], "reason"));
+        return mg_strdup(modctl_text(best[0], "reason"));
+    return mg_asprintf("%s; %s", modctl_text(best[0], "reason"), modctl_text(best[1], "reason"));
 }
 
 void modctl_print_comments(const json_t *list, const char *what)
@@ -54,16 +48,16 @@ void modctl_print_comments(const json_t *list, const char *what)
     const json_t *c;
     json_array_foreach(items, i, c) {
         char age[24], score[24];
-        modctl_age(modctl_age_of(str(c, "created_at")), age);
+        modctl_age(modctl_age_of(modctl_text(c, "created_at")), age);
         snprintf(score, sizeof score, "%g", json_number_value(json_object_get(c, "score")));
         rows[i] = mg_calloc(7, sizeof **rows);
-        rows[i][0] = mg_strdup(str(c, "id"));
+        rows[i][0] = mg_strdup(modctl_text(c, "id"));
         rows[i][1] = mg_strdup(age);
-        rows[i][2] = mg_strdup(str(c, "article_id"));
-        rows[i][3] = mg_strdup(str(c, "author_id"));
+        rows[i][2] = mg_strdup(modctl_text(c, "article_id"));
+        rows[i][3] = mg_strdup(modctl_text(c, "author_id"));
         rows[i][4] = mg_strdup(score);
         rows[i][5] = top_reasons(json_object_get(c, "matches"));
-        rows[i][6] = mg_strdup(str(c, "body"));
+        rows[i][6] = mg_strdup(modctl_text(c, "body"));
     }
     const struct modctl_table t = {
         .ncols = 7, .header = header, .max = max, .flexible = 6,
@@ -82,31 +76,31 @@ void modctl_print_comments(const json_t *list, const char *what)
 void modctl_print_record(FILE *out, const json_t *record, bool colour)
 {
     char age[24];
-    modctl_age(modctl_age_of(str(record, "created_at")), age);
-    const char *name = str(record, "author_name");
-    fprintf(out, "id        %s\nstatus    %s\narticle   %s\n", str(record, "id"),
-            str(record, "status"), str(record, "article_id"));
+    modctl_age(modctl_age_of(modctl_text(record, "created_at")), age);
+    const char *name = modctl_text(record, "author_name");
+    fprintf(out, "id        %s\nstatus    %s\narticle   %s\n", modctl_text(record, "id"),
+            modctl_text(record, "status"), modctl_text(record, "article_id"));
     if (*name)
-        fprintf(out, "author    %s (%s)\n", name, str(record, "author_id"));
+        fprintf(out, "author    %s (%s)\n", name, modctl_text(record, "author_id"));
     else
-        fprintf(out, "author    %s\n", str(record, "author_id"));
+        fprintf(out, "author    %s\n", modctl_text(record, "author_id"));
     fprintf(out, "created   %s (%s ago)\nscore     %g\nrules     %s\n",
-            str(record, "created_at"), age,
+            modctl_text(record, "created_at"), age,
             json_number_value(json_object_get(record, "score")),
-            str(record, "rules_version"));
-    const char *parent = str(record, "parent_id");
+            modctl_text(record, "rules_version"));
+    const char *parent = modctl_text(record, "parent_id");
     if (*parent)
         fprintf(out, "reply to  %s\n", parent);
-    const char *key = str(record, "key_id");
+    const char *key = modctl_text(record, "key_id");
     fprintf(out, "signed    %s%s\n", *key ? "with key " : "no", *key ? key : "");
     const json_t *d = json_object_get(record, "decision");
     if (json_is_object(d)) {
-        const char *reason = str(d, "reason");
-        fprintf(out, "decision  %s by %s at %s%s%s\n", str(d, "action"), str(d, "by"),
-                str(d, "at"), *reason ? ": " : "", reason);
+        const char *reason = modctl_text(d, "reason");
+        fprintf(out, "decision  %s by %s at %s%s%s\n", modctl_text(d, "action"), modctl_text(d, "by"),
+                modctl_text(d, "at"), *reason ? ": " : "", reason);
     }
     fprintf(out, "\n  ");
-    for (const char *b = str(record, "body"); *b; b++) {
+    for (const char *b = modctl_text(record, "body"); *b; b++) {
         fputc(*b, out);
         if (*b == '\n')
             fputs("  ", out);
@@ -120,13 +114,13 @@ void modctl_print_record(FILE *out, const json_t *record, bool colour)
     size_t i;
     const json_t *m;
     json_array_foreach(matches, i, m) {
-        const char *action = str(m, "action");
-        fprintf(out, "  %-28s %+6.1f  %-7s %s\n", str(m, "rule"),
+        const char *action = modctl_text(m, "action");
+        fprintf(out, "  %-28s %+6.1f  %-7s %s\n", modctl_text(m, "rule"),
                 json_number_value(json_object_get(m, "score")), *action ? action : "-",
-                str(m, "reason"));
+                modctl_text(m, "reason"));
         const json_t *span = json_object_get(m, "span");
         if (json_is_array(span) && json_array_size(span) == 2)
-            modctl_print_highlight(out, "      ", str(record, "body"),
+            modctl_print_highlight(out, "      ", modctl_text(record, "body"),
                                    (size_t)json_integer_value(json_array_get(span, 0)),
                                    (size_t)json_integer_value(json_array_get(span, 1)),
                                    colour);

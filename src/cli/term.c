@@ -206,6 +206,12 @@ void modctl_print_highlight(FILE *out, const char *indent, const char *body,
             to < len ? "..." : "");
 }
 
+const char *modctl_text(const json_t *obj, const char *key)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s ? s : "";
+}
+
 void modctl_print_json(const json_t *value)
 {
     json_dumpf(value, stdout, JSON_INDENT(2));

@@ -54,6 +54,9 @@ int64_t modctl_age_of(const char *rfc3339);
 void modctl_print_highlight(FILE *out, const char *indent, const char *body,
                             size_t start, size_t end, bool colour);
 
+/* obj's string member key, or "" when it has none (for printing). */
+const char *modctl_text(const json_t *obj, const char *key);
+
 /* Pretty JSON on stdout, newline-terminated. */
 void modctl_print_json(const json_t *value);
 

@@ -58,14 +58,10 @@ static void on_articles(int status, const struct mg_store_article *articles,
         json_array_append_new(list, json_pack("{s:s, s:I}", "article_id",
                                               articles[i].id, "published",
                                               (json_int_t)articles[i].published));
-    json_t *next = json_null();
-    if (more && count > 0) {
-        char cursor[256];
-        mg_cursor_encode(articles[count - 1].id, cursor, sizeof cursor);
-        next = json_string(cursor);
-    }
-    mg_respond_json(x, 200, json_pack("{s:o, s:I, s:o}", "items", list, "total",
-                                      (json_int_t)total, "next_cursor", next));
+    mg_respond_json(x, 200,
+                    json_pack("{s:o, s:I, s:o}", "items", list, "total",
+                              (json_int_t)total, "next_cursor",
+                              mg_next_cursor(more, count ? articles[count - 1].id : NULL)));
 }
 
 /* An extension of API.md, for `modctl verify --all`: every article with
@@ -309,14 +305,9 @@ static void on_audit(int status, const struct mg_store_audit_entry *entries,
                             "target", entries[i].target, "reason",
                             string_or_null(entries[i].reason)));
     }
-    json_t *next = json_null();
-    if (more && count > 0) {
-        char cursor[128];
-        mg_cursor_encode(entries[count - 1].id, cursor, sizeof cursor);
-        next = json_string(cursor);
-    }
-    mg_respond_json(x, 200, json_pack("{s:o, s:o}", "entries", list, "next_cursor",
-                                      next));
+    mg_respond_json(x, 200,
+                    json_pack("{s:o, s:o}", "entries", list, "next_cursor",
+                              mg_next_cursor(more, count ? entries[count - 1].id : NULL)));
 }
 
 void mg_handle_audit(struct mg_exchange *x)

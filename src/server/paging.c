@@ -25,6 +25,15 @@ void mg_cursor_encode(const char *id, char *out, size_t size)
     out[n] = '\0';
 }
 
+json_t *mg_next_cursor(bool more, const char *last_id)
+{
+    if (!more || !last_id)
+        return json_null();
+    char cursor[256];
+    mg_cursor_encode(last_id, cursor, sizeof cursor);
+    return json_string(cursor);
+}
+
 /* The id a cursor encodes, NUL-terminated in out; false when it is not
  * base64url of at most size - 1 bytes. */
 static bool cursor_decode(const char *cursor, char *out, size_t size)

@@ -123,6 +123,9 @@ void mg_page_list(struct mg_exchange *x, enum mg_store_index index,
 void mg_page_respond(struct mg_exchange *x, const char *list_name,
                      const struct mg_store_page *page);
 void mg_cursor_encode(const char *id, char *out, size_t size);
+/* A page's next_cursor: the cursor after last_id when more follow, else
+ * JSON null. */
+json_t *mg_next_cursor(bool more, const char *last_id);
 
 /* Loads the rules directory into srv->rules (replacing the set in force
  * only when the new one loads); MG_EINVAL with errs filled otherwise.
