@@ -68,6 +68,9 @@ def test_queue_table_and_json(server):
     out = ok_json(run(server, "--json", "queue", "--article", "art-b"))
     assert [c["id"] for c in out["items"]] == [b["id"]] and out["total"] == 1
     assert ok_json(run(server, "--json", "queue", "--limit", "1"))["items"][0]["id"] == a["id"]
+    for bad in ("0", "100001", "ten", ""):
+        r = run(server, "queue", "--limit", bad)
+        assert r.returncode == 2 and "--limit" in r.stderr, (bad, r)
     empty = run(server, "queue", "--article", "nothing-here")
     assert empty.returncode == 0 and empty.stdout == "no pending comments\n"
 

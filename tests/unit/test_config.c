@@ -233,6 +233,13 @@ static void test_yaml_errors(void **state)
          "two escaped quotes in a row"},
         {"deep in a list", "redis:\n  url: [x, {y: 'q'''''''}]\n", 2, 16,
          "write it in double quotes"},
+        /* "  rejected_retention_s: " is 24 characters. */
+        {"retention under a minute", "moderation:\n  rejected_retention_s: 59\n", 2,
+         25, "moderation.rejected_retention_s: must be an integer from 60 to 315360000"},
+        {"audit cap too small", "moderation:\n  audit_max_entries: 99\n", 2, 22,
+         "moderation.audit_max_entries: must be an integer from 100"},
+        {"negative guard", "moderation:\n  decision_guard_ms: -1\n", 2, 22,
+         "moderation.decision_guard_ms: must be an integer from 0 to 3600000"},
         /* A tab before a block indicator made libfyaml 0.7.12 free memory
          * twice on its error path ("? l:\t?", found by fuzz_rules): refused
          * at the tab, before libfyaml sees it. Columns count characters. */
