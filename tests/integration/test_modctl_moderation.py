@@ -288,13 +288,13 @@ def test_wrong_token_fails_and_no_server_is_exit_2(server):
 class Terminal:
     """modctl review on a pseudo-terminal: type keys, read what it shows."""
 
-    def __init__(self, server, *args):
+    def __init__(self, server, *args, command="review"):
         env = {k: v for k, v in os.environ.items() if not k.startswith("MODGATE_")}
         env.update({"XDG_CONFIG_HOME": "/nonexistent", "NO_COLOR": "1", "TERM": "xterm"})
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
             os.execve(MODCTL, [MODCTL, "--url", server.base, "--token", MOD_TOKEN,
-                               "review"] + list(args), env)
+                               command] + list(args), env)
         self.out = ""
 
     def expect(self, pattern, timeout=15):
@@ -411,3 +411,22 @@ def test_a_queue_of_50_worked_with_review_alone(server):
     entries = server.get("/v1/audit", token=MOD_TOKEN, params={"limit": 200}).json()["entries"]
     assert sorted(e["target"] for e in entries) == sorted(ids)
     assert run(server, "queue").stdout == "no pending comments\n"
+
+
+
+def test_deciding_by_predicate_on_a_terminal_asks_first(server):
+    ids = [held(server, article="flood")["id"] for _ in range(3)]
+    t = Terminal(server, "--article", "flood", command="reject")
+    for cid in ids:
+        t.expect(cid)
+    t.expect(r"Reject these 3 comments\? \[y/N\] ")
+    t.send("n\n")
+    t.expect(r"nothing was decided")
+    assert t.wait() == 1
+    assert all(status_of(server, cid) == "pending" for cid in ids)
+    t = Terminal(server, "--article", "flood", command="reject")
+    t.expect(r"Reject these 3 comments\? \[y/N\] ")
+    t.send("y\n")
+    t.expect(r"rejected 3, failed 0")
+    assert t.wait() == 0
+    assert all(status_of(server, cid) == "rejected" for cid in ids)
