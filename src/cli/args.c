@@ -65,6 +65,14 @@ bool modctl_parse_limit(const char *text, long *limit)
            *limit <= 100000;
 }
 
+int modctl_no_arguments(int argc, char **argv, const char *cmd, const char *usage)
+{
+    if (argc <= 1)
+        return -1;
+    bool help = argc == 2 && modctl_is_help(argv[1]);
+    return modctl_usage(help, cmd, help ? NULL : "takes no arguments", usage);
+}
+
 int modctl_usage(bool help, const char *cmd, const char *why, const char *usage)
 {
     if (help) {

@@ -25,6 +25,11 @@ bool modctl_parse_duration(const char *text, int64_t *seconds);
  * false when it is not one. */
 bool modctl_parse_limit(const char *text, long *limit);
 
+/* For a command that takes no argument but --help: -1 when argc says none
+ * was given (go on), else the exit status of printing usage (0 for --help,
+ * 2 for anything else). */
+int modctl_no_arguments(int argc, char **argv, const char *cmd, const char *usage);
+
 /* Prints usage (its own lines, newline-terminated) to stdout and returns 0
  * when help is true; else to stderr, after "modctl CMD: why\n" when why is
  * not NULL, and returns 2. */

@@ -119,9 +119,9 @@ int modctl_cmd_stats(const struct modctl_globals *g, int argc, char **argv)
         "usage: modctl stats\n"
         "Comments by status, the queue's depth and the age of its oldest\n"
         "comment, and submissions and rule hits over the last hour and day.\n";
-    if (argc > 1)
-        return modctl_usage(modctl_is_help(argv[1]), "stats",
-                            modctl_is_help(argv[1]) ? NULL : "takes no arguments", usage);
+    int done = modctl_no_arguments(argc, argv, "stats", usage);
+    if (done >= 0)
+        return done;
     json_t *s = NULL;
     int rc = get_stats(g, "stats", &s);
     if (rc == EXIT_OK && g->json) {
@@ -176,9 +176,9 @@ int modctl_rules_stats(const struct modctl_globals *g, int argc, char **argv)
         "often a moderator overturned it (approved what it held or rejected),\n"
         "the most overturned first. A rule moderators keep overruling is one to\n"
         "weaken or fix (docs/rules.md, \"Tuning the shipped set\").\n";
-    if (argc > 1)
-        return modctl_usage(modctl_is_help(argv[1]), "rules stats",
-                            modctl_is_help(argv[1]) ? NULL : "takes no arguments", usage);
+    int done = modctl_no_arguments(argc, argv, "rules stats", usage);
+    if (done >= 0)
+        return done;
     json_t *s = NULL;
     int rc = get_stats(g, "rules stats", &s);
     if (rc != EXIT_OK) {
@@ -349,9 +349,9 @@ int modctl_cmd_bans(const struct modctl_globals *g, int argc, char **argv)
     static const char usage[] =
         "usage: modctl bans\n"
         "The bans in force, soonest to end first, permanent ones last.\n";
-    if (argc > 1)
-        return modctl_usage(modctl_is_help(argv[1]), "bans",
-                            modctl_is_help(argv[1]) ? NULL : "takes no arguments", usage);
+    int done = modctl_no_arguments(argc, argv, "bans", usage);
+    if (done >= 0)
+        return done;
     json_t *reply = NULL;
     int rc = modctl_call(g, "bans", "GET", "/v1/bans", NULL, false, NULL, &reply);
     const json_t *bans = json_object_get(reply, "bans");

@@ -74,10 +74,8 @@ void modctl_put_cell(FILE *out, const char *text, int width, bool pad)
     int total = modctl_text_width(s);
     int room = total > width ? width - 1 : width; /* keep one for "…" */
     while (*s) {
-        size_t len;
+        size_t len = 1;
         int cw = is_control(s) ? 1 : next_char(s, &len);
-        if (is_control(s))
-            len = 1;
         if (used + cw > room)
             break;
         if (is_control(s))
