@@ -430,3 +430,27 @@ def test_deciding_by_predicate_on_a_terminal_asks_first(server):
     t.expect(r"rejected 3, failed 0")
     assert t.wait() == 0
     assert all(status_of(server, cid) == "rejected" for cid in ids)
+
+
+
+def test_verify_names_each_kind_of_failure(server, redis):
+    ids = [submit(server, "Plain words", article="art-k")["id"] for _ in range(3)]
+    def alter(cid, **fields):
+        record = json.loads(redis.cli("HGET", "mg:c:" + cid, "json"))
+        record.update(fields)
+        redis.cli("HSET", "mg:c:" + cid, "json", json.dumps(record))
+    alter(ids[0], key_id="0000000000000000")
+    alter(ids[1], signature=None, key_id=None)
+    alter(ids[2], signature="c2hvcnQ=")
+    out = json.loads(run(server, "--json", "verify", "--article", "art-k").stdout)
+    assert out["failed"] == 3
+    why = {f["id"]: f["why"] for f in out["failures"]}
+    assert why == {ids[0]: "signed with a key /v1/keys does not list",
+                   ids[1]: "published but not signed",
+                   ids[2]: "the signature is not 64 bytes of base64"}
+
+
+@pytest.mark.parametrize("command", [["stats"], ["bans"], ["rules", "stats"]])
+def test_commands_without_arguments_refuse_one(server, command):
+    r = run(server, *command, "extra")
+    assert r.returncode == 2 and "takes no arguments" in r.stderr
