@@ -101,3 +101,59 @@ def test_eval_judge_usage_and_unreadable_input(tmp_path):
     assert r.returncode == 0 and len(lines) == 3, r.stdout
     assert lines[0].startswith("publish\t") and lines[1] == "error\t0\t-"
     assert lines[2].startswith("hold\t") and "abuse.insult" in lines[2]
+
+
+WORD_MODEL = os.path.join(ROOT, "tests", "eval", "word-model")
+
+
+def word_model_on(tmp_path, csv_text, *extra):
+    """tests/eval/word-model's figures: {(source, way): (recall, ham)}."""
+    path = tmp_path / "rows.csv"
+    path.write_text(csv_text, encoding="utf-8")
+    r = subprocess.run(["/usr/bin/python3", WORD_MODEL, "--build", BUILD] + list(extra)
+                       + [str(path)], capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        return r
+    figures, source = {}, None
+    for line in r.stdout.splitlines()[3:]:
+        cells = line.split()
+        if len(cells) == 4:  # the first line of a source names it
+            source, cells = cells[0], cells[1:]
+        way = " ".join(cells[:-2])
+        figures[(source, way)] = (float(cells[-2]), float(cells[-1]))
+    return figures
+
+
+def separable_rows(n, marker):
+    """n abuse rows that say marker and n ham rows that do not."""
+    rows = ["id,source,label,text"]
+    for i in range(n):
+        rows.append("a%d,s,abuse,the %s said it again today %d" % (i, marker, i))
+        rows.append("h%d,s,ham,the minister said it again today %d" % (i, i))
+    return "\n".join(rows) + "\n"
+
+
+def test_word_model_learns_a_word_the_rules_do_not_know(tmp_path):
+    figures = word_model_on(tmp_path, separable_rows(20, "qqzzy"), "--sources", "s")
+    assert figures[("s", "rules")] == (0.0, 0.0), figures
+    assert figures[("s", "model")] == (1.0, 0.0), figures
+    assert figures[("s", "rules or model")] == (1.0, 0.0), figures
+
+
+def test_word_model_keeps_ham_within_the_limit(tmp_path):
+    # four ham rows say what the abuse rows say: with no ham allowed, the
+    # threshold must sit at their score, so no abuse row is flagged either
+    text = separable_rows(20, "qqzzy")
+    for i in range(4):
+        text += "x%d,s,ham,the qqzzy said it again today x%d\n" % (i, i)
+    figures = word_model_on(tmp_path, text, "--sources", "s", "--ham-limit", "0")
+    assert figures[("s", "model")][1] == 0.0, figures
+    assert figures[("s", "model")][0] == 0.0, figures
+    # with a fifth of the ham allowed (4 of 24 rows), they may be flagged
+    figures = word_model_on(tmp_path, text, "--sources", "s", "--ham-limit", "0.2")
+    assert 0.0 < figures[("s", "model")][1] <= 0.2 and figures[("s", "model")][0] == 1.0, figures
+
+
+def test_word_model_refuses_a_source_it_has_no_rows_for(tmp_path):
+    r = word_model_on(tmp_path, separable_rows(3, "qqzzy"), "--sources", "s,nowhere")
+    assert r.returncode == 2 and "nowhere" in r.stderr, r.stderr
