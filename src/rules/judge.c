@@ -71,13 +71,27 @@ static bool word_has_form(const struct mg_norm_word *w, const char *form)
     return false;
 }
 
-/* Entries found under a key for word i: whole words and phrases (whose
- * further words must follow), or wildcard entries of the wanted kind. */
-static void take(struct view *v, const struct mg_norm *n, size_t i,
-                 const struct lex_entry *e, enum lex_kind want)
+/* Word w meets word k of an entry filed squeezed: by its squeezed form;
+ * or, when it has no doubled letter, as written, if the entry's word had
+ * none either ("my" of "my channel", not "of" of "fuck off"). */
+static bool meets_squeezed(const struct mg_norm_word *w, const char *key,
+                           const struct lex_entry *e, uint16_t k)
 {
+    if (w->squeezed >= 0)
+        return strcmp(w->form[w->squeezed], key) == 0;
+    return !(e->doubled >> k & 1) && word_has_form(w, key);
+}
+
+/* Entries found under a key for word i: whole words and phrases (whose
+ * further words must follow), or wildcard entries of the wanted kind. For
+ * the squeezed kinds, as_written says that word i has no doubled letter:
+ * only an entry whose first word had none either is met so. */
+static void take(struct view *v, const struct mg_norm *n, size_t i,
+                 const struct lex_entry *e, enum lex_kind want, bool as_written)
+{
+    bool squeezed = want == LEX_SQUEEZED || want == LEX_SQUEEZED_PREFIX;
     for (; e; e = e->next) {
-        if (e->kind != want)
+        if (e->kind != want || (as_written && (e->doubled & 1)))
             continue;
         if (e->nwords == 1) {
             hit(v, e->list, n->words[i].start, n->words[i].end);
@@ -86,8 +100,11 @@ static void take(struct view *v, const struct mg_norm *n, size_t i,
         if (i + e->nwords > n->nwords)
             continue;
         bool all = true;
-        for (uint16_t k = 1; k < e->nwords && all; k++)
-            all = word_has_form(&n->words[i + k], e->rest[k - 1]);
+        for (uint16_t k = 1; k < e->nwords && all; k++) {
+            const struct mg_norm_word *w = &n->words[i + k];
+            all = squeezed ? meets_squeezed(w, e->rest[k - 1], e, k)
+                           : word_has_form(w, e->rest[k - 1]);
+        }
         if (all)
             hit(v, e->list, n->words[i].start, n->words[i + e->nwords - 1].end);
     }
@@ -98,30 +115,39 @@ static bool utf8_boundary(const char *s, size_t at)
     return ((unsigned char)s[at] & 0xc0) != 0x80;
 }
 
+/* How a form of a word may meet the entries filed squeezed. */
+enum squeeze_match {
+    SQUEEZE_NO,      /* a form of a word whose squeezed form is another */
+    SQUEEZE_WRITTEN, /* a form of a word with no doubled letter */
+    SQUEEZE_YES,     /* the word's squeezed form */
+};
+
 /* One form of word i against the lexicon: exact, then every prefix and
  * suffix length that some wildcard entry has. A squeezed form (letters
- * doubled cut to one) also meets the entries filed squeezed. */
+ * doubled cut to one) also meets the entries filed squeezed; a word with no
+ * doubled letter meets those whose first word had none (take). */
 static void look_up_form(struct view *v, const struct mg_norm *n, size_t i,
                          const struct lexicon *lx, const char *form, size_t len,
-                         bool squeezed)
+                         enum squeeze_match squeezed)
 {
+    bool as_written = squeezed == SQUEEZE_WRITTEN;
     const struct lex_entry *e = lexicon_find(lx, form, len);
-    take(v, n, i, e, LEX_EXACT);
-    if (squeezed)
-        take(v, n, i, e, LEX_SQUEEZED);
+    take(v, n, i, e, LEX_EXACT, false);
+    if (squeezed != SQUEEZE_NO)
+        take(v, n, i, e, LEX_SQUEEZED, as_written);
     for (uint64_t bits = lexicon_prefix_lengths(lx); bits; bits &= bits - 1) {
         size_t k = (size_t)__builtin_ctzll(bits);
         if (k <= len && (k == len || utf8_boundary(form, k))) {
             e = lexicon_find(lx, form, k);
-            take(v, n, i, e, LEX_PREFIX);
-            if (squeezed)
-                take(v, n, i, e, LEX_SQUEEZED_PREFIX);
+            take(v, n, i, e, LEX_PREFIX, false);
+            if (squeezed != SQUEEZE_NO)
+                take(v, n, i, e, LEX_SQUEEZED_PREFIX, as_written);
         }
     }
     for (uint64_t bits = lexicon_suffix_lengths(lx); bits; bits &= bits - 1) {
         size_t k = (size_t)__builtin_ctzll(bits);
         if (k <= len && utf8_boundary(form, len - k))
-            take(v, n, i, lexicon_find(lx, form + len - k, k), LEX_SUFFIX);
+            take(v, n, i, lexicon_find(lx, form + len - k, k), LEX_SUFFIX, false);
     }
 }
 
@@ -142,7 +168,9 @@ static void look_up(struct judging *j, struct view *v)
         for (size_t f = 0; f < w->nforms; f++) {
             const char *form = w->form[f];
             size_t len = strlen(form);
-            bool squeezed = (int)f == w->squeezed;
+            enum squeeze_match squeezed = w->squeezed < 0         ? SQUEEZE_WRITTEN
+                                          : (int)f == w->squeezed ? SQUEEZE_YES
+                                                                  : SQUEEZE_NO;
             look_up_form(v, n, i, lx, form, len, squeezed);
             /* "you are a f a g g o t": the spelled word took in the "a",
              * so it is looked up without it as well (wildcards included) */

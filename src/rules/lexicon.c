@@ -99,7 +99,7 @@ static int same_words(const struct lex_entry *e, uint16_t nwords,
 
 void lexicon_add(struct lexicon *lx, const char *key, size_t key_len,
                  uint32_t list, enum lex_kind kind, uint16_t nwords,
-                 const char *const *rest)
+                 const char *const *rest, uint64_t doubled)
 {
     if ((lx->used + 1) * 2 > lx->cap)
         grow(lx);
@@ -113,12 +113,17 @@ void lexicon_add(struct lexicon *lx, const char *key, size_t key_len,
         s->hash = hash;
         lx->used++;
     }
-    for (const struct lex_entry *e = s->entries; e; e = e->next)
-        if (e->list == list && e->kind == kind && same_words(e, nwords, rest))
+    for (struct lex_entry *e = s->entries; e; e = e->next)
+        if (e->list == list && e->kind == kind && same_words(e, nwords, rest)) {
+            /* "coomment" and "comment" squeeze alike: a word doubled in
+             * only one of them may be met as written */
+            e->doubled &= doubled;
             return;
+        }
     struct lex_entry *e = mg_calloc(1, sizeof *e);
     e->list = list;
     e->kind = (uint8_t)kind;
+    e->doubled = doubled;
     e->nwords = nwords ? nwords : 1;
     if (e->nwords > 1) {
         e->rest = mg_calloc(e->nwords - 1u, sizeof *e->rest);

@@ -15,7 +15,8 @@ enum lex_kind {
     LEX_DOMAIN, /* a domain (its subdomains are found by walking up) */
     LEX_ID,     /* an author id */
     /* An EXACT or PREFIX entry with a doubled letter, under its squeezed
-     * key (mg_norm_squeeze): matched against a word's squeezed form only. */
+     * key (mg_norm_squeeze): each of its words that had a doubled letter
+     * is matched against a word's squeezed form only (see `doubled`). */
     LEX_SQUEEZED,
     LEX_SQUEEZED_PREFIX,
 };
@@ -25,6 +26,8 @@ struct lex_entry {
     uint8_t kind;           /* enum lex_kind */
     uint16_t nwords;        /* 1, or the words of a phrase */
     char **rest;            /* a phrase's words after the first (nwords - 1) */
+    uint64_t doubled;       /* LEX_SQUEEZED*: bit k set when word k (k < 64)
+                               had a doubled letter before squeezing */
     struct lex_entry *next; /* another entry under the same key */
 };
 
@@ -34,10 +37,11 @@ struct lexicon *lexicon_new(void);
 void lexicon_free(struct lexicon *lx);
 
 /* Adds an entry under key (copied). Duplicates of (key, list, kind, words)
- * are kept once. rest: nwords - 1 words, copied. */
+ * are kept once, with the words doubled in both. rest: nwords - 1 words,
+ * copied. doubled: 0 but for LEX_SQUEEZED*. */
 void lexicon_add(struct lexicon *lx, const char *key, size_t key_len,
                  uint32_t list, enum lex_kind kind, uint16_t nwords,
-                 const char *const *rest);
+                 const char *const *rest, uint64_t doubled);
 
 /* The entries under key, or NULL. */
 const struct lex_entry *lexicon_find(const struct lexicon *lx, const char *key,

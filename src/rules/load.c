@@ -211,13 +211,14 @@ static int find_list(const struct mg_rules *set, const char *name)
     return -1;
 }
 
-/* One word-list entry: "word", "a phrase", "prefix*" or "*suffix", found
- * at file:line:col (an error inside it adds its byte offset to col). */
 /* An entry with a doubled letter is also filed under its squeezed
  * spelling, for words written with letters doubled to evade it
  * ("faaggoot" squeezes to "fagot", as "faggot" does); a phrase has every
  * word squeezed, since the text's words each offer a squeezed form ("liikee
- * thiis coommeent" meets "like this comment"). Not when a one-word entry is
+ * thiis coommeent" meets "like this comment"), and notes which words had a
+ * doubled letter: those must be met by a squeezed word, the others may be
+ * met as written ("my chaanneel" meets "my channel", "like this coment"
+ * does not meet "like this comment"). Not when a one-word entry is
  * left with fewer than 3 bytes: "ass" would be found in every "as" written
  * "aas". */
 static void add_squeezed(struct loader *ld, uint32_t list, enum lex_kind kind,
@@ -226,21 +227,23 @@ static void add_squeezed(struct loader *ld, uint32_t list, enum lex_kind kind,
     if (kind != LEX_EXACT && kind != LEX_PREFIX)
         return;
     char *keys[64];
-    bool changed = false;
+    uint64_t doubled = 0;
     for (uint16_t k = 0; k < nwords; k++) {
         keys[k] = mg_strdup(words[k]);
         if (mg_norm_squeeze(keys[k]) != strlen(words[k]))
-            changed = true;
+            doubled |= 1ULL << k;
     }
     size_t len = strlen(keys[0]);
-    if (changed && (nwords > 1 || len >= 3))
+    if (doubled && (nwords > 1 || len >= 3))
         lexicon_add(ld->set->lexicon, keys[0], len, list,
                     kind == LEX_EXACT ? LEX_SQUEEZED : LEX_SQUEEZED_PREFIX, nwords,
-                    (const char *const *)keys + 1);
+                    (const char *const *)keys + 1, doubled);
     for (uint16_t k = 0; k < nwords; k++)
         mg_free(keys[k]);
 }
 
+/* One word-list entry: "word", "a phrase", "prefix*" or "*suffix", found
+ * at file:line:col (an error inside it adds its byte offset to col). */
 static void add_word(struct loader *ld, uint32_t list, const char *entry,
                      const char *file, int line, int col)
 {
@@ -280,7 +283,7 @@ static void add_word(struct loader *ld, uint32_t list, const char *entry,
         fail_line(ld, file, line, col, "a wildcard entry must be one word: '%s'", entry);
     } else {
         lexicon_add(ld->set->lexicon, words[0], strlen(words[0]), list, kind,
-                    nwords, words + 1);
+                    nwords, words + 1, 0);
         add_squeezed(ld, list, kind, words, nwords);
     }
     mg_free(norm);
@@ -317,7 +320,7 @@ static void add_domain(struct loader *ld, uint32_t list, const char *entry,
                   entry);
         return;
     }
-    lexicon_add(ld->set->lexicon, host, n, list, LEX_DOMAIN, 1, NULL);
+    lexicon_add(ld->set->lexicon, host, n, list, LEX_DOMAIN, 1, NULL, 0);
 }
 
 static void add_entry(struct loader *ld, uint32_t list, const char *entry,
@@ -327,7 +330,7 @@ static void add_entry(struct loader *ld, uint32_t list, const char *entry,
     case LIST_WORDS: add_word(ld, list, entry, file, line, col); break;
     case LIST_DOMAINS: add_domain(ld, list, entry, file, line, col); break;
     case LIST_AUTHORS:
-        lexicon_add(ld->set->lexicon, entry, strlen(entry), list, LEX_ID, 1, NULL);
+        lexicon_add(ld->set->lexicon, entry, strlen(entry), list, LEX_ID, 1, NULL, 0);
         break;
     }
     ld->set->lists[list].entries++;

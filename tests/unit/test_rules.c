@@ -291,7 +291,8 @@ static void test_phrases_with_doubled_letters(void **state)
 {
     (void)state;
     struct mg_rules *r = load_set(
-        "lists: {p: {entries: [like this comment, sub me, fuck off]}}\n"
+        "lists: {p: {entries: [like this comment, sub me, fuck off, my channel,\n"
+        "                      shoot them]}}\n"
         "rules:\n"
         "  - {id: beg, reason: b, when: {words: p}, score: 1}\n",
         NULL);
@@ -300,18 +301,29 @@ static void test_phrases_with_doubled_letters(void **state)
         "like thiis comment",
         "fuuck ooff",
         "suub mee", /* an entry without doubles meets squeezed words */
+        /* a first word with no doubled letter, in the entry and the text */
+        "my chaanneel",
+        "Pleeaasee looook at my chaanneel",
+        "like this coommeent",
+        "shooot them",
     };
     for (size_t i = 0; i < ARRAY_LEN(found); i++) {
         struct judged j = judge(r, found[i]);
         if (!fired(&j, "beg"))
             fail_msg("'%s' did not fire", found[i]);
     }
-    struct judged j;
-    /* a first word with no doubled letter is matched exactly, so a
-     * squeezed entry is not met by a text that merely lacks a letter */
-    assert_false(fired((j = judge(r, "like this coment"), &j), "beg"));
-    assert_false(fired((j = judge(r, "fuck of"), &j), "beg"));
-    assert_false(fired((j = judge(r, "like that comment"), &j), "beg"));
+    /* a word the entry has doubled must be doubled in the text too: a text
+     * that merely lacks a letter is another phrase ("shot them" is a report,
+     * "shoot them" a call) */
+    static const char *const not_found[] = {
+        "like this coment", "fuck of",          "like that comment",
+        "my chanel",        "they shot them",   "liikee thiis coment",
+    };
+    for (size_t i = 0; i < ARRAY_LEN(not_found); i++) {
+        struct judged j = judge(r, not_found[i]);
+        if (fired(&j, "beg"))
+            fail_msg("'%s' fired", not_found[i]);
+    }
     mg_rules_unref(r);
 }
 
@@ -367,6 +379,11 @@ static void test_evasions_are_caught(void **state)
         {"z\xcc\xb8\xcc\xa2\xcd\x93" "a\xcc\xb5\xcc\xa7\xcd\x8e" "lgo", "evasion.zalgo"},
         {"go kill yourself", "abuse.self_harm_taunt"},
         {"you are an IDIOT", "abuse.insult_at_person"},
+        {"pleeaasee suub to my chaanneel", "spam.phrase"},        /* phrase, doubled */
+        {"dude ch3ck oouut my new song", "spam.opens_with_call"},
+        {"adf.ly/KlD3Y", "links.paid_shortener"},
+        {"저 도둑년 얼굴 좀 봐", "abuse.insult_suffix_ko"},           /* -년 */
+        {"급식충들 또 왔네", "abuse.insult_suffix_ko"},                /* -충 */
     };
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
         struct judged j = judge(r, cases[i].text);
@@ -398,6 +415,8 @@ static void test_innocent_words_pass(void **state)
         "Analysts expect 35,000 more troops by 2025-11-29.",
         "The U.S. and the E.U. responded.",
         "새끼 고양이가 태어났다",
+        "작년 청소년 수는 2019년보다 적었고 향년 90세로 별세했다",
+        "곤충 보충 확충",
         "I had 3 cups of tea at 7 am.",
         "The book was good, too, and Niger agreed.",
     };
@@ -407,6 +426,22 @@ static void test_innocent_words_pass(void **state)
             fail_msg("'%s' was judged %s (fired: '%s')", texts[i],
                      mg_action_name(j.action), j.rules);
     }
+    mg_rules_unref(r);
+}
+
+/* "Check out" opens self-promotion; later in a comment it is talk, and
+ * alone it does not hold. */
+static void test_check_out_holds_only_as_an_opener(void **state)
+{
+    (void)state;
+    struct mg_rules *r = shipped();
+    struct judged j = judge(r, "The minister said readers should check out the report.");
+    assert_int_equal(j.action, MG_ACTION_PUBLISH);
+    assert_false(fired(&j, "spam.opens_with_call"));
+    assert_true(fired(&j, "spam.call_to_act"));
+    j = judge(r, "dude check out psy");
+    assert_int_equal(j.action, MG_ACTION_HOLD);
+    assert_true(fired(&j, "spam.opens_with_call"));
     mg_rules_unref(r);
 }
 
@@ -752,6 +787,7 @@ int main(void)
         cmocka_unit_test(test_phrases_with_doubled_letters),
         cmocka_unit_test(test_evasions_are_caught),
         cmocka_unit_test(test_innocent_words_pass),
+        cmocka_unit_test(test_check_out_holds_only_as_an_opener),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_load_syntax_error),
         cmocka_unit_test(test_load_error_cap),
