@@ -53,7 +53,8 @@ struct mg_config {
     int rejected_retention_s; /* rejected comments are kept this long */
     size_t audit_max_entries; /* the audit log keeps about this many */
     int decision_guard_ms;    /* a comment decided less than this long ago
-                                 is not decided again (409) */
+                                 is not decided again by another
+                                 moderator (409) */
 
     int log_level; /* enum mg_log_level */
 

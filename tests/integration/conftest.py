@@ -24,6 +24,7 @@ MODCTL = os.path.join(BUILD, "modctl")
 
 SITE_TOKEN = "site-token-0123456789abcdef"
 MOD_TOKEN = "mod-token-0123456789abcdef"
+MOD2_TOKEN = "mod-token-bob-0123456789abcdef"  # a second moderator, bob
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                      "runtime error:", "UndefinedBehaviorSanitizer")
 
@@ -432,6 +433,7 @@ def write_tokens(workdir):
             f.write("# role name token\n")
             f.write("site newsroom %s\n" % SITE_TOKEN)
             f.write("moderator alice %s\n" % MOD_TOKEN)
+            f.write("moderator bob %s\n" % MOD2_TOKEN)
         os.chmod(path, 0o600)
     return path
 

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from conftest import (MOD_TOKEN, SITE_TOKEN, metric, parse_metrics, parse_responses,
-                      post_comment, problem, request_bytes, wait_until)
+from conftest import (MOD2_TOKEN, MOD_TOKEN, SITE_TOKEN, metric, parse_metrics,
+                      parse_responses, post_comment, problem, request_bytes, wait_until)
 from signing import public_keys, verifies
 
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -194,20 +194,36 @@ def test_reject_then_approve_then_remove(unguarded_server):
     conflict(reject(mod_server, record["id"]), "removed")
 
 
-def test_a_second_decision_right_after_the_first_loses(redis, start_modgate,
-                                                       workdir):
+def test_another_moderators_decision_right_after_the_first_loses(redis, start_modgate,
+                                                                 workdir):
     m = start_modgate(redis.url, args=("--rules", write_rules(workdir)),
                       config="moderation:\n  decision_guard_ms: 1500\n")
     wait_until(lambda: m.get("/readyz").status_code == 200, timeout=10)
     cid = held(m)["id"]
     decided(approve(m, cid), "published", "approve")
-    # within the guard: the other moderator saw it pending, and loses
-    conflict(reject(m, cid), "published")
+    # within the guard: bob saw it pending, and loses
+    conflict(reject(m, cid, token=MOD2_TOKEN), "published")
     time.sleep(1.6)
     # after it: a considered change of mind
-    decided(reject(m, cid), "removed", "remove")
+    r = reject(m, cid, token=MOD2_TOKEN)
+    assert r.status_code == 200 and r.json()["status"] == "removed", r.text
+    assert r.json()["decision"]["by"] == "bob", r.text
     targets = [e["target"] for e in audit(m)["entries"]]
     assert targets.count(cid) == 2
+
+
+def test_a_moderator_may_change_their_mind_at_once(redis, start_modgate, workdir):
+    # the default guard (5 s) only holds off another moderator
+    m = start_modgate(redis.url, args=("--rules", write_rules(workdir)))
+    wait_until(lambda: m.get("/readyz").status_code == 200, timeout=10)
+    cid = held(m)["id"]
+    decided(approve(m, cid), "published", "approve")
+    decided(reject(m, cid), "removed", "remove")
+    cid = held(m)["id"]
+    decided(reject(m, cid), "rejected", "reject")
+    decided(approve(m, cid), "published", "approve")
+    # and bob, a moment later, is told what alice made of it
+    conflict(reject(m, cid, token=MOD2_TOKEN), "published")
 
 
 def test_decisions_on_what_does_not_exist_or_bad_bodies(mod_server):
@@ -237,9 +253,11 @@ def test_two_moderators_racing_on_two_instances_one_wins(redis, start_modgate,
         cid = held(a)["id"]
         # both verbs: approve-then-reject would be approve-then-remove,
         # reject-then-approve a reversal, unless the second loses
-        calls = [(a, approve), (b, reject), (a, reject), (b, approve)]
+        calls = [(a, approve, MOD_TOKEN), (b, reject, MOD2_TOKEN)]
+        if round_ % 2:
+            calls.reverse()
         with concurrent.futures.ThreadPoolExecutor(len(calls)) as pool:
-            results = list(pool.map(lambda c: c[1](c[0], cid), calls))
+            results = list(pool.map(lambda c: c[1](c[0], cid, token=c[2]), calls))
         wins = [r for r in results if r.status_code == 200]
         assert len(wins) == 1, [(r.status_code, r.text) for r in results]
         final = a.get("/v1/comments/" + cid, token=MOD_TOKEN).json()

@@ -10,15 +10,16 @@
 -- 9 time of the decision (ms), 10 audit entries kept (approximately),
 -- 11 retention of rejected comments (s), 12 ids of the rules that fired,
 -- comma-separated, or "", 13 the guard (ms): a comment decided less than
--- this long ago (by anyone, on Redis' clock) is not decided again. Two
--- moderators who saw the same comment and decided it at about the same time
--- would otherwise both win whenever the second read the first's result
--- (approve, then reject = remove): the guard makes the second one lose, as
--- API.md says "at once" must.
+-- this long ago (on Redis' clock) by another moderator is not decided
+-- again. Two moderators who saw the same comment and decided it at about
+-- the same time would otherwise both win whenever the second read the
+-- first's result (approve, then reject = remove): the guard makes the
+-- second one lose, as API.md says "at once" must. A moderator may change
+-- their own mind at once: they know what they decided.
 -- Returns {"ok"} | {"conflict", current status} | {"gone"}
 local p, id, from, to = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local key = p .. 'c:' .. id
-local now = redis.call('HMGET', key, 'status', 'article', 'decided_at')
+local now = redis.call('HMGET', key, 'status', 'article', 'decided_at', 'decided_by')
 if not now[1] then
   return {'gone'}
 end
@@ -28,7 +29,7 @@ end
 local article = now[2]
 local time = redis.call('TIME')
 local now_ms = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-if now[3] and now_ms - tonumber(now[3]) < tonumber(ARGV[13]) then
+if now[3] and now[4] ~= ARGV[7] and now_ms - tonumber(now[3]) < tonumber(ARGV[13]) then
   return {'conflict', now[1]}
 end
 
@@ -49,7 +50,7 @@ elseif to == 'rejected' then
   redis.call('EXPIRE', key, ARGV[11])
 end
 redis.call('HSET', key, 'json', ARGV[5], 'status', to, 'decided_at',
-           string.format('%.0f', now_ms))
+           string.format('%.0f', now_ms), 'decided_by', ARGV[7])
 redis.call('HINCRBY', p .. 'stats', from, -1)
 redis.call('HINCRBY', p .. 'stats', to, 1)
 
