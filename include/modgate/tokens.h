@@ -32,6 +32,14 @@ const struct mg_principal *mg_tokens_lookup(const struct mg_tokens *tokens,
 
 size_t mg_tokens_count(const struct mg_tokens *tokens);
 
+/* A token shorter than this is accepted but can be guessed: the server
+ * warns about it at start. */
+#define MG_TOKEN_STRONG_LEN 16
+
+/* How many tokens are shorter than MG_TOKEN_STRONG_LEN, and the line of the
+ * first of them (0 when none). */
+size_t mg_tokens_weak(const struct mg_tokens *tokens, int *first_line);
+
 /* "site" / "moderator". */
 const char *mg_role_name(enum mg_role role);
 

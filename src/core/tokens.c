@@ -10,7 +10,6 @@
 #include "modgate/files.h"
 
 #define NAME_MAX_LEN  64
-#define TOKEN_MIN_LEN 16
 #define TOKEN_MAX_LEN 256
 /* A tokens file is a short list; anything this large is a mistake. */
 #define TOKENS_FILE_MAX (1024 * 1024)
@@ -25,6 +24,8 @@ struct mg_tokens {
     struct entry *entries;
     size_t count;
     size_t cap;
+    size_t weak;         /* tokens shorter than MG_TOKEN_STRONG_LEN */
+    int first_weak_line; /* the line of the first of them */
 };
 
 static const struct {
@@ -134,7 +135,7 @@ static int parse_line(struct mg_tokens *t, const char *name, int lineno,
     if (role == 0) {
         /* Something 16 characters or longer might be a token written in the
          * wrong column, so only short words are quoted back. */
-        if (f[0].len < TOKEN_MIN_LEN)
+        if (f[0].len < MG_TOKEN_STRONG_LEN)
             mg_error_set(
                 err, name, lineno, f[0].column,
                 "unknown role \"%.*s\" (expected \"site\" or \"moderator\"; "
@@ -164,15 +165,6 @@ static int parse_line(struct mg_tokens *t, const char *name, int lineno,
                      f[1].len, NAME_MAX_LEN);
         return MG_EINVAL;
     }
-    if (f[2].len < TOKEN_MIN_LEN) {
-        mg_error_set(
-            err, name, lineno, f[2].column,
-            "token is too short (%zu characters; at least %d are "
-            "required; make one with: head -c 32 /dev/urandom | base64 "
-            "| tr -d '/+=')",
-            f[2].len, TOKEN_MIN_LEN);
-        return MG_EINVAL;
-    }
     if (f[2].len > TOKEN_MAX_LEN) {
         mg_error_set(
             err, name, lineno, f[2].column,
@@ -194,6 +186,10 @@ static int parse_line(struct mg_tokens *t, const char *name, int lineno,
             return MG_EINVAL;
         }
     }
+    /* API.md sets no length: a short token works, and the server says it
+     * is guessable (mg_tokens_weak) rather than refusing to start. */
+    if (f[2].len < MG_TOKEN_STRONG_LEN && t->weak++ == 0)
+        t->first_weak_line = lineno;
     add_entry(t, digest, role, &f[1], lineno);
     return MG_OK;
 }
@@ -267,6 +263,13 @@ const struct mg_principal *mg_tokens_lookup(const struct mg_tokens *tokens,
 size_t mg_tokens_count(const struct mg_tokens *tokens)
 {
     return tokens ? tokens->count : 0;
+}
+
+size_t mg_tokens_weak(const struct mg_tokens *tokens, int *first_line)
+{
+    if (first_line)
+        *first_line = tokens && tokens->weak ? tokens->first_weak_line : 0;
+    return tokens ? tokens->weak : 0;
 }
 
 void mg_tokens_free(struct mg_tokens *tokens)

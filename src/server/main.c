@@ -108,6 +108,13 @@ int main(int argc, char **argv, char **envp)
             mg_config_close(&cfg);
             return 2;
         }
+        int line;
+        size_t weak = mg_tokens_weak(srv.tokens, &line);
+        if (weak)
+            MG_LOG(MG_LOG_WARN, "main", "weak_tokens", "{s:s, s:i, s:i, s:s}", "file",
+                   cfg.tokens_file, "count", (int)weak, "first_line", line, "note",
+                   "tokens under 16 characters can be guessed; make one with: "
+                   "head -c 32 /dev/urandom | base64 | tr -d '/+='");
     } else {
         MG_LOG(MG_LOG_WARN, "main", "no_tokens", "{s:s}", "note",
                "no tokens file: every authenticated endpoint answers 401");
