@@ -546,9 +546,11 @@ static void test_finish_files(void **state)
     mg_config_close(&cfg);
     assert_int_equal(chmod(key, 0600), 0);
 
-    /* A tokens file with a bad line: the error is inside that file. */
-    mg_test_write_file(tokens, "site newsroom 0123456789abcdef0123\nsite x short\n",
-               0600);
+    /* A tokens file with a bad line (line 1's token again, at column 8):
+     * the error is inside that file. */
+    mg_test_write_file(tokens,
+                       "site newsroom 0123456789abcdef0123\nsite x 0123456789abcdef0123\n",
+                       0600);
     char *tok_env[] = {"MODGATE_TOKENS=", NULL};
     tok_env[0] = mg_asprintf("MODGATE_TOKENS=%s", tokens);
     char *plain_argv[] = {"modgate", NULL};
