@@ -21,6 +21,9 @@ int mg_text_check_utf8(const char *name, const char *text, size_t len,
  * printable ASCII characters, no spaces. */
 bool mg_text_is_id(const char *s);
 
+/* The value of a hex digit (either case), or -1. */
+int mg_hex_value(char c);
+
 /* Decodes %XX escapes of src[0..len) into a new string; MG_EINVAL on a bad
  * escape or a decoded NUL (then *out is untouched). Caller owns *out. */
 int mg_percent_decode(const char *src, size_t len, char **out) MG_MUST_CHECK;

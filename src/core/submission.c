@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "modgate/alloc.h"
+#include "modgate/jsonfield.h"
 #include "modgate/text.h"
 #include "modgate/timefmt.h"
 #include "modgate/unicode.h"
@@ -88,8 +89,28 @@ static void sanitize(const char *in, size_t len, char *out, size_t size)
     out[o] = '\0';
 }
 
-static void json_error(struct mg_submission_error *err, const json_error_t *j)
+/* The members of a submission, for naming one in an error. */
+static const char *const members[] = {
+    "article_id", "author_id", "body",       "author_name",
+    "parent_id",  "client_ip", "user_agent", "author_created_at",
+};
+
+/* Refused JSON: a string that is not Unicode names its member, as API.md
+ * asks, when it is one of ours; anything else names the place. */
+static void json_error(struct mg_submission_error *err, const char *json,
+                       size_t len, const json_error_t *j)
 {
+    char name[32];
+    if (mg_json_bad_text_member(json, len, j, name, sizeof name)) {
+        for (size_t i = 0; i < sizeof members / sizeof members[0]; i++) {
+            if (strcmp(name, members[i]) == 0) {
+                set_error(err, 400, "invalid_request", members[i],
+                          "The member \"%s\" is not valid UTF-8 text.",
+                          members[i]);
+                return;
+            }
+        }
+    }
     /* jansson keeps an error code in the last byte of text. */
     char text[sizeof j->text];
     sanitize(j->text, strnlen(j->text, sizeof j->text - 1), text, sizeof text);
@@ -282,7 +303,7 @@ int mg_submission_parse(const char *json, size_t len,
      * errors; duplicate keys are refused on request. */
     json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
-        json_error(err, &jerr);
+        json_error(err, json, len, &jerr);
         return MG_EINVAL;
     }
     if (!json_is_object(root)) {

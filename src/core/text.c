@@ -72,7 +72,7 @@ bool mg_text_is_id(const char *s)
     return true;
 }
 
-static int hex_value(char c)
+int mg_hex_value(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -92,8 +92,8 @@ int mg_percent_decode(const char *src, size_t len, char **out)
             dst[n++] = src[i];
             continue;
         }
-        int hi = len - i >= 3 ? hex_value(src[i + 1]) : -1;
-        int lo = len - i >= 3 ? hex_value(src[i + 2]) : -1;
+        int hi = len - i >= 3 ? mg_hex_value(src[i + 1]) : -1;
+        int lo = len - i >= 3 ? mg_hex_value(src[i + 2]) : -1;
         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
             /* the text may be a password: leave nothing behind */
             for (size_t k = 0; k < len + 1; k++)

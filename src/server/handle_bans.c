@@ -96,10 +96,16 @@ void mg_handle_ban_create(struct mg_exchange *x)
     json_error_t jerr;
     json_t *body = json_loadb(x->req->body, x->req->body_len,
                               JSON_REJECT_DUPLICATES, &jerr);
+    static const char bad_body[] = "The body must be a JSON object naming one of "
+                                   "author_id, ip or subnet.";
+    if (!body) {
+        static const char *const members[] = {"author_id", "ip", "subnet", "reason"};
+        mg_respond_bad_json(x, &jerr, members, 4, bad_body);
+        return;
+    }
     if (!json_is_object(body)) {
         json_decref(body);
-        mg_respond_invalid(x, NULL, "The body must be a JSON object naming one of "
-                                 "author_id, ip or subnet.");
+        mg_respond_invalid(x, NULL, bad_body);
         return;
     }
     static const char *const kinds[] = {"author_id", "ip", "subnet"};

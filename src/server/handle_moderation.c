@@ -229,6 +229,11 @@ static bool parse_reason(struct mg_exchange *x, char **reason)
     json_error_t jerr;
     json_t *body = json_loadb(x->req->body, x->req->body_len, JSON_REJECT_DUPLICATES,
                               &jerr);
+    if (!body) {
+        static const char *const members[] = {"reason"};
+        mg_respond_bad_json(x, &jerr, members, 1, "The body must be a JSON object.");
+        return false;
+    }
     if (!json_is_object(body)) {
         json_decref(body);
         mg_respond_invalid(x, NULL, "The body must be a JSON object.");

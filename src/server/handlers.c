@@ -1,10 +1,12 @@
 /* handlers.c: what every request goes through before its handler: routing
  * (404, 405 + Allow), authentication (401, 403), the body's media type (415);
  * and the responses' JSON and problem+json forms. */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "modgate/alloc.h"
+#include "modgate/jsonfield.h"
 #include "modgate/problem.h"
 #include "server.h"
 
@@ -67,6 +69,24 @@ void mg_respond_invalid(struct mg_exchange *x, const char *field,
     if (field)
         json_object_set_new(p, "field", json_string(field));
     mg_respond_problem(x, p, NULL, 0);
+}
+
+void mg_respond_bad_json(struct mg_exchange *x, const json_error_t *jerr,
+                         const char *const *members, size_t n, const char *detail)
+{
+    char name[32];
+    if (mg_json_bad_text_member(x->req->body, x->req->body_len, jerr, name, sizeof name)) {
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(name, members[i]) == 0) {
+                char text[96];
+                snprintf(text, sizeof text, "The member \"%s\" is not valid UTF-8 text.",
+                         members[i]);
+                mg_respond_invalid(x, members[i], text);
+                return;
+            }
+        }
+    }
+    mg_respond_invalid(x, NULL, detail);
 }
 
 void mg_respond_unavailable(struct mg_exchange *x, int status)

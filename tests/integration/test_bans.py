@@ -470,6 +470,18 @@ def test_a_body_that_is_not_an_object_is_400(srv, raw):
     assert bans_of(srv) == []
 
 
+@pytest.mark.parametrize("raw,field", [
+    (b'{"author_id": "u-\xff"}', "author_id"),
+    (b'{"author_id": "u-1", "reason": "caf\xe9"}', "reason"),
+    (b'{"ip": "192.0.2.1", "reason": "\\ud800"}', "reason"),
+])
+def test_a_string_that_is_not_utf8_names_its_field(srv, raw, field):
+    r = srv.post("/v1/bans", token=MOD_TOKEN, data=raw,
+                 headers={"Content-Type": "application/json"})
+    assert problem(r, 400, "invalid_request")["field"] == field, r.text
+    assert bans_of(srv) == []
+
+
 def test_the_ban_endpoints_need_a_moderator(srv):
     problem(ban(srv, token=SITE_TOKEN, author_id="u-1"), 403, "forbidden")
     problem(srv.get("/v1/bans", token=SITE_TOKEN), 403, "forbidden")

@@ -220,6 +220,27 @@ def test_malformed_json_is_400_and_nothing_stored(server, redis, name, raw):
     assert stored_count(redis) == 0
 
 
+NOT_UNICODE = [
+    ("body", b'{"article_id":"a","author_id":"u","body":"caf\xe9"}'),
+    ("body", b'{"article_id":"a","author_id":"u","body":"\\ud800 x"}'),
+    ("author_name", b'{"article_id":"a","author_id":"u","body":"x","author_name":"\xff"}'),
+    ("article_id", b'{"article_id":"\xc3","author_id":"u","body":"x"}'),
+    ("user_agent", b'{"article_id":"a","author_id":"u","body":"x","user_agent":"\\udc00"}'),
+]
+
+
+@pytest.mark.parametrize("field,raw", NOT_UNICODE, ids=[n[0] for n in NOT_UNICODE])
+def test_a_string_that_is_not_utf8_names_its_field(server, redis, field, raw):
+    # API.md: "a string that is not valid UTF-8: 400 invalid_request with
+    # member field where one field is at fault"
+    for path in ("/v1/comments", "/v1/check"):
+        token = SITE_TOKEN if path == "/v1/comments" else MOD_TOKEN
+        r = server.post(path, token=token, data=raw,
+                        headers={"Content-Type": "application/json"})
+        assert problem(r, 400, "invalid_request")["field"] == field, (path, r.text)
+    assert stored_count(redis) == 0
+
+
 def test_validation_needs_the_site_role(server):
     problem(post(server, comment(), token=MOD_TOKEN), 403, "forbidden")
     problem(post(server, comment(), token=None), 401, "unauthorized")

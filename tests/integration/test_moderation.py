@@ -226,6 +226,19 @@ def test_a_moderator_may_change_their_mind_at_once(redis, start_modgate, workdir
     conflict(reject(m, cid, token=MOD2_TOKEN), "published")
 
 
+def test_a_reason_that_is_not_utf8_is_named(mod_server):
+    record = held(mod_server)
+    for verb in ("approve", "reject"):
+        for raw in (b'{"reason": "caf\xe9"}', b'{"reason": "\\udc00"}'):
+            r = mod_server.post("/v1/comments/%s/%s" % (record["id"], verb),
+                                token=MOD_TOKEN, data=raw,
+                                headers={"Content-Type": "application/json"})
+            assert problem(r, 400, "invalid_request")["field"] == "reason", r.text
+    # none of that decided anything
+    assert mod_server.get("/v1/comments/" + record["id"],
+                          token=MOD_TOKEN).json()["status"] == "pending"
+
+
 def test_decisions_on_what_does_not_exist_or_bad_bodies(mod_server):
     problem(approve(mod_server, "0193a000-0000-7000-8000-000000000000"), 404, "not_found")
     problem(reject(mod_server, "not-an-id"), 404, "not_found")

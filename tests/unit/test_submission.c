@@ -92,15 +92,36 @@ static void test_malformed_json(void **state)
         {"duplicate body", S(WITH("\"body\":\"again\"")), NULL},
         {"duplicate unknown member", S(WITH("\"x\":1,\"x\":1")), NULL},
         {"duplicate via escape", S(WITH("\"bod\\u0079\":\"again\"")), NULL},
-        {"invalid UTF-8 in body", S(WITHOUT_BODY("\"body\":\"a\xff\"")), NULL},
-        {"overlong UTF-8", S(WITHOUT_BODY("\"body\":\"\xc0\xaf\"")), NULL},
-        {"UTF-8 surrogate", S(WITHOUT_BODY("\"body\":\"\xed\xa0\x80\"")), NULL},
-        {"truncated UTF-8", S(WITHOUT_BODY("\"body\":\"\xe2\x82\"")), NULL},
+        /* a string that is not Unicode names its member (API.md) */
+        {"invalid UTF-8 in body", S(WITHOUT_BODY("\"body\":\"a\xff\"")), "body"},
+        {"overlong UTF-8", S(WITHOUT_BODY("\"body\":\"\xc0\xaf\"")), "body"},
+        {"UTF-8 surrogate", S(WITHOUT_BODY("\"body\":\"\xed\xa0\x80\"")), "body"},
+        {"truncated UTF-8", S(WITHOUT_BODY("\"body\":\"\xe2\x82\"")), "body"},
+        {"lone high surrogate", S(WITHOUT_BODY("\"body\":\"\\ud800\"")), "body"},
+        {"lone low surrogate", S(WITHOUT_BODY("\"body\":\"\\udc00x\"")), "body"},
+        {"reversed pair", S(WITHOUT_BODY("\"body\":\"\\ude00\\ud83d\"")), "body"},
+        {"high surrogate, then not a low one",
+         S(WITHOUT_BODY("\"body\":\"\\ud83d\\u0041\"")), "body"},
+        {"bad author_name after a good pair",
+         S(WITH("\"author_name\":\"\\ud83d\\ude00 \xff\"")), "author_name"},
+        {"bad user_agent", S(WITH("\"user_agent\":\"\\udfff\"")), "user_agent"},
+        {"bad parent_id", S(WITH("\"parent_id\":\"\xc3\"")), "parent_id"},
+        /* "\\ud800" is a backslash and "ud800": fine; the bad byte is
+         * in body */
+        {"escaped backslash before u",
+         S(WITHOUT_BODY("\"author_name\":\"\\\\ud800\",\"body\":\"\xff\"")), "body"},
+        /* the private-use character that marks the bad place is in the
+         * text already, raw and escaped: another one is used */
+        {"marker already there",
+         S(WITHOUT_BODY("\"author_name\":\"\xee\x80\x80 \\ue001\",\"body\":\"\xff\"")),
+         "body"},
+        /* no member of ours to name */
+        {"invalid UTF-8 in an unknown member", S(WITH("\"x\":\"\xff\"")), NULL},
+        {"invalid UTF-8 deeper down", S(WITH("\"x\":{\"body\":\"\xff\"}")), NULL},
         {"invalid UTF-8 in a key", S(WITH("\"\xfe\":1")), NULL},
+        {"invalid UTF-8 in a key with a string", S(WITH("\"\xfe\":\"\xff\"")), NULL},
         {"invalid UTF-8 outside strings", S("{" BASE "\xff}"), NULL},
-        {"lone high surrogate", S(WITHOUT_BODY("\"body\":\"\\ud800\"")), NULL},
-        {"lone low surrogate", S(WITHOUT_BODY("\"body\":\"\\udc00x\"")), NULL},
-        {"reversed pair", S(WITHOUT_BODY("\"body\":\"\\ude00\\ud83d\"")), NULL},
+        {"invalid UTF-8 and a syntax error", S(WITHOUT_BODY("\"body\":\"\xff\",}")), NULL},
         {"escaped NUL in body", S(WITHOUT_BODY("\"body\":\"a\\u0000b\"")),
          NULL},
         {"escaped NUL in an unknown member", S(WITH("\"x\":\"\\u0000\"")),
@@ -137,8 +158,10 @@ static void test_json_error_detail(void **state)
          "Request body is not valid JSON: duplicate object key near "
          "'\"body\"' (line 1, column 56)."},
         {S(WITHOUT_BODY("\"body\":\"\\ud800\"")),
+         "The member \"body\" is not valid UTF-8 text."},
+        {S(WITH("\"x\":\"\\ud800\"")),
          "Request body is not valid JSON: invalid Unicode '\\uD800' near "
-         "'\"\\ud800\"' (line 1, column 53)."},
+         "'\"\\ud800\"' (line 1, column 62)."},
         {S(WITHOUT_BODY("\"body\":\"\\u0000\"")),
          "Request body is not valid JSON: \\u0000 is not allowed without "
          "JSON_ALLOW_NUL near '\"\\u0000\"' (line 1, column 53)."},
