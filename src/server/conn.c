@@ -411,6 +411,11 @@ void mg_respond(struct mg_exchange *x, int status, const char *content_type,
     size_t len = 0;
     char *wire = mg_http_response_serialize(status, headers, n, body, body_len,
                                             !c->close_after, http10, &len);
+    /* A response to HEAD has the headers a GET's would, and never a body
+     * (RFC 9110 9.3.2): the client reads none, so bytes sent would be taken
+     * for the next response. The body is last on the wire. */
+    if (x->req && strcmp(x->req->method, "HEAD") == 0 && status != 204)
+        len -= body_len;
     mg_http_request_free(x->req);
     mg_route_match_close(&x->match);
     mg_free(x);

@@ -259,6 +259,23 @@ def test_wrong_method_is_405_with_allow(server, method, path, allowed):
     assert not allow & ({"GET", "POST", "DELETE", "PUT", "PATCH"} - allowed - {"HEAD"}), allow
 
 
+def test_a_response_to_head_has_no_body(server):
+    # 405 (HEAD is not a method of any route) with the Content-Length its
+    # body would have, but no body: the next response follows at once
+    with server.connect() as s:
+        s.sendall(request_bytes("HEAD", "/healthz") + get("/healthz"))
+        s.settimeout(5)
+        data = b""
+        while b"\r\n\r\n" not in data or len(data.split(b"\r\n\r\n", 1)[1]) < 12:
+            chunk = s.recv(65536)
+            assert chunk, data
+            data += chunk
+    head, rest = data.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 405"), head
+    assert b"content-length: " in head.lower() and b"content-length: 0" not in head.lower()
+    assert rest.startswith(b"HTTP/1.1 200"), rest[:80]
+
+
 @pytest.mark.parametrize("ctype,expect_415", [
     ("text/plain", True),
     ("application/xml", True),
