@@ -403,6 +403,24 @@ def test_many_small_headers_over_8k_are_431(server):
     problem(resps[0], 431, "headers_too_large")
 
 
+@pytest.mark.parametrize("method,path", [("GET", "/healthz"), ("POST", "/v1/check"),
+                                         ("DELETE", "/v1/bans/ip/192.0.2.1")])
+def test_the_8k_head_limit_is_exact(server, method, path):
+    # API.md: "request line + headers 8 KiB": the whole head, from the method
+    # to the blank line that ends it, counted to the byte
+    base = len(request_bytes(method, path, [("Authorization", MOD), ("X-Big", "")]))
+    for size, refused in ((8192, False), (8193, True)):
+        req = request_bytes(method, path, [("Authorization", MOD),
+                                           ("X-Big", "a" * (size - base))])
+        assert len(req) == size
+        resps, s = exchange(server, req)
+        s.close()
+        if refused:
+            problem(resps[0], 431, "headers_too_large")
+        else:
+            assert resps[0][0] != 431, (size, resps[0])
+
+
 def test_headers_just_under_8k_are_accepted(server):
     base = len(request_bytes("GET", "/healthz", [("X-Big", "")]))
     req = request_bytes("GET", "/healthz", [("X-Big", "a" * (8192 - base - 64))])
