@@ -39,6 +39,7 @@ struct mg_conn {
     uv_shutdown_t shutdown_req;
 
     bool reading;
+    bool answered;    /* a response was written: no longer a new connection */
     bool close_after; /* close once the current response is written */
     bool lingering;
     bool closing;
@@ -273,17 +274,20 @@ static void conn_drive(struct mg_conn *c)
     if (c->closing || c->x || c->writing)
         return;
     /* Waiting for bytes: a request under way has a deadline from its first
-     * byte; an idle connection only the keep-alive one. */
-    if (mg_http_parser_in_request(c->parser)) {
+     * byte, and a new connection's first request one from the connection's
+     * start (API.md: "a request must arrive completely within 10 s"; a
+     * client that connects and says nothing gets 408 too); a connection
+     * idle after a response only the keep-alive one. */
+    bool in_request = mg_http_parser_in_request(c->parser);
+    if (!in_request && c->srv->draining) {
+        conn_close(c);
+        return;
+    }
+    if (in_request || !c->answered) {
         if (c->timer_mode != TIMER_REQUEST)
             set_timer(c, TIMER_REQUEST, (uint64_t)c->srv->cfg->request_timeout_ms);
-    } else {
-        if (c->srv->draining) {
-            conn_close(c);
-            return;
-        }
-        if (c->timer_mode != TIMER_IDLE)
-            set_timer(c, TIMER_IDLE, (uint64_t)c->srv->cfg->idle_timeout_ms);
+    } else if (c->timer_mode != TIMER_IDLE) {
+        set_timer(c, TIMER_IDLE, (uint64_t)c->srv->cfg->idle_timeout_ms);
     }
     start_reading(c);
 }
@@ -369,6 +373,7 @@ static void on_written(uv_write_t *req, int status)
             conn_finish(c);
         return;
     }
+    c->answered = true;
     set_timer(c, TIMER_NONE, 0);
     conn_drive(c);
 }

@@ -571,6 +571,17 @@ def test_second_request_on_keep_alive_connection_also_times_out(fast_server):
         assert peer_closed(s, 2.0)
 
 
+def test_a_new_connection_that_sends_nothing_gets_408(fast_server):
+    # API.md: "a request must arrive completely within 10 s": for a new
+    # connection the clock starts when it opens (request_timeout_ms here)
+    with fast_server.connect() as s:
+        t0 = time.monotonic()
+        (resp,) = read_responses(s, 1, timeout=3.0)
+        problem(resp, 408, "timeout")
+        assert 0.4 <= time.monotonic() - t0 < 2.0
+        assert peer_closed(s, 2.0)
+
+
 def test_idle_keep_alive_connection_closes_after_idle_timeout(fast_server):
     with fast_server.connect() as s:
         s.sendall(get("/healthz"))
