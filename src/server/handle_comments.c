@@ -367,10 +367,17 @@ static int send_submission(struct submit_ctx *ctx, bool history_check)
     }
 
     char *rule_ids = mg_matches_rule_ids(verdict->matches);
+    /* A parent_id that cannot be a comment's id is looked up all the same,
+     * as one no comment has (an empty one would mean "no parent" to the
+     * store): the store answers invalid_parent after the limiter counted the
+     * submission, as it does for any other missing parent. */
+    const char *parent = sub->parent_id && !mg_uuid_valid(sub->parent_id)
+                             ? "not-a-comment"
+                             : sub->parent_id;
     const struct mg_store_comment comment = {
         .id = ctx->id,
         .article_id = sub->article_id,
-        .parent_id = sub->parent_id,
+        .parent_id = parent,
         .status = status,
         .record_json = record_json,
         .meta_json = meta,
@@ -419,14 +426,6 @@ void mg_handle_submit(struct mg_exchange *x)
         respond_submission_error(x, &serr);
         return;
     }
-    if (sub->parent_id && !mg_uuid_valid(sub->parent_id)) {
-        ctx_free(ctx);
-        mg_metrics_submission(srv->metrics, "invalid_parent");
-        mg_respond_error(x, 422, "invalid_parent",
-                         "parent_id is not a comment of this article.");
-        return;
-    }
-
     ctx->now = mg_time_now_ms();
     if (judge(srv, sub, ctx->now, &ctx->verdict, NULL) != MG_OK) {
         ctx_free(ctx);

@@ -333,6 +333,11 @@ def test_an_invalid_parent_counts(redis, start_modgate):
     refused(post(m, comment(author_id="u-parent")), "author")
     # the limiter runs before the parent check
     refused(post(m, comment(author_id="u-parent", parent_id=missing)), "author")
+    # a parent_id that cannot be an id is a missing parent too, and counts
+    for not_an_id in ("not-a-comment", "", "x" * 300):
+        problem(post(m, comment(author_id="u-parent2", parent_id=not_an_id)), 422,
+                "invalid_parent")
+    refused(post(m, comment(author_id="u-parent2")), "author")
 
 
 def test_a_refused_submission_is_not_counted_again(redis, start_modgate):
