@@ -210,11 +210,11 @@ static void on_submitted(int status, const struct mg_store_submit_result *res,
     } else if (res->outcome == MG_STORE_REPLAY) {
         mg_metrics_submission(x->srv->metrics, "replayed");
         /* The first response again, Location included: it names the id
-         * the stored body carries. */
+         * the stored body carries (201, 202 and 422 rejected have one). */
         char location[64] = "";
         json_t *first = json_loadb(res->replay_body, res->replay_len, 0, NULL);
         const char *id = json_string_value(json_object_get(first, "id"));
-        if (id && res->replay_status < 300 && mg_uuid_valid(id))
+        if (id && mg_uuid_valid(id))
             snprintf(location, sizeof location, "/v1/comments/%s", id);
         struct mg_http_header loc = {"Location", location};
         mg_respond(x, res->replay_status,

@@ -284,6 +284,19 @@ def test_two_moderators_racing_on_two_instances_one_wins(redis, start_modgate,
 
 # ---- what the rules rejected -------------------------------------------------------
 
+def test_a_replayed_rejection_is_the_first_response_location_included(mod_server):
+    h = {"Idempotency-Key": "rej-1"}
+    body = {"article_id": "art-1", "author_id": "u-rej", "body": "Buy now REJECTME"}
+    first = post_comment(mod_server, body, headers=h)
+    again = post_comment(mod_server, body, headers=h)
+    assert first.status_code == again.status_code == 422
+    assert first.json()["code"] == "rejected" and again.content == first.content
+    assert first.headers["Location"] == "/v1/comments/" + first.json()["id"]
+    assert again.headers.get("Location") == first.headers["Location"]
+    for r in (first, again):
+        assert r.headers["Content-Type"].startswith("application/problem+json")
+
+
 def test_rejected_lists_rules_rejections_newest_first_and_approving_one(mod_server, redis):
     ids = [rejected_by_rules(mod_server) for _ in range(3)]
     page = items(mod_server, "/v1/rejected")
