@@ -39,6 +39,7 @@ struct mg_http_parser {
     bool in_value;
     struct mg_buf body;
 
+    char parse_error[128];  /* the detail of a 400 from http-parser */
     size_t header_bytes;    /* counted by callbacks */
     size_t raw_header_bytes; /* fed while headers were incomplete */
     bool headers_done;
@@ -335,7 +336,11 @@ enum mg_http_result mg_http_parser_feed(struct mg_http_parser *p,
         return MG_HTTP_FAIL;
     }
     if (e != HPE_OK) {
-        fail(p, 400, "bad_request", http_errno_description(e));
+        /* http-parser's description is a fragment ("invalid HTTP
+         * method"): the detail is a sentence (API.md) */
+        snprintf(p->parse_error, sizeof p->parse_error,
+                 "The request is not valid HTTP/1.1: %s.", http_errno_description(e));
+        fail(p, 400, "bad_request", p->parse_error);
         return MG_HTTP_FAIL;
     }
     if (p->message_done)

@@ -331,6 +331,8 @@ def test_malformed_request_is_400_then_close(server, name, data):
         assert re.fullmatch(r"[0-9a-f]{16}", resps[0][1].get("x-request-id", ""))
         assert peer_closed(s, 2.0), "connection stayed open after a 400"
     assert doc["status"] == 400
+    # the detail is a sentence for a human, not a parser's fragment
+    assert doc["detail"][0].isupper() and doc["detail"].endswith("."), doc["detail"]
     # The server is fine afterwards.
     assert server.get("/healthz").status_code == 200
 
