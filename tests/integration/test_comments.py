@@ -281,6 +281,12 @@ def test_zalgo_over_4_kib_is_too_long_in_bytes(server, redis):
     assert stored_count(redis) == 0
 
 
+def test_over_both_limits_names_the_characters(server, redis):
+    body = problem(post(server, comment(body="x" * 5000)), 422, "too_long")
+    assert (body["limit"], body["length"], body["unit"]) == (300, 5000, "characters")
+    assert stored_count(redis) == 0
+
+
 def test_exactly_4096_bytes_is_accepted(server):
     text = "ab" + "\u0301" * 2047
     assert len(text.encode()) == 4096
@@ -301,8 +307,9 @@ def test_length_limits_are_configurable(redis, start_modgate):
     assert post(m, comment(body="한" * 10)).status_code == 201
     b = problem(post(m, comment(body="한" * 11)), 422, "too_long")
     assert (b["limit"], b["length"], b["unit"]) == (10, 11, "characters")
-    b = problem(post(m, comment(body="e\u0301" * 14)), 422, "too_long")
-    assert (b["limit"], b["unit"]) == (40, "bytes")
+    # 2 characters of 42 bytes: over the byte limit only
+    b = problem(post(m, comment(body="ab" + "\u0301" * 20)), 422, "too_long")
+    assert (b["limit"], b["length"], b["unit"]) == (40, 42, "bytes")
 
 
 # ---- parents -----------------------------------------------------------------

@@ -700,17 +700,22 @@ static void test_body_length(void **state)
          NULL, 300},
         {"mixed 306", "\\ud55c" FLAG_KR "e\\u0301\\r\\nx.", 51, 422, "too_long",
          300, 306, "characters", 0},
-        /* bytes: family emoji are 25 bytes, zalgo 101: bytes are hit first */
+        /* bytes: family emoji are 25 bytes, zalgo 101: bytes are hit
+         * while the characters are within their limit */
         {"163 family emoji", FAMILY, 163, 0, NULL, 0, 0, NULL, 163},
         {"164 family emoji", FAMILY, 164, 422, "too_long", 4096, 164 * 25,
          "bytes", 0},
         {"40 zalgo", ZALGO_50, 40, 0, NULL, 0, 0, NULL, 40},
         {"41 zalgo", ZALGO_50, 41, 422, "too_long", 4096, 41 * 101, "bytes", 0},
-        /* 4096 bytes are within the byte limit: counted in characters */
+        /* both limits exceeded: the characters, which a reader counts, are
+         * named */
         {"4096 ASCII", "x", 4096, 422, "too_long", 300, 4096, "characters", 0},
-        {"4097 ASCII", "x", 4097, 422, "too_long", 4096, 4097, "bytes", 0},
+        {"4097 ASCII", "x", 4097, 422, "too_long", 300, 4097, "characters", 0},
+        {"5000 Korean", "\ud55c", 5000, 422, "too_long", 300, 5000, "characters",
+         0},
         {"a huge zalgo body", ZALGO_50, 160, 422, "too_long", 4096, 160 * 101,
          "bytes", 0},
+        {"301 zalgo", ZALGO_50, 301, 422, "too_long", 300, 301, "characters", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         check_length(&cases[i], &limits);
