@@ -97,7 +97,11 @@ bool mg_page_query(struct mg_exchange *x, enum mg_cursor_kind kind,
         return false;
     }
     rc = query ? mg_http_query_get(query, "cursor", &text) : MG_ENOENT;
-    if (rc == MG_OK) {
+    if (rc == MG_OK && text[0] == '\0') {
+        /* "cursor=" is the first page: what a client sends that builds its
+         * URLs as "cursor=" + (next_cursor or "") */
+        mg_free(text);
+    } else if (rc == MG_OK) {
         bool ok = cursor_decode(text, q->after, sizeof q->after);
         if (ok && kind == MG_CURSOR_COMMENT)
             ok = mg_uuid_valid(q->after);

@@ -396,6 +396,8 @@ def test_article_pages_oldest_first_with_total_and_stable_cursor(server):
     assert p3["next_cursor"] is None
     whole = list_page(server, ARTICLE)
     assert [c["id"] for c in whole["comments"]] == ids + [late]
+    # an empty cursor is the first page
+    assert list_page(server, ARTICLE, cursor="") == whole
     assert all(c["status"] == "published" for c in whole["comments"])
     assert list_page(server, "no-comments-here") == {"comments": [], "total": 0,
                                                       "next_cursor": None}
