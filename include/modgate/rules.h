@@ -72,8 +72,10 @@ uint64_t mg_rules_hits(const struct mg_rules *rules, size_t i);
 struct mg_rules_history {
     int64_t duplicate_window_ms; /* the same author, the same normalized
                                     body again within it: rejected */
+    uint32_t duplicate_min_chars; /* only for normalized bodies this long */
     int64_t campaign_window_ms;  /* the same normalized body from */
     uint32_t campaign_authors;   /* this many distinct authors within it: held */
+    uint32_t campaign_min_chars; /* only for normalized bodies this long */
     uint32_t new_commenter_below; /* authors with fewer published comments
                                      are held when a scoring rule fired or
                                      the comment has a link */

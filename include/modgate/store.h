@@ -94,6 +94,8 @@ struct mg_store_comment {
      * this comment for the ones after it. */
     const struct mg_rules_history *history;
     const char *body_digest; /* mg_verdict.body_digest */
+    size_t body_chars;       /* mg_verdict.body_chars: a shorter body than a
+                                rule's min_chars is not checked by it */
     bool suspect;            /* mg_verdict.suspect */
     bool history_check;
     const char *rule_ids; /* the rules that fired, comma-separated, or NULL:

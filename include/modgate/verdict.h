@@ -16,6 +16,7 @@ struct mg_verdict {
     char rules_version[32]; /* "r-" + 12 hex of the rule files' digest */
     /* For the history rules (rules.h), filled when the set has them: */
     char body_digest[33]; /* 32 hex of SHA-256 of the normalized body */
+    size_t body_chars;    /* code points of the normalized body */
     bool suspect;         /* a rule with a positive score fired, or the
                              body has a link */
 };

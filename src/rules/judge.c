@@ -496,6 +496,7 @@ int mg_rules_judge(struct mg_rules *rules, const struct mg_rules_input *in,
         uint8_t digest[32];
         mg_crypto_sha256(n ? n->text : "", n ? n->len : 0, digest);
         mg_crypto_hex(digest, 16, out->body_digest);
+        out->body_chars = n ? code_points(n->text, n->len) : 0;
         out->suspect = scored || (d && d->nlinks > 0);
     }
     /* An exemption wins; then a forced or scored reject; then a hold. */

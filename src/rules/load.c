@@ -988,10 +988,11 @@ static void load_thresholds(struct loader *ld, struct fy_node *k, struct fy_node
                 ld->set->hold_at, ld->set->reject_at);
 }
 
-/* One `history:` item: a mapping whose keys are in want[] (NULL-ended);
- * each value goes to the matching node of out[]. */
+/* One `history:` item: a mapping whose keys are in want[] (NULL-ended;
+ * the first `required` of them must be there); each value goes to the
+ * matching node of out[]. */
 static bool history_item(struct loader *ld, struct fy_node *k, struct fy_node *v,
-                         const char *const *want, struct fy_node **out)
+                         const char *const *want, size_t required, struct fy_node **out)
 {
     char *name = scalar_dup(k);
     if (!is_type(v, FYNT_MAPPING)) {
@@ -1016,7 +1017,7 @@ static bool history_item(struct loader *ld, struct fy_node *k, struct fy_node *v
             ok = false;
         }
     }
-    for (size_t i = 0; ok && want[i]; i++)
+    for (size_t i = 0; ok && i < required; i++)
         if (!out[i]) {
             fail_at(ld, v, "`%s` needs `%s`", name ? name : "?", want[i]);
             ok = false;
@@ -1037,6 +1038,13 @@ static bool history_count(struct loader *ld, struct fy_node *v, const char *key,
     return true;
 }
 
+/* An optional `min_chars` (absent: every body counts). */
+static bool history_min_chars(struct loader *ld, struct fy_node *v, uint32_t *out)
+{
+    *out = 0;
+    return !v || history_count(ld, v, "min_chars", out);
+}
+
 static bool history_window(struct loader *ld, struct fy_node *v, int64_t *out)
 {
     double ms;
@@ -1049,8 +1057,8 @@ static bool history_window(struct loader *ld, struct fy_node *v, int64_t *out)
 }
 
 /* history:
- *   duplicate: {window: 1h}
- *   campaign: {window: 10m, authors: 3}
+ *   duplicate: {window: 1h, min_chars: 30}
+ *   campaign: {window: 10m, authors: 3, min_chars: 40}
  *   new_commenter: {published_below: 3} */
 static void load_history(struct loader *ld, struct fy_node *k, struct fy_node *v)
 {
@@ -1071,19 +1079,23 @@ static void load_history(struct loader *ld, struct fy_node *k, struct fy_node *v
         struct fy_node *hk = fy_node_pair_key(pair), *hv = fy_node_pair_value(pair);
         struct fy_node *vals[3] = {NULL, NULL, NULL};
         if (scalar_is(hk, "duplicate")) {
-            static const char *const want[] = {"window", NULL};
-            if (history_item(ld, hk, hv, want, vals))
-                (void)history_window(ld, vals[0], &h->duplicate_window_ms);
+            static const char *const want[] = {"window", "min_chars", NULL};
+            if (history_item(ld, hk, hv, want, 1, vals) &&
+                history_window(ld, vals[0], &h->duplicate_window_ms))
+                (void)history_min_chars(ld, vals[1], &h->duplicate_min_chars);
         } else if (scalar_is(hk, "campaign")) {
-            static const char *const want[] = {"window", "authors", NULL};
-            if (history_item(ld, hk, hv, want, vals) &&
+            static const char *const want[] = {"window", "authors", "min_chars", NULL};
+            if (history_item(ld, hk, hv, want, 2, vals) &&
                 history_window(ld, vals[0], &h->campaign_window_ms) &&
-                history_count(ld, vals[1], "authors", &h->campaign_authors) &&
-                h->campaign_authors < 2)
-                fail_at(ld, vals[1], "`authors` of a campaign is 2 or more");
+                history_count(ld, vals[1], "authors", &h->campaign_authors)) {
+                if (h->campaign_authors < 2)
+                    fail_at(ld, vals[1], "`authors` of a campaign is 2 or more");
+                else
+                    (void)history_min_chars(ld, vals[2], &h->campaign_min_chars);
+            }
         } else if (scalar_is(hk, "new_commenter")) {
             static const char *const want[] = {"published_below", NULL};
-            if (history_item(ld, hk, hv, want, vals))
+            if (history_item(ld, hk, hv, want, 1, vals))
                 (void)history_count(ld, vals[0], "published_below",
                                     &h->new_commenter_below);
         } else {

@@ -392,6 +392,7 @@ static int send_submission(struct submit_ctx *ctx, bool history_check)
         .nlimits = nlimits,
         .history = mg_rules_history(srv->rules),
         .body_digest = verdict->body_digest,
+        .body_chars = verdict->body_chars,
         .suspect = verdict->suspect,
         .history_check = history_check,
         .rule_ids = rule_ids,

@@ -1300,8 +1300,14 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
      * new commenters' threshold, suspect, check */
     char history[4][24];
     const struct mg_rules_history *h = c->history;
-    snprintf(history[0], sizeof history[0], "%lld", h ? (long long)h->duplicate_window_ms : 0LL);
-    snprintf(history[1], sizeof history[1], "%lld", h ? (long long)h->campaign_window_ms : 0LL);
+    /* a window of 0 turns a rule off: so for bodies shorter than its
+     * min_chars ("Thanks!" is said by many, and twice by one) */
+    long long dup_ms = h && c->body_chars >= h->duplicate_min_chars
+                           ? (long long)h->duplicate_window_ms : 0LL;
+    long long camp_ms = h && c->body_chars >= h->campaign_min_chars
+                            ? (long long)h->campaign_window_ms : 0LL;
+    snprintf(history[0], sizeof history[0], "%lld", dup_ms);
+    snprintf(history[1], sizeof history[1], "%lld", camp_ms);
     snprintf(history[2], sizeof history[2], "%u", h ? h->campaign_authors : 0u);
     snprintf(history[3], sizeof history[3], "%u", h ? h->new_commenter_below : 0u);
     const char **hargs = args + FIXED_ARGS + MG_RL_DIM_COUNT;

@@ -318,11 +318,11 @@ def test_modctl_check_highlights_matches(rules_server):
 # ---- history rules ------------------------------------------------------------
 
 def test_duplicate_from_the_same_author_is_rejected(rules_server):
-    first = created(post_comment(rules_server, comment("I agree with the minister.",
-                                                       author_id="u-dup")))
+    first = created(post_comment(rules_server, comment(
+        "I agree with the minister on the budget.", author_id="u-dup")))
     assert first["status"] == "published"
     # the same text after normalization: case, spacing, punctuation
-    again = comment("I AGREE   with the minister!!", author_id="u-dup")
+    again = comment("I AGREE   with the minister on the BUDGET!!", author_id="u-dup")
     p = problem(post_comment(rules_server, again, headers={"Idempotency-Key": "k-dup"}),
                 422, "rejected")
     dup = [m for m in p["matches"] if m["rule"] == "history.duplicate"]
@@ -334,9 +334,28 @@ def test_duplicate_from_the_same_author_is_rejected(rules_server):
     replay = post_comment(rules_server, again, headers={"Idempotency-Key": "k-dup"})
     assert replay.status_code == 422 and replay.json()["id"] == p["id"]
     # another author may say the same thing
-    other = created(post_comment(rules_server, comment("I agree with the minister.",
-                                                       author_id="u-other")))
+    other = created(post_comment(rules_server, comment(
+        "I agree with the minister on the budget.", author_id="u-other")))
     assert other["status"] == "published"
+
+
+def test_short_texts_may_be_repeated(rules_server):
+    # min_chars in rules/00-thresholds.yaml: "great article thanks" is 20
+    # characters normalized, under both the duplicate's 30 and the
+    # campaign's 40: said again by one reader, and by five, it publishes
+    for n in range(5):
+        for _ in range(2):
+            r = post_comment(rules_server, comment("Great article, thanks!",
+                                                   author_id="u-short-%d" % n))
+            assert r.status_code == 201, r.text
+    # 35 characters: a copy by its author is rejected, and three authors
+    # are not yet a campaign
+    text = "I think the minister is quite right"
+    assert created(post_comment(rules_server, comment(text, author_id="u-mid-0")))
+    problem(post_comment(rules_server, comment(text, author_id="u-mid-0")), 422, "rejected")
+    for n in (1, 2, 3):
+        assert post_comment(rules_server, comment(text, author_id="u-mid-%d" % n)
+                            ).status_code == 201
 
 
 def test_copy_paste_campaign_is_held(rules_server):

@@ -699,7 +699,7 @@ static void test_history_settings(void **state)
     (void)state;
     struct mg_rules *r = load_set("history:\n"
                                   "  duplicate: {window: 1h}\n"
-                                  "  campaign: {window: 10m, authors: 3}\n"
+                                  "  campaign: {window: 10m, authors: 3, min_chars: 40}\n"
                                   "  new_commenter: {published_below: 2}\n"
                                   "rules:\n"
                                   "  - {id: s, reason: s, when: {regex: spam}, score: 1}\n"
@@ -711,6 +711,8 @@ static void test_history_settings(void **state)
     assert_int_equal(h->campaign_window_ms, 600 * 1000);
     assert_int_equal(h->campaign_authors, 3);
     assert_int_equal(h->new_commenter_below, 2);
+    assert_int_equal(h->duplicate_min_chars, 0); /* absent: every body */
+    assert_int_equal(h->campaign_min_chars, 40);
 
     /* the digest is of the normalized body; suspect means a positive score
      * or a link */
@@ -729,6 +731,9 @@ static void test_history_settings(void **state)
     assert_int_equal(strlen(a.body_digest), 32);
     assert_string_equal(a.body_digest, b.body_digest);
     assert_string_not_equal(a.body_digest, c.body_digest);
+    /* the normalized body's length, for min_chars: "spam spam" */
+    assert_int_equal(a.body_chars, 9);
+    assert_int_equal(d.body_chars, 4);
     assert_true(a.suspect);
     assert_true(c.suspect);
     assert_false(d.suspect);
@@ -752,6 +757,12 @@ static void test_history_settings(void **state)
          "`campaign` needs `authors`"},
         {"history: {dupes: {window: 1h}}\n", NULL, "rules.yaml", "dupes",
          "unknown key 'dupes' in `history`"},
+        {"history: {duplicate: {window: 1h, min_chars: 0}}\n", NULL, "rules.yaml", "0}",
+         "`min_chars` wants a whole number from 1"},
+        {"history: {campaign: {window: 1h, authors: 2, min_chars: x}}\n", NULL, "rules.yaml",
+         "x}", "`min_chars` wants a whole number from 1"},
+        {"history: {duplicate: {window: 1h, min_words: 3}}\n", NULL, "rules.yaml",
+         "min_words", "unknown key 'min_words' in `duplicate`"},
     };
     for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
         char what[32];
