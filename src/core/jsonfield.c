@@ -24,35 +24,32 @@ static void utf8_3(unsigned cp, char out[3])
     out[2] = (char)(0x80 | (cp & 0x3f));
 }
 
-/* Whether text holds the four hex digits of cp, in any case: then it may
- * hold cp as an escape, which would be taken for the marker. */
-static bool holds_hex(const char *s, size_t len, unsigned cp)
+/* A marker the text holds neither as UTF-8 nor (possibly) escaped, as
+ * four hex digits in any case; 0 when every one tried is there. One pass
+ * over the text, whatever it holds. */
+static unsigned pick_marker(const char *text, size_t len)
 {
-    for (size_t i = 0; i + 4 <= len; i++) {
+    const unsigned char *s = (const unsigned char *)text;
+    bool taken[MARKER_TRIES] = {false};
+    for (size_t i = 0; i < len; i++) {
+        /* U+E000..U+E0FF in UTF-8: EE 80..83 80..BF */
+        if (s[i] == 0xee && i + 2 < len && (s[i + 1] & 0xfc) == 0x80 &&
+            (s[i + 2] & 0xc0) == 0x80)
+            taken[(s[i + 1] & 0x03) << 6 | (s[i + 2] & 0x3f)] = true;
         unsigned v = 0;
         size_t k = 0;
-        for (; k < 4; k++) {
-            int h = mg_hex_value(s[i + k]);
+        for (; k < 4 && i + k < len; k++) {
+            int h = mg_hex_value(text[i + k]);
             if (h < 0)
                 break;
             v = v * 16 + (unsigned)h;
         }
-        if (k == 4 && v == cp)
-            return true;
+        if (k == 4 && v >= MARKER_FIRST && v < MARKER_FIRST + MARKER_TRIES)
+            taken[v - MARKER_FIRST] = true;
     }
-    return false;
-}
-
-/* A marker the text holds neither as UTF-8 nor (possibly) escaped; 0 when
- * every one tried is there. */
-static unsigned pick_marker(const char *s, size_t len)
-{
-    for (unsigned cp = MARKER_FIRST; cp < MARKER_FIRST + MARKER_TRIES; cp++) {
-        char bytes[3];
-        utf8_3(cp, bytes);
-        if (!memmem(s, len, bytes, 3) && !holds_hex(s, len, cp))
-            return cp;
-    }
+    for (unsigned i = 0; i < MARKER_TRIES; i++)
+        if (!taken[i])
+            return MARKER_FIRST + i;
     return 0;
 }
 

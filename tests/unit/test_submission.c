@@ -144,6 +144,36 @@ static void test_malformed_json(void **state)
     expect_400(cases, sizeof cases / sizeof cases[0]);
 }
 
+/* A text that holds every marker the field finder could use (U+E000 to
+ * U+E0FF, here as hex digits) names no field, rather than a wrong one. */
+static void test_bad_text_with_every_marker_taken(void **state)
+{
+    (void)state;
+    struct mg_buf b;
+    mg_buf_init(&b, SIZE_MAX);
+    mg_buf_adds(&b, "{\"article_id\":\"a-1\",\"author_id\":\"u-1\",\"x\":\"");
+    for (unsigned cp = 0xe000; cp < 0xe100; cp++) {
+        char hex[8];
+        snprintf(hex, sizeof hex, "%04x ", cp);
+        mg_buf_adds(&b, hex);
+    }
+    mg_buf_adds(&b, "\",\"body\":\"\xff\"}");
+    size_t len;
+    char *json = mg_buf_take(&b, &len);
+    struct mg_submission s;
+    struct mg_submission_error err;
+    assert_int_equal(mg_submission_parse(json, len, &limits, &s, &err), MG_EINVAL);
+    assert_int_equal(err.status, 400);
+    assert_null(err.field);
+    /* one marker free (U+E0FF left out): the body is named */
+    char *hole = strstr(json, "e0ff ");
+    memcpy(hole, "zzzz ", 5);
+    assert_int_equal(mg_submission_parse(json, len, &limits, &s, &err), MG_EINVAL);
+    assert_non_null(err.field);
+    assert_string_equal(err.field, "body");
+    mg_free(json);
+}
+
 /* The detail names jansson's reason and the place, and stays valid UTF-8
  * without controls even when jansson quotes broken input. */
 static void test_json_error_detail(void **state)
@@ -837,6 +867,7 @@ int main(void)
         cmocka_unit_test(test_body_length_raised_bytes),
         cmocka_unit_test(test_body_bytes_edge),
         cmocka_unit_test(test_details),
+        cmocka_unit_test(test_bad_text_with_every_marker_taken),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
