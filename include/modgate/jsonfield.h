@@ -10,11 +10,12 @@
 #include <stddef.h>
 
 /* When jerr (from json_loadb over json[0..len)) is such an error and the
- * text is an object whose member `name` holds the bad string, copies the
- * member's name into name[0..cap) and returns true. False for every other
- * error, for a bad string that is a member's name or nested deeper than the
- * object's own members, and for a name that does not fit. */
-bool mg_json_bad_text_member(const char *json, size_t len, const json_error_t *jerr,
-                             char *name, size_t cap);
+ * text is an object whose member holding the bad string is one of
+ * members[0..n), that entry of members; else NULL: for every other error,
+ * for a bad string that is a member's name or nested deeper than the
+ * object's own members, and for a member not listed. */
+const char *mg_json_bad_text_member(const char *json, size_t len,
+                                    const json_error_t *jerr,
+                                    const char *const *members, size_t n);
 
 #endif

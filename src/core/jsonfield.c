@@ -123,8 +123,9 @@ static char *repair(const char *json, size_t len, unsigned marker, size_t *out_l
     return out;
 }
 
-bool mg_json_bad_text_member(const char *json, size_t len, const json_error_t *jerr,
-                             char *name, size_t cap)
+const char *mg_json_bad_text_member(const char *json, size_t len,
+                                    const json_error_t *jerr,
+                                    const char *const *members, size_t n)
 {
     enum json_error_code code = json_error_code(jerr);
     bool bad_text = code == json_error_invalid_utf8 ||
@@ -132,14 +133,14 @@ bool mg_json_bad_text_member(const char *json, size_t len, const json_error_t *j
                      strncmp(jerr->text, "invalid Unicode", 15) == 0);
     unsigned marker = bad_text ? pick_marker(json, len) : 0;
     if (marker == 0)
-        return false;
+        return NULL;
     size_t fixed_len;
     char *fixed = repair(json, len, marker, &fixed_len);
     json_t *root = json_loadb(fixed, fixed_len, 0, NULL);
     mg_free(fixed);
     char bytes[3];
     utf8_3(marker, bytes);
-    bool found = false;
+    const char *found = NULL;
     const char *key;
     json_t *value;
     json_object_foreach(root, key, value)
@@ -148,9 +149,9 @@ bool mg_json_bad_text_member(const char *json, size_t len, const json_error_t *j
             break; /* the name itself is bad: no field to name */
         if (json_is_string(value) &&
             memmem(json_string_value(value), json_string_length(value), bytes, 3)) {
-            found = strlen(key) < cap;
-            if (found)
-                memcpy(name, key, strlen(key) + 1);
+            for (size_t i = 0; i < n && !found; i++)
+                if (strcmp(key, members[i]) == 0)
+                    found = members[i];
             break;
         }
     }

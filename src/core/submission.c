@@ -100,16 +100,12 @@ static const char *const members[] = {
 static void json_error(struct mg_submission_error *err, const char *json,
                        size_t len, const json_error_t *j)
 {
-    char name[32];
-    if (mg_json_bad_text_member(json, len, j, name, sizeof name)) {
-        for (size_t i = 0; i < sizeof members / sizeof members[0]; i++) {
-            if (strcmp(name, members[i]) == 0) {
-                set_error(err, 400, "invalid_request", members[i],
-                          "The member \"%s\" is not valid UTF-8 text.",
-                          members[i]);
-                return;
-            }
-        }
+    const char *member = mg_json_bad_text_member(json, len, j, members,
+                                                 sizeof members / sizeof members[0]);
+    if (member) {
+        set_error(err, 400, "invalid_request", member,
+                  "The member \"%s\" is not valid UTF-8 text.", member);
+        return;
     }
     /* jansson keeps an error code in the last byte of text. */
     char text[sizeof j->text];

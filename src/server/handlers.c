@@ -74,17 +74,13 @@ void mg_respond_invalid(struct mg_exchange *x, const char *field,
 void mg_respond_bad_json(struct mg_exchange *x, const json_error_t *jerr,
                          const char *const *members, size_t n, const char *detail)
 {
-    char name[32];
-    if (mg_json_bad_text_member(x->req->body, x->req->body_len, jerr, name, sizeof name)) {
-        for (size_t i = 0; i < n; i++) {
-            if (strcmp(name, members[i]) == 0) {
-                char text[96];
-                snprintf(text, sizeof text, "The member \"%s\" is not valid UTF-8 text.",
-                         members[i]);
-                mg_respond_invalid(x, members[i], text);
-                return;
-            }
-        }
+    const char *member =
+        mg_json_bad_text_member(x->req->body, x->req->body_len, jerr, members, n);
+    if (member) {
+        char text[96];
+        snprintf(text, sizeof text, "The member \"%s\" is not valid UTF-8 text.", member);
+        mg_respond_invalid(x, member, text);
+        return;
     }
     mg_respond_invalid(x, NULL, detail);
 }
