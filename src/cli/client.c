@@ -86,10 +86,11 @@ int modctl_call(const struct modctl_globals *g, const char *cmd, const char *met
     if (code >= 200 && code < 300)
         return EXIT_OK;
     if (!quiet) {
+        /* with --json the problem is on stdout for scripts too; the error
+         * is on stderr either way */
         if (g->json && *reply)
             json_dumpf(*reply, stdout, JSON_INDENT(2)), fputc('\n', stdout);
-        else
-            modctl_print_problem(cmd, code, *reply);
+        modctl_print_problem(cmd, code, *reply);
     }
     return EXIT_FAILED;
 }

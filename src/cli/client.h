@@ -16,8 +16,8 @@ int modctl_request(const struct modctl_globals *g, const char *method,
                    const char *path, json_t *body, long *status, json_t **reply);
 
 /* modctl_request for a command that wants a 2xx: returns EXIT_OK with
- * *reply, or, having printed the problem (to stdout as JSON with --json,
- * else to stderr), EXIT_FAILED with *reply still set and *status the HTTP
+ * *reply, or, having printed the problem (to stderr, and with --json also
+ * to stdout as JSON), EXIT_FAILED with *reply still set and *status the HTTP
  * status (a 401 or 403 too: modgate refused); EXIT_USAGE on no answer.
  * quiet: print nothing. */
 int modctl_call(const struct modctl_globals *g, const char *cmd, const char *method,

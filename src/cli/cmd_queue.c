@@ -127,7 +127,9 @@ static const struct verb {
     const char *from[2]; /* statuses it applies to */
 } verbs[] = {
     {"approve", "approved", "approve", {"pending", "rejected"}},
-    {"reject", "rejected", "reject", {"pending", NULL}},
+    /* as POST .../reject: a held comment is rejected, a published one
+     * removed (API.md); `remove` says the second on purpose */
+    {"reject", "rejected", "reject", {"pending", "published"}},
     {"remove", "removed", "reject", {"published", NULL}},
 };
 
@@ -156,23 +158,23 @@ int modctl_decide(const struct modctl_globals *g, const char *verb_name,
     char *path = mg_asprintf("/v1/comments/%s", eid);
     json_t *record = NULL;
     long status = 0;
-    /* The server's reject also removes a published comment; a moderator who
-     * says reject means a held one (and remove a published one), so the
-     * status is checked first. The server still decides races. */
+    /* The status is checked first: `remove` only takes a published comment
+     * down, and review only decides what is still held (expect). The
+     * server still decides races. */
     int rc = modctl_call(g, verb_name, "GET", path, NULL, true, &status, &record);
     const char *current = json_string_value(json_object_get(record, "status"));
     if (rc == EXIT_OK &&
         (!applies(v, current) || (expect && current && strcmp(expect, current) != 0))) {
-        *result = json_pack("{s:s, s:b, s:s, s:s}", "id", id, "ok", 0, "error",
-                            "conflict", "current_status", current);
+        *result = json_pack("{s:s, s:s, s:s}", "id", id, "code", "conflict",
+                            "current_status", current);
         json_decref(record);
         mg_free(path);
         mg_free(eid);
         return EXIT_FAILED;
     }
-    json_decref(record);
-    record = NULL;
     if (rc == EXIT_OK) {
+        json_decref(record);
+        record = NULL;
         char *post = mg_asprintf("%s/%s", path, v->endpoint);
         json_t *body = reason ? json_pack("{s:s}", "reason", reason) : NULL;
         rc = modctl_call(g, verb_name, "POST", post, body, true, &status, &record);
@@ -186,11 +188,12 @@ int modctl_decide(const struct modctl_globals *g, const char *verb_name,
         return rc;
     }
     if (rc == EXIT_OK) {
-        *result = json_pack("{s:s, s:b, s:O}", "id", id, "ok", 1, "record", record);
+        *result = json_incref(record);
     } else {
+        /* the server's problem (from the read or the decision), with the id */
         const char *code = json_string_value(json_object_get(record, "code"));
         const char *now = json_string_value(json_object_get(record, "current_status"));
-        *result = json_pack("{s:s, s:b, s:s, s:s?, s:s?}", "id", id, "ok", 0, "error",
+        *result = json_pack("{s:s, s:s, s:s?, s:s?}", "id", id, "code",
                             code ? code : "error", "current_status", now, "detail",
                             json_string_value(json_object_get(record, "detail")));
     }
@@ -198,25 +201,27 @@ int modctl_decide(const struct modctl_globals *g, const char *verb_name,
     return rc;
 }
 
-/* One line for a decision's outcome. */
-static void report(const char *verb_name, const json_t *r)
+/* One line for a decision's outcome (r from modctl_decide): on stdout what
+ * was done, on stderr why not. */
+static void report(const char *verb_name, int rc, const json_t *r)
 {
     const struct verb *v = find_verb(verb_name);
     const char *id = json_string_value(json_object_get(r, "id"));
-    if (json_is_true(json_object_get(r, "ok"))) {
-        printf("%s %s\n", v->done, id);
+    if (rc == EXIT_OK) {
+        const char *status = json_string_value(json_object_get(r, "status"));
+        /* reject on a published comment removed it */
+        printf("%s %s\n", status && strcmp(status, "removed") == 0 ? "removed" : v->done, id);
         return;
     }
-    const char *error = json_string_value(json_object_get(r, "error"));
+    const char *code = json_string_value(json_object_get(r, "code"));
     const char *now = json_string_value(json_object_get(r, "current_status"));
-    if (error && strcmp(error, "conflict") == 0)
+    const char *detail = json_string_value(json_object_get(r, "detail"));
+    if (code && strcmp(code, "conflict") == 0)
         fprintf(stderr, "modctl %s: %s: not %s: it is %s\n", verb_name, id, v->done,
                 now ? now : "decided already");
     else
-        fprintf(stderr, "modctl %s: %s: %s\n", verb_name, id,
-                json_string_value(json_object_get(r, "detail"))
-                    ? json_string_value(json_object_get(r, "detail"))
-                    : error);
+        fprintf(stderr, "modctl %s: %s: %s%s%s\n", verb_name, id, code ? code : "error",
+                detail ? ": " : "", detail ? detail : "");
 }
 
 /* What to pick from the queue. */
@@ -279,7 +284,8 @@ static int decide_command(const struct modctl_globals *g, int argc, char **argv)
                  ? "Publishes held or rules-rejected comments, signed now."
              : is_remove ? "Takes published comments down (they keep their "
                            "signature)."
-                         : "Rejects held comments (kept 14 days for review, then gone).",
+                         : "Rejects held comments (kept 14 days for review, then gone),\n"
+                           "and takes published ones down, as remove does.",
              strcmp(verb, "approve") == 0 ? "approved"
              : is_remove                  ? "removed"
                                           : "rejected");
@@ -422,11 +428,15 @@ static int decide_command(const struct modctl_globals *g, int argc, char **argv)
             if (one == EXIT_USAGE)
                 rc = EXIT_USAGE;
         }
-        if (!g->json)
-            report(verb, r);
+        if (!g->json || one != EXIT_OK)
+            report(verb, one, r);
         json_array_append_new(results, r);
     }
-    if (g->json)
+    /* --json: the record decided (or the problem) for one id, an array of
+     * them for several or for predicates */
+    if (g->json && !any_predicate && nids == 1 && json_array_size(results) == 1)
+        modctl_print_json(json_array_get(results, 0));
+    else if (g->json)
         modctl_print_json(results);
     else if (nids > 1)
         printf("%s %zu, failed %zu\n", find_verb(verb)->done,

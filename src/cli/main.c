@@ -68,7 +68,8 @@ static void usage(FILE *out)
 {
     fprintf(
         out,
-        "usage: modctl [--url URL] [--token TOKEN] [--json] COMMAND [ARGS]\n\n"
+        "usage: modctl [--url URL] [--token TOKEN] [--json] COMMAND [ARGS]\n"
+        "       (the options in brackets may also follow the command)\n\n"
         "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (commands[i].synopsis && strlen(commands[i].synopsis) <= 32)
@@ -171,34 +172,56 @@ static void read_config(const char **url, const char **token, char **owned)
     fclose(f);
 }
 
+/* A global option at argv[*i] (advancing *i past a separate value): 1 when
+ * taken, 0 when argv[*i] is something else, -1 (after saying why) when its
+ * value is missing. */
+static int take_global(int argc, char **argv, int *i, struct modctl_globals *g)
+{
+    static const char *const names[] = {"--url", "--token"};
+    if (strcmp(argv[*i], "--json") == 0) {
+        g->json = true;
+        return 1;
+    }
+    for (size_t n = 0; n < 2; n++) {
+        const char *value = NULL;
+        int r = modctl_take_option(names[n], argc, argv, i, &value);
+        if (r < 0) {
+            fprintf(stderr, "modctl: %s needs a value\n", names[n]);
+            return -1;
+        }
+        if (r > 0) {
+            *(n == 0 ? &g->url : &g->token) = value;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     /* display widths of the user's characters (tables, cut excerpts) */
     setlocale(LC_CTYPE, "");
     struct modctl_globals g = {.url = NULL, .token = NULL, .json = false};
 
-    int i = 1;
-    for (; i < argc; i++) {
-        const char *value = NULL;
-        int r;
-        if (strcmp(argv[i], "--json") == 0) {
-            g.json = true;
-        } else if ((r = modctl_take_option("--url", argc, argv, &i, &value)) != 0) {
-            if (r < 0) {
-                fprintf(stderr, "modctl: --url needs a value\n");
-                return EXIT_USAGE;
-            }
-            g.url = value;
-        } else if ((r = modctl_take_option("--token", argc, argv, &i, &value)) != 0) {
-            if (r < 0) {
-                fprintf(stderr, "modctl: --token needs a value\n");
-                return EXIT_USAGE;
-            }
-            g.token = value;
-        } else {
-            break;
+    /* The global options may come before the command or anywhere after it
+     * ("modctl queue --json"); what is left, in order, is the command's.
+     * After "--" (dropped) nothing is taken as a global option. */
+    char **rest = mg_calloc((size_t)argc + 1, sizeof *rest);
+    int nrest = 0;
+    rest[nrest++] = argv[0];
+    bool options = true;
+    for (int i = 1; i < argc; i++) {
+        int r = options ? take_global(argc, argv, &i, &g) : 0;
+        if (r < 0) {
+            mg_free(rest);
+            return EXIT_USAGE;
         }
+        if (r == 0 && options && strcmp(argv[i], "--") == 0)
+            options = false;
+        else if (r == 0)
+            rest[nrest++] = argv[i];
     }
+    rest[nrest] = NULL;
     /* a flag, then the variable, then the config file, then the default */
     const char *env_url = getenv("MODGATE_URL"), *env_token = getenv("MODGATE_TOKEN");
     if (!g.url && env_url && *env_url)
@@ -210,9 +233,10 @@ int main(int argc, char **argv)
         read_config(&g.url, &g.token, owned);
     if (!g.url)
         g.url = "http://127.0.0.1:8080";
-    int rc = run(&g, argc, argv, i);
+    int rc = run(&g, nrest, rest, 1);
     mg_free(owned[0]);
     mg_free(owned[1]);
+    mg_free(rest);
     return rc;
 }
 

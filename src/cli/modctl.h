@@ -39,10 +39,10 @@ int modctl_rules_stats(const struct modctl_globals *g, int argc, char **argv);
 /* One decision ("approve", "reject" held, "remove" published) on comment id
  * (cmd_queue.c), only while its status is expect (when not NULL; review
  * passes "pending": what another moderator decided meanwhile is theirs).
- * *result is {"id", "ok": true, "record"} or {"id", "ok":
- * false, "error": code, "current_status"?, "detail"?}, or NULL when modgate
- * did not answer (modctl_request said why). Returns EXIT_OK when it was
- * decided. */
+ * *result is the decided record, or {"id", "code", "current_status"?,
+ * "detail"?} (the problem: modgate's, or "conflict" when the status does
+ * not allow the verb), or NULL when modgate did not answer
+ * (modctl_request said why). Returns EXIT_OK when it was decided. */
 int modctl_decide(const struct modctl_globals *g, const char *verb, const char *id,
                   const char *reason, const char *expect, json_t **result);
 

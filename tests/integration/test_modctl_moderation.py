@@ -92,22 +92,35 @@ def test_show_highlights_matches(server):
 # ---- decisions --------------------------------------------------------------------
 
 def test_approve_reject_remove_by_id(server):
-    a, b = held(server)["id"], held(server)["id"]
+    a, b, e = held(server)["id"], held(server)["id"], held(server)["id"]
     r = run(server, "approve", a, "--reason", "fine")
     assert r.returncode == 0 and r.stdout == "approved %s\n" % a, r
     assert status_of(server, a) == "published"
-    # reject means a held comment: a published one is left alone
-    r = run(server, "reject", a)
-    assert r.returncode == 1 and "it is published" in r.stderr
-    assert status_of(server, a) == "published"
+    # --json, one id: the record decided, as the API answers it
     out = ok_json(run(server, "--json", "reject", b, "--reason", "rude"))
-    assert out[0]["ok"] is True and out[0]["record"]["status"] == "rejected"
-    assert out[0]["record"]["decision"]["reason"] == "rude"
-    # remove means a published one
+    assert out["id"] == b and out["status"] == "rejected"
+    assert out["decision"]["reason"] == "rude"
+    # remove only takes a published comment down
     r = run(server, "remove", b)
     assert r.returncode == 1 and "it is rejected" in r.stderr
     r = run(server, "remove", a)
     assert r.returncode == 0 and r.stdout == "removed %s\n" % a
+    # reject on a published comment removes it, as POST .../reject does
+    assert run(server, "approve", e).returncode == 0
+    r = run(server, "reject", e)
+    assert r.returncode == 0 and r.stdout == "removed %s\n" % e, r
+    assert status_of(server, e) == "removed"
+    # a conflict with --json: the problem on stdout, the error on stderr
+    r = run(server, "--json", "approve", e)
+    assert r.returncode == 1 and "it is removed" in r.stderr
+    out = json.loads(r.stdout)
+    assert out == {"id": e, "code": "conflict", "current_status": "removed"}, out
+    # an unknown id: the server's reason, not a bare "error"
+    missing = "0190a000-0000-7000-8000-000000000000"
+    r = run(server, "approve", missing)
+    assert r.returncode == 1 and "not_found" in r.stderr, r.stderr
+    r = run(server, "approve", missing, "--json")
+    assert r.returncode == 1 and json.loads(r.stdout)["code"] == "not_found"
     # several at once: one fails, the others go through, exit 1
     c, d = held(server)["id"], held(server)["id"]
     r = run(server, "approve", c, a, d)
@@ -139,7 +152,7 @@ def test_decide_by_predicate_with_dry_run(server):
     # --rule and --author
     mine = submit(server, "HOLDME again", author="u-repeat")
     r = ok_json(run(server, "--json", "approve", "--rule", "test.hold", "--author", "u-repeat"))
-    assert [x["id"] for x in r] == [mine["id"]] and r[0]["ok"]
+    assert [x["id"] for x in r] == [mine["id"]] and r[0]["status"] == "published"
     none = run(server, "approve", "--rule", "no.such.rule")
     assert none.returncode == 0 and "nothing to do: would approve 0" in none.stdout
     for bad in (["approve"], ["approve", "x", "--rule", "r"], ["reject", "--older-than", "2x"],
@@ -454,3 +467,37 @@ def test_verify_names_each_kind_of_failure(server, redis):
 def test_commands_without_arguments_refuse_one(server, command):
     r = run(server, *command, "extra")
     assert r.returncode == 2 and "takes no arguments" in r.stderr
+
+
+def test_global_options_may_follow_the_command(server):
+    e = {k: v for k, v in os.environ.items() if not k.startswith("MODGATE_")}
+    e["XDG_CONFIG_HOME"] = "/nonexistent"
+    c = held(server)
+    before = subprocess.run([MODCTL, "--url", server.base, "--token", MOD_TOKEN, "--json",
+                             "queue"], capture_output=True, text=True, timeout=30, env=e)
+    after = subprocess.run([MODCTL, "queue", "--json", "--url", server.base,
+                            "--token=" + MOD_TOKEN], capture_output=True, text=True,
+                           timeout=30, env=e)
+    assert before.returncode == after.returncode == 0, (before.stderr, after.stderr)
+    assert json.loads(after.stdout) == json.loads(before.stdout)
+    assert c["id"] in [x["id"] for x in json.loads(after.stdout)["items"]]
+    r = subprocess.run([MODCTL, "show", c["id"], "--url", server.base, "--token", MOD_TOKEN,
+                        "--json"], capture_output=True, text=True, timeout=30, env=e)
+    assert r.returncode == 0 and json.loads(r.stdout)["id"] == c["id"], r.stderr
+    # a value missing at the end is a usage error
+    r = subprocess.run([MODCTL, "queue", "--token"], capture_output=True, text=True,
+                       timeout=30, env=e)
+    assert r.returncode == 2 and "--token needs a value" in r.stderr
+    # after "--" nothing is a global option: "--json" reaches the command
+    r = run(server, "check", "--", "--json")
+    assert r.returncode == 2 and "unexpected '--json'" in r.stderr, r.stderr
+
+
+def test_a_refusal_with_json_is_on_stdout_and_stderr(server):
+    r = run(server, "--json", "show", "0190a000-0000-7000-8000-000000000000")
+    assert r.returncode == 1
+    assert json.loads(r.stdout)["code"] == "not_found"
+    assert "404 not_found" in r.stderr
+    r = run(server, "--json", "queue", token="wrong-token-0123456789")
+    assert r.returncode == 1 and json.loads(r.stdout)["code"] == "unauthorized"
+    assert "401 unauthorized" in r.stderr
