@@ -792,11 +792,28 @@ static const char *find_env(char **envp, const char *name)
     return NULL;
 }
 
-static int apply_env(struct mg_config *cfg, char **envp, struct origin *origins,
-                     struct mg_error *err)
+struct flag_value {
+    const struct row *row;
+    const char *value;
+    char label[64];
+};
+
+/* A variable that a flag overrides is not read at all, so a stale or wrong
+ * one in the environment cannot stop a command line that sets the value
+ * (API.md: a flag beats a variable). */
+static bool flag_sets(const struct flag_value *flags, size_t nflags, const struct row *r)
+{
+    for (size_t i = 0; i < nflags; i++)
+        if (flags[i].row == r)
+            return true;
+    return false;
+}
+
+static int apply_env(struct mg_config *cfg, char **envp, const struct flag_value *flags,
+                     size_t nflags, struct origin *origins, struct mg_error *err)
 {
     for (size_t i = 0; i < NROWS; i++) {
-        if (!rows[i].env)
+        if (!rows[i].env || flag_sets(flags, nflags, &rows[i]))
             continue;
         const char *v = find_env(envp, rows[i].env);
         /* An empty variable counts as unset, as shells make that easy. */
@@ -810,12 +827,6 @@ static int apply_env(struct mg_config *cfg, char **envp, struct origin *origins,
     }
     return MG_OK;
 }
-
-struct flag_value {
-    const struct row *row;
-    const char *value;
-    char label[64];
-};
 
 static const struct row *find_flag(const char *name, size_t len)
 {
@@ -953,7 +964,7 @@ int mg_config_from_args(struct mg_config *cfg, int argc, char **argv,
         if (rc != MG_OK)
             goto out;
     }
-    rc = apply_env(cfg, envp, origins, err);
+    rc = apply_env(cfg, envp, flags, nflags, origins, err);
     if (rc != MG_OK)
         goto out;
     for (size_t i = 0; i < nflags; i++) {

@@ -447,3 +447,15 @@ def test_bad_env_value_is_reported_with_its_name(workdir):
     r = run_modgate(["--redis", NO_REDIS], env={"MODGATE_LISTEN": "not-an-address"})
     assert r.returncode == 2
     assert "MODGATE_LISTEN" in r.stderr, r.stderr
+
+
+def test_a_flag_makes_a_bad_variable_irrelevant(workdir):
+    # a flag beats a variable: the variable is not even read
+    r = run_modgate(["--check-config", "--listen", "127.0.0.1:18091",
+                     "--redis", "redis://127.0.0.1:6399/0", "--log-level", "info"],
+                    env={"MODGATE_LISTEN": "bogus", "MODGATE_REDIS_URL": "bogus",
+                         "MODGATE_LOG_LEVEL": "bogus"})
+    assert r.returncode == 0, r.stderr
+    r = run_modgate(["--check-config", "--listen", "127.0.0.1:18091"],
+                    env={"MODGATE_REDIS_URL": "bogus"})
+    assert r.returncode == 2 and "MODGATE_REDIS_URL" in r.stderr, r.stderr
