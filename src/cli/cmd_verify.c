@@ -1,8 +1,9 @@
-/* cmd_verify.c: `modctl verify [--article ID | --all]`: fetches the public
- * keys (GET /v1/keys) and the published comments (GET /v1/articles/{id}/
- * comments, over GET /v1/articles for --all) and checks every signature
- * here, with libsodium, on the message API.md defines. modgate's word is
- * not taken for anything but the bytes. */
+/* cmd_verify.c: `modctl verify ID... | --article ID | --all`: fetches the
+ * public keys (GET /v1/keys) and the comments (GET /v1/comments/{id}, or
+ * the published ones of GET /v1/articles/{id}/comments, over GET
+ * /v1/articles for --all) and checks every signature here, with libsodium,
+ * on the message API.md defines. modgate's word is not taken for anything
+ * but the bytes. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -75,7 +76,9 @@ static const char *check_record(const struct verify *v, const json_t *record)
     const char *signature = str(record, "signature");
     const char *key_id = str(record, "key_id");
     if (!signature || !key_id)
-        return "published but not signed";
+        return strcmp(str(record, "status") ? str(record, "status") : "", "published") == 0
+                   ? "published but not signed"
+                   : "not signed (it was never published)";
     const struct key *key = find_key(v, key_id);
     if (!key)
         return "signed with a key /v1/keys does not list";
@@ -102,6 +105,25 @@ static const char *check_record(const struct verify *v, const json_t *record)
     return ok == 0 ? NULL : "the signature does not match the comment";
 }
 
+/* Counts record (of article, for the report) and reports it when its
+ * signature does not hold. */
+static void verify_record(struct verify *v, const json_t *c, const char *article)
+{
+    const char *why = check_record(v, c);
+    v->checked++;
+    if (!why)
+        return;
+    v->failed++;
+    json_array_append_new(v->failures, json_pack("{s:s?, s:s?, s:s}", "id", str(c, "id"),
+                                                  "article_id", article, "why", why));
+    if (!v->g->json) {
+        if (v->progress)
+            fputc('\n', stderr);
+        printf("FAIL %s (article %s): %s\n", str(c, "id") ? str(c, "id") : "?",
+               article ? article : "?", why);
+    }
+}
+
 static void progress(const struct verify *v, bool done)
 {
     if (!v->progress)
@@ -122,52 +144,69 @@ static int verify_article(struct verify *v, const char *article)
     v->articles++;
     size_t i;
     const json_t *c;
-    json_array_foreach(comments, i, c) {
-        const char *why = check_record(v, c);
-        v->checked++;
-        if (!why)
-            continue;
-        v->failed++;
-        json_array_append_new(v->failures, json_pack("{s:s?, s:s, s:s}", "id",
-                                                      str(c, "id"), "article_id",
-                                                      article, "why", why));
-        if (!v->g->json) {
-            if (v->progress)
-                fputc('\n', stderr);
-            printf("FAIL %s (article %s): %s\n", str(c, "id") ? str(c, "id") : "?",
-                   article, why);
-        }
-    }
+    json_array_foreach(comments, i, c)
+        verify_record(v, c, article);
     json_decref(comments);
     progress(v, false);
+    return rc;
+}
+
+/* One comment by id, whatever its status: a held or rejected one has no
+ * signature, and fails as "not signed". */
+static int verify_id(struct verify *v, const char *id)
+{
+    char *eid = modctl_escape(id);
+    char *path = mg_asprintf("/v1/comments/%s", eid);
+    json_t *record = NULL;
+    int rc = modctl_call(v->g, "verify", "GET", path, NULL, false, NULL, &record);
+    mg_free(path);
+    mg_free(eid);
+    if (rc == EXIT_OK)
+        verify_record(v, record, str(record, "article_id"));
+    json_decref(record);
     return rc;
 }
 
 int modctl_cmd_verify(const struct modctl_globals *g, int argc, char **argv)
 {
     static const char usage[] =
-        "usage: modctl verify --article ID | --all\n"
-        "Checks the Ed25519 signature of every published comment of an article,\n"
-        "or of every article, here, against the keys GET /v1/keys lists. Prints\n"
-        "each failure (id, why) and a summary. Exit 0 when every signature holds,\n"
-        "1 when one does not, 2 on a usage or connection error.\n";
+        "usage: modctl verify ID... | --article ID | --all\n"
+        "Checks the Ed25519 signature of the comments given by id (a removed one\n"
+        "keeps its signature; a held or rejected one has none, and fails), or of\n"
+        "every published comment of an article, or of every article, here,\n"
+        "against the keys GET /v1/keys lists. Prints each failure (id, why) and\n"
+        "a summary. Exit 0 when every signature holds, 1 when one does not, 2 on\n"
+        "a usage or connection error.\n";
     const char *article = NULL;
     bool all = false;
+    const char **ids = mg_calloc((size_t)argc, sizeof *ids);
+    size_t nids = 0;
     for (int i = 1; i < argc; i++) {
-        if (modctl_is_help(argv[i]))
+        if (modctl_is_help(argv[i])) {
+            mg_free(ids);
             return modctl_usage(true, "verify", NULL, usage);
+        }
         if (strcmp(argv[i], "--all") == 0) {
             all = true;
             continue;
         }
+        if (argv[i][0] != '-') {
+            ids[nids++] = argv[i];
+            continue;
+        }
         int r = modctl_take_option("--article", argc, argv, &i, &article);
-        if (r <= 0)
+        if (r <= 0) {
+            mg_free(ids);
             return modctl_usage(false, "verify",
                                 r < 0 ? "--article needs a value" : "unexpected argument",
                                 usage);
+        }
     }
-    if (all == (article != NULL))
-        return modctl_usage(false, "verify", "give --article ID or --all", usage);
+    if ((int)all + (article != NULL) + (nids > 0) != 1) {
+        mg_free(ids);
+        return modctl_usage(false, "verify", "give comment ids, --article ID or --all",
+                            usage);
+    }
     if (mg_crypto_init() != MG_OK) {
         fprintf(stderr, "modctl verify: libsodium did not start\n");
         return EXIT_FAILED;
@@ -175,7 +214,15 @@ int modctl_cmd_verify(const struct modctl_globals *g, int argc, char **argv)
     struct verify v = {.g = g, .failures = json_array(),
                        .progress = !g->json && isatty(STDERR_FILENO)};
     int rc = load_keys(&v);
-    if (rc == EXIT_OK && article) {
+    bool unread = false; /* an id modgate refused (it said why): exit 1 */
+    if (rc == EXIT_OK && nids) {
+        for (size_t i = 0; i < nids && rc == EXIT_OK; i++) {
+            int one = verify_id(&v, ids[i]);
+            unread |= one == EXIT_FAILED;
+            if (one == EXIT_USAGE)
+                rc = one;
+        }
+    } else if (rc == EXIT_OK && article) {
         rc = verify_article(&v, article);
     } else if (rc == EXIT_OK) {
         json_t *articles = NULL;
@@ -199,17 +246,21 @@ int modctl_cmd_verify(const struct modctl_globals *g, int argc, char **argv)
             modctl_print_json(out);
             json_decref(out);
         } else {
-            printf("%zu comment%s in %zu article%s: %zu signature%s hold%s, %zu fail%s\n",
-                   v.checked, v.checked == 1 ? "" : "s", v.articles,
-                   v.articles == 1 ? "" : "s", v.checked - v.failed,
+            char where[48] = "";
+            if (!nids)
+                snprintf(where, sizeof where, " in %zu article%s", v.articles,
+                         v.articles == 1 ? "" : "s");
+            printf("%zu comment%s%s: %zu signature%s hold%s, %zu fail%s\n", v.checked,
+                   v.checked == 1 ? "" : "s", where, v.checked - v.failed,
                    v.checked - v.failed == 1 ? "" : "s",
                    v.checked - v.failed == 1 ? "s" : "", v.failed,
                    v.failed == 1 ? "s" : "");
         }
-        if (v.failed)
+        if (v.failed || unread)
             rc = EXIT_FAILED;
     }
     json_decref(v.failures);
     mg_free(v.keys);
+    mg_free(ids);
     return rc;
 }

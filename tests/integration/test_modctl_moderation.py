@@ -501,3 +501,29 @@ def test_a_refusal_with_json_is_on_stdout_and_stderr(server):
     r = run(server, "--json", "queue", token="wrong-token-0123456789")
     assert r.returncode == 1 and json.loads(r.stdout)["code"] == "unauthorized"
     assert "401 unauthorized" in r.stderr
+
+
+def test_verify_comments_by_id(server, redis):
+    good = submit(server, "Plain words", article="art-v")["id"]
+    bad = submit(server, "More plain words", article="art-v")["id"]
+    pending = held(server)["id"]
+    r = run(server, "verify", good)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert r.stdout == "1 comment: 1 signature holds, 0 fail\n", r.stdout
+    record = json.loads(redis.cli("HGET", "mg:c:" + bad, "json"))
+    record["body"] = "More plain words, altered"
+    redis.cli("HSET", "mg:c:" + bad, "json", json.dumps(record))
+    r = run(server, "verify", good, bad)
+    assert r.returncode == 1 and "FAIL %s" % bad in r.stdout, r.stdout
+    out = json.loads(run(server, "--json", "verify", good, bad, pending).stdout)
+    assert out["checked"] == 3 and out["failed"] == 2
+    why = {f["id"]: f["why"] for f in out["failures"]}
+    assert why == {bad: "the signature does not match the comment",
+                   pending: "not signed (it was never published)"}
+    # a removed comment keeps its signature
+    assert run(server, "remove", good).returncode == 0
+    assert run(server, "verify", good).returncode == 0
+    # an unknown id: modgate's 404, exit 1; ids with a scope: usage
+    r = run(server, "verify", "0190a000-0000-7000-8000-000000000000")
+    assert r.returncode == 1 and "not_found" in r.stderr
+    assert run(server, "verify", good, "--all").returncode == 2
