@@ -58,6 +58,9 @@ static const struct command {
      "write a new Ed25519 secret signing key file (mode 0600)"},
     {"pubkey", modctl_cmd_pubkey, "pubkey --key FILE",
      "print a key's entry for the retired keys file"},
+    /* the words of the brief ("list, read, approve, ...") work too */
+    {"list", modctl_cmd_queue, NULL, NULL},
+    {"read", modctl_cmd_show, NULL, NULL},
     {"help", cmd_help, "help", "print this help"},
     {"--help", cmd_help, NULL, NULL},
     {"-h", cmd_help, NULL, NULL},

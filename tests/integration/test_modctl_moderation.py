@@ -527,3 +527,9 @@ def test_verify_comments_by_id(server, redis):
     r = run(server, "verify", "0190a000-0000-7000-8000-000000000000")
     assert r.returncode == 1 and "not_found" in r.stderr
     assert run(server, "verify", good, "--all").returncode == 2
+
+
+def test_list_and_read_are_queue_and_show(server):
+    c = held(server)
+    assert ok_json(run(server, "--json", "list")) == ok_json(run(server, "--json", "queue"))
+    assert ok_json(run(server, "--json", "read", c["id"]))["id"] == c["id"]
