@@ -209,6 +209,7 @@ int modctl_cmd_verify(const struct modctl_globals *g, int argc, char **argv)
     }
     if (mg_crypto_init() != MG_OK) {
         fprintf(stderr, "modctl verify: libsodium did not start\n");
+        mg_free(ids);
         return EXIT_FAILED;
     }
     struct verify v = {.g = g, .failures = json_array(),
