@@ -150,6 +150,17 @@ def test_seed_article_sentences_all_publish(rules_server):
     assert flagged == []
 
 
+def test_seed_article_sentences_publish_as_comments_of_new_readers(rules_server):
+    # posted for real, each by a reader with no comment yet: the history
+    # rule for new commenters holds one when any scoring rule fires, so
+    # none may score at all
+    for n, s in enumerate(seed_sentences()):
+        r = post_comment(rules_server, comment(s, author_id="u-seed-%d" % n,
+                                               article_id="seed-%d" % (n % 5)))
+        assert r.status_code == 201, (s, r.text)
+        assert r.json()["matches"] == [], (s, r.json()["matches"])
+
+
 def test_moderator_adds_a_phrase_lints_reloads_and_it_catches_evasions(rules_server):
     """The issue's done-criterion, step by step."""
     server = rules_server
