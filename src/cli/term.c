@@ -3,6 +3,8 @@
  * not valid in it counts one column a byte, which only ever cuts early. */
 #include "term.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -99,6 +101,11 @@ void modctl_print_table(FILE *out, const struct modctl_table *t)
 {
     int *width = mg_calloc(t->ncols, sizeof *width);
     bool *shown = mg_calloc(t->ncols, sizeof *shown);
+    /* Into a pipe or a file, with no COLUMNS to fit, every cell is printed
+     * whole (`modctl audit | grep rules_reload`); on a terminal, or with
+     * COLUMNS, the table fits the width. */
+    const char *cols = getenv("COLUMNS");
+    bool fit = isatty(fileno(out)) || (cols && *cols);
     for (size_t c = 0; c < t->ncols; c++) {
         shown[c] = true;
         width[c] = modctl_text_width(t->header[c]);
@@ -107,10 +114,10 @@ void modctl_print_table(FILE *out, const struct modctl_table *t)
             if (w > width[c])
                 width[c] = w;
         }
-        if (t->max && t->max[c] > 0 && width[c] > t->max[c])
+        if (fit && t->max && t->max[c] > 0 && width[c] > t->max[c])
             width[c] = t->max[c];
     }
-    int screen = modctl_width();
+    int screen = fit ? modctl_width() : INT_MAX / 2;
     size_t dropped = 0;
     for (;;) {
         int fixed = 0;

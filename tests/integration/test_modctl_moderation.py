@@ -533,3 +533,21 @@ def test_list_and_read_are_queue_and_show(server):
     c = held(server)
     assert ok_json(run(server, "--json", "list")) == ok_json(run(server, "--json", "queue"))
     assert ok_json(run(server, "--json", "read", c["id"]))["id"] == c["id"]
+
+
+def test_tables_into_a_pipe_print_whole_cells(server):
+    long_body = "HOLDME " + " ".join("word%d" % i for i in range(40))
+    c = submit(server, long_body, author="u-" + "a" * 40)
+    assert c["status"] == "pending", c
+    e = {k: v for k, v in os.environ.items() if k not in ("COLUMNS",)
+         and not k.startswith("MODGATE_")}
+    e["XDG_CONFIG_HOME"] = "/nonexistent"
+    # a pipe and no COLUMNS: nothing cut, so grep finds what it looks for
+    r = subprocess.run([MODCTL, "--url", server.base, "--token", MOD_TOKEN, "queue"],
+                       capture_output=True, text=True, timeout=30, env=e)
+    assert r.returncode == 0, r.stderr
+    assert c["body"] in r.stdout and "u-" + "a" * 40 in r.stdout, r.stdout
+    # COLUMNS says how wide: the table fits it, cells cut with "…"
+    r = run(server, "queue", env={"COLUMNS": "80"})
+    assert c["body"] not in r.stdout and "…" in r.stdout
+    assert all(len(line) <= 80 for line in r.stdout.splitlines()), r.stdout
