@@ -141,6 +141,14 @@ char *modctl_escape(const char *s)
     return out;
 }
 
+char *modctl_comment_path(const char *id)
+{
+    char *eid = modctl_escape(id);
+    char *path = mg_asprintf("/v1/comments/%s", eid);
+    mg_free(eid);
+    return path;
+}
+
 void modctl_print_problem(const char *cmd, long status, const json_t *reply)
 {
     const char *detail = json_string_value(json_object_get(reply, "detail"));

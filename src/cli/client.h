@@ -35,6 +35,9 @@ int modctl_fetch_pages(const struct modctl_globals *g, const char *cmd,
 /* s percent-encoded for a URL path segment or query value; mg_free it. */
 char *modctl_escape(const char *s);
 
+/* "/v1/comments/" and the comment id, escaped. Caller frees (mg_free). */
+char *modctl_comment_path(const char *id);
+
 /* Prints an API problem (detail, and `errors` if any) on stderr, prefixed
  * with "modctl CMD: ". */
 void modctl_print_problem(const char *cmd, long status, const json_t *reply);

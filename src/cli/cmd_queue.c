@@ -103,12 +103,10 @@ int modctl_cmd_show(const struct modctl_globals *g, int argc, char **argv)
         return modctl_usage(true, "show", NULL, usage);
     if (argc != 2 || argv[1][0] == '-')
         return modctl_usage(false, "show", "needs exactly one comment id", usage);
-    char *id = modctl_escape(argv[1]);
-    char *path = mg_asprintf("/v1/comments/%s", id);
+    char *path = modctl_comment_path(argv[1]);
     json_t *record = NULL;
     int rc = modctl_call(g, "show", "GET", path, NULL, false, NULL, &record);
     mg_free(path);
-    mg_free(id);
     if (rc == EXIT_OK) {
         if (g->json)
             modctl_print_json(record);
@@ -154,8 +152,7 @@ int modctl_decide(const struct modctl_globals *g, const char *verb_name,
                   json_t **result)
 {
     const struct verb *v = find_verb(verb_name);
-    char *eid = modctl_escape(id);
-    char *path = mg_asprintf("/v1/comments/%s", eid);
+    char *path = modctl_comment_path(id);
     json_t *record = NULL;
     long status = 0;
     /* The status is checked first: `remove` only takes a published comment
@@ -169,7 +166,6 @@ int modctl_decide(const struct modctl_globals *g, const char *verb_name,
                             "current_status", current);
         json_decref(record);
         mg_free(path);
-        mg_free(eid);
         return EXIT_FAILED;
     }
     if (rc == EXIT_OK) {
@@ -182,7 +178,6 @@ int modctl_decide(const struct modctl_globals *g, const char *verb_name,
         mg_free(post);
     }
     mg_free(path);
-    mg_free(eid);
     if (rc == EXIT_USAGE && !record) {
         *result = NULL; /* no answer: modctl_request said why */
         return rc;

@@ -80,13 +80,11 @@ static bool review_one(const struct modctl_globals *g, const json_t *item, size_
     const char *id = json_string_value(json_object_get(item, "id"));
     /* Fresh from the store: another moderator may have decided it since the
      * page was fetched. */
-    char *eid = modctl_escape(id);
-    char *path = mg_asprintf("/v1/comments/%s", eid);
+    char *path = modctl_comment_path(id);
     json_t *record = NULL;
     long status = 0;
     int r = modctl_call(g, "review", "GET", path, NULL, true, &status, &record);
     mg_free(path);
-    mg_free(eid);
     const char *now = json_string_value(json_object_get(record, "status"));
     if (r == EXIT_USAGE && !record) {
         *rc = EXIT_USAGE;

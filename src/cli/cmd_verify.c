@@ -155,12 +155,10 @@ static int verify_article(struct verify *v, const char *article)
  * signature, and fails as "not signed". */
 static int verify_id(struct verify *v, const char *id)
 {
-    char *eid = modctl_escape(id);
-    char *path = mg_asprintf("/v1/comments/%s", eid);
+    char *path = modctl_comment_path(id);
     json_t *record = NULL;
     int rc = modctl_call(v->g, "verify", "GET", path, NULL, false, NULL, &record);
     mg_free(path);
-    mg_free(eid);
     if (rc == EXIT_OK)
         verify_record(v, record, str(record, "article_id"));
     json_decref(record);
