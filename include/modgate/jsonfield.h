@@ -14,6 +14,9 @@
  * members[0..n), that entry of members; else NULL: for every other error,
  * for a bad string that is a member's name or nested deeper than the
  * object's own members, and for a member not listed. */
+/* The detail of the 400 that names such a member (printf, one %s). */
+#define MG_JSON_BAD_TEXT_DETAIL "The member \"%s\" is not valid UTF-8 text."
+
 const char *mg_json_bad_text_member(const char *json, size_t len,
                                     const json_error_t *jerr,
                                     const char *const *members, size_t n);

@@ -103,8 +103,7 @@ static void json_error(struct mg_submission_error *err, const char *json,
     const char *member = mg_json_bad_text_member(json, len, j, members,
                                                  sizeof members / sizeof members[0]);
     if (member) {
-        set_error(err, 400, "invalid_request", member,
-                  "The member \"%s\" is not valid UTF-8 text.", member);
+        set_error(err, 400, "invalid_request", member, MG_JSON_BAD_TEXT_DETAIL, member);
         return;
     }
     /* jansson keeps an error code in the last byte of text. */

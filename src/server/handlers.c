@@ -78,7 +78,7 @@ void mg_respond_bad_json(struct mg_exchange *x, const json_error_t *jerr,
         mg_json_bad_text_member(x->req->body, x->req->body_len, jerr, members, n);
     if (member) {
         char text[96];
-        snprintf(text, sizeof text, "The member \"%s\" is not valid UTF-8 text.", member);
+        snprintf(text, sizeof text, MG_JSON_BAD_TEXT_DETAIL, member);
         mg_respond_invalid(x, member, text);
         return;
     }
