@@ -359,6 +359,15 @@ def test_short_texts_may_be_repeated(rules_server):
             r = post_comment(rules_server, comment("Great article, thanks!",
                                                    author_id="u-short-%d" % n))
             assert r.status_code == 201, r.text
+    # the duplicate's min_chars (30) counts the normalized text, and is
+    # inclusive: 29 characters may be repeated, 30 may not
+    for text, author in (("The quick brown fox jumped on!", "u-29"),
+                         ("The QUICK brown fox, jumps over", "u-30")):
+        assert created(post_comment(rules_server, comment(text, author_id=author)))
+    assert post_comment(rules_server, comment("The quick brown fox jumped on!",
+                                              author_id="u-29")).status_code == 201
+    problem(post_comment(rules_server, comment("the quick brown fox jumps over",
+                                               author_id="u-30")), 422, "rejected")
     # 35 characters: a copy by its author is rejected, and three authors
     # are not yet a campaign
     text = "I think the minister is quite right"
