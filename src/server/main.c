@@ -110,11 +110,15 @@ int main(int argc, char **argv, char **envp)
         }
         int line;
         size_t weak = mg_tokens_weak(srv.tokens, &line);
-        if (weak)
+        if (weak) {
+            char note[160];
+            snprintf(note, sizeof note,
+                     "tokens under %d characters can be guessed; make one with: "
+                     "head -c 32 /dev/urandom | base64 | tr -d '/+='",
+                     MG_TOKEN_STRONG_LEN);
             MG_LOG(MG_LOG_WARN, "main", "weak_tokens", "{s:s, s:i, s:i, s:s}", "file",
-                   cfg.tokens_file, "count", (int)weak, "first_line", line, "note",
-                   "tokens under 16 characters can be guessed; make one with: "
-                   "head -c 32 /dev/urandom | base64 | tr -d '/+='");
+                   cfg.tokens_file, "count", (int)weak, "first_line", line, "note", note);
+        }
     } else {
         MG_LOG(MG_LOG_WARN, "main", "no_tokens", "{s:s}", "note",
                "no tokens file: every authenticated endpoint answers 401");
