@@ -77,8 +77,11 @@ struct mg_rules_history {
     uint32_t campaign_authors;   /* this many distinct authors within it: held */
     uint32_t campaign_min_chars; /* only for normalized bodies this long */
     uint32_t new_commenter_below; /* authors with fewer published comments
-                                     are held when a scoring rule fired or
-                                     the comment has a link */
+                                     are held when the comment is suspect */
+    bool new_commenter_has_min_score; /* min_score was set: suspect means */
+    double new_commenter_min_score;   /* score >= this; without it, a rule
+                                         with a positive score fired or the
+                                         comment has a link */
 };
 
 /* The set's history rules, or NULL when it has none (then the server

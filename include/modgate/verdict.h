@@ -17,7 +17,9 @@ struct mg_verdict {
     /* For the history rules (rules.h), filled when the set has them: */
     char body_digest[33]; /* 32 hex of SHA-256 of the normalized body */
     size_t body_chars;    /* code points of the normalized body */
-    bool suspect;         /* a rule with a positive score fired, or the
+    bool suspect;         /* what history.new_commenter holds: the score
+                             reached new_commenter's min_score or, without
+                             one, a rule with a positive score fired or the
                              body has a link */
 };
 

@@ -497,7 +497,10 @@ int mg_rules_judge(struct mg_rules *rules, const struct mg_rules_input *in,
         mg_crypto_sha256(n ? n->text : "", n ? n->len : 0, digest);
         mg_crypto_hex(digest, 16, out->body_digest);
         out->body_chars = n ? code_points(n->text, n->len) : 0;
-        out->suspect = scored || (d && d->nlinks > 0);
+        const struct mg_rules_history *h = &rules->history;
+        out->suspect = h->new_commenter_has_min_score
+                           ? out->score >= h->new_commenter_min_score
+                           : scored || (d && d->nlinks > 0);
     }
     /* An exemption wins; then a forced or scored reject; then a hold. */
     if (exempt)

@@ -1045,6 +1045,24 @@ static bool history_min_chars(struct loader *ld, struct fy_node *v, uint32_t *ou
     return !v || history_count(ld, v, "min_chars", out);
 }
 
+/* An optional `min_score` of new_commenter: the score from which a new
+ * commenter's comment is held. A score, like the thresholds: above 0 (a
+ * comment that scored nothing is never suspect) and finite. */
+static bool history_min_score(struct loader *ld, struct fy_node *v,
+                              struct mg_rules_history *h)
+{
+    if (!v)
+        return true;
+    double x;
+    if (!scalar_number(v, &x) || !(x > 0) || x > 1000000) {
+        fail_at(ld, v, "`min_score` wants a score above 0, such as 4");
+        return false;
+    }
+    h->new_commenter_has_min_score = true;
+    h->new_commenter_min_score = x;
+    return true;
+}
+
 static bool history_window(struct loader *ld, struct fy_node *v, int64_t *out)
 {
     double ms;
@@ -1059,7 +1077,7 @@ static bool history_window(struct loader *ld, struct fy_node *v, int64_t *out)
 /* history:
  *   duplicate: {window: 1h, min_chars: 30}
  *   campaign: {window: 10m, authors: 3, min_chars: 40}
- *   new_commenter: {published_below: 3} */
+ *   new_commenter: {published_below: 3, min_score: 4} */
 static void load_history(struct loader *ld, struct fy_node *k, struct fy_node *v)
 {
     if (ld->set->has_history) {
@@ -1094,10 +1112,10 @@ static void load_history(struct loader *ld, struct fy_node *k, struct fy_node *v
                     (void)history_min_chars(ld, vals[2], &h->campaign_min_chars);
             }
         } else if (scalar_is(hk, "new_commenter")) {
-            static const char *const want[] = {"published_below", NULL};
-            if (history_item(ld, hk, hv, want, 1, vals))
-                (void)history_count(ld, vals[0], "published_below",
-                                    &h->new_commenter_below);
+            static const char *const want[] = {"published_below", "min_score", NULL};
+            if (history_item(ld, hk, hv, want, 1, vals) &&
+                history_count(ld, vals[0], "published_below", &h->new_commenter_below))
+                (void)history_min_score(ld, vals[1], h);
         } else {
             char *kt = scalar_dup(hk);
             fail_at(ld, hk, "unknown key '%s' in `history` (duplicate, campaign, "

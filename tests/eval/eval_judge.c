@@ -6,11 +6,15 @@
  * BODIES_FILE holds texts each ended by a NUL byte (a last text without one
  * is judged too). For each text, in order, prints
  *
- *   ACTION<TAB>SCORE<TAB>RULE_IDS
+ *   ACTION<TAB>SCORE<TAB>RULE_IDS<TAB>FIRST_ACTION
  *
  * ACTION is publish, hold or reject; SCORE has two decimals; RULE_IDS are
- * the ids of the rules that fired, comma-separated, or "-" for none. A text
- * the rules refuse (invalid UTF-8) prints "error<TAB>0<TAB>-", so that line
+ * the ids of the rules that fired, comma-separated, or "-" for none.
+ * FIRST_ACTION is the action for the same text as a new reader's first
+ * comment: ACTION, made a hold when the set's history.new_commenter would
+ * hold it (the only history rule that can apply to a reader with no earlier
+ * comments; duplicate and campaign need earlier ones). A text the rules
+ * refuse (invalid UTF-8) prints "error<TAB>0<TAB>-<TAB>error", so that line
  * i always answers text i. Exits 2 on bad usage, an unreadable file or rules
  * that do not load, 0 otherwise.
  *
@@ -63,6 +67,19 @@ static void print_rule_ids(const struct mg_verdict *v)
     }
 }
 
+/* What the submission script decides for a reader with no published
+ * comment (src/server/scripts/submit.lua, "history"): a comment the rules
+ * publish is held when new_commenter is on and the verdict is suspect. */
+static enum mg_action first_comment_action(const struct mg_rules *rules,
+                                           const struct mg_verdict *v)
+{
+    const struct mg_rules_history *h = mg_rules_history(rules);
+    if (v->action == MG_ACTION_PUBLISH && h && h->new_commenter_below > 0 &&
+        v->suspect)
+        return MG_ACTION_HOLD;
+    return v->action;
+}
+
 static void judge_one(struct mg_rules *rules, const char *body, size_t len,
                       int64_t now_ms)
 {
@@ -78,12 +95,12 @@ static void judge_one(struct mg_rules *rules, const char *body, size_t len,
     struct mg_verdict v;
     if (mg_rules_judge(rules, &in, &v, NULL) != MG_OK) {
         /* judge leaves nothing to close when it refuses */
-        fputs("error\t0\t-\n", stdout);
+        fputs("error\t0\t-\terror\n", stdout);
         return;
     }
     printf("%s\t%.2f\t", mg_action_name(v.action), v.score);
     print_rule_ids(&v);
-    fputc('\n', stdout);
+    printf("\t%s\n", mg_action_name(first_comment_action(rules, &v)));
     mg_verdict_close(&v);
 }
 

@@ -771,6 +771,61 @@ static void test_history_settings(void **state)
     }
 }
 
+/* With min_score, a new commenter's comment is suspect from that score on:
+ * one weak rule (3) is not, two together (3 + 2) are, and a link alone no
+ * longer is (a link counts only through the rules that score it). */
+static void test_new_commenter_min_score(void **state)
+{
+    (void)state;
+    struct mg_rules *r = load_set("history:\n"
+                                  "  new_commenter: {published_below: 3, min_score: 4}\n"
+                                  "rules:\n"
+                                  "  - {id: weak, reason: w, when: {regex: weak}, score: 3}\n"
+                                  "  - {id: mild, reason: m, when: {regex: mild}, score: 2}\n",
+                                  NULL);
+    const struct mg_rules_history *h = mg_rules_history(r);
+    assert_non_null(h);
+    assert_int_equal(h->new_commenter_below, 3);
+    assert_true(h->new_commenter_has_min_score);
+    assert_true(h->new_commenter_min_score == 4.0);
+    static const struct {
+        const char *body;
+        bool suspect;
+    } cases[] = {
+        {"a weak word", false},          /* 3 < 4 */
+        {"weak and mild together", true}, /* 5 >= 4 */
+        {"see example.com for it", false},
+        {"nothing at all", false},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct mg_rules_input in = {.body = cases[i].body,
+                                    .body_len = strlen(cases[i].body),
+                                    .author_id = "u"};
+        struct mg_verdict v;
+        assert_int_equal(mg_rules_judge(r, &in, &v, NULL), MG_OK);
+        if (v.suspect != cases[i].suspect)
+            fail_msg("%s: suspect %d", cases[i].body, v.suspect);
+        mg_verdict_close(&v);
+    }
+    mg_rules_unref(r);
+
+    const struct bad_set bad[] = {
+        {"history: {new_commenter: {published_below: 3, min_score: 0}}\n", NULL,
+         "rules.yaml", "0}", "`min_score` wants a score above 0"},
+        {"history: {new_commenter: {published_below: 3, min_score: -2}}\n", NULL,
+         "rules.yaml", "-2}", "`min_score` wants a score above 0"},
+        {"history: {new_commenter: {published_below: 3, min_score: high}}\n", NULL,
+         "rules.yaml", "high}", "`min_score` wants a score above 0"},
+        {"history: {new_commenter: {min_score: 4}}\n", NULL, "rules.yaml", "min_score",
+         "`new_commenter` needs `published_below`"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+        char what[40];
+        snprintf(what, sizeof what, "min_score case %zu", i);
+        expect_load_error(what, &bad[i]);
+    }
+}
+
 static void test_empty_set_publishes(void **state)
 {
     (void)state;
@@ -808,6 +863,7 @@ int main(void)
         cmocka_unit_test(test_catastrophic_regex_gives_up),
         cmocka_unit_test(test_hits_and_inheritance),
         cmocka_unit_test(test_history_settings),
+        cmocka_unit_test(test_new_commenter_min_score),
         cmocka_unit_test(test_empty_set_publishes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
