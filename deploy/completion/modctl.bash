@@ -142,7 +142,7 @@ _modctl()
             ;;
         check)
             [[ $cur == -* ]] &&
-                _modctl_options "--author-name --author-id --article"
+                _modctl_options "--author --author-name --article"
             ;;
         ban)
             _modctl_options "--author --ip --subnet --for --reason"

@@ -135,6 +135,55 @@ typedef void (*mg_store_submit_cb)(int status,
 int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
                     mg_store_submit_cb cb, void *data) MG_MUST_CHECK;
 
+/* ---- the history rules, read-only (POST /v1/check) ---- */
+
+/* The history rules, in the order a submission checks them. */
+enum mg_store_history_rule {
+    MG_HISTORY_DUPLICATE,
+    MG_HISTORY_CAMPAIGN,
+    MG_HISTORY_NEW_COMMENTER,
+    MG_HISTORY_RULE_COUNT
+};
+
+/* What a submission's history check would do with one rule. */
+enum mg_store_history_state {
+    MG_HISTORY_OFF,      /* the rule set does not have the rule */
+    MG_HISTORY_SHORT,    /* the normalized body is shorter than its min_chars */
+    MG_HISTORY_REJECTED, /* the comment is rejected already (by the other
+                            rules, or a history rule before this one): a
+                            submission checks no history then */
+    MG_HISTORY_HELD,     /* it is held already, and the rule only holds */
+    MG_HISTORY_PASSED,   /* checked; it does not fire */
+    MG_HISTORY_FIRED,    /* checked; it fires (and ends the check, as a
+                            submission's first history verdict does) */
+};
+
+/* A comment to check the history rules on, as mg_store_comment carries
+ * them. Strings are borrowed (copied before the call returns). */
+struct mg_store_history_query {
+    const char *author_id;
+    const char *status; /* what the other rules decided: "published",
+                           "pending" or "rejected" */
+    const struct mg_rules_history *history; /* not NULL */
+    const char *body_digest; /* mg_verdict.body_digest, not empty */
+    size_t body_chars;       /* mg_verdict.body_chars */
+    bool suspect;            /* mg_verdict.suspect */
+};
+
+/* states[MG_HISTORY_RULE_COUNT], indexed by enum mg_store_history_rule,
+ * borrowed during the callback; NULL when status is not 0. */
+typedef void (*mg_store_history_cb)(int status,
+                                    const enum mg_store_history_state *states,
+                                    void *data);
+
+/* Decides q's history rules exactly as mg_store_submit would (the same
+ * keys, thresholds and min_chars), with one script that runs no write
+ * command: nothing is recorded, no rate limit is used. MG_EINVAL now when q
+ * has no history or digest; otherwise as mg_store_submit. */
+int mg_store_history_check(struct mg_store *store,
+                           const struct mg_store_history_query *q,
+                           mg_store_history_cb cb, void *data) MG_MUST_CHECK;
+
 /* One comment's record JSON; json is NULL when there is no such comment.
  * json is borrowed, valid during the callback. */
 typedef void (*mg_store_record_cb)(int status, const char *json, size_t len,

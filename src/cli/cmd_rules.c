@@ -108,13 +108,41 @@ int modctl_cmd_rules(const struct modctl_globals *g, int argc, char **argv)
 
 /* ---- check ---- */
 
+/* The answer's "history": the history rules applied (a fired one is among
+ * the matches above), then each one not applied with why. */
+static void print_history(const json_t *history)
+{
+    if (!json_is_object(history))
+        return; /* a modgate from before history was checked */
+    size_t i;
+    json_t *v;
+    const char *s;
+    printf("history applied:");
+    if (json_array_size(json_object_get(history, "applied")) == 0)
+        printf(" none");
+    json_array_foreach(json_object_get(history, "applied"), i, v)
+        printf(" %s", (s = json_string_value(v)) ? s : "?");
+    printf("\n");
+    json_array_foreach(json_object_get(history, "not_applied"), i, v)
+    {
+        const char *rule = json_string_value(json_object_get(v, "rule"));
+        const char *reason = json_string_value(json_object_get(v, "reason"));
+        printf("history not applied: %s (%s)\n", rule ? rule : "?",
+               reason ? reason : "?");
+    }
+}
+
 int modctl_cmd_check(const struct modctl_globals *g, int argc, char **argv)
 {
-    const char *text = NULL, *author_name = NULL, *author_id = "modctl-check",
+    /* Without --author no author is sent, and the server says the history
+     * rules were not applied: a made-up author would be a new commenter
+     * with no history, which is not what the real one may be. */
+    const char *text = NULL, *author_name = NULL, *author_id = NULL,
                *article = "modctl-check";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char **slot = strcmp(a, "--author-name") == 0 ? &author_name
+                            : strcmp(a, "--author") == 0    ? &author_id
                             : strcmp(a, "--author-id") == 0 ? &author_id
                             : strcmp(a, "--article") == 0   ? &article
                                                             : NULL;
@@ -125,10 +153,14 @@ int modctl_cmd_check(const struct modctl_globals *g, int argc, char **argv)
             }
             *slot = argv[++i];
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            printf("usage: modctl check TEXT [--author-name NAME] [--author-id ID] "
+            printf("usage: modctl check TEXT [--author ID] [--author-name NAME] "
                    "[--article ID]\nRuns modgate's rules on TEXT (POST /v1/check: "
                    "nothing is stored, no rate\nlimit is used) and prints the "
-                   "verdict and every match, its text highlighted.\n");
+                   "verdict and every match, its text highlighted.\nWith --author "
+                   "(alias --author-id) the history rules are applied too, as\nthey "
+                   "would be to that author's submission, reading Redis only; the "
+                   "output\nsays which history rules were applied and which not, "
+                   "and why.\n");
             return EXIT_OK;
         } else if (!text && a[0] != '-') {
             text = a;
@@ -138,10 +170,11 @@ int modctl_cmd_check(const struct modctl_globals *g, int argc, char **argv)
         }
     }
     if (!text) {
-        fprintf(stderr, "usage: modctl check TEXT [--author-name NAME]\n");
+        fprintf(stderr, "usage: modctl check TEXT [--author ID] [--author-name NAME] "
+                        "[--article ID]\n");
         return EXIT_USAGE;
     }
-    json_t *body = json_pack("{s:s, s:s, s:s, s:s?}", "article_id", article,
+    json_t *body = json_pack("{s:s, s:s?, s:s, s:s?}", "article_id", article,
                              "author_id", author_id, "body", text, "author_name",
                              author_name);
     long status = 0;
@@ -187,6 +220,7 @@ int modctl_cmd_check(const struct modctl_globals *g, int argc, char **argv)
                                    (size_t)json_integer_value(json_array_get(span, 1)),
                                    colour);
     }
+    print_history(json_object_get(reply, "history"));
     json_decref(reply);
     return EXIT_OK;
 }

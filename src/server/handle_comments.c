@@ -82,32 +82,227 @@ static int judge(struct mg_server *srv, const struct mg_submission *sub, int64_t
     return mg_rules_judge(srv->rules, &in, verdict, normalized);
 }
 
+/* The history rules (decided in Redis, docs/rules.md), indexed by enum
+ * mg_store_history_rule: a submission and POST /v1/check add the same
+ * match for the one that fires. */
+static const struct {
+    const char *kind, *rule, *reason;
+    enum mg_action action;
+} history_rules[MG_HISTORY_RULE_COUNT] = {
+    [MG_HISTORY_DUPLICATE] = {"duplicate", "history.duplicate",
+                              "the same comment from the same author again",
+                              MG_ACTION_REJECT},
+    [MG_HISTORY_CAMPAIGN] = {"campaign", "history.campaign",
+                             "the same comment from several authors (copy and paste)",
+                             MG_ACTION_HOLD},
+    [MG_HISTORY_NEW_COMMENTER] = {"new_commenter", "history.new_commenter",
+                                  "a new commenter's comment whose score reached "
+                                  "the new_commenter threshold",
+                                  MG_ACTION_HOLD},
+};
+
+/* History rule r joins v's matches as a match of its own (score 0, no
+ * span) and makes the verdict stricter, never milder. */
+static void add_history_match(struct mg_verdict *v, enum mg_store_history_rule r)
+{
+    json_array_append_new(v->matches,
+                          json_pack("{s:s, s:f, s:s, s:s, s:n}", "rule",
+                                    history_rules[r].rule, "score", 0.0, "action",
+                                    mg_action_name(history_rules[r].action),
+                                    "reason", history_rules[r].reason, "span"));
+    if (history_rules[r].action > v->action)
+        v->action = history_rules[r].action;
+}
+
 /* ---- POST /v1/check --------------------------------------------------- */
 
-/* The rules alone: no rate limit, nothing stored. */
+/* The body of POST /v1/check: a submission's, with author_id optional. The
+ * submission parser requires one, so a body without it (absent or null) is
+ * parsed with a stand-in, dropped right after: sub->author_id is then NULL.
+ * Bodies that are not a JSON object are parsed as sent, for the parser's
+ * own 400. */
+static int parse_check_request(const struct mg_exchange *x, struct mg_submission *sub,
+                               struct mg_submission_error *err)
+{
+    json_t *root = json_loadb(x->req->body, x->req->body_len,
+                              JSON_REJECT_DUPLICATES, NULL);
+    json_t *author = json_object_get(root, "author_id");
+    if (!json_is_object(root) || (author && !json_is_null(author))) {
+        json_decref(root);
+        return parse_request(x, sub, err);
+    }
+    json_object_set_new(root, "author_id", json_string("-"));
+    char *body = json_dumps(root, JSON_COMPACT);
+    json_decref(root);
+    const struct mg_submission_limits limits = {
+        .max_chars = x->srv->cfg->comment_max_chars,
+        .max_bytes = x->srv->cfg->comment_max_bytes,
+    };
+    int rc = mg_submission_parse(body, strlen(body), &limits, sub, err);
+    mg_free(body);
+    if (rc == MG_OK) {
+        mg_free(sub->author_id);
+        sub->author_id = NULL;
+    }
+    return rc;
+}
+
+/* A check whose history rules Redis is deciding. */
+struct check_ctx {
+    struct mg_exchange *x;
+    struct mg_verdict verdict;
+    char *normalized;
+    /* a copy: a reload may swap the rule set before Redis answers */
+    struct mg_rules_history history;
+};
+
+static void check_ctx_free(struct check_ctx *ctx)
+{
+    mg_free(ctx->normalized);
+    mg_verdict_close(&ctx->verdict);
+    mg_free(ctx);
+}
+
+/* Whether the set has history rule r at all: a rule it does not configure
+ * is in neither list of the answer. */
+static bool history_configured(const struct mg_rules_history *h,
+                               enum mg_store_history_rule r)
+{
+    switch (r) {
+    case MG_HISTORY_DUPLICATE: return h->duplicate_window_ms > 0;
+    case MG_HISTORY_CAMPAIGN: return h->campaign_window_ms > 0;
+    case MG_HISTORY_NEW_COMMENTER: return h->new_commenter_below > 0;
+    case MG_HISTORY_RULE_COUNT: break;
+    }
+    return false;
+}
+
+static void add_not_applied(json_t *history, enum mg_store_history_rule r,
+                            const char *reason)
+{
+    json_array_append_new(json_object_get(history, "not_applied"),
+                          json_pack("{s:s, s:s}", "rule", history_rules[r].rule,
+                                    "reason", reason));
+}
+
+/* The answer's "history" when no rule could be looked up in Redis: every
+ * rule the set has, not applied, for reason; h NULL: the set has none. */
+static json_t *history_not_applied(const struct mg_rules_history *h, const char *reason)
+{
+    json_t *history = json_pack("{s:[], s:[]}", "applied", "not_applied");
+    for (size_t r = 0; r < MG_HISTORY_RULE_COUNT; r++)
+        if (!h || history_configured(h, (enum mg_store_history_rule)r))
+            add_not_applied(history, (enum mg_store_history_rule)r,
+                            h ? reason : "the rule set has no history rules");
+    return history;
+}
+
+static void respond_check(struct mg_exchange *x, const struct mg_verdict *verdict,
+                          const char *normalized, json_t *history)
+{
+    mg_respond_json(x, 200,
+                    json_pack("{s:s, s:f, s:O, s:s, s:s, s:o}", "verdict",
+                              mg_action_name(verdict->action), "score", verdict->score,
+                              "matches", verdict->matches, "normalized", normalized,
+                              "rules_version", verdict->rules_version, "history",
+                              history));
+}
+
+static void on_history_checked(int status, const enum mg_store_history_state *states,
+                               void *data)
+{
+    struct check_ctx *ctx = data;
+    const struct mg_rules_history *h = &ctx->history;
+    json_t *history;
+    if (status != MG_OK) {
+        /* a preview answers without Redis; an unexpected reply is a bug */
+        if (status == MG_EPROTO)
+            MG_LOG(MG_LOG_WARN, "check", "history_check_failed", "{s:s}", "error",
+                   mg_strerror(status));
+        history = history_not_applied(h, "Redis unavailable");
+        respond_check(ctx->x, &ctx->verdict, ctx->normalized, history);
+        check_ctx_free(ctx);
+        return;
+    }
+    history = json_pack("{s:[], s:[]}", "applied", "not_applied");
+    for (size_t i = 0; i < MG_HISTORY_RULE_COUNT; i++) {
+        enum mg_store_history_rule r = (enum mg_store_history_rule)i;
+        char reason[128];
+        switch (states[r]) {
+        case MG_HISTORY_OFF:
+            break;
+        case MG_HISTORY_SHORT:
+            snprintf(reason, sizeof reason,
+                     "the normalized text has %zu characters, fewer than "
+                     "min_chars (%u)",
+                     ctx->verdict.body_chars,
+                     r == MG_HISTORY_DUPLICATE ? h->duplicate_min_chars
+                                               : h->campaign_min_chars);
+            add_not_applied(history, r, reason);
+            break;
+        case MG_HISTORY_REJECTED:
+            add_not_applied(history, r, "the verdict is already reject");
+            break;
+        case MG_HISTORY_HELD:
+            add_not_applied(history, r, "the verdict is already hold");
+            break;
+        case MG_HISTORY_FIRED:
+        case MG_HISTORY_PASSED:
+            /* applied: listed whether it fired or not */
+            json_array_append_new(json_object_get(history, "applied"),
+                                  json_string(history_rules[r].rule));
+            if (states[r] == MG_HISTORY_FIRED)
+                add_history_match(&ctx->verdict, r);
+            break;
+        }
+    }
+    respond_check(ctx->x, &ctx->verdict, ctx->normalized, history);
+    check_ctx_free(ctx);
+}
+
+/* The rules as a submission would apply them, storing nothing and using no
+ * rate limit: with an author_id, the history rules too, read-only. A check
+ * is a preview, so it answers 200 even when Redis cannot tell the history
+ * (the answer says which rules it could not apply, and why). */
 void mg_handle_check(struct mg_exchange *x)
 {
     struct mg_server *srv = x->srv;
     struct mg_submission sub;
     struct mg_submission_error serr;
-    if (parse_request(x, &sub, &serr) != MG_OK) {
+    if (parse_check_request(x, &sub, &serr) != MG_OK) {
         mg_respond_problem(x, submission_problem(&serr), NULL, 0);
         return;
     }
-    struct mg_verdict verdict;
-    char *normalized = NULL;
-    if (judge(srv, &sub, mg_time_now_ms(), &verdict, &normalized) != MG_OK) {
+    struct check_ctx *ctx = mg_calloc(1, sizeof *ctx);
+    ctx->x = x;
+    if (judge(srv, &sub, mg_time_now_ms(), &ctx->verdict, &ctx->normalized) != MG_OK) {
         mg_submission_close(&sub);
+        mg_free(ctx);
         mg_respond_invalid(x, "body", "The body is not valid UTF-8.");
         return;
     }
-    mg_respond_json(x, 200,
-                    json_pack("{s:s, s:f, s:O, s:s, s:s}", "verdict",
-                              mg_action_name(verdict.action), "score", verdict.score,
-                              "matches", verdict.matches, "normalized", normalized,
-                              "rules_version", verdict.rules_version));
-    mg_free(normalized);
-    mg_verdict_close(&verdict);
+    const struct mg_rules_history *h = mg_rules_history(srv->rules);
+    const char *why = !h             ? "the rule set has no history rules"
+                      : !sub.author_id ? "no author_id given"
+                                       : NULL;
+    if (!why) {
+        ctx->history = *h;
+        const struct mg_store_history_query q = {
+            .author_id = sub.author_id,
+            .status = mg_action_status(ctx->verdict.action),
+            .history = &ctx->history,
+            .body_digest = ctx->verdict.body_digest,
+            .body_chars = ctx->verdict.body_chars,
+            .suspect = ctx->verdict.suspect,
+        };
+        if (mg_store_history_check(srv->store, &q, on_history_checked, ctx) == MG_OK) {
+            mg_submission_close(&sub);
+            return; /* on_history_checked answers */
+        }
+        why = "Redis unavailable";
+    }
+    respond_check(x, &ctx->verdict, ctx->normalized, history_not_applied(h, why));
+    check_ctx_free(ctx);
     mg_submission_close(&sub);
 }
 
@@ -159,32 +354,12 @@ static void hex_sha256(const void *data, size_t len, char out[65])
 
 static int send_submission(struct submit_ctx *ctx, bool history_check);
 
-/* A history rule's verdict joins the others as a match of its own. */
+/* The history rule the submit script named (kind) joins the verdict. */
 static void apply_history(struct mg_verdict *v, const char *kind)
 {
-    static const struct {
-        const char *kind, *rule, *reason;
-        enum mg_action action;
-    } rules[] = {
-        {"duplicate", "history.duplicate",
-         "the same comment from the same author again", MG_ACTION_REJECT},
-        {"campaign", "history.campaign",
-         "the same comment from several authors (copy and paste)", MG_ACTION_HOLD},
-        {"new_commenter", "history.new_commenter",
-         "a new commenter's comment that a rule scored or that has a link",
-         MG_ACTION_HOLD},
-    };
-    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
-        if (strcmp(rules[i].kind, kind) != 0)
-            continue;
-        json_array_append_new(v->matches,
-                              json_pack("{s:s, s:f, s:s, s:s, s:n}", "rule",
-                                        rules[i].rule, "score", 0.0, "action",
-                                        mg_action_name(rules[i].action), "reason",
-                                        rules[i].reason, "span"));
-        if (rules[i].action > v->action)
-            v->action = rules[i].action;
-    }
+    for (size_t r = 0; r < MG_HISTORY_RULE_COUNT; r++)
+        if (strcmp(history_rules[r].kind, kind) == 0)
+            add_history_match(v, (enum mg_store_history_rule)r);
 }
 
 static void on_submitted(int status, const struct mg_store_submit_result *res,

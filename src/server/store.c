@@ -1258,6 +1258,19 @@ static void on_submit_reply(struct mg_store *s, int status,
     cb(0, &res, data);
 }
 
+/* The duplicate and campaign windows (ms) a body is checked with, as
+ * submit.lua and check_history.lua take them. A window of 0 turns a rule
+ * off: so for bodies shorter than its min_chars ("Thanks!" is said by many,
+ * and twice by one). h may be NULL (no history rules: both 0). */
+static void history_windows(const struct mg_rules_history *h, size_t body_chars,
+                            long long *dup_ms, long long *camp_ms)
+{
+    *dup_ms = h && body_chars >= h->duplicate_min_chars
+                  ? (long long)h->duplicate_window_ms : 0LL;
+    *camp_ms = h && body_chars >= h->campaign_min_chars
+                   ? (long long)h->campaign_window_ms : 0LL;
+}
+
 int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
                     mg_store_submit_cb cb, void *data)
 {
@@ -1300,12 +1313,8 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
      * new commenters' threshold, suspect, check */
     char history[4][24];
     const struct mg_rules_history *h = c->history;
-    /* a window of 0 turns a rule off: so for bodies shorter than its
-     * min_chars ("Thanks!" is said by many, and twice by one) */
-    long long dup_ms = h && c->body_chars >= h->duplicate_min_chars
-                           ? (long long)h->duplicate_window_ms : 0LL;
-    long long camp_ms = h && c->body_chars >= h->campaign_min_chars
-                            ? (long long)h->campaign_window_ms : 0LL;
+    long long dup_ms, camp_ms;
+    history_windows(h, c->body_chars, &dup_ms, &camp_ms);
     snprintf(history[0], sizeof history[0], "%lld", dup_ms);
     snprintf(history[1], sizeof history[1], "%lld", camp_ms);
     snprintf(history[2], sizeof history[2], "%u", h ? h->campaign_authors : 0u);
@@ -1439,8 +1448,8 @@ int mg_store_list(struct mg_store *store, enum mg_store_index index,
     return rc;
 }
 
-/* ---- bans -------------------------------------------------------------- */
-
+/* Runs script id with nargs (at most 16) NUL-terminated arguments and no
+ * keys. */
 static int eval_strings(struct mg_store *store, enum mg__script_id id,
                         const char *const *args, size_t nargs, reply_fn fn,
                         void (*user_cb)(void), void *data)
@@ -1454,6 +1463,92 @@ static int eval_strings(struct mg_store *store, enum mg__script_id id,
         lens[i] = strlen(args[i]);
     return eval_script(store, id, 0, (int)nargs, args, lens, fn, user_cb, data);
 }
+
+/* ---- the history rules, read-only ----------------------------------------- */
+
+/* A history check under way: the caller's callback, and which rules the
+ * set has but history_windows turned off for this body (min_chars), which
+ * the script cannot tell from a rule the set lacks: both are a window of 0
+ * to it, as to submit.lua. */
+struct history_call {
+    mg_store_history_cb cb;
+    void *data;
+    bool short_body[MG_HISTORY_RULE_COUNT];
+};
+
+static void on_history_reply(struct mg_store *s, int status,
+                             const redisReply *reply, void (*user_cb)(void),
+                             void *data)
+{
+    (void)s;
+    (void)user_cb;
+    struct history_call call = *(struct history_call *)data;
+    mg_free(data);
+    if (status != 0) {
+        call.cb(status, NULL, call.data);
+        return;
+    }
+    static const struct {
+        const char *word;
+        enum mg_store_history_state state;
+    } words[] = {
+        {"off", MG_HISTORY_OFF},   {"rejected", MG_HISTORY_REJECTED},
+        {"held", MG_HISTORY_HELD}, {"passed", MG_HISTORY_PASSED},
+        {"fired", MG_HISTORY_FIRED},
+    };
+    enum mg_store_history_state states[MG_HISTORY_RULE_COUNT];
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != MG_HISTORY_RULE_COUNT) {
+        call.cb(MG_EPROTO, NULL, call.data);
+        return;
+    }
+    for (size_t r = 0; r < MG_HISTORY_RULE_COUNT; r++) {
+        bool known = false;
+        for (size_t w = 0; w < sizeof words / sizeof words[0] && !known; w++)
+            if (reply_is(reply->element[r], words[w].word)) {
+                states[r] = words[w].state;
+                known = true;
+            }
+        if (!known) {
+            call.cb(MG_EPROTO, NULL, call.data);
+            return;
+        }
+        if (states[r] == MG_HISTORY_OFF && call.short_body[r])
+            states[r] = MG_HISTORY_SHORT;
+    }
+    call.cb(0, states, call.data);
+}
+
+int mg_store_history_check(struct mg_store *store,
+                           const struct mg_store_history_query *q,
+                           mg_store_history_cb cb, void *data)
+{
+    const struct mg_rules_history *h = q->history;
+    if (!h || !q->body_digest || !q->body_digest[0])
+        return MG_EINVAL;
+    long long dup_ms, camp_ms;
+    history_windows(h, q->body_chars, &dup_ms, &camp_ms);
+    char numbers[4][24];
+    snprintf(numbers[0], sizeof numbers[0], "%lld", dup_ms);
+    snprintf(numbers[1], sizeof numbers[1], "%lld", camp_ms);
+    snprintf(numbers[2], sizeof numbers[2], "%u", h->campaign_authors);
+    snprintf(numbers[3], sizeof numbers[3], "%u", h->new_commenter_below);
+    const char *args[] = {
+        prefix_of(store), q->author_id, q->body_digest, numbers[0], numbers[1],
+        numbers[2],       numbers[3],   q->suspect ? "1" : "0", q->status,
+    };
+    struct history_call *call = mg_calloc(1, sizeof *call);
+    call->cb = cb;
+    call->data = data;
+    call->short_body[MG_HISTORY_DUPLICATE] = h->duplicate_window_ms > 0 && dup_ms == 0;
+    call->short_body[MG_HISTORY_CAMPAIGN] = h->campaign_window_ms > 0 && camp_ms == 0;
+    int rc = eval_strings(store, MG_SCRIPT_CHECK_HISTORY, args,
+                          sizeof args / sizeof args[0], on_history_reply, NULL, call);
+    if (rc != 0)
+        mg_free(call); /* failed now: on_history_reply is never called */
+    return rc;
+}
+
+/* ---- bans -------------------------------------------------------------- */
 
 static void on_ban_reply(struct mg_store *s, int status,
                          const redisReply *reply, void (*user_cb)(void),

@@ -413,10 +413,16 @@ def test_new_commenter_is_held_from_min_score_until_they_have_published(rules_se
     assert rec["status"] == "published" and rule_ids(rec) == ["test.four"]
 
 
-def test_check_does_not_apply_history(rules_server):
-    created(post_comment(rules_server, comment("Same words twice.", author_id="u-chk")))
-    out = check(rules_server, "Same words twice.", author_id="u-chk")
-    assert out["verdict"] == "publish"  # /v1/check reads no history
+def test_check_applies_history_given_the_author(rules_server):
+    # the shipped duplicate rule (min_chars 30): a check of the author's
+    # own published text again says reject, as its submission would be;
+    # tests/integration/test_check_history.py has the rest
+    text = "I agree with the minister on the budget."
+    created(post_comment(rules_server, comment(text, author_id="u-chk")))
+    out = check(rules_server, text, author_id="u-chk")
+    assert out["verdict"] == "reject"
+    assert "history.duplicate" in rule_ids(out)
+    assert "history.duplicate" in out["history"]["applied"]
 
 
 def test_without_a_rules_directory_everything_publishes(server):

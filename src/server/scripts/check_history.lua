@@ -1,0 +1,67 @@
+-- check_history.lua: the history rules of submit.lua (its "history" block)
+-- for POST /v1/check: the same conditions, in the same order, on the same
+-- keys, but read-only. It runs no write command at all: no record, no rate
+-- limit state, no history, so a check changes nothing that a later
+-- submission (or check) sees. Change it together with submit.lua's block.
+--
+-- ARGV: 1 key prefix, 2 author_id, 3 the normalized body's digest, 4 the
+-- duplicate window (ms, 0 off: also for a body shorter than its min_chars),
+-- 5 the campaign window (ms, 0 off, likewise), 6 the campaign's distinct
+-- authors, 7 the new commenters' threshold of published comments (0 off),
+-- 8 suspect ("1"), 9 the status the other rules give (published | pending |
+-- rejected).
+--
+-- Returns one word per rule, in the order duplicate, campaign,
+-- new_commenter: "off" (its window or threshold is 0), "rejected" (the
+-- comment is rejected already: a submission checks no history then),
+-- "held" (it is held already, and the rule could only hold it), "passed"
+-- or "fired". A submission stops at the first rule that fires, with the
+-- stricter status; so does this, which is why a rule that fires changes
+-- the status the ones after it see.
+local p, author, digest = ARGV[1], ARGV[2], ARGV[3]
+local dup_window, camp_window = tonumber(ARGV[4]), tonumber(ARGV[5])
+local camp_authors, new_below = tonumber(ARGV[6]), tonumber(ARGV[7])
+local suspect, status = ARGV[8] == '1', ARGV[9]
+
+-- why a rule is not looked at, as submit.lua's conditions say, or nil
+local function skipped(on, published_only)
+  if not on then return 'off' end
+  if status == 'rejected' then return 'rejected' end
+  if published_only and status ~= 'published' then return 'held' end
+  return nil
+end
+
+local out = {}
+out[1] = skipped(dup_window > 0, false)
+if not out[1] then
+  if redis.call('EXISTS', p .. 'hist:dup:' .. author .. ':' .. digest) == 1 then
+    out[1], status = 'fired', 'rejected'
+  else
+    out[1] = 'passed'
+  end
+end
+
+out[2] = skipped(camp_window > 0, true)
+if not out[2] then
+  local time = redis.call('TIME')
+  local since = time[1] * 1000 + time[2] / 1000 - camp_window
+  local camp_key = p .. 'hist:camp:' .. digest
+  local others = redis.call('ZCOUNT', camp_key, since, '+inf')
+  local mine = redis.call('ZSCORE', camp_key, author)
+  if mine and tonumber(mine) >= since then others = others - 1 end
+  if others + 1 >= camp_authors then
+    out[2], status = 'fired', 'pending'
+  else
+    out[2] = 'passed'
+  end
+end
+
+out[3] = skipped(new_below > 0, true)
+if not out[3] then
+  out[3] = 'passed'
+  if suspect then
+    local published = tonumber(redis.call('GET', p .. 'hist:pub:' .. author) or '0')
+    if published < new_below then out[3] = 'fired' end
+  end
+end
+return out
