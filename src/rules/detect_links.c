@@ -137,6 +137,12 @@ static const struct tld {
     {"xxx", true},
     {"gov", false},
     {"edu", false},
+    {"loan", true},
+    {"pharmacy", true},
+    /* Reserved for examples (RFC 2606, RFC 6761): never a real site, but
+     * what documentation, tests and hand-written spam samples link to. */
+    {"example", false},
+    {"test", true},
     {"\xd1\x80\xd1\x84", false}, /* рф */
 };
 

@@ -106,6 +106,12 @@ static void test_links(void **state)
         {"visit example[.]me", "example.me", HIDDEN, 6, 18},
         {"Join at Rand Paul dot com.", "paul.com", HIDDEN, 13, 25},
         {"W W W. THE FARRELL REPORT. NET", "report.net", HIDDEN, 19, 30},
+        /* the domains reserved for examples, and two spam TLDs */
+        {"order at rx-direct.example today", "rx-direct.example", 0, 9, 26},
+        {"order at rxdirect.example", "rxdirect.example", 0, 9, 25},
+        {"see shop.test/x", "shop.test", 0, 4, 15},
+        {"fast cash at quick-cash.loan", "quick-cash.loan", 0, 13, 28},
+        {"pills at best-rx.pharmacy", "best-rx.pharmacy", 0, 9, 25},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct mg_detect d;
@@ -136,6 +142,8 @@ static void test_not_links(void **state)
         "in 2024.AI will",
         "Example.Com",
         "I love it.me too",
+        "for example. test it",
+        "took a loan.Test it",
         "saw your message.it k da",
         "charges also differ.be sure",
         "two reasons: 1.it is about",
