@@ -3,10 +3,16 @@
  * comment's own characters (for a match's span).
  *
  * Pipeline (ICU), in this order:
- *   1. NFKC (fullwidth and mathematical letters become plain ones), run on
- *      each stretch between normalization boundaries so that everything
- *      maps back to the characters it came from ("e" + U+0301 still
- *      composes to "é");
+ *   1. NFKC (fullwidth, mathematical, circled "ⓑ" and squared "🄱" letters
+ *      become plain ones), run on each stretch between normalization
+ *      boundaries so that everything maps back to the characters it came
+ *      from ("e" + U+0301 still composes to "é"). The enclosed letters NFKC
+ *      leaves alone are mapped by hand: negative circled "🅑" and negative
+ *      squared "🅱" always; regional indicators ("🇧🇺🇾") when a run of
+ *      them cannot be a flag or spells a word: three or more in a row, or
+ *      a pair that is no region's code (ISO 3166, EU, UN). A single flag
+ *      ("🇰🇷") stays an emoji; flags written together without a space
+ *      read as letters ("🇺🇸🇬🇧" is "usgb"), since "🇸🇭🇮🇹" is a word;
  *   2. full case folding ("ß" -> "ss");
  *   3. removal of default-ignorable and invisible characters (zero-width
  *      space and joiners, soft hyphen, bidi controls, variation selectors,
@@ -26,7 +32,13 @@
  *      CJK, symbols) are decoration and are dropped: "z̸̢a̵l̷g̶o̴" -> "zalgo";
  *      a base with 3+ such marks loses them before NFKC, so that none
  *      composes ("ź"). Marks of other scripts (Devanagari, Thai, Arabic
- *      vowels) spell and are kept;
+ *      vowels) spell and are kept. Then, inside a run of letters that
+ *      mixes Latin letters with Greek or Cyrillic ones ("κιll", "ѕтupid"),
+ *      every Greek or Cyrillic letter that passes for a Latin one becomes
+ *      it, by its look in the case it was written in (capital eta "Η" is
+ *      "h", small eta "η" is "n"; Cyrillic "т" "t", "к" "k", "м" "m"),
+ *      which the skeleton misses for several; a run all in Greek or
+ *      Cyrillic (Greek, Russian) is left as the skeleton step made it;
  *   5. words from ICU's word break iterator (UAX #29), so Korean and other
  *      scripts tokenize right. Leet symbols written against a word
  *      ("$hit", "a$$", "@ss", "sh!t"), up to three in a row, are part of
@@ -36,7 +48,16 @@
  *      separated only by white space, punctuation or symbols other than
  *      pictographs ("f u c k", "f.u.c.k", "f-u-c-k", "s h 1 t", "씨 발 놈")
  *      becomes one word whose span covers the run; for Hangul two
- *      syllables are enough ("씨 발": Korean swears are mostly two).
+ *      syllables are enough ("씨 발": Korean swears are mostly two). A
+ *      wider gap than the run's own ends it ("f u c k   y o u"). A letter
+ *      "a", "i" or "u" at either end of a run with the same gap as its
+ *      letters may be a word of its own ("you are a f u c k i n g idiot",
+ *      "I w i l l") or the word's own ("i d i o t"): when what is left has
+ *      3+ letters, the run is kept whole if a list knows it (any form;
+ *      mg_normalize_with), else the first cut whose rest a list knows
+ *      (leading letter, trailing, both), else both letters that can be
+ *      are cut; a cut rest keeps the whole run's reading as an extra form
+ *      ("diot" has "idiot") and its own span.
  *
  * Each word then has forms, all of which a word list is matched against:
  *   form[0], the plain form: its letters, marks and digits (inner
@@ -60,6 +81,18 @@
  * A word list is matched on forms only, so a leet reading is used exactly
  * when it turns the word into a listed one.
  *
+ * A text written in leet: when at least two words mix Latin letters with
+ * leet characters, at least one with such a character between letters
+ * ("k1ll"), two of those or a third mixed word, and mixed words are at
+ * least half of the words with a letter, every mixed word's leet form and
+ * plain form trade places (so the text, which normalized_regex sees,
+ * reads "i will kill you" for "1 w1ll k1ll y0u", and the forms a list
+ * meets are the same set), and a word of one or two of the digits 0 1 3 4
+ * 5 7 alone ("1", "70") gets its leet reading as a first form. Ordinary
+ * text keeps "G7", "covid19", "mp3", "4x4", "B2B", "2024" as written:
+ * such words are few among plain ones. Words with a non-ASCII letter
+ * ("2찍") take no part.
+ *
  * Offsets into the original text are in code points (what API.md's `span`
  * counts); spans never decrease from one word to the next, and a word's
  * span covers the invisibles and dropped marks within it. Everything here
@@ -81,9 +114,10 @@ struct mg_norm_word {
     const char *form[MG_NORM_MAX_FORMS]; /* NUL-terminated UTF-8, distinct */
     size_t nforms;                       /* >= 1 */
     uint32_t start, end; /* [start, end) in code points of the original */
-    bool spelled; /* joined from single letters ("f u c k"): the first may
-                     be a word of its own ("a f a g"), which the matcher
-                     can try without */
+    bool spelled; /* joined from single letters ("f u c k"): a first "a"
+                     or "i" left on (a list knew the whole run, or the
+                     rest is under 3 letters) may still be a word of its
+                     own, which the matcher can try without */
     int8_t squeezed; /* index of the squeezed form, -1 when none */
 };
 
@@ -101,9 +135,26 @@ struct mg_norm {
  * past UINT32_MAX code points (spans are uint32_t), MG_EIO if ICU fails
  * (its data missing): then *out is zeroed and closing it does nothing.
  * Otherwise MG_OK and *out is to be closed with mg_norm_close. Any valid
- * UTF-8 is accepted, including the empty string and NUL characters. */
+ * UTF-8 is accepted, including the empty string and NUL characters. The
+ * same as mg_normalize_with and no known words. */
 int mg_normalize(const char *utf8, size_t len,
                  struct mg_norm *out) MG_MUST_CHECK;
+
+/* Which words the reader knows (the rule set's word lists), asked only to
+ * settle how a run of spelled-out letters is cut: knows(ctx, form, len)
+ * is true when the NUL-terminated UTF-8 form (len bytes) is a word some
+ * list holds. It must not keep the pointer. */
+struct mg_norm_known {
+    bool (*knows)(const void *ctx, const char *form, size_t len);
+    const void *ctx; /* borrowed; passed to knows */
+};
+
+/* mg_normalize, with known (borrowed, for the call; NULL: none) settling
+ * whether a one-letter word beside spelled-out letters is a word of its own
+ * ("a f u c k i n g") or the word's first or last letter ("i d i o t"). */
+int mg_normalize_with(const char *utf8, size_t len,
+                      const struct mg_norm_known *known,
+                      struct mg_norm *out) MG_MUST_CHECK;
 
 /* Frees what mg_normalize made and zeroes *n; NULL is accepted. */
 void mg_norm_close(struct mg_norm *n);

@@ -27,8 +27,9 @@ struct view {
     int norm_status, detect_status;
     struct mg_norm norm;
     struct mg_detect det;
-    struct list_hit *hits; /* per list */
-    size_t *word_offsets;  /* byte offset of each word in norm.text */
+    struct list_hit *hits;      /* per list */
+    size_t *word_offsets;       /* byte offset of each word in norm.text */
+    struct mg_norm_known known; /* the rule set's words, for normalizing */
 };
 
 struct judging {
@@ -38,11 +39,18 @@ struct judging {
     pcre2_match_data *md;
 };
 
+/* mg_norm_known's question, put to the rule set's lexicon. */
+static bool knows_word(const void *lexicon, const char *form, size_t len)
+{
+    return lexicon_knows_word(lexicon, form, len);
+}
+
 static struct mg_norm *view_norm(struct view *v)
 {
     if (!v->normalized) {
         v->normalized = true;
-        v->norm_status = mg_normalize(v->text, v->len, &v->norm);
+        v->norm_status = mg_normalize_with(
+            v->text, v->len, v->known.knows ? &v->known : NULL, &v->norm);
     }
     return v->norm_status == MG_OK ? &v->norm : NULL;
 }
@@ -452,6 +460,8 @@ int mg_rules_judge(struct mg_rules *rules, const struct mg_rules_input *in,
     j.views[FIELD_BODY].len = in->body_len;
     j.views[FIELD_AUTHOR_NAME].text = in->author_name ? in->author_name : "";
     j.views[FIELD_AUTHOR_NAME].len = in->author_name ? strlen(in->author_name) : 0;
+    for (size_t i = 0; rules && i < 2; i++)
+        j.views[i].known = (struct mg_norm_known){knows_word, rules->lexicon};
     if (normalized) {
         *normalized = NULL;
         struct mg_norm *n = view_norm(&j.views[FIELD_BODY]);

@@ -161,3 +161,36 @@ size_t lexicon_size(const struct lexicon *lx)
 {
     return lx->used;
 }
+
+/* Some entry of kind that is one word. */
+static bool has_word(const struct lex_entry *e, enum lex_kind kind)
+{
+    for (; e; e = e->next)
+        if (e->kind == kind && e->nwords == 1)
+            return true;
+    return false;
+}
+
+static bool utf8_boundary(const char *s, size_t at)
+{
+    return ((unsigned char)s[at] & 0xc0) != 0x80;
+}
+
+bool lexicon_knows_word(const struct lexicon *lx, const char *form, size_t len)
+{
+    if (has_word(lexicon_find(lx, form, len), LEX_EXACT))
+        return true;
+    for (uint64_t bits = lx->prefix_lengths; bits; bits &= bits - 1) {
+        size_t k = (size_t)__builtin_ctzll(bits);
+        if (k <= len && (k == len || utf8_boundary(form, k)) &&
+            has_word(lexicon_find(lx, form, k), LEX_PREFIX))
+            return true;
+    }
+    for (uint64_t bits = lx->suffix_lengths; bits; bits &= bits - 1) {
+        size_t k = (size_t)__builtin_ctzll(bits);
+        if (k <= len && utf8_boundary(form, len - k) &&
+            has_word(lexicon_find(lx, form + len - k, k), LEX_SUFFIX))
+            return true;
+    }
+    return false;
+}

@@ -5,6 +5,7 @@
 #ifndef MODGATE_RULES_LEXICON_H
 #define MODGATE_RULES_LEXICON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,5 +55,10 @@ uint64_t lexicon_prefix_lengths(const struct lexicon *lx);
 uint64_t lexicon_suffix_lengths(const struct lexicon *lx);
 
 size_t lexicon_size(const struct lexicon *lx);
+
+/* Whether a one-word entry of some list (a word, "prefix*" or "*suffix")
+ * meets the word form (len bytes of UTF-8): what the normalizer asks to
+ * settle how spelled-out letters are cut (mg_norm_known). */
+bool lexicon_knows_word(const struct lexicon *lx, const char *form, size_t len);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include <unicode/ubrk.h>
 #include <unicode/uchar.h>
+#include <unicode/uloc.h>
 #include <unicode/unorm2.h>
 #include <unicode/uscript.h>
 #include <unicode/uspoof.h>
@@ -50,12 +51,17 @@
 #define CONF_EXT_END   0xa6a0
 #define CONF_LEN       (CONF_LOW_END + (CONF_EXT_END - CONF_EXT_START))
 
+/* Regional indicator symbols A..Z: two make a flag ("🇰🇷"). */
+#define RI_FIRST 0x1f1e6
+#define RI_LAST  0x1f1ff
+
 /* Built once (pthread_once), read-only afterwards. */
 static struct {
     bool ok;
     const UNormalizer2 *nfkc;     /* ICU's singleton */
     pthread_key_t thread_words;   /* each thread's word break iterator */
     uint8_t confusable[CONF_LEN]; /* ASCII letter or digit, or 0 */
+    bool region[26 * 26];         /* a pair of regional indicators is a flag */
 } g;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
@@ -164,6 +170,18 @@ static void build_confusables(void)
     uspoof_close(sc);
 }
 
+/* The two-letter codes that have a flag: ISO 3166 (ICU's list), and the
+ * EU and UN, which have one too. */
+static void build_regions(void)
+{
+    for (const char *const *c = uloc_getISOCountries(); c && *c; c++)
+        if ((*c)[0] >= 'A' && (*c)[0] <= 'Z' && (*c)[1] >= 'A' &&
+            (*c)[1] <= 'Z' && (*c)[2] == '\0')
+            g.region[((*c)[0] - 'A') * 26 + ((*c)[1] - 'A')] = true;
+    g.region[('E' - 'A') * 26 + ('U' - 'A')] = true;
+    g.region[('U' - 'A') * 26 + ('N' - 'A')] = true;
+}
+
 static void init_once(void)
 {
     UErrorCode st = U_ZERO_ERROR;
@@ -174,6 +192,7 @@ static void init_once(void)
         return;
     atexit(on_process_exit);
     build_confusables();
+    build_regions();
     g.ok = true;
 }
 
@@ -269,8 +288,9 @@ struct ntext {
     uint32_t *from, *to;
     size_t len, cap;
     size_t invisibles;
-    UChar32 last; /* last code point kept */
-    UChar32 base; /* last code point kept that is not a mark */
+    UChar32 last;        /* last code point kept */
+    UChar32 base;        /* last code point kept that is not a mark */
+    bool greek_cyrillic; /* the original has a Greek or Cyrillic letter */
 };
 
 static void ntext_grow(struct ntext *t)
@@ -546,7 +566,7 @@ static size_t find_tokens(const struct ntext *t, const struct segs *a,
 
 enum char_class { C_LETTER = 1, C_DIGIT = 2, C_MARK = 4 };
 
-static unsigned class_of(UChar32 c)
+static inline unsigned class_of(UChar32 c)
 {
     if (c < 0x80) {
         if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
@@ -629,9 +649,12 @@ static struct spelled spelled_of(const struct ntext *t, const struct tok *k)
 }
 
 /* A word: tokens first..last (more than one when letters spelled out were
- * joined: "f u c k"). */
+ * joined: "f u c k"). When a one-letter word was cut off a run of spelled
+ * letters ("a" of "a f u c k"), whole_first..whole_last is the run, whose
+ * reading the word keeps as a form; else they are first and last. */
 struct word {
     size_t first, last;
+    size_t whole_first, whole_last;
 };
 
 /* Joins every run of tokens that spell out 3+ letters or digits (2 Hangul
@@ -657,7 +680,8 @@ static size_t join_spelled(const struct ntext *t, const struct tok *k,
              * word of its own: "a   m o r o n" is "a" and "moron". */
             if (j > i) {
                 unsigned width = gap_width(t, k[j - 1].e, k[j].s);
-                bool wider = j == i + 1 ? prev_bases > 1 || sp.bases > 1 : width > gap;
+                bool wider =
+                    j == i + 1 ? prev_bases > 1 || sp.bases > 1 : width > gap;
                 if (wider && width > 0)
                     break;
                 if (j == i + 2 && width < gap) {
@@ -679,12 +703,12 @@ static size_t join_spelled(const struct ntext *t, const struct tok *k,
          * spelled-out Hangul syllables join too. */
         bool hangul = letters && script == USCRIPT_HANGUL;
         if (j - i >= 2 && (bases >= 3 || hangul) && letters >= 2) {
-            w[n++] = (struct word){i, j - 1};
+            w[n++] = (struct word){i, j - 1, i, j - 1};
         } else {
             /* No part of a run that cannot be joined can be: go past it. */
             j = j > i ? j : i + 1;
             for (; i < j; i++)
-                w[n++] = (struct word){i, i};
+                w[n++] = (struct word){i, i, i, i};
         }
         i = j;
     }
@@ -715,6 +739,8 @@ struct traits {
     bool one;    /* a "1", read "l" in the l-form */
     bool run;    /* a run of 3+ of one character: collapsed forms differ */
     bool twice;  /* a run of 2+: the squeezed form differs */
+    bool other;  /* a letter that is not ASCII */
+    bool inside; /* a leet character with letters before and after it */
     size_t len;  /* bytes */
 };
 
@@ -729,7 +755,8 @@ static size_t put_reading(struct arena *a, const struct ntext *t,
     uint8_t *out = arena_reserve(a, units * 3 + 1);
     size_t o = 0, same = 0;
     UChar32 prev = -1;
-    *tr = (struct traits){false, false, false, false, false, 0};
+    bool leet_after_letter = false;
+    *tr = (struct traits){false, false, false, false, false, false, false, 0};
     for (size_t i = w->first; i <= w->last; i++) {
         for (size_t j = k[i].s; j < k[i].e;) {
             UChar32 c;
@@ -738,6 +765,11 @@ static size_t put_reading(struct arena *a, const struct ntext *t,
             unsigned cl = class_of(c);
             tr->leet = tr->leet || l;
             tr->one = tr->one || c == '1';
+            if (cl & C_LETTER) {
+                tr->other = tr->other || c >= 0x80;
+                tr->inside = tr->inside || leet_after_letter;
+            }
+            leet_after_letter = leet_after_letter || (l && tr->letter);
             tr->letter = tr->letter || (cl & C_LETTER);
             if (r != PLAIN && l)
                 c = (UChar32)l;
@@ -824,42 +856,45 @@ static void keep_form(struct arena *a, size_t *forms, size_t *n, size_t off)
  * So "1" reads "i" first ("b1tch"), and "l" when there is room, which
  * only a word with both a "1" and runs of 3+ lacks ("s1uuut": six forms
  * before "sluuut"). Returns the number of forms, 0 for a word with no plain
- * form (nothing but signs: then the arena is as before). */
+ * form (nothing but signs: then the arena is as before). *plain_tr, when
+ * not NULL, gets what the plain reading showed. */
 static size_t put_forms(struct arena *a, const struct ntext *t,
                         const struct tok *k, const struct word *w,
-                        size_t *forms, int8_t *squeezed)
+                        size_t *forms, int8_t *squeezed,
+                        struct traits *plain_tr)
 {
-    struct traits tp, tl, tl1;
+    struct traits tl, tl1, own;
+    struct traits *tp = plain_tr ? plain_tr : &own;
     size_t n = 0;
     *squeezed = -1;
-    size_t plain = put_reading(a, t, k, w, PLAIN, &tp);
-    if (tp.len == 0) {
+    size_t plain = put_reading(a, t, k, w, PLAIN, tp);
+    if (tp->len == 0) {
         a->len = plain;
         return 0;
     }
     forms[n++] = plain;
-    if (!tp.letter)
+    if (!tp->letter)
         return n; /* a number: "2024" has no leet or run forms */
     /* With a leet character the leet form differs from the plain one
      * (it has a letter where plain has a digit or nothing). */
-    size_t leet = tp.leet ? put_reading(a, t, k, w, LEET_I, &tl) : 0;
-    if (tp.leet)
+    size_t leet = tp->leet ? put_reading(a, t, k, w, LEET_I, &tl) : 0;
+    if (tp->leet)
         forms[n++] = leet;
     for (int keep = 1; keep <= 2; keep++) {
-        if (tp.run)
+        if (tp->run)
             keep_form(a, forms, &n, put_cut(a, plain, 3, (size_t)keep));
-        if (tp.leet && tl.run)
+        if (tp->leet && tl.run)
             keep_form(a, forms, &n, put_cut(a, leet, 3, (size_t)keep));
     }
-    if (tp.one && n < MG_NORM_MAX_FORMS) {
+    if (tp->one && n < MG_NORM_MAX_FORMS) {
         size_t l = put_reading(a, t, k, w, LEET_L, &tl1);
         keep_form(a, forms, &n, l);
         if (forms[n - 1] == l && tl1.run)
             for (int keep = 1; keep <= 2; keep++)
                 keep_form(a, forms, &n, put_cut(a, l, 3, (size_t)keep));
     }
-    if (tp.leet ? tl.twice : tp.twice) {
-        size_t off = put_cut(a, tp.leet ? leet : plain, 2, 1);
+    if (tp->leet ? tl.twice : tp->twice) {
+        size_t off = put_cut(a, tp->leet ? leet : plain, 2, 1);
         for (size_t i = 0; i < n && *squeezed < 0; i++)
             if (strcmp(a->p + forms[i], a->p + off) == 0)
                 *squeezed = (int8_t)i;
@@ -871,6 +906,168 @@ static size_t put_forms(struct arena *a, const struct ntext *t,
         }
     }
     return n;
+}
+
+/* Greek and Cyrillic, with their extensions. */
+static bool is_greek_cyrillic(UChar32 c)
+{
+    return (c >= 0x370 && c < 0x530) || (c >= 0x1c80 && c < 0x1c90) ||
+           (c >= 0x1f00 && c < 0x2000) || (c >= 0x2de0 && c < 0x2e00) ||
+           (c >= 0xa640 && c < 0xa6a0);
+}
+
+/* Letters written as enclosed signs that NFKC leaves alone (it already
+ * maps circled "ⓑ" and squared "🄱"): negative circled "🅑" and negative
+ * squared "🅱", A to Z. */
+#define ENCLOSED_FIRST 0x1f150
+
+static char enclosed_letter(UChar32 c)
+{
+    if (c >= 0x1f150 && c <= 0x1f169)
+        return (char)('a' + (c - 0x1f150));
+    if (c >= 0x1f170 && c <= 0x1f189)
+        return (char)('a' + (c - 0x1f170));
+    return 0;
+}
+
+/* A sign read as a letter: the letter, mapped back to the sign; the sign
+ * stays the last code point, so a variation selector after "🅱" is still
+ * an emoji's ("🅱️"), as it was before the mapping. */
+static void put_sign_letter(struct ntext *t, UChar32 sign, char letter,
+                            uint32_t at)
+{
+    ntext_put(t, (UChar32)letter, at, at + 1);
+    t->base = (UChar32)letter;
+    t->last = sign;
+}
+
+/* Regional indicators are letters when they cannot be flags, or spell a
+ * word: a run of three or more, or a pair that is no region's flag ("🇧🇺"
+ * is "bu"; "🇰🇷" stays a flag). A row of flags written without a space is
+ * read as letters too: it cannot be told from a word spelled so ("🇸🇭🇮🇹"),
+ * and as a word it is only a string of country codes no list holds. */
+static bool ri_are_letters(const UChar32 *cps, size_t n)
+{
+    if (n != 2)
+        return true;
+    return !g.region[(cps[0] - RI_FIRST) * 26 + (cps[1] - RI_FIRST)];
+}
+
+/* Enclosed letters and regional indicators at cps[i]: how many code points
+ * were put (a whole run of regional indicators, read as letters or kept as
+ * they are), 0 for any other character. */
+static size_t put_enclosed(struct ntext *t, const UChar32 *cps, size_t n,
+                           size_t i)
+{
+    char letter = enclosed_letter(cps[i]);
+    if (letter) {
+        put_sign_letter(t, cps[i], letter, (uint32_t)i);
+        return 1;
+    }
+    if (cps[i] < RI_FIRST)
+        return 0;
+    size_t j = i;
+    while (j < n && cps[j] >= RI_FIRST && cps[j] <= RI_LAST)
+        j++;
+    bool letters = ri_are_letters(cps + i, j - i);
+    for (size_t k = i; k < j; k++) {
+        if (letters)
+            put_sign_letter(t, cps[k], (char)('a' + (cps[k] - RI_FIRST)),
+                            (uint32_t)k);
+        else
+            put_chunk(t, cps + k, 1, (uint32_t)k);
+    }
+    return j - i;
+}
+
+/* Greek and Cyrillic letters that pass for a Latin one, by their look in
+ * the case they were written in (the text is folded by now: capital eta
+ * "Η" reads "h", small "η" reads "n"). Used inside Latin words only. */
+static const struct look_alike {
+    uint16_t c;
+    char ascii;
+} look_alikes[] = {
+    {0x037f, 'j'}, {0x0386, 'a'}, {0x0388, 'e'}, {0x0389, 'h'}, {0x038a, 'i'},
+    {0x038c, 'o'}, {0x038e, 'y'}, {0x0391, 'a'}, {0x0392, 'b'}, {0x0395, 'e'},
+    {0x0396, 'z'}, {0x0397, 'h'}, {0x0399, 'i'}, {0x039a, 'k'}, {0x039c, 'm'},
+    {0x039d, 'n'}, {0x039f, 'o'}, {0x03a1, 'p'}, {0x03a4, 't'}, {0x03a5, 'y'},
+    {0x03a7, 'x'}, {0x03ac, 'a'}, {0x03ad, 'e'}, {0x03ae, 'n'}, {0x03af, 'i'},
+    {0x03b1, 'a'}, {0x03b2, 'b'}, {0x03b3, 'y'}, {0x03b5, 'e'}, {0x03b7, 'n'},
+    {0x03b9, 'i'}, {0x03ba, 'k'}, {0x03bc, 'u'}, {0x03bd, 'v'}, {0x03bf, 'o'},
+    {0x03c0, 'n'}, {0x03c1, 'p'}, {0x03c2, 'c'}, {0x03c3, 'o'}, {0x03c4, 't'},
+    {0x03c5, 'u'}, {0x03c7, 'x'}, {0x03c9, 'w'}, {0x03ca, 'i'}, {0x03cb, 'u'},
+    {0x03cc, 'o'}, {0x03cd, 'u'}, {0x03ce, 'w'}, {0x03f2, 'c'}, {0x03f3, 'j'},
+    {0x03f9, 'c'}, {0x0401, 'e'}, {0x0405, 's'}, {0x0406, 'i'}, {0x0407, 'i'},
+    {0x0408, 'j'}, {0x0410, 'a'}, {0x0412, 'b'}, {0x0415, 'e'}, {0x041a, 'k'},
+    {0x041c, 'm'}, {0x041d, 'h'}, {0x041e, 'o'}, {0x0420, 'p'}, {0x0421, 'c'},
+    {0x0422, 't'}, {0x0423, 'y'}, {0x0425, 'x'}, {0x042c, 'b'}, {0x0430, 'a'},
+    {0x0432, 'b'}, {0x0433, 'r'}, {0x0435, 'e'}, {0x043a, 'k'}, {0x043c, 'm'},
+    {0x043d, 'h'}, {0x043e, 'o'}, {0x043f, 'n'}, {0x0440, 'p'}, {0x0441, 'c'},
+    {0x0442, 't'}, {0x0443, 'y'}, {0x0445, 'x'}, {0x044c, 'b'}, {0x0451, 'e'},
+    {0x0455, 's'}, {0x0456, 'i'}, {0x0457, 'i'}, {0x0458, 'j'}, {0x04ae, 'y'},
+    {0x04af, 'y'}, {0x04ba, 'h'}, {0x04bb, 'h'}, {0x04c0, 'l'}, {0x04cf, 'l'},
+    {0x0500, 'd'}, {0x0501, 'd'}, {0x051a, 'q'}, {0x051b, 'q'}, {0x051c, 'w'},
+    {0x051d, 'w'},
+};
+
+static char look_alike_of(UChar32 c)
+{
+    size_t lo = 0, hi = sizeof look_alikes / sizeof *look_alikes;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (look_alikes[mid].c == c)
+            return look_alikes[mid].ascii;
+        if (look_alikes[mid].c < c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* A unit of the normalized text that is part of a word: a letter or mark. */
+static bool in_word(UChar c)
+{
+    if (c < 0x80)
+        return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+    return !U16_IS_SURROGATE(c) &&
+           (U_GET_GC_MASK(c) & (U_GC_L_MASK | U_GC_M_MASK));
+}
+
+/* Inside a word that mixes Latin letters with Greek or Cyrillic ones
+ * ("κιll", "ѕтupid"), the Greek and Cyrillic letters that pass for Latin
+ * ones become those, letter by letter, whether or not step 4's skeleton
+ * knew them (it maps kappa to "ĸ" and Cyrillic "т" to a small capital T,
+ * and reads every letter in lower case). A word all in Greek or Cyrillic is
+ * Greek or Russian and left as step 4 made it. Each such letter is one
+ * UTF-16 unit before and after, so the map back is unchanged. cps is the
+ * original text (for a letter's script and case). */
+static void map_mixed_words(struct ntext *t, const UChar32 *cps)
+{
+    if (!t->greek_cyrillic)
+        return;
+    for (size_t s = 0; s < t->len;) {
+        if (!in_word(t->u[s])) {
+            s++;
+            continue;
+        }
+        size_t e = s;
+        bool latin = false, other = false;
+        for (; e < t->len && in_word(t->u[e]); e++) {
+            UChar32 o = cps[t->from[e]];
+            if (is_greek_cyrillic(o))
+                other = true;
+            else if (t->u[e] < 0x80 || script_of(t->u[e]) == USCRIPT_LATIN)
+                latin = true;
+        }
+        for (size_t i = s; latin && other && i < e; i++) {
+            UChar32 o = cps[t->from[i]];
+            char a = is_greek_cyrillic(o) ? look_alike_of(o) : 0;
+            if (a && t->to[i] - t->from[i] == 1 && !U16_IS_SURROGATE(t->u[i]))
+                t->u[i] = (UChar)a;
+        }
+        s = e;
+    }
 }
 
 /* Steps 1-4 over the whole text, chunk by chunk. */
@@ -892,6 +1089,14 @@ static void normalize_text(const UChar32 *cps, size_t n, struct ntext *t)
             i++;
             continue;
         }
+        if (c >= ENCLOSED_FIRST && c <= RI_LAST) {
+            size_t used = put_enclosed(t, cps, n, i);
+            if (used) {
+                i += used;
+                continue;
+            }
+        }
+        t->greek_cyrillic = t->greek_cyrillic || is_greek_cyrillic(c);
         size_t j = i + 1;
         while (j < n && j - i < CHUNK_MAX && !boundary_before(cps[j]))
             j++;
@@ -900,8 +1105,196 @@ static void normalize_text(const UChar32 *cps, size_t n, struct ntext *t)
     }
 }
 
+/* A token that is one of the one-letter words of English (text-speak "u"
+ * for "you" included), which a run of spelled letters may have taken in. */
+static bool one_letter_word(const struct ntext *t, const struct tok *k)
+{
+    UChar c = t->u[k->s];
+    return k->e - k->s == 1 && (c == 'a' || c == 'i' || c == 'u');
+}
+
+/* Letters and digits spelled out in tokens first..last. */
+static size_t bases_of(const struct ntext *t, const struct tok *k, size_t first,
+                       size_t last)
+{
+    size_t n = 0;
+    for (size_t i = first; i <= last; i++)
+        n += spelled_of(t, &k[i]).bases;
+    return n;
+}
+
+/* Whether some form of tokens first..last read as one word is a word the
+ * lists know; the arena is as before. */
+static bool is_known(struct arena *a, const struct ntext *t,
+                     const struct tok *k, size_t first, size_t last,
+                     const struct mg_norm_known *known)
+{
+    if (!known || !known->knows)
+        return false;
+    struct word w = {first, last, first, last};
+    size_t mark = a->len, forms[MG_NORM_MAX_FORMS];
+    int8_t squeezed;
+    size_t n = put_forms(a, t, k, &w, forms, &squeezed, NULL);
+    bool yes = false;
+    for (size_t i = 0; i < n && !yes; i++)
+        yes =
+            known->knows(known->ctx, a->p + forms[i], strlen(a->p + forms[i]));
+    a->len = mark;
+    return yes;
+}
+
+/* Cuts the one-letter words off the ends of runs of spelled letters that
+ * took them in: "you are a f u c k i n g idiot" is "a" and "fucking", and
+ * "i w i l l" is "i" and "will"; words of w (nw of them, room for nk)
+ * written back in order; returns their number. Spacing cannot tell these
+ * apart from a word that starts or ends with the letter ("i d i o t", "a s
+ * s"), so a run is cut only when what is left still has 3+ letters, and
+ * the lists decide when they can: the whole run is kept when some list
+ * knows it ("idiot"), else the first cut whose rest one knows (the leading
+ * letter, the trailing one, both); when none knows any, both letters that
+ * can be are cut, since a one-letter word is what such a letter most
+ * often is. The rest keeps the whole run's reading as a form. */
+static size_t cut_one_letter_words(struct arena *a, const struct ntext *t,
+                                   const struct tok *k, struct word *w,
+                                   size_t nw, size_t nk,
+                                   const struct mg_norm_known *known)
+{
+    struct word *out = NULL; /* made at the first cut: most texts have none */
+    size_t n = 0;
+    for (size_t i = 0; i < nw; i++) {
+        size_t f = w[i].first, l = w[i].last;
+        bool lead =
+            l > f && one_letter_word(t, &k[f]) && bases_of(t, k, f + 1, l) >= 3;
+        bool trail =
+            l > f && one_letter_word(t, &k[l]) && bases_of(t, k, f, l - 1) >= 3;
+        if (!lead && !trail) {
+            if (out)
+                out[n] = w[i];
+            n++;
+            continue;
+        }
+        bool both =
+            lead && trail && l - f >= 2 && bases_of(t, k, f + 1, l - 1) >= 3;
+        bool cut_lead, cut_trail;
+        if (is_known(a, t, k, f, l, known)) {
+            cut_lead = cut_trail = false;
+        } else if (lead && is_known(a, t, k, f + 1, l, known)) {
+            cut_lead = true;
+            cut_trail = false;
+        } else if (trail && is_known(a, t, k, f, l - 1, known)) {
+            cut_lead = false;
+            cut_trail = true;
+        } else if (both && is_known(a, t, k, f + 1, l - 1, known)) {
+            cut_lead = cut_trail = true;
+        } else {
+            cut_lead = both || lead;
+            cut_trail = both || (trail && !lead);
+        }
+        if (!out) {
+            out = mg_malloc((nk + 1) * sizeof *out);
+            memcpy(out, w, n * sizeof *w);
+        }
+        if (cut_lead)
+            out[n++] = (struct word){f, f, f, f};
+        out[n++] = (struct word){f + cut_lead, l - cut_trail, f, l};
+        if (cut_trail)
+            out[n++] = (struct word){l, l, l, l};
+    }
+    if (out) {
+        memcpy(w, out, n * sizeof *w);
+        mg_free(out);
+    }
+    return n;
+}
+
+/* How a word takes part in the text's leet reading. */
+enum leet_kind {
+    LK_NONE,
+    LK_MIXED,  /* Latin letters with leet characters: "fr33", "g7" */
+    LK_INSIDE, /* of which one inside, between letters: "k1ll", "b2b" */
+    LK_DIGITS, /* one or two of 0 1 3 4 5 7 alone: "1" (I), "70" (to) */
+};
+
+static enum leet_kind leet_kind_of(const struct traits *tp, const char *plain)
+{
+    if (!tp->letter) {
+        size_t n = strlen(plain);
+        if (n == 0 || n > 2)
+            return LK_NONE;
+        for (size_t i = 0; i < n; i++)
+            if (!strchr("013457", plain[i]))
+                return LK_NONE;
+        return LK_DIGITS;
+    }
+    if (!tp->leet || tp->other)
+        return LK_NONE;
+    return tp->inside ? LK_INSIDE : LK_MIXED;
+}
+
+/* The words of a text that take part in its leet reading. */
+struct leet_count {
+    size_t mixed, inside, words; /* words: with a letter */
+};
+
+static void leet_count_add(struct leet_count *c, enum leet_kind kind,
+                           bool letter)
+{
+    c->mixed += kind == LK_MIXED || kind == LK_INSIDE;
+    c->inside += kind == LK_INSIDE;
+    c->words += letter;
+}
+
+/* Whether the text as a whole is written in leetspeak: at least two words
+ * mix Latin letters with leet characters, one of them between letters
+ * ("k1ll"), two such or a third mixed word besides, and they are at least
+ * half of the words with a letter. Ordinary text has a few such words
+ * ("G7", "covid19", "mp3", "B2B") among many plain ones; a text in leet has
+ * them nearly everywhere. */
+static bool reads_leet(const struct leet_count *c)
+{
+    return c->inside >= 1 && c->mixed >= 2 &&
+           (c->inside >= 2 || c->mixed >= 3) && c->mixed * 2 >= c->words;
+}
+
+/* In a text written in leet, the words in leet show their leet reading in
+ * the text (for normalized_regex): their first two forms trade places, so
+ * the forms a list meets stay the same; a lone "1" or "70" gets its leet
+ * reading as a first form. Words are read again (rare: leet texts only) to
+ * know which they are; out's words are those of w with a plain form. */
+static void show_leet(struct arena *a, const struct ntext *t,
+                      const struct tok *k, const struct word *w, size_t nw,
+                      struct mg_norm *out, size_t *offs)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < nw && o < out->nwords; i++) {
+        struct traits tp;
+        size_t mark = a->len;
+        size_t plain = put_reading(a, t, k, &w[i], PLAIN, &tp);
+        enum leet_kind kind = leet_kind_of(&tp, a->p + plain);
+        a->len = mark;
+        if (tp.len == 0)
+            continue; /* no word in out */
+        struct mg_norm_word *nw_ = &out->words[o];
+        size_t *forms = offs + o * MG_NORM_MAX_FORMS;
+        o++;
+        if (kind == LK_MIXED || kind == LK_INSIDE) {
+            size_t first = forms[0];
+            forms[0] = forms[1];
+            forms[1] = first;
+            if (nw_->squeezed == 0 || nw_->squeezed == 1)
+                nw_->squeezed = (int8_t)(1 - nw_->squeezed);
+        } else if (kind == LK_DIGITS) {
+            struct traits tl;
+            forms[1] = forms[0];
+            forms[0] = put_reading(a, t, k, &w[i], LEET_I, &tl);
+            nw_->nforms = 2;
+        }
+    }
+}
+
 /* The words, their forms and the text from the normalized text. */
-static int make_words(const struct ntext *t, struct mg_norm *out)
+static int make_words(const struct ntext *t, const struct mg_norm_known *known,
+                      struct mg_norm *out)
 {
     /* Sized for the usual text so that they seldom grow. */
     struct segs sg = {NULL, 0, t->len / 4 + 16};
@@ -919,24 +1312,39 @@ static int make_words(const struct ntext *t, struct mg_norm *out)
 
     struct arena a = {NULL, 0, t->len * 2 + 64};
     a.p = mg_malloc(a.cap);
+    nw = cut_one_letter_words(&a, t, k, w, nw, nk, known);
     size_t *offs = mg_malloc((nw + 1) * MG_NORM_MAX_FORMS * sizeof *offs);
+    struct leet_count leet = {0, 0, 0};
     out->words = mg_calloc(nw + 1, sizeof *out->words);
-    size_t text_len = 0;
     for (size_t i = 0; i < nw; i++) {
         struct mg_norm_word *nw_ = &out->words[out->nwords];
         size_t *forms = offs + out->nwords * MG_NORM_MAX_FORMS;
-        nw_->nforms = put_forms(&a, t, k, &w[i], forms, &nw_->squeezed);
+        struct traits tp;
+        nw_->nforms = put_forms(&a, t, k, &w[i], forms, &nw_->squeezed, &tp);
         if (nw_->nforms == 0)
             continue;
+        if (w[i].whole_first != w[i].first || w[i].whole_last != w[i].last) {
+            /* a cut run keeps its whole reading ("diot" has "idiot") */
+            struct word whole = {w[i].whole_first, w[i].whole_last,
+                                 w[i].whole_first, w[i].whole_last};
+            struct traits tw;
+            keep_form(&a, forms, &nw_->nforms,
+                      put_reading(&a, t, k, &whole, PLAIN, &tw));
+        }
+        leet_count_add(&leet, leet_kind_of(&tp, a.p + forms[0]), tp.letter);
         nw_->start = t->from[k[w[i].first].s];
         nw_->end = t->to[k[w[i].last].e - 1];
         nw_->spelled = w[i].last > w[i].first;
-        text_len += strlen(a.p + forms[0]) + 1;
         out->nwords++;
     }
+    if (reads_leet(&leet))
+        show_leet(&a, t, k, w, nw, out, offs);
     mg_free(w);
     mg_free(k);
 
+    size_t text_len = 0;
+    for (size_t i = 0; i < out->nwords; i++)
+        text_len += strlen(a.p + offs[i * MG_NORM_MAX_FORMS]) + 1;
     out->text = mg_malloc(text_len + 1);
     for (size_t i = 0; i < out->nwords; i++) {
         struct mg_norm_word *nw_ = &out->words[i];
@@ -955,6 +1363,12 @@ static int make_words(const struct ntext *t, struct mg_norm *out)
 }
 
 int mg_normalize(const char *utf8, size_t len, struct mg_norm *out)
+{
+    return mg_normalize_with(utf8, len, NULL, out);
+}
+
+int mg_normalize_with(const char *utf8, size_t len,
+                      const struct mg_norm_known *known, struct mg_norm *out)
 {
     memset(out, 0, sizeof *out);
     pthread_once(&g_once, init_once);
@@ -981,9 +1395,10 @@ int mg_normalize(const char *utf8, size_t len, struct mg_norm *out)
     }
     struct ntext t = {0};
     normalize_text(cps, ncp, &t);
+    map_mixed_words(&t, cps);
     mg_free(cps);
     out->invisibles = t.invisibles;
-    int rc = make_words(&t, out);
+    int rc = make_words(&t, known, out);
     mg_free(t.u);
     mg_free(t.from);
     mg_free(t.to);

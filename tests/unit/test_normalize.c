@@ -16,7 +16,7 @@
 #include "testutil.h"
 
 /* Explicit lengths so that strings with a NUL can be cases too. */
-#define S(lit)       lit, sizeof(lit) - 1
+#define S(lit) lit, sizeof(lit) - 1
 
 static struct mg_norm norm_ok(const char *what, const char *text, size_t len)
 {
@@ -75,6 +75,40 @@ static void test_plain_text(void **state)
         {"$5", S("$5"), "5", 1},
         {"@user", S("@user"), "user", 1},
         {"e-mail", S("bob@example.com"), "bobexamplecom", 1},
+        {"mathematical bold italic", S("\U0001d483\U0001d496\U0001d49a"), "buy",
+         1},
+        {"mathematical double-struck", S("\U0001d553\U0001d566\U0001d56a"),
+         "buy", 1},
+        {"circled", S("\u24d1\u24e4\u24e8"), "buy", 1},
+        {"squared", S("\U0001f131\U0001f144\U0001f148"), "buy", 1},
+        /* NFKC leaves these alone: mapped by hand */
+        {"negative circled", S("\U0001f151\U0001f164\U0001f168"), "buy", 1},
+        {"negative squared", S("\U0001f171\U0001f184\U0001f188"), "buy", 1},
+        {"enclosed kinds mixed", S("\u24d1\U0001f164\U0001f188 it"), "buy it",
+         2},
+        {"regional indicators, three", S("\U0001f1e7\U0001f1fa\U0001f1fe"),
+         "buy", 1},
+        {"regional indicators, no flag", S("\U0001f1fd\U0001f1fd"), "xx", 1},
+        {"a flag stays an emoji", S("\U0001f1f0\U0001f1f7 fighting"),
+         "fighting", 1},
+        {"flags in a row read as letters",
+         S("\U0001f1f8\U0001f1ed\U0001f1ee\U0001f1f9"), "shit", 1},
+        /* Look-alikes inside a Latin word, letter by letter, in the case
+         * they were written in. */
+        {"Greek kappa", S("\u03baill"), "kill", 1},
+        {"Greek capital eta is h", S("\u0397ELLO"), "hello", 1},
+        {"Greek small eta is n", S("\u03b7ice"), "nice", 1},
+        {"Greek tau, Cyrillic te", S("\u03c4est \u0442est"), "test test", 2},
+        {"Cyrillic dze, te", S("\u0455\u0442upid"), "stupid", 1},
+        {"Cyrillic en, capital and small", S("\u041dELLO \u043dello"),
+         "hello hello", 2},
+        {"Cyrillic ka, em", S("\u043aill \u043coron"), "kill moron", 2},
+        /* Greek and Russian words stay as step 4 made them. */
+        {"Greek word", S("\u03ba\u03b1\u03bb\u03b7\u03bc\u03ad\u03c1\u03b1"),
+         "\u03baa\u03bb\u03b7\u03bc\u03adpa", 1},
+        {"Russian word beside a Latin one",
+         S("\u043f\u0440\u0438\u0432\u0435\u0442 ok"),
+         "\u043fp\u0438\u0432e\u0442 ok", 2},
     };
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
         struct mg_norm n = norm_ok(cases[i].what, cases[i].text, cases[i].len);
@@ -155,10 +189,10 @@ static void test_squeezed_form(void **state)
         const char *text;
         const char *squeezed; /* NULL: none */
     } cases[] = {
-        {"stuupiid", "stupid"},  /* a form of its own */
-        {"fuuuuck", "fuck"},     /* the same as the runs collapsed to one */
-        {"f4gg0t", "fagot"},     /* of the leet reading */
-        {"stupid", NULL},        /* no letter twice */
+        {"stuupiid", "stupid"}, /* a form of its own */
+        {"fuuuuck", "fuck"},    /* the same as the runs collapsed to one */
+        {"f4gg0t", "fagot"},    /* of the leet reading */
+        {"stupid", NULL},       /* no letter twice */
         {"\ubcd1\uc2e0\uc2e0", "\ubcd1\uc2e0"}, /* 병신신 */
     };
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
@@ -213,6 +247,10 @@ static void test_words_and_spans(void **state)
          {{"stupid", 0, 11}, {"idea", 12, 19}},
          2},
         {"even gaps join", S("f  u  c  k"), {{"fuck", 0, 10}}, 1},
+        {"two spaced words two spaces apart",
+         S("f o r e x  t r a d i n g"),
+         {{"forex", 0, 9}, {"trading", 11, 24}},
+         2},
         {"a word of one letter, then a spaced one",
          S("a   m o r o n"),
          {{"a", 0, 1}, {"moron", 4, 13}},
@@ -307,6 +345,8 @@ static void test_invisibles(void **state)
          S("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"),
          "\u0645\u06cc\u062e\u0648\u0627\u0647\u0645", 0},
         {"none", S("free money"), "free money", 0},
+        /* "🅱️": the emoji's selector, though the sign reads "b" */
+        {"negative squared b, emoji style", S("\U0001f171\ufe0f"), "b", 0},
     };
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
         struct mg_norm n = norm_ok(cases[i].what, cases[i].text, cases[i].len);
@@ -413,11 +453,175 @@ static void test_ideographs_not_joined(void **state)
     mg_norm_close(&n);
 }
 
+/* A list of words for mg_normalize_with: the NULL-terminated ctx. */
+static bool knows(const void *ctx, const char *form, size_t len)
+{
+    for (const char *const *w = ctx; *w; w++)
+        if (strlen(*w) == len && memcmp(*w, form, len) == 0)
+            return true;
+    return false;
+}
+
+/* One-letter words beside spelled-out letters with the same gap as the
+ * letters' own: cut off when what is left has 3+ letters, unless the lists
+ * know the whole run; the rest keeps the whole run's reading as a form. */
+static void test_one_letter_words(void **state)
+{
+    (void)state;
+    static const char *const lists[] = {"idiot", "asshole", "fuck", NULL};
+    static const struct {
+        const char *what;
+        const char *text;
+        bool with_lists;
+        struct want_word words[5];
+        size_t nwords;
+    } cases[] = {
+        {"article before",
+         "you are a f u c k i n g idiot",
+         false,
+         {{"you", 0, 3},
+          {"are", 4, 7},
+          {"a", 8, 9},
+          {"fucking", 10, 23},
+          {"idiot", 24, 29}},
+         5},
+        {"pronoun before",
+         "I w i l l kill",
+         false,
+         {{"i", 0, 1}, {"will", 2, 9}, {"kill", 10, 14}},
+         3},
+        {"text-speak you after",
+         "f u c k u",
+         false,
+         {{"fuck", 0, 7}, {"u", 8, 9}},
+         2},
+        {"both ends",
+         "a f o o l i",
+         false,
+         {{"a", 0, 1}, {"fool", 2, 9}, {"i", 10, 11}},
+         3},
+        {"a rest of two letters stays", "a s s", false, {{"ass", 0, 5}}, 1},
+        {"the lists know the whole",
+         "an i d i o t",
+         true,
+         {{"an", 0, 2}, {"idiot", 3, 12}},
+         2},
+        {"the lists know the whole (2)",
+         "a s s h o l e",
+         true,
+         {{"asshole", 0, 13}},
+         1},
+        {"the lists know the rest",
+         "a f u c k",
+         true,
+         {{"a", 0, 1}, {"fuck", 2, 9}},
+         2},
+        {"no lists: cut",
+         "an i d i o t",
+         false,
+         {{"an", 0, 2}, {"i", 3, 4}, {"diot", 5, 12}},
+         3},
+        {"a different gap keeps it apart",
+         "a   m o r o n",
+         true,
+         {{"a", 0, 1}, {"moron", 4, 13}},
+         2},
+    };
+    const struct mg_norm_known known = {knows, lists};
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct mg_norm n;
+        if (mg_normalize_with(cases[i].text, strlen(cases[i].text),
+                              cases[i].with_lists ? &known : NULL, &n) != MG_OK)
+            fail_msg("%s: not normalized", cases[i].what);
+        if (n.nwords != cases[i].nwords)
+            fail_msg("%s: %zu words (\"%s\"), want %zu", cases[i].what,
+                     n.nwords, n.text, cases[i].nwords);
+        for (size_t w = 0; w < n.nwords; w++) {
+            const struct want_word *ww = &cases[i].words[w];
+            const struct mg_norm_word *got = &n.words[w];
+            if (strcmp(got->form[0], ww->plain) != 0 ||
+                got->start != ww->start || got->end != ww->end)
+                fail_msg("%s: word %zu \"%s\" [%u,%u), want \"%s\" [%u,%u)",
+                         cases[i].what, w, got->form[0], got->start, got->end,
+                         ww->plain, ww->start, ww->end);
+        }
+        mg_norm_close(&n);
+    }
+
+    /* The cut rest keeps the whole run's reading, so a list matches either. */
+    struct mg_norm n = norm_ok("diot", "an i d i o t", strlen("an i d i o t"));
+    assert_int_equal(n.nwords, 3);
+    assert_int_equal(n.words[2].nforms, 2);
+    assert_string_equal(n.words[2].form[1], "idiot");
+    assert_true(n.words[2].spelled);
+    assert_false(n.words[1].spelled);
+    mg_norm_close(&n);
+}
+
+/* A text written in leet shows the leet reading of its leet words in the
+ * normalized text (which normalized_regex sees); ordinary text with a few
+ * alphanumerics keeps them as written. The forms stay the same set. */
+static void test_leet_text(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        const char *want;
+    } cases[] = {
+        {"1 w1ll k1ll y0u", "i will kill you"},
+        {"h4ng 4ll th3 tr41t0rs", "hang all the traitors"},
+        {"fr33 b1tc01n g1v34w4y", "free bitcoin giveaway"},
+        {"g0 b4ck 70 4fr1c4", "go back to africa"},
+        {"Y0u 4r3 4 fuck1ng 1d107", "you are a fucking idiot"},
+        {"$h!t f4c3 l0s3r", "shit face loser"},
+        /* ordinary text */
+        {"The G7 met in 2024 on covid19, mp3 and 4x4 sales, $600 million, "
+         "10% more B2B",
+         "the g7 met in 2024 on covid19 mp3 and 4x4 sales 600 million 10 more "
+         "b2b"},
+        {"G7 and B2B", "g7 and b2b"},
+        {"mp3 4x4 1080p", "mp3 4x4 1080p"},
+        {"you are a b1tch", "you are a b1tch"},
+        {"fr33 m0ney now", "fr33 m0ney now"},
+        /* not Latin letters: digits in Russian words stay */
+        {"\u043f\u04401\u0432\u0435\u0442 \u043a0\u0442 \u04340\u043c",
+         "\u043fp1\u0432e\u0442 \u043a0\u0442 \u04340\u043c"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct mg_norm n =
+            norm_ok(cases[i].text, cases[i].text, strlen(cases[i].text));
+        if (strcmp(n.text, cases[i].want) != 0)
+            fail_msg("%s: \"%s\", want \"%s\"", cases[i].text, n.text,
+                     cases[i].want);
+        mg_norm_close(&n);
+    }
+    /* Spans still map back; the written spelling is the second form. */
+    struct mg_norm n = norm_ok("spans", S("1 w1ll k1ll y0u"));
+    static const struct want_word want[] = {
+        {"i", 0, 1}, {"will", 2, 6}, {"kill", 7, 11}, {"you", 12, 15}};
+    static const char *const written[] = {"1", "w1ll", "k1ll", "y0u"};
+    assert_int_equal(n.nwords, 4);
+    for (size_t w = 0; w < 4; w++) {
+        assert_string_equal(n.words[w].form[0], want[w].plain);
+        assert_string_equal(n.words[w].form[1], written[w]);
+        assert_int_equal(n.words[w].start, want[w].start);
+        assert_int_equal(n.words[w].end, want[w].end);
+    }
+    /* The squeezed form follows the swap: "fr33" is "free" then "fr33". */
+    mg_norm_close(&n);
+    n = norm_ok("squeezed", S("fr33 b1tc01n g1v34w4y"));
+    assert_string_equal(n.words[0].form[0], "free");
+    assert_string_equal(n.words[0].form[1], "fr33");
+    assert_string_equal(n.words[0].form[n.words[0].squeezed], "fre");
+    mg_norm_close(&n);
+}
+
 /* Every word's forms are distinct and there are 1..MG_NORM_MAX_FORMS. */
 static void test_forms_distinct(void **state)
 {
     (void)state;
-    const char *text = "b1tchhhh $$$hit!!! f.u.c.k s1uuut 4$$ ki11 l00000l";
+    const char *text = "b1tchhhh $$$hit!!! f.u.c.k s1uuut 4$$ ki11 l00000l "
+                       "a f u u u c k 1 70 i d i o o o t";
     struct mg_norm n = norm_ok("mix", text, strlen(text));
     assert_true(n.nwords > 0);
     for (size_t w = 0; w < n.nwords; w++) {
@@ -470,6 +674,8 @@ int main(void)
         cmocka_unit_test(test_forms),
         cmocka_unit_test(test_squeezed_form),
         cmocka_unit_test(test_words_and_spans),
+        cmocka_unit_test(test_one_letter_words),
+        cmocka_unit_test(test_leet_text),
         cmocka_unit_test(test_invisibles),
         cmocka_unit_test(test_entry),
         cmocka_unit_test(test_invalid_utf8),
