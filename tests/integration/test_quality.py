@@ -9,6 +9,8 @@ import json
 import os
 import subprocess
 
+import pytest
+
 from conftest import BUILD, ROOT
 
 EVAL_JUDGE = os.path.join(BUILD, "tests", "eval_judge")
@@ -99,8 +101,54 @@ def test_eval_judge_usage_and_unreadable_input(tmp_path):
                        capture_output=True, text=True, timeout=10)
     lines = r.stdout.splitlines()
     assert r.returncode == 0 and len(lines) == 3, r.stdout
-    assert lines[0].startswith("publish\t") and lines[1] == "error\t0\t-"
+    assert lines[0].startswith("publish\t") and lines[1] == "error\t0\t-\terror"
     assert lines[2].startswith("hold\t") and "abuse.insult" in lines[2]
+
+
+def test_eval_judge_says_what_a_first_comment_gets(tmp_path):
+    # the fourth column applies history.new_commenter (published_below 3,
+    # min_score 4 here): 3 publishes either way, 4 is held only as a first
+    # comment, 6 is held either way
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "00.yaml").write_text(
+        "history:\n  new_commenter: {published_below: 3, min_score: 4}\n"
+        "rules:\n"
+        "  - {id: t.three, reason: r, when: {regex: three}, score: 3}\n"
+        "  - {id: t.four, reason: r, when: {regex: four}, score: 4}\n"
+        "  - {id: t.six, reason: r, when: {regex: six}, score: 6}\n")
+    f = tmp_path / "bodies"
+    f.write_bytes(b"three\0four\0six\0")
+    r = subprocess.run([EVAL_JUDGE, str(rules), str(f)], capture_output=True, text=True,
+                       timeout=10)
+    assert r.returncode == 0, r.stderr
+    assert [l.split("\t") for l in r.stdout.splitlines()] == [
+        ["publish", "3.00", "t.three", "publish"],
+        ["publish", "4.00", "t.four", "hold"],
+        ["hold", "6.00", "t.six", "hold"]]
+    # and quality --first-comment counts the second as held by new_commenter
+    rows = "id,source,label,text\n1,s,ham,three\n2,s,ham,four\n3,s,ham,six\n4,s,ham,none\n"
+    out = quality_on(tmp_path, rows, "--json", "--first-comment", "--rules", str(rules),
+                     "--seeds", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    src = json.loads(out.stdout)["sources"]["s"]
+    assert src["ham_flagged"] == 0.5 and src["ham_new_commenter"] == 0.25, src
+
+
+def test_first_comments_of_news_readers_are_rarely_held():
+    # judged as each reader's first comment, at most 3% of the ordinary
+    # comments of the news sources are held by history.new_commenter
+    if not os.path.exists(DATA):
+        pytest.skip("no %s" % DATA)
+    r = subprocess.run(["/usr/bin/python3", QUALITY, "--build", BUILD, "--first-comment",
+                        "--json", "--check", DATA], capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode in (0, 1), r.stderr
+    out = json.loads(r.stdout)
+    figures = {s: out["sources"][s]["ham_new_commenter"]
+               for s in ("fox_news_hate", "kmhas_ko", "beep_ko")}
+    assert all(v <= 0.03 for v in figures.values()), figures
+    assert out["missed"] == [], out["missed"]
 
 
 WORD_MODEL = os.path.join(ROOT, "tests", "eval", "word-model")
