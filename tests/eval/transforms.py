@@ -5,12 +5,23 @@ Every transform is a pure function of the text (no random choice, no
 state): the same rows give the same copies on every run. Most rewrite
 every word (a run of non-whitespace) holding 3 or more letters
 (str.isalpha(), so Hangul counts); leet-all and spaced-one say otherwise
-below.
+below. None touches a link, an e-mail address or an @handle (USABLE).
 
     obfuscate(text, name) -> the copy; TRANSFORMS lists the names in the
     order quality prints them.
 """
 import re
+
+# What a spammer must leave readable for the lure to work: a link, an
+# e-mail address or a messenger handle. A copy that rewrote them would send
+# no reader anywhere, so no transform touches them (their own disguises,
+# "example dot com", "h77p5", are the link detector's business).
+USABLE = re.compile(r"@|://|^\W*www\.|\w\.[A-Za-z]{2,}(?:[/?#:]|\W*$)")
+
+
+def usable(word):
+    """Whether word is a link, address or handle the reader must use."""
+    return USABLE.search(word) is not None
 
 LEET = str.maketrans("aeiostAEIOST", "431057431057")
 # Latin letters -> the Cyrillic letters that look the same (the skeleton
@@ -135,7 +146,9 @@ def look_alike_mixed(table):
 
 def leet_all(text):
     """Every word in leetspeak, short ones too ("is" -> "15", "a" -> "4")."""
-    return text.translate(LEET)
+    parts = re.split(r"(\s+)", text)
+    return "".join(p if i % 2 or usable(p) else p.translate(LEET)
+                   for i, p in enumerate(parts))
 
 
 def spaced_one(text):
@@ -150,7 +163,7 @@ def spaced_one(text):
     for i, part in enumerate(parts):
         if i % 2:
             parts[i] = " "
-        elif sum(c.isalpha() for c in part) >= 3:
+        elif sum(c.isalpha() for c in part) >= 3 and not usable(part):
             if n % 2 == 0:
                 parts[i] = between_letters(part, " ")
             n += 1
@@ -191,6 +204,6 @@ def obfuscate(text, name):
     for i, part in enumerate(parts):
         if i % 2:  # whitespace between words
             parts[i] = WORD_GAP.get(name, part)
-        elif sum(c.isalpha() for c in part) >= 3:
+        elif sum(c.isalpha() for c in part) >= 3 and not usable(part):
             parts[i] = change(part)
     return "".join(parts)
