@@ -2,7 +2,8 @@
  * reads (body, author_name) is normalized, looked up in the lexicon and
  * scanned by the detectors at most once, and only when some rule needs it;
  * then the rules run in order and their scores and actions make the
- * verdict. */
+ * verdict. A named condition is likewise tested at most once per field,
+ * however many rules use it. */
 #include "modgate/rules.h"
 
 #include <string.h>
@@ -20,6 +21,14 @@ struct list_hit {
     uint32_t start, end;
 };
 
+/* A named condition's result in one field, once tested. */
+struct memo {
+    bool done, yes, has_span;
+    struct mg_span span;
+};
+
+#define MEMOS_INLINE 32
+
 struct view {
     const char *text;
     size_t len;
@@ -29,6 +38,10 @@ struct view {
     struct mg_detect det;
     struct list_hit *hits;      /* per list */
     size_t *word_offsets;       /* byte offset of each word in norm.text */
+    struct memo *memos;         /* per named condition, NULL until one is used */
+    /* memos for a set with few named conditions, so that judging one
+     * costs no allocation (zeroed with the judgement) */
+    struct memo few_memos[MEMOS_INLINE];
     struct mg_norm_known known; /* the rule set's words, for normalizing */
 };
 
@@ -405,6 +418,25 @@ static bool test_cond(struct judging *j, struct view *v, const struct cond *c,
     case COND_ACCOUNT_AGE:
         return j->in->has_author_created_at &&
                (double)(j->in->now_ms - j->in->author_created_at_ms) < c->number;
+    case COND_NAMED: {
+        /* Tested once per field: the rules sharing it (a scam lure used by
+         * thirty rules) do not run its regexes again. Its span is its own
+         * first matching test's, as if written inline. */
+        if (!v->memos)
+            v->memos = j->set->nconds <= MEMOS_INLINE
+                           ? v->few_memos
+                           : mg_calloc(j->set->nconds, sizeof *v->memos);
+        struct memo *m = &v->memos[c->named];
+        if (!m->done) {
+            m->done = true;
+            m->yes = test_cond(j, v, j->set->conds[c->named].when, &m->span, &m->has_span);
+        }
+        if (m->yes && m->has_span) {
+            *span = m->span;
+            *has_span = true;
+        }
+        return m->yes;
+    }
     case COND_AUTHOR_IN:
         for (size_t i = 0; i < c->nlists && j->in->author_id; i++)
             for (const struct lex_entry *e =
@@ -426,6 +458,8 @@ static void view_close(struct view *v)
         mg_detect_close(&v->det);
     mg_free(v->hits);
     mg_free(v->word_offsets);
+    if (v->memos != v->few_memos)
+        mg_free(v->memos);
 }
 
 static json_t *match_json(const struct rule *r, bool has_span, struct mg_span span)

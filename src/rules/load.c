@@ -1,7 +1,8 @@
 /* load.c: a rules directory into a struct mg_rules. Two passes over the
- * YAML files in name order: the first collects `thresholds` and `lists`
- * (so a rule may use a list declared in a later file), the second compiles
- * `rules`. Every problem found is recorded with its file, line and column;
+ * YAML files in name order: the first collects `thresholds`, `lists` and
+ * the names of `conditions` (so a rule may use a list or a condition
+ * declared in a later file); then the named conditions are compiled; the
+ * second pass compiles `rules`. Every problem found is recorded with its file, line and column;
  * loading goes on to find more, and any problem fails the whole load. */
 #include "modgate/rules.h"
 
@@ -40,6 +41,19 @@ struct source {
     struct mg_yaml_doc *doc; /* YAML files only */
 };
 
+/* Where a named condition was written, and how far its compilation got.
+ * Conditions are compiled on first use (a condition may use one defined
+ * further on), so one met again while being compiled closes a cycle. */
+enum def_state { DEF_NEW, DEF_COMPILING, DEF_DONE };
+
+struct cond_def {
+    const char *file; /* the source's name (the loader owns it) */
+    struct fy_node *key, *body;
+    enum def_state state;
+};
+
+#define MAX_COND_CHAIN 32 /* conditions using conditions, as deep as nesting */
+
 struct loader {
     struct mg_rules *set;
     struct mg_rules_errors *errs;
@@ -49,6 +63,9 @@ struct loader {
     const char *dir; /* NULL: lists come from files[] only */
     const char *file; /* the file being read, for errors */
     bool thresholds_seen;
+    struct cond_def *defs; /* parallel to set->conds */
+    uint32_t chain[MAX_COND_CHAIN]; /* the conditions being compiled */
+    size_t nchain;
 };
 
 /* ---- errors ---- */
@@ -485,6 +502,59 @@ static void cond_add_kid(struct cond *c, struct cond *kid)
 }
 
 static struct cond *parse_cond(struct loader *ld, struct fy_node *n, int depth);
+static void compile_named(struct loader *ld, uint32_t i);
+
+static int find_named(const struct mg_rules *set, const char *name)
+{
+    for (size_t i = 0; i < set->nconds; i++)
+        if (strcmp(set->conds[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* `condition: NAME`: a reference to a named condition, compiled now if it
+ * has not been yet. The node owns nothing: the set owns the condition. */
+static bool parse_named_ref(struct loader *ld, struct cond *c, struct fy_node *v)
+{
+    char *name = scalar_dup(v);
+    int id = name ? find_named(ld->set, name) : -1;
+    bool ok = false;
+    if (!name) {
+        fail_at(ld, v, "`condition` wants the name of a condition, not %s", kind_of(v));
+    } else if (id < 0) {
+        fail_at(ld, v, "no condition named '%s' (define it under `conditions`)", name);
+    } else if (ld->defs[id].state == DEF_COMPILING) {
+        /* name the whole loop, from the condition met again to here */
+        char loop[300] = "";
+        size_t at = 0;
+        size_t from = 0;
+        while (from < ld->nchain && ld->chain[from] != (uint32_t)id)
+            from++;
+        for (size_t k = from; k < ld->nchain && at < sizeof loop; k++) {
+            int n = snprintf(loop + at, sizeof loop - at, "%s -> ",
+                             ld->set->conds[ld->chain[k]].name);
+            at += n > 0 ? (size_t)n : 0;
+        }
+        fail_at(ld, v, "condition '%s' uses itself (%s%s): a condition may not "
+                       "refer back to one that refers to it",
+                name, loop, name);
+    } else {
+        if (ld->defs[id].state == DEF_NEW) {
+            if (ld->nchain >= MAX_COND_CHAIN) {
+                fail_at(ld, v, "conditions use conditions more than %d deep",
+                        MAX_COND_CHAIN);
+                mg_free(name);
+                return false;
+            }
+            compile_named(ld, (uint32_t)id);
+        }
+        /* one that failed to compile has had its errors reported */
+        ok = ld->set->conds[id].when != NULL;
+        c->named = (uint32_t)id;
+    }
+    mg_free(name);
+    return ok;
+}
 
 /* A list name or a sequence of them, each of the given kind. */
 static bool parse_list_refs(struct loader *ld, struct cond *c, struct fy_node *v,
@@ -753,6 +823,9 @@ static struct cond *parse_test(struct loader *ld, const char *key,
     } else if (strcmp(key, "author_in") == 0) {
         c = cond_new(COND_AUTHOR_IN);
         ok = parse_list_refs(ld, c, v, LIST_AUTHORS, key);
+    } else if (strcmp(key, "condition") == 0) {
+        c = cond_new(COND_NAMED);
+        ok = parse_named_ref(ld, c, v);
     } else {
         fail_at(ld, k,
                 "unknown condition '%s' (see docs/rules.md: words, regex, "
@@ -760,7 +833,8 @@ static struct cond *parse_test(struct loader *ld, const char *key,
                 "link_ip, link_idn, link_hidden, contact, caps_ratio_above, "
                 "char_run_at_least, emoji_ratio_above, symbol_ratio_above, "
                 "combining_marks_at_least, mixed_script_words_at_least, "
-                "invisibles_at_least, account_age_below, author_in, all, any, not)",
+                "invisibles_at_least, account_age_below, author_in, condition, "
+                "all, any, not)",
                 key);
         return NULL;
     }
@@ -835,7 +909,7 @@ static struct cond *parse_cond(struct loader *ld, struct fy_node *n, int depth)
     return all;
 }
 
-/* ---- rules ---- */
+/* ---- rules and named conditions ---- */
 
 static bool valid_rule_id(const char *id)
 {
@@ -846,6 +920,74 @@ static bool valid_rule_id(const char *id)
               *p == '_' || *p == '-'))
             return false;
     return true;
+}
+
+/* Compiles named condition i, in the file that defines it (for errors). */
+static void compile_named(struct loader *ld, uint32_t i)
+{
+    struct cond_def *def = &ld->defs[i];
+    const char *file = ld->file;
+    def->state = DEF_COMPILING;
+    ld->chain[ld->nchain++] = i;
+    ld->file = def->file;
+    /* parse_cond may compile other conditions (and grow nothing: the
+     * arrays were sized in pass 1), so def stays valid */
+    struct cond *when = parse_cond(ld, def->body, 0);
+    ld->file = file;
+    ld->nchain--;
+    def->state = DEF_DONE;
+    ld->set->conds[i].when = when;
+}
+
+static void compile_conditions(struct loader *ld)
+{
+    for (uint32_t i = 0; i < ld->set->nconds; i++)
+        if (ld->defs[i].state == DEF_NEW)
+            compile_named(ld, i);
+}
+
+/* conditions:
+ *   scam-lure:
+ *     any: [...]
+ * Pass 1 records the names (so any file may use them) and where their
+ * bodies are; compile_conditions compiles them once every name is known. */
+static void load_conditions(struct loader *ld, struct fy_node *k, struct fy_node *v)
+{
+    if (mg_yaml_is_null(v))
+        return;
+    if (!is_type(v, FYNT_MAPPING)) {
+        fail_at(ld, v ? v : k, "`conditions` wants a mapping of condition names, not %s",
+                kind_of(v));
+        return;
+    }
+    void *iter = NULL;
+    struct fy_node_pair *pair;
+    while ((pair = fy_node_mapping_iterate(v, &iter)) != NULL) {
+        struct fy_node *ck = fy_node_pair_key(pair), *cv = fy_node_pair_value(pair);
+        char *name = scalar_dup(ck);
+        int prev = name ? find_named(ld->set, name) : -1;
+        if (!name || !valid_rule_id(name)) {
+            fail_at(ld, ck, "a condition's name is lowercase letters, digits, '.', "
+                            "'_' or '-'");
+            mg_free(name);
+            continue;
+        }
+        if (prev >= 0) {
+            int line = 0, column = 0;
+            mg_yaml_node_pos(ld->defs[prev].key, &line, &column);
+            fail_at(ld, ck, "condition '%s' is defined twice (first at %s:%d:%d)", name,
+                    ld->defs[prev].file, line, column);
+            mg_free(name);
+            continue;
+        }
+        struct mg_rules *set = ld->set;
+        set->conds = mg_realloc(set->conds, (set->nconds + 1) * sizeof *set->conds);
+        ld->defs = mg_realloc(ld->defs, (set->nconds + 1) * sizeof *ld->defs);
+        set->conds[set->nconds] = (struct named_cond){.name = name, .when = NULL};
+        ld->defs[set->nconds] =
+            (struct cond_def){.file = ld->file, .key = ck, .body = cv, .state = DEF_NEW};
+        set->nconds++;
+    }
 }
 
 static void rule_free(struct rule *r)
@@ -1135,7 +1277,8 @@ static void load_yaml(struct loader *ld, struct source *src, int pass)
     if (!is_type(root, FYNT_MAPPING)) {
         if (pass == 1)
             fail_at(ld, root, "a rules file is a mapping with `rules`, `lists`, "
-                              "`thresholds` or `history`, not %s", kind_of(root));
+                              "`conditions`, `thresholds` or `history`, not %s",
+                    kind_of(root));
         return;
     }
     void *iter = NULL;
@@ -1159,6 +1302,9 @@ static void load_yaml(struct loader *ld, struct source *src, int pass)
         } else if (scalar_is(k, "history")) {
             if (pass == 1)
                 load_history(ld, k, v);
+        } else if (scalar_is(k, "conditions")) {
+            if (pass == 1)
+                load_conditions(ld, k, v);
         } else if (scalar_is(k, "rules")) {
             if (pass != 2)
                 continue;
@@ -1174,7 +1320,9 @@ static void load_yaml(struct loader *ld, struct source *src, int pass)
                 load_rule(ld, item);
         } else if (pass == 1) {
             char *kt = scalar_dup(k);
-            fail_at(ld, k, "unknown key '%s' (a rules file has rules, lists, thresholds, history)",
+            fail_at(ld, k,
+                    "unknown key '%s' (a rules file has rules, lists, conditions, "
+                    "thresholds, history)",
                     kt ? kt : "?");
             mg_free(kt);
         }
@@ -1191,6 +1339,11 @@ static void rules_free(struct mg_rules *set)
     for (size_t i = 0; i < set->nlists; i++)
         mg_free(set->lists[i].name);
     mg_free(set->lists);
+    for (size_t i = 0; i < set->nconds; i++) {
+        mg_free(set->conds[i].name);
+        cond_free(set->conds[i].when);
+    }
+    mg_free(set->conds);
     mg_free(set->hits);
     lexicon_free(set->lexicon);
     pcre2_match_context_free(set->match_ctx);
@@ -1279,15 +1432,19 @@ static int finish(struct loader *ld, struct mg_rules **out)
     }
     /* find_source may add list files to ld->files while we walk: index. */
     size_t n = ld->nfiles;
-    for (int pass = 1; pass <= 2; pass++)
+    for (int pass = 1; pass <= 2; pass++) {
         for (size_t i = 0; i < n; i++)
             if (ld->files[i].doc)
                 load_yaml(ld, &ld->files[i], pass);
+        if (pass == 1)
+            compile_conditions(ld);
+    }
     if (nyaml == 0)
         fail_line(ld, ld->dir ? ld->dir : "rules", 0, 0,
                   "no rules files (*.yaml) in the rules directory");
     if (ld->nerrors == 0)
         set_version(ld);
+    mg_free(ld->defs);
     for (size_t i = 0; i < ld->nfiles; i++) {
         mg_yaml_doc_free(ld->files[i].doc);
         mg_free(ld->files[i].name);

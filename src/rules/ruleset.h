@@ -42,6 +42,7 @@ enum cond_kind {
     COND_INVISIBLES,       /* invisibles removed >= number */
     COND_ACCOUNT_AGE,      /* author_created_at known and age < number ms */
     COND_AUTHOR_IN,        /* author_id in lists[0] */
+    COND_NAMED,            /* the named condition mg_rules.conds[named] */
 };
 
 struct cond {
@@ -54,6 +55,16 @@ struct cond {
     double number;
     double min; /* caps_ratio: the fewest cased letters for it to count */
     unsigned mask;
+    uint32_t named; /* COND_NAMED: an index into mg_rules.conds */
+};
+
+/* A named condition (`conditions:` in a rules file). The rule set owns
+ * `when`; a COND_NAMED node refers to it by index and owns nothing, so
+ * that judge.c can evaluate it once per comment and field however many
+ * rules use it. */
+struct named_cond {
+    char *name;
+    struct cond *when; /* NULL only while loading, or if it failed */
 };
 
 enum rule_field { FIELD_BODY, FIELD_AUTHOR_NAME };
@@ -76,6 +87,8 @@ struct mg_rules {
     struct list *lists;
     size_t nlists;
     struct lexicon *lexicon;
+    struct named_cond *conds;
+    size_t nconds;
     double hold_at, reject_at;
     bool uses_author_name; /* some rule reads the author's name */
     pcre2_match_context *match_ctx;

@@ -551,6 +551,233 @@ static void test_load_errors(void **state)
     }
 }
 
+/* ---- named conditions ---- */
+
+/* The same two rules, once with the lure written inline in each and once
+ * as a named condition both use: every comment must get the same verdict,
+ * the same rules and the same span either way. */
+static const char inline_yaml[] =
+    "lists:\n"
+    "  pills: {entries: [viagra, pills]}\n"
+    "  coins: {entries: [bitcoin]}\n"
+    "  news: {entries: [article, police]}\n"
+    "rules:\n"
+    "  - id: pharma\n    reason: r\n    score: 3\n"
+    "    when:\n"
+    "      all:\n"
+    "        - words: pills\n"
+    "        - any: [{contact: phone}, {regex: '\\bdm me\\b'}, {links_at_least: 1}]\n"
+    "        - not: {words: news}\n"
+    "  - id: crypto\n    reason: r\n    score: 4\n"
+    "    when:\n"
+    "      all:\n"
+    "        - words: coins\n"
+    "        - any: [{contact: phone}, {regex: '\\bdm me\\b'}, {links_at_least: 1}]\n"
+    "        - not: {words: news}\n";
+
+static const char named_yaml[] =
+    "lists:\n"
+    "  pills: {entries: [viagra, pills]}\n"
+    "  coins: {entries: [bitcoin]}\n"
+    "  news: {entries: [article, police]}\n"
+    "conditions:\n"
+    "  lure:\n"
+    "    any: [{contact: phone}, {regex: '\\bdm me\\b'}, {links_at_least: 1}]\n"
+    "  not-news: {not: {words: news}}\n"
+    "  pushed: {all: [{condition: lure}, {condition: not-news}]}\n"
+    "rules:\n"
+    "  - {id: pharma, reason: r, score: 3, when: {words: pills, condition: pushed}}\n"
+    "  - id: crypto\n    reason: r\n    score: 4\n"
+    "    when: {all: [{words: coins}, {condition: lure}, {condition: not-news}]}\n";
+
+static void test_named_conditions_judge_as_inline(void **state)
+{
+    (void)state;
+    struct mg_rules *a = load_set(inline_yaml, NULL);
+    struct mg_rules *b = load_set(named_yaml, NULL);
+    static const struct {
+        const char *body;
+        const char *fired; /* worked out by hand from the rules above */
+    } cases[] = {
+        {"cheap viagra and bitcoin, dm me", "pharma crypto"},
+        {"bitcoin doubles, text +1 555 010 2030", "crypto"},
+        {"viagra pills at pills-shop.example", "pharma"},
+        {"the article says viagra sellers dm me all day", ""},
+        {"viagra and bitcoin", ""},
+        {"dm me about nothing", ""},
+        {"police seized bitcoin, see www.cops.example", ""},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct judged x = judge(a, cases[i].body), y = judge(b, cases[i].body);
+        assert_string_equal(x.rules, cases[i].fired);
+        assert_string_equal(y.rules, cases[i].fired);
+        assert_int_equal(x.action, y.action);
+        assert_true(x.score == y.score);
+        assert_int_equal(x.span_start, y.span_start);
+        assert_int_equal(x.span_end, y.span_end);
+    }
+    /* a rule's span is its first test's with a span: "bitcoin"; a rule
+     * made of the condition alone takes the condition's: the phone */
+    struct judged j = judge(b, "bitcoin doubles, text +1 555 010 2030");
+    assert_int_equal(j.span_start, 0);
+    assert_int_equal(j.span_end, 7);
+    struct mg_rules *c = load_set("conditions:\n  lure: {any: [{regex: zzz}, {contact: phone}]}\n"
+                                  "rules:\n  - {id: l, reason: r, score: 1, when: {condition: lure}}\n",
+                                  NULL);
+    j = judge(c, "bitcoin doubles, text +1 555 010 2030");
+    assert_string_equal(j.rules, "l");
+    assert_int_equal(j.span_start, 22);
+    assert_int_equal(j.span_end, 37);
+    mg_rules_unref(c);
+    mg_rules_unref(a);
+    mg_rules_unref(b);
+}
+
+/* The memo is per judgement and per field: a condition true for one
+ * comment's body is tested again for the next comment and for the
+ * author's name. */
+static void test_named_condition_memo_is_per_comment_and_field(void **state)
+{
+    (void)state;
+    struct mg_rules *r = load_set(
+        "conditions:\n  shop: {regex: '\\bshop\\b'}\n"
+        "rules:\n"
+        "  - {id: body, reason: r, score: 1, when: {condition: shop}}\n"
+        "  - {id: body2, reason: r, score: 1, when: {any: [{regex: zzz}, {condition: shop}]}}\n"
+        "  - {id: name, reason: r, score: 1, field: author_name, when: {condition: shop}}\n",
+        NULL);
+    struct judged j = judge_full(r, "visit my shop", "Ann", 0);
+    assert_string_equal(j.rules, "body body2");
+    assert_int_equal(j.span_start, 9);
+    assert_int_equal(j.span_end, 13);
+    j = judge_full(r, "nothing to see", "the shop guy", 0);
+    assert_string_equal(j.rules, "name");
+    j = judge_full(r, "shop", "shop", 0);
+    assert_string_equal(j.rules, "body body2 name");
+    j = judge(r, "nothing");
+    assert_string_equal(j.rules, "");
+    mg_rules_unref(r);
+}
+
+/* A condition defined in one file is used in another, whichever comes
+ * first in name order; so is a list. */
+static void test_named_conditions_across_files(void **state)
+{
+    (void)state;
+    const char *names[] = {"10-rules.yaml", "90-shared.yaml"};
+    const char *texts[] = {
+        "rules:\n  - {id: a, reason: r, score: 5, when: {condition: lure}}\n",
+        "lists: {lure-words: {entries: [whatsapp me]}}\n"
+        "conditions:\n  lure: {any: [{words: lure-words}, {contact: email}]}\n"};
+    size_t lens[] = {strlen(texts[0]), strlen(texts[1])};
+    struct mg_rules *r = NULL;
+    struct mg_rules_errors errs;
+    assert_int_equal(mg_rules_load_files(2, names, texts, lens, &r, &errs), MG_OK);
+    struct judged j = judge(r, "whatsapp me now");
+    assert_string_equal(j.rules, "a");
+    assert_int_equal(j.action, MG_ACTION_HOLD);
+    j = judge(r, "write to bob@mail.example");
+    assert_string_equal(j.rules, "a");
+    j = judge(r, "a quiet comment");
+    assert_string_equal(j.rules, "");
+    mg_rules_unref(r);
+}
+
+static void test_named_condition_errors(void **state)
+{
+    (void)state;
+    const struct bad_set cases[] = {
+        /* unknown name, at the reference */
+        {"conditions:\n  lure: {regex: x}\n"
+         "rules:\n  - {id: a, reason: r, when: {condition: lura}, score: 1}\n",
+         NULL, "rules.yaml", "lura", "no condition named 'lura'"},
+        /* a cycle through two conditions, at the reference that closes it */
+        {"conditions:\n  a: {any: [{regex: x}, {condition: b}]}\n"
+         "  b: {all: [{regex: y}, {condition: a}]}\n",
+         NULL, "rules.yaml", "a}]}\n", "condition 'a' uses itself (a -> b -> a)"},
+        /* a condition using itself */
+        {"conditions:\n  self: {not: {condition: self}}\n", NULL, "rules.yaml",
+         "self}}", "condition 'self' uses itself (self -> self)"},
+        /* an error inside an unused condition still counts */
+        {"conditions:\n  unused: {wordz: x}\n", NULL, "rules.yaml", "wordz",
+         "unknown condition 'wordz'"},
+        {"conditions:\n  Bad!: {regex: x}\n", NULL, "rules.yaml", "Bad!",
+         "a condition's name is lowercase letters"},
+        {"conditions: [a, b]\n", NULL, "rules.yaml", "a, b]",
+         "`conditions` wants a mapping of condition names"},
+        {"conditions: {a: {regex: x}}\n"
+         "rules:\n  - {id: a, reason: r, when: {condition: [a]}, score: 1}\n",
+         NULL, "rules.yaml", "a]}", "`condition` wants the name of a condition"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        char what[32];
+        snprintf(what, sizeof what, "case %zu", i);
+        expect_load_error(what, &cases[i]);
+    }
+}
+
+/* A name defined in two files: the second is the error, and says where the
+ * first is. */
+static void test_named_condition_defined_twice(void **state)
+{
+    (void)state;
+    const char *names[] = {"a.yaml", "b.yaml"};
+    const char *texts[] = {"conditions:\n  lure: {regex: x}\n",
+                           "rules: []\nconditions:\n    lure: {regex: y}\n"};
+    size_t lens[] = {strlen(texts[0]), strlen(texts[1])};
+    struct mg_rules *r = NULL;
+    struct mg_rules_errors errs;
+    assert_int_equal(mg_rules_load_files(2, names, texts, lens, &r, &errs), MG_EINVAL);
+    assert_null(r);
+    assert_int_equal(errs.count, 1);
+    assert_string_equal(errs.items[0].file, "b.yaml");
+    assert_int_equal(errs.items[0].line, 3);
+    assert_int_equal(errs.items[0].column, 5);
+    assert_non_null(strstr(errs.items[0].message,
+                           "condition 'lure' is defined twice (first at a.yaml:2:3)"));
+}
+
+/* A set with more named conditions than judge.c keeps on the stack. */
+static void test_many_named_conditions(void **state)
+{
+    (void)state;
+    char yaml[8192];
+    int used = snprintf(yaml, sizeof yaml, "conditions:\n");
+    for (int i = 0; i < 40; i++)
+        used += snprintf(yaml + used, sizeof yaml - (size_t)used,
+                         "  c%d: {regex: '\\bw%d\\b'}\n", i, i);
+    snprintf(yaml + used, sizeof yaml - (size_t)used,
+             "rules:\n"
+             "  - {id: first, reason: r, score: 1, when: {condition: c0}}\n"
+             "  - {id: last, reason: r, score: 1, when: {condition: c39}}\n"
+             "  - {id: both, reason: r, score: 1, when: {all: [{condition: c0}, {condition: c39}]}}\n");
+    struct mg_rules *r = load_set(yaml, NULL);
+    struct judged j = judge(r, "w39 and w0");
+    assert_string_equal(j.rules, "first last both");
+    j = judge_full(r, "w39 only", "w0", 0);
+    assert_string_equal(j.rules, "last");
+    mg_rules_unref(r);
+}
+
+/* Conditions using conditions are bounded like nesting is. */
+static void test_named_condition_chain_limit(void **state)
+{
+    (void)state;
+    char yaml[8192];
+    int used = snprintf(yaml, sizeof yaml, "conditions:\n");
+    for (int i = 0; i < 40; i++)
+        used += snprintf(yaml + used, sizeof yaml - (size_t)used,
+                         "  c%d: {condition: c%d}\n", i, i + 1);
+    snprintf(yaml + used, sizeof yaml - (size_t)used, "  c40: {regex: x}\n");
+    const char *names[] = {"rules.yaml"};
+    const char *texts[] = {yaml};
+    size_t lens[] = {strlen(yaml)};
+    struct mg_rules *rules = NULL;
+    struct mg_rules_errors errs;
+    assert_int_equal(mg_rules_load_files(1, names, texts, lens, &rules, &errs), MG_EINVAL);
+    assert_non_null(strstr(errs.items[0].message, "more than 32 deep"));
+}
+
 /* Past MG_RULES_MAX_ERRORS, errors are counted, not listed. */
 static void test_load_error_cap(void **state)
 {
@@ -855,6 +1082,13 @@ int main(void)
         cmocka_unit_test(test_innocent_words_pass),
         cmocka_unit_test(test_check_out_holds_only_as_an_opener),
         cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_named_conditions_judge_as_inline),
+        cmocka_unit_test(test_named_condition_memo_is_per_comment_and_field),
+        cmocka_unit_test(test_named_conditions_across_files),
+        cmocka_unit_test(test_named_condition_errors),
+        cmocka_unit_test(test_named_condition_defined_twice),
+        cmocka_unit_test(test_named_condition_chain_limit),
+        cmocka_unit_test(test_many_named_conditions),
         cmocka_unit_test(test_load_syntax_error),
         cmocka_unit_test(test_load_error_cap),
         cmocka_unit_test(test_load_nesting_limit),
