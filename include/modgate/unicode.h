@@ -20,4 +20,12 @@ int mg_unicode_graphemes(const char *utf8, size_t len,
  * nor a control or format character: text a reader would see. */
 bool mg_unicode_has_visible(const char *utf8, size_t len);
 
+/* utf8[0..len) under NFKC_Casefold: fullwidth, mathematical, circled and
+ * other compatibility letters become plain ones, case is folded, and
+ * default-ignorable characters (zero-width space, joiners, bidi marks) are
+ * dropped. *out (NUL-terminated, mg_free) and *out_len get the result.
+ * MG_EINVAL on invalid UTF-8, MG_EIO if ICU fails. */
+int mg_unicode_fold(const char *utf8, size_t len, char **out,
+                    size_t *out_len) MG_MUST_CHECK;
+
 #endif

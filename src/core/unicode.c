@@ -6,9 +6,12 @@
 
 #include <unicode/ubrk.h>
 #include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
 #include <unicode/utext.h>
 #include <unicode/utf8.h>
 
+#include "modgate/alloc.h"
 #include "modgate/text.h"
 
 int mg_unicode_graphemes(const char *utf8, size_t len, size_t *count)
@@ -80,4 +83,59 @@ bool mg_unicode_has_visible(const char *utf8, size_t len)
         i += (size_t)off;
     }
     return false;
+}
+
+int mg_unicode_fold(const char *utf8, size_t len, char **out, size_t *out_len)
+{
+    if (len > INT32_MAX / 4)
+        return MG_EINVAL;
+    UErrorCode status = U_ZERO_ERROR;
+    const UNormalizer2 *nfkc_cf = unorm2_getNFKCCasefoldInstance(&status);
+    if (U_FAILURE(status))
+        return MG_EIO;
+    /* UTF-8 -> UTF-16, strict: ICU would read bad bytes as U+FFFD */
+    int32_t n16 = 0;
+    u_strFromUTF8WithSub(NULL, 0, &n16, utf8, (int32_t)len, -1, NULL, &status);
+    if (status != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(status))
+        return MG_EINVAL;
+    status = U_ZERO_ERROR;
+    UChar *src = mg_malloc(((size_t)n16 + 1) * sizeof *src);
+    u_strFromUTF8WithSub(src, n16 + 1, NULL, utf8, (int32_t)len, -1, NULL, &status);
+    if (U_FAILURE(status)) {
+        mg_free(src);
+        return MG_EINVAL;
+    }
+    /* NFKC_Casefold grows a text at most 18-fold per code unit in theory;
+     * ask for the size first instead of guessing */
+    int32_t nf = unorm2_normalize(nfkc_cf, src, n16, NULL, 0, &status);
+    if (status != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(status)) {
+        mg_free(src);
+        return MG_EIO;
+    }
+    status = U_ZERO_ERROR;
+    UChar *dst = mg_malloc(((size_t)nf + 1) * sizeof *dst);
+    unorm2_normalize(nfkc_cf, src, n16, dst, nf + 1, &status);
+    mg_free(src);
+    if (U_FAILURE(status)) {
+        mg_free(dst);
+        return MG_EIO;
+    }
+    int32_t n8 = 0;
+    u_strToUTF8(NULL, 0, &n8, dst, nf, &status);
+    if (status != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(status)) {
+        mg_free(dst);
+        return MG_EIO;
+    }
+    status = U_ZERO_ERROR;
+    char *text = mg_malloc((size_t)n8 + 1);
+    u_strToUTF8(text, n8 + 1, NULL, dst, nf, &status);
+    mg_free(dst);
+    if (U_FAILURE(status)) {
+        mg_free(text);
+        return MG_EIO;
+    }
+    text[n8] = '\0';
+    *out = text;
+    *out_len = (size_t)n8;
+    return MG_OK;
 }

@@ -13,6 +13,7 @@
 #include "modgate/detect.h"
 #include "modgate/normalize.h"
 #include "modgate/text.h"
+#include "modgate/unicode.h"
 #include "src/rules/ruleset.h"
 
 /* Where a list first matched in a field. */
@@ -38,6 +39,11 @@ struct view {
     struct mg_detect det;
     struct list_hit *hits;      /* per list */
     size_t *word_offsets;       /* byte offset of each word in norm.text */
+    /* the text under NFKC_Casefold, for `regex` (fold_state: 0 not made
+     * yet, 1 the same as text for a regex, 2 in folded) */
+    int fold_state;
+    char *folded;
+    size_t folded_len;
     struct memo *memos;         /* per named condition, NULL until one is used */
     /* memos for a set with few named conditions, so that judging one
      * costs no allocation (zeroed with the judgement) */
@@ -228,9 +234,34 @@ static uint32_t code_points(const char *text, size_t bytes)
     return n;
 }
 
-static bool match_regex(struct judging *j, struct view *v, const struct cond *c,
-                        struct mg_span *span)
+/* v's text folded (mg_unicode_fold), or NULL when a regex would see the
+ * same: ASCII only (patterns are case-insensitive unless they say not), or
+ * nothing changed, or the fold failed. */
+static const char *view_folded(struct view *v, size_t *len)
 {
+    if (v->fold_state == 0) {
+        v->fold_state = 1;
+        bool ascii = true;
+        for (size_t i = 0; i < v->len && ascii; i++)
+            ascii = (unsigned char)v->text[i] < 0x80;
+        if (!ascii && mg_unicode_fold(v->text, v->len, &v->folded, &v->folded_len) == MG_OK)
+            v->fold_state = v->folded_len == v->len &&
+                                    memcmp(v->folded, v->text, v->len) == 0
+                                ? 1
+                                : 2;
+    }
+    *len = v->folded_len;
+    return v->fold_state == 2 ? v->folded : NULL;
+}
+
+/* A `regex` is tried on the body as written, then, when it does not match
+ * there, on the body folded: "𝐭𝐞𝐱𝐭 me", "ｔｅｘｔ me" and "t\u200bext me"
+ * are "text me" to it, as they are to the word lists. A match in the
+ * folded text has no span (its offsets are not the body's). */
+static bool match_regex(struct judging *j, struct view *v, const struct cond *c,
+                        struct mg_span *span, bool *has_span)
+{
+    *has_span = true;
     const char *text = v->text;
     size_t len = v->len;
     const struct mg_norm *n = NULL;
@@ -244,6 +275,16 @@ static bool match_regex(struct judging *j, struct view *v, const struct cond *c,
     int rc = pcre2_match(c->re, (PCRE2_SPTR)text, len, 0,
                          PCRE2_NO_UTF_CHECK | j->set->match_options, j->md,
                          j->set->match_ctx);
+    if (rc < 0 && !n) {
+        size_t flen;
+        const char *folded = view_folded(v, &flen);
+        if (folded && pcre2_match(c->re, (PCRE2_SPTR)folded, flen, 0,
+                                  PCRE2_NO_UTF_CHECK | j->set->match_options, j->md,
+                                  j->set->match_ctx) >= 0) {
+            *has_span = false;
+            return true;
+        }
+    }
     if (rc < 0) /* no match, or a limit reached: no match either */
         return false;
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(j->md);
@@ -388,10 +429,7 @@ static bool test_cond(struct judging *j, struct view *v, const struct cond *c,
         return false;
     case COND_REGEX:
     case COND_NORMALIZED_REGEX:
-        if (!match_regex(j, v, c, span))
-            return false;
-        *has_span = true;
-        return true;
+        return match_regex(j, v, c, span, has_span);
     case COND_LINKS_AT_LEAST:
     case COND_LINK_DOMAIN:
     case COND_LINK_OUTSIDE:
@@ -458,6 +496,7 @@ static void view_close(struct view *v)
         mg_detect_close(&v->det);
     mg_free(v->hits);
     mg_free(v->word_offsets);
+    mg_free(v->folded);
     if (v->memos != v->few_memos)
         mg_free(v->memos);
 }

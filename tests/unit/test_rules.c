@@ -1053,6 +1053,41 @@ static void test_new_commenter_min_score(void **state)
     }
 }
 
+/* A `regex` that does not match the body as written is tried on it folded
+ * (NFKC, case, invisibles): "𝐭𝐞𝐱𝐭 me" matches 'text me', without a span,
+ * since the folded text's offsets are not the body's. */
+static void test_regex_sees_the_folded_body(void **state)
+{
+    (void)state;
+    struct mg_rules *r = load_set("rules:\n"
+                                  "  - {id: t, reason: t, when: {regex: 'text me'}, score: 5}\n",
+                                  NULL);
+    static const struct {
+        const char *body;
+        bool fires, span;
+    } cases[] = {
+        {"please text me now", true, true},
+        {"please \xf0\x9d\x90\xad\xf0\x9d\x90\x9e\xf0\x9d\x90\xb1\xf0\x9d\x90\xad me now",
+         true, false},
+        {"please t\xe2\x80\x8b" "ext me", true, false},
+        {"please \xef\xbd\x94\xef\xbd\x85\xef\xbd\x98\xef\xbd\x94 me", true, false},
+        {"please call me", false, false},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct mg_rules_input in = {.body = cases[i].body,
+                                    .body_len = strlen(cases[i].body),
+                                    .author_id = "u"};
+        struct mg_verdict v;
+        assert_int_equal(mg_rules_judge(r, &in, &v, NULL), MG_OK);
+        json_t *m = json_array_get(v.matches, 0);
+        if ((m != NULL) != cases[i].fires ||
+            (m && json_is_array(json_object_get(m, "span")) != cases[i].span))
+            fail_msg("%s: fired %d", cases[i].body, m != NULL);
+        mg_verdict_close(&v);
+    }
+    mg_rules_unref(r);
+}
+
 static void test_empty_set_publishes(void **state)
 {
     (void)state;
@@ -1098,6 +1133,7 @@ int main(void)
         cmocka_unit_test(test_hits_and_inheritance),
         cmocka_unit_test(test_history_settings),
         cmocka_unit_test(test_new_commenter_min_score),
+        cmocka_unit_test(test_regex_sees_the_folded_body),
         cmocka_unit_test(test_empty_set_publishes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "modgate/alloc.h"
 #include "modgate/unicode.h"
 #include "testutil.h"
 
@@ -143,6 +144,38 @@ static void test_has_visible(void **state)
 }
 
 /* A long invisible text is scanned to its end. */
+static void test_fold(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"Text ME", "text me"},
+        /* mathematical bold, fullwidth, circled */
+        {"\xf0\x9d\x90\xad\xf0\x9d\x90\x9e\xf0\x9d\x90\xb1\xf0\x9d\x90\xad", "text"},
+        {"\xef\xbd\x94\xef\xbd\x85\xef\xbd\x98\xef\xbd\x94", "text"},
+        {"\xe2\x93\xa3\xe2\x93\x94\xe2\x93\xa7\xe2\x93\xa3", "text"},
+        /* a zero-width space and a soft hyphen are dropped */
+        {"te\xe2\x80\x8bx\xc2\xadt", "text"},
+        {"Stra\xc3\x9f""e", "strasse"},
+        {"\xea\xb8\xb0\xec\x82\xac", "\xea\xb8\xb0\xec\x82\xac"}, /* 기사 as it is */
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *out;
+        size_t len;
+        assert_int_equal(mg_unicode_fold(cases[i].in, strlen(cases[i].in), &out, &len),
+                         MG_OK);
+        if (strcmp(out, cases[i].out) != 0 || len != strlen(cases[i].out))
+            fail_msg("case %zu: \"%s\", want \"%s\"", i, out, cases[i].out);
+        mg_free(out);
+    }
+    char *out = NULL;
+    size_t len;
+    assert_int_equal(mg_unicode_fold("a\xff", 2, &out, &len), MG_EINVAL);
+    assert_null(out);
+}
+
 static void test_has_visible_long(void **state)
 {
     (void)state;
@@ -162,6 +195,7 @@ int main(void)
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_has_visible),
         cmocka_unit_test(test_has_visible_long),
+        cmocka_unit_test(test_fold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
