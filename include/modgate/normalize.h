@@ -93,6 +93,27 @@
  * such words are few among plain ones. Words with a non-ASCII letter
  * ("2찍") take no part.
  *
+ * A stretched text ("I wiill kiill yoouu", "죽여버린다다 찾아가겠다다"): when
+ * two or more words have a run no ordinary spelling has (a letter 3+ times
+ * but a leading "www", a doubled a, i or u, a Hangul syllable doubled at
+ * the end of a word of 3+ syllables; "토토", "까까" are words) and those,
+ * with the words that double an e or o, are at least half of the words of
+ * 3+ letters, each word with a doubled letter gets a reading as its first
+ * form (so the text reads "i will kill you"); the forms it had stay, so
+ * the forms a list meets are a superset, and nothing changes when the
+ * reading is one of them or the word has MG_NORM_MAX_FORMS already. The
+ * reader's reading: runs of 3+ to two, a, i, u to one, e and o to one
+ * when doubled in a text that doubles its vowels throughout (2+ of the a,
+ * i, u of its 3+ letter words doubled, and more than half of them; else
+ * "ee", "oo" stay), consonants doubled stay ("will"), a Hangul syllable
+ * doubled at the end dropped. The lists (known) are asked: the reader's
+ * reading if they know it; else the listed spelling the word reads as with
+ * each doubled run cut to one or two ("kiill" -> "kill", filed squeezed
+ * "kil"), the nearest the reader's reading, then the longest; else the
+ * word as written if they know it ("see"); else the reader's reading. A
+ * list entry so stretched is read the same way, without lists (as a leet
+ * one is), so that it still meets the comments written like it.
+ *
  * Offsets into the original text are in code points (what API.md's `span`
  * counts); spans never decrease from one word to the next, and a word's
  * span covers the invisibles and dropped marks within it. Everything here
@@ -140,8 +161,9 @@ struct mg_norm {
 int mg_normalize(const char *utf8, size_t len,
                  struct mg_norm *out) MG_MUST_CHECK;
 
-/* Which words the reader knows (the rule set's word lists), asked only to
- * settle how a run of spelled-out letters is cut: knows(ctx, form, len)
+/* Which words the reader knows (the rule set's word lists), asked to settle
+ * how a run of spelled-out letters is cut and how a stretched text's words
+ * read: knows(ctx, form, len)
  * is true when the NUL-terminated UTF-8 form (len bytes) is a word some
  * list holds. It must not keep the pointer. */
 struct mg_norm_known {
@@ -151,7 +173,8 @@ struct mg_norm_known {
 
 /* mg_normalize, with known (borrowed, for the call; NULL: none) settling
  * whether a one-letter word beside spelled-out letters is a word of its own
- * ("a f u c k i n g") or the word's first or last letter ("i d i o t"). */
+ * ("a f u c k i n g") or the word's first or last letter ("i d i o t"), and
+ * which spelling a stretched word shows ("kiill" is "kill"). */
 int mg_normalize_with(const char *utf8, size_t len,
                       const struct mg_norm_known *known,
                       struct mg_norm *out) MG_MUST_CHECK;
@@ -161,7 +184,9 @@ void mg_norm_close(struct mg_norm *n);
 
 /* A list entry (a word or a phrase) in the form words are matched in:
  * steps 1-5 and the plain forms of its words joined by single spaces, no
- * leet or run variants (the list says what it means). NULL for invalid
+ * leet or run variants (the list says what it means), read as the text of
+ * a comment is (mg_normalize: a phrase written in leet or stretched
+ * throughout shows its reading). NULL for invalid
  * UTF-8 or an entry with no word in it; else the caller frees it (mg_free). */
 char *mg_normalize_entry(const char *utf8, size_t len);
 

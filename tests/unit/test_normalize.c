@@ -194,6 +194,10 @@ static void test_squeezed_form(void **state)
         {"f4gg0t", "fagot"},    /* of the leet reading */
         {"stupid", NULL},       /* no letter twice */
         {"\ubcd1\uc2e0\uc2e0", "\ubcd1\uc2e0"}, /* 병신신 */
+        /* a syllable doubled inside a word is part of it: 토토나 keeps
+         * its 토토 (sports toto), and does not read as the insult 토나 */
+        {"\ud1a0\ud1a0\ub098", NULL},
+        {"\ud1a0\ud1a0\ud1a0\ub098", "\ud1a0\ub098"}, /* 토토토나: a run of 3 */
     };
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
         struct mg_norm n =
@@ -616,6 +620,105 @@ static void test_leet_text(void **state)
     mg_norm_close(&n);
 }
 
+/* A text stretched throughout shows each stretched word as a reader reads
+ * it in the normalized text (which normalized_regex sees): the spelling a
+ * list knows when there is one, else runs of 3+ cut to two, "aa" "ii"
+ * "uu" to one, "ee" "oo" to one in a text that doubles its vowels
+ * throughout, and a Hangul syllable said again at a word's end dropped.
+ * Ordinary text stays as written. Expected values worked out by hand. */
+static void test_stretched_text(void **state)
+{
+    (void)state;
+    static const char *const none[] = {NULL};
+    static const char *const you[] = {"you", NULL};
+    static const char *const shot[] = {"shot", "will", NULL};
+    static const char *const fuck[] = {"fuck", NULL};
+    static const char *const see[] = {"see", NULL};
+    static const struct {
+        const char *text;
+        const char *const *lists;
+        const char *want;
+    } cases[] = {
+        /* every vowel doubled: the text doubles its a, i and u, so its
+         * "ee" and "oo" are single vowels doubled too */
+        {"I wiill kiill yoouu", none, "i will kill you"},
+        {"Hoopee soomeeoonee throows aaciid in heer faacee", none,
+         "hope someone throws acid in her face"},
+        /* one doubled a, i or u is too little to tell that the writer
+         * doubles every vowel: "ee" and "oo" stay */
+        {"yoouu deeseervee too bee shoooot", none,
+         "yoou deeseervee too bee shoot"},
+        /* stretched by hand: runs of 3+ are two, a i u one */
+        {"I wiiill kiiill yooouuu", none, "i will kill yoou"},
+        /* a spelling the lists know wins over the reader's reading */
+        {"I wiiill kiiill yooouuu", you, "i will kill you"},
+        {"I wiill shoooot yoouu", shot, "i will shot you"},
+        {"fuuuckkk yoouu aaall", fuck, "fuck you all"},
+        /* a listed word as written stays ("see" is no "se") */
+        {"I wiill see yoouu", see, "i will see you"},
+        {"I wiill see yoouu", none, "i will se you"},
+        /* Korean: the last syllable said again */
+        {"\uc8fd\uc5ec\ubc84\ub9b0\ub2e4\ub2e4 "
+         "\ucc3e\uc544\uac00\uaca0\ub2e4\ub2e4",
+         none, "\uc8fd\uc5ec\ubc84\ub9b0\ub2e4 \ucc3e\uc544\uac00\uaca0\ub2e4"},
+        /* ordinary text, as written */
+        {"see good book will kill all coffee Mississippi", none,
+         "see good book will kill all coffee mississippi"},
+        {"Sooo good, see you soon", none, "sooo good see you soon"},
+        {"WWII and www sites", none, "wwii and www sites"},
+        {"\ud1a0\ud1a0 \uae4c\uae4c \uc88b\uc544", none,
+         "\ud1a0\ud1a0 \uae4c\uae4c \uc88b\uc544"}, /* 토토 까까 좋아 */
+        {"We went skiing, then flew to Hawaii for a vacation", none,
+         "we went skiing then flew to hawaii for a vacation"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        const struct mg_norm_known known = {knows, cases[i].lists};
+        struct mg_norm n;
+        if (mg_normalize_with(cases[i].text, strlen(cases[i].text), &known,
+                              &n) != MG_OK)
+            fail_msg("%s: not normalized", cases[i].text);
+        if (strcmp(n.text, cases[i].want) != 0)
+            fail_msg("%s: \"%s\", want \"%s\"", cases[i].text, n.text,
+                     cases[i].want);
+        mg_norm_close(&n);
+    }
+
+    /* Spans map back; every form the words had is still there, the
+     * squeezed one where squeezed says. */
+    struct mg_norm n = norm_ok("spans", S("I wiill kiill yoouu"));
+    static const struct want_word want[] = {
+        {"i", 0, 1}, {"will", 2, 7}, {"kill", 8, 13}, {"you", 14, 19}};
+    static const char *const written[] = {NULL, "wiill", "kiill", "yoouu"};
+    static const char *const squeezed[] = {NULL, "wil", "kil", "you"};
+    assert_int_equal(n.nwords, 4);
+    for (size_t w = 0; w < 4; w++) {
+        const struct mg_norm_word *got = &n.words[w];
+        assert_string_equal(got->form[0], want[w].plain);
+        assert_int_equal(got->start, want[w].start);
+        assert_int_equal(got->end, want[w].end);
+        if (!written[w])
+            continue;
+        bool has = false;
+        for (size_t f = 0; f < got->nforms; f++)
+            has = has || strcmp(got->form[f], written[w]) == 0;
+        assert_true(has);
+        assert_true(got->squeezed >= 0);
+        assert_string_equal(got->form[got->squeezed], squeezed[w]);
+    }
+    mg_norm_close(&n);
+
+    /* A list entry stretched throughout reads as the comment's text does
+     * (as a leet one does), so it still meets the comments written so. */
+    char *e = mg_normalize_entry(S("wiill kiill yoouu"));
+    assert_non_null(e);
+    assert_string_equal(e, "will kill you");
+    mg_free(e);
+    e = mg_normalize_entry(S("kiill"));
+    assert_non_null(e);
+    assert_string_equal(e, "kiill"); /* one word is no stretched text */
+    mg_free(e);
+}
+
 /* Every word's forms are distinct and there are 1..MG_NORM_MAX_FORMS. */
 static void test_forms_distinct(void **state)
 {
@@ -676,6 +779,7 @@ int main(void)
         cmocka_unit_test(test_words_and_spans),
         cmocka_unit_test(test_one_letter_words),
         cmocka_unit_test(test_leet_text),
+        cmocka_unit_test(test_stretched_text),
         cmocka_unit_test(test_invisibles),
         cmocka_unit_test(test_entry),
         cmocka_unit_test(test_invalid_utf8),
