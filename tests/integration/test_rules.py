@@ -95,7 +95,8 @@ def test_check_judges_without_storing_or_limiting(rules_server, redis):
     for _ in range(15):
         out = check(rules_server, "Get FR33 m0ney: c l i c k here bit.ly/x",
                     author_id="u-same")
-    assert out["verdict"] == "hold"  # spam wording reaches the hold threshold
+    # spam wording with a shortened link: held or rejected, never published
+    assert out["verdict"] in ("hold", "reject"), out
     assert out["score"] == sum(m["score"] for m in out["matches"]) >= 5
     assert out["normalized"].startswith("get fr33 m0ney click here ")
     assert {"links.shortener", "spam.phrase"} <= set(rule_ids(out))
