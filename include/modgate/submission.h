@@ -15,12 +15,14 @@
 struct mg_submission_limits {
     size_t max_chars; /* body, extended grapheme clusters (300) */
     size_t max_bytes; /* body, bytes of UTF-8 (4096) */
+    bool author_id_optional; /* POST /v1/check: author_id may be absent or
+                                null (then NULL in the result) */
 };
 
 /* A valid submission; every string is owned and NUL-terminated. */
 struct mg_submission {
     char *article_id;  /* 1..128 printable ASCII, no spaces */
-    char *author_id;   /* same */
+    char *author_id;   /* same; NULL only with author_id_optional */
     char *author_name; /* NULL when absent or null; <= 64 characters */
     char *body;
     size_t body_bytes;

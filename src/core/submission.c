@@ -237,7 +237,7 @@ static int check_client_ip(json_t *root, struct fields *f,
     return MG_OK;
 }
 
-static int check_fields(json_t *root, struct fields *f,
+static int check_fields(json_t *root, struct fields *f, bool author_optional,
                         struct mg_submission_error *err)
 {
     /* In API order, so the first member at fault is the one named. */
@@ -245,7 +245,8 @@ static int check_fields(json_t *root, struct fields *f,
     int rc = check_id(root, "article_id", REQUIRED, &f->article_id, err);
     if (rc != MG_OK)
         return rc;
-    rc = check_id(root, "author_id", REQUIRED, &f->author_id, err);
+    rc = check_id(root, "author_id", author_optional ? OPTIONAL : REQUIRED,
+                  &f->author_id, err);
     if (rc != MG_OK)
         return rc;
     rc = get_string(root, "body", REQUIRED, &f->body, &f->body_len, err);
@@ -309,7 +310,7 @@ int mg_submission_parse(const char *json, size_t len,
     }
 
     struct fields f = {0};
-    int rc = check_fields(root, &f, err);
+    int rc = check_fields(root, &f, limits->author_id_optional, err);
     if (rc != MG_OK) {
         json_decref(root);
         return rc;
@@ -345,7 +346,7 @@ int mg_submission_parse(const char *json, size_t len,
     }
 
     out->article_id = mg_strdup(f.article_id);
-    out->author_id = mg_strdup(f.author_id);
+    out->author_id = f.author_id ? mg_strdup(f.author_id) : NULL;
     out->author_name = f.author_name ? mg_strdup(f.author_name) : NULL;
     out->body = mg_strndup(f.body, f.body_len);
     out->body_bytes = f.body_len;

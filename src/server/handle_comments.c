@@ -56,12 +56,15 @@ static void respond_submission_error(struct mg_exchange *x,
 }
 
 /* The request body as a submission, with the configured length limits. */
-static int parse_request(const struct mg_exchange *x, struct mg_submission *sub,
-                         struct mg_submission_error *err)
+/* A submission's body (for a check, author_optional: POST /v1/check may
+ * leave author_id out). */
+static int parse_request(const struct mg_exchange *x, bool author_optional,
+                         struct mg_submission *sub, struct mg_submission_error *err)
 {
     const struct mg_submission_limits limits = {
         .max_chars = x->srv->cfg->comment_max_chars,
         .max_bytes = x->srv->cfg->comment_max_bytes,
+        .author_id_optional = author_optional,
     };
     return mg_submission_parse(x->req->body, x->req->body_len, &limits, sub, err);
 }
@@ -115,37 +118,6 @@ static void add_history_match(struct mg_verdict *v, enum mg_store_history_rule r
 }
 
 /* ---- POST /v1/check --------------------------------------------------- */
-
-/* The body of POST /v1/check: a submission's, with author_id optional. The
- * submission parser requires one, so a body without it (absent or null) is
- * parsed with a stand-in, dropped right after: sub->author_id is then NULL.
- * Bodies that are not a JSON object are parsed as sent, for the parser's
- * own 400. */
-static int parse_check_request(const struct mg_exchange *x, struct mg_submission *sub,
-                               struct mg_submission_error *err)
-{
-    json_t *root = json_loadb(x->req->body, x->req->body_len,
-                              JSON_REJECT_DUPLICATES, NULL);
-    json_t *author = json_object_get(root, "author_id");
-    if (!json_is_object(root) || (author && !json_is_null(author))) {
-        json_decref(root);
-        return parse_request(x, sub, err);
-    }
-    json_object_set_new(root, "author_id", json_string("-"));
-    char *body = json_dumps(root, JSON_COMPACT);
-    json_decref(root);
-    const struct mg_submission_limits limits = {
-        .max_chars = x->srv->cfg->comment_max_chars,
-        .max_bytes = x->srv->cfg->comment_max_bytes,
-    };
-    int rc = mg_submission_parse(body, strlen(body), &limits, sub, err);
-    mg_free(body);
-    if (rc == MG_OK) {
-        mg_free(sub->author_id);
-        sub->author_id = NULL;
-    }
-    return rc;
-}
 
 /* A check whose history rules Redis is deciding. */
 struct check_ctx {
@@ -269,7 +241,7 @@ void mg_handle_check(struct mg_exchange *x)
     struct mg_server *srv = x->srv;
     struct mg_submission sub;
     struct mg_submission_error serr;
-    if (parse_check_request(x, &sub, &serr) != MG_OK) {
+    if (parse_request(x, true, &sub, &serr) != MG_OK) {
         mg_respond_problem(x, submission_problem(&serr), NULL, 0);
         return;
     }
@@ -597,7 +569,7 @@ void mg_handle_submit(struct mg_exchange *x)
     ctx->x = x;
     struct mg_submission *sub = &ctx->sub;
     struct mg_submission_error serr;
-    if (parse_request(x, sub, &serr) != MG_OK) {
+    if (parse_request(x, false, sub, &serr) != MG_OK) {
         mg_free(ctx);
         respond_submission_error(x, &serr);
         return;

@@ -285,11 +285,17 @@ def test_without_author_id_history_is_not_applied(hist_server, redis):
     r = post_comment(hist_server, payload(LURE))
     p = problem(r, 400, "invalid_request")
     assert p["field"] == "author_id"
-    # and a wrong one is refused by check too
-    r = hist_server.post("/v1/check", token=SITE_TOKEN,
-                         headers={"Content-Type": "application/json"},
-                         data=json.dumps(payload(LURE, author_id="has space")).encode())
-    assert problem(r, 400, "invalid_request")["field"] == "author_id"
+    # and a wrong one is refused by check too: a wrong type is told that
+    # null is allowed there; 128 characters are an id, 129 are not
+    for bad, says in (("has space", "printable"), ("", "printable"), ("x" * 129, "printable"),
+                      (123, "string or null"), ([], "string or null"),
+                      ({}, "string or null"), (False, "string or null")):
+        r = hist_server.post("/v1/check", token=SITE_TOKEN,
+                             headers={"Content-Type": "application/json"},
+                             data=json.dumps(payload(LURE, author_id=bad)).encode())
+        p = problem(r, 400, "invalid_request")
+        assert p["field"] == "author_id" and says in p["detail"], (bad, p)
+    assert check(hist_server, LURE, author_id="x" * 128)["history"]["applied"]
 
 
 def test_redis_down_still_answers_with_the_rules_verdict(hist_server, redis):

@@ -14,7 +14,7 @@
 #include "modgate/buf.h"
 #include "modgate/submission.h"
 
-static const struct mg_submission_limits limits = {300, 4096};
+static const struct mg_submission_limits limits = {300, 4096, false};
 
 /* Explicit lengths so that bodies with NUL or invalid bytes can be cases. */
 #define S(lit) lit, sizeof(lit) - 1
@@ -558,6 +558,54 @@ static void test_minimal_and_nulls(void **state)
     }
 }
 
+/* With author_id_optional (POST /v1/check), author_id may be absent or
+ * null, and is NULL then; present, it is checked as always, and a wrong
+ * type says that null is allowed. Without it, absent is refused. */
+static void test_author_id_optional(void **state)
+{
+    (void)state;
+    static const struct mg_submission_limits check = {300, 4096, true};
+    static const char *const absent[] = {
+        "{\"article_id\":\"a-1\",\"body\":\"hi\"}",
+        "{\"article_id\":\"a-1\",\"author_id\":null,\"body\":\"hi\"}",
+    };
+    for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++) {
+        struct mg_submission s;
+        struct mg_submission_error err;
+        assert_int_equal(mg_submission_parse(absent[i], strlen(absent[i]), &check, &s, &err),
+                         MG_OK);
+        assert_null(s.author_id);
+        assert_string_equal(s.body, "hi");
+        mg_submission_close(&s);
+        assert_int_equal(mg_submission_parse(absent[i], strlen(absent[i]), &limits, &s, &err),
+                         MG_EINVAL);
+        assert_string_equal(err.field, "author_id");
+    }
+    static const struct {
+        const char *json, *detail;
+    } bad[] = {
+        {"{\"article_id\":\"a-1\",\"author_id\":123,\"body\":\"hi\"}", "string or null"},
+        {"{\"article_id\":\"a-1\",\"author_id\":\"\",\"body\":\"hi\"}", "printable"},
+        {"{\"article_id\":\"a-1\",\"author_id\":\"has space\",\"body\":\"hi\"}",
+         "printable"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct mg_submission s;
+        struct mg_submission_error err;
+        assert_int_equal(mg_submission_parse(bad[i].json, strlen(bad[i].json), &check, &s, &err),
+                         MG_EINVAL);
+        assert_string_equal(err.field, "author_id");
+        if (!strstr(err.detail, bad[i].detail))
+            fail_msg("%s: detail \"%s\"", bad[i].json, err.detail);
+    }
+    struct mg_submission s;
+    struct mg_submission_error err;
+    const char *ok = "{\"article_id\":\"a-1\",\"author_id\":\"u-9\",\"body\":\"hi\"}";
+    assert_int_equal(mg_submission_parse(ok, strlen(ok), &check, &s, &err), MG_OK);
+    assert_string_equal(s.author_id, "u-9");
+    mg_submission_close(&s);
+}
+
 /* Valid forms of the optional fields and how they are stored. */
 static void test_optional_fields_valid(void **state)
 {
@@ -756,7 +804,7 @@ static void test_body_length(void **state)
 static void test_body_length_raised_bytes(void **state)
 {
     (void)state;
-    static const struct mg_submission_limits big = {300, 65536};
+    static const struct mg_submission_limits big = {300, 65536, false};
     static const struct length_case cases[] = {
         {"300 family emoji", FAMILY, 300, 0, NULL, 0, 0, NULL, 300},
         {"301 family emoji", FAMILY, 301, 422, "too_long", 300, 301,
@@ -862,6 +910,7 @@ int main(void)
         cmocka_unit_test(test_check_order),
         cmocka_unit_test(test_full_submission),
         cmocka_unit_test(test_minimal_and_nulls),
+        cmocka_unit_test(test_author_id_optional),
         cmocka_unit_test(test_optional_fields_valid),
         cmocka_unit_test(test_body_length),
         cmocka_unit_test(test_body_length_raised_bytes),
