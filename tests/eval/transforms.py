@@ -16,20 +16,16 @@ import re
 # e-mail address or a messenger handle. A copy that rewrote them would send
 # no reader anywhere, so no transform touches them (their own disguises,
 # "example dot com", "h77p5", are the link detector's business).
-USABLE = re.compile(r"@|://|^\W*www\.|\w\.[A-Za-z]{2,}(?:[/?#:]|\W*$)")
+USABLE = re.compile(r"@|://|^\W*www\.|\w\.[a-z]{2,24}(?:[/?#:]|\W*$)")
 
 
 def usable(word):
-    """Whether word is a link, address or handle the reader must use."""
+    """Whether word is a link, address or handle the reader must use (a
+    lower-case TLD: "great.Thanks", a missed space, is a word)."""
     return USABLE.search(word) is not None
 
 LEET = str.maketrans("aeiostAEIOST", "431057431057")
 # Latin letters -> the Cyrillic letters that look the same (the skeleton
-# map of UTS #39 knows all of these).
-HOMOGLYPH = str.maketrans(
-    "aceopxyijsACEOPXYIJS",
-    "\u0430\u0441\u0435\u043e\u0440\u0445\u0443\u0456\u0458\u0455"
-    "\u0410\u0421\u0415\u041e\u0420\u0425\u0423\u0406\u0408\u0405")
 FULLWIDTH = {c: c + 0xFEE0 for c in range(0x21, 0x7F)}
 VOWELS = "aeiouAEIOU"
 
@@ -53,6 +49,9 @@ CYRILLIC_LOOK = {
     "I": "\u0406", "J": "\u0408", "K": "\u041a", "M": "\u041c", "O": "\u041e",
     "P": "\u0420", "S": "\u0405", "T": "\u0422", "X": "\u0425", "Y": "\u0423",
 }
+# Latin letters -> the Cyrillic letters that look the same, for every
+# letter of a word (the UTS #39 skeleton map knows all of these).
+HOMOGLYPH = str.maketrans({c: CYRILLIC_LOOK[c] for c in "aceopxyijsACEOPXYIJS"})
 
 
 def is_hangul_syllable(c):
