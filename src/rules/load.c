@@ -50,6 +50,8 @@ struct cond_def {
     const char *file; /* the source's name (the loader owns it) */
     struct fy_node *key, *body;
     enum def_state state;
+    uint32_t height; /* once compiled: 1 + the height of the highest
+                        condition it uses (judging recurses that deep) */
 };
 
 #define MAX_COND_CHAIN 32 /* conditions using conditions, as deep as nesting */
@@ -66,6 +68,8 @@ struct loader {
     struct cond_def *defs; /* parallel to set->conds */
     uint32_t chain[MAX_COND_CHAIN]; /* the conditions being compiled */
     size_t nchain;
+    uint32_t used_height; /* the highest condition used by the one being
+                             compiled so far */
 };
 
 /* ---- errors ---- */
@@ -548,6 +552,18 @@ static bool parse_named_ref(struct loader *ld, struct cond *c, struct fy_node *v
             }
             compile_named(ld, (uint32_t)id);
         }
+        /* A chain is as deep as the conditions being compiled plus the
+         * height of the one used, whatever order they were compiled in
+         * (one defined before the condition that uses it was compiled
+         * earlier, and the check above never saw its chain). */
+        uint32_t height = ld->defs[id].height;
+        if (ld->nchain + height > MAX_COND_CHAIN) {
+            fail_at(ld, v, "conditions use conditions more than %d deep", MAX_COND_CHAIN);
+            mg_free(name);
+            return false;
+        }
+        if (height > ld->used_height)
+            ld->used_height = height;
         /* one that failed to compile has had its errors reported */
         ok = ld->set->conds[id].when != NULL;
         c->named = (uint32_t)id;
@@ -930,9 +946,13 @@ static void compile_named(struct loader *ld, uint32_t i)
     def->state = DEF_COMPILING;
     ld->chain[ld->nchain++] = i;
     ld->file = def->file;
+    uint32_t outer_height = ld->used_height;
+    ld->used_height = 0;
     /* parse_cond may compile other conditions (and grow nothing: the
      * arrays were sized in pass 1), so def stays valid */
     struct cond *when = parse_cond(ld, def->body, 0);
+    def->height = ld->used_height + 1;
+    ld->used_height = outer_height;
     ld->file = file;
     ld->nchain--;
     def->state = DEF_DONE;

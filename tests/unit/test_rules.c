@@ -776,6 +776,28 @@ static void test_named_condition_chain_limit(void **state)
     struct mg_rules_errors errs;
     assert_int_equal(mg_rules_load_files(1, names, texts, lens, &rules, &errs), MG_EINVAL);
     assert_non_null(strstr(errs.items[0].message, "more than 32 deep"));
+
+    /* The other way round each condition uses one compiled before it, so
+     * no chain of conditions being compiled ever grows: the limit must
+     * still hold (judging recurses down the whole chain). 32 is fine. */
+    for (int n = 32; n <= 40; n += 8) {
+        used = snprintf(yaml, sizeof yaml, "conditions:\n  c0: {regex: x}\n");
+        for (int i = 1; i < n; i++)
+            used += snprintf(yaml + used, sizeof yaml - (size_t)used,
+                             "  c%d: {condition: c%d}\n", i, i - 1);
+        snprintf(yaml + used, sizeof yaml - (size_t)used,
+                 "rules:\n  - {id: r, reason: r, when: {condition: c%d}, score: 1}\n", n - 1);
+        lens[0] = strlen(yaml);
+        rules = NULL;
+        int rc = mg_rules_load_files(1, names, texts, lens, &rules, &errs);
+        if (n == 32) {
+            assert_int_equal(rc, MG_OK);
+            mg_rules_unref(rules);
+        } else {
+            assert_int_equal(rc, MG_EINVAL);
+            assert_non_null(strstr(errs.items[0].message, "more than 32 deep"));
+        }
+    }
 }
 
 /* Past MG_RULES_MAX_ERRORS, errors are counted, not listed. */
