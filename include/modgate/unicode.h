@@ -28,4 +28,9 @@ bool mg_unicode_has_visible(const char *utf8, size_t len);
 int mg_unicode_fold(const char *utf8, size_t len, char **out,
                     size_t *out_len) MG_MUST_CHECK;
 
+/* Whether mg_unicode_fold changes valid UTF-8 utf8[0..len) in more than
+ * case: it is not in NFKC, or it holds a default-ignorable character.
+ * Cheap (no allocation); false for ASCII. */
+bool mg_unicode_folds_beyond_case(const char *utf8, size_t len);
+
 #endif

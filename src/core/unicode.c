@@ -139,3 +139,23 @@ int mg_unicode_fold(const char *utf8, size_t len, char **out, size_t *out_len)
     *out_len = (size_t)n8;
     return MG_OK;
 }
+
+bool mg_unicode_folds_beyond_case(const char *utf8, size_t len)
+{
+    if (len > INT32_MAX)
+        return true;
+    for (int32_t i = 0; i < (int32_t)len;) {
+        UChar32 c;
+        U8_NEXT((const uint8_t *)utf8, i, (int32_t)len, c);
+        if (c >= 0 && c < 0x80)
+            continue;
+        /* what NFKC_Casefold still changes once the case is folded: a
+         * compatibility form, an ignorable (dropped), and a combining mark
+         * (it may compose with the letter before it) */
+        UChar32 folded = u_foldCase(c, U_FOLD_CASE_DEFAULT);
+        if (c < 0 || u_charType(c) == U_NON_SPACING_MARK ||
+            u_hasBinaryProperty(folded, UCHAR_CHANGES_WHEN_NFKC_CASEFOLDED))
+            return true;
+    }
+    return false;
+}

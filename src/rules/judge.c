@@ -235,20 +235,17 @@ static uint32_t code_points(const char *text, size_t bytes)
 }
 
 /* v's text folded (mg_unicode_fold), or NULL when a regex would see the
- * same: ASCII only (patterns are case-insensitive unless they say not), or
- * nothing changed, or the fold failed. */
+ * same: folding would change nothing but case (patterns are
+ * case-insensitive unless they say not), or the fold failed. */
 static const char *view_folded(struct view *v, size_t *len)
 {
     if (v->fold_state == 0) {
         v->fold_state = 1;
-        bool ascii = true;
-        for (size_t i = 0; i < v->len && ascii; i++)
-            ascii = (unsigned char)v->text[i] < 0x80;
-        if (!ascii && mg_unicode_fold(v->text, v->len, &v->folded, &v->folded_len) == MG_OK)
-            v->fold_state = v->folded_len == v->len &&
-                                    memcmp(v->folded, v->text, v->len) == 0
-                                ? 1
-                                : 2;
+        /* case alone changes nothing for a case-insensitive pattern;
+         * ASCII and ordinary Hangul are left as they are */
+        if (mg_unicode_folds_beyond_case(v->text, v->len) &&
+            mg_unicode_fold(v->text, v->len, &v->folded, &v->folded_len) == MG_OK)
+            v->fold_state = 2;
     }
     *len = v->folded_len;
     return v->fold_state == 2 ? v->folded : NULL;
@@ -275,7 +272,9 @@ static bool match_regex(struct judging *j, struct view *v, const struct cond *c,
     int rc = pcre2_match(c->re, (PCRE2_SPTR)text, len, 0,
                          PCRE2_NO_UTF_CHECK | j->set->match_options, j->md,
                          j->set->match_ctx);
-    if (rc < 0 && !n) {
+    /* only a plain no-match is retried: a pattern that reached its match
+     * limit would only spend it again */
+    if (rc == PCRE2_ERROR_NOMATCH && !n) {
         size_t flen;
         const char *folded = view_folded(v, &flen);
         if (folded && pcre2_match(c->re, (PCRE2_SPTR)folded, flen, 0,
@@ -575,15 +574,18 @@ int mg_rules_judge(struct mg_rules *rules, const struct mg_rules_input *in,
     if (rules->has_history) {
         struct view *body = &j.views[FIELD_BODY];
         const struct mg_norm *n = view_norm(body);
-        const struct mg_detect *d = view_detect(body);
         uint8_t digest[32];
         mg_crypto_sha256(n ? n->text : "", n ? n->len : 0, digest);
         mg_crypto_hex(digest, 16, out->body_digest);
         out->body_chars = n ? code_points(n->text, n->len) : 0;
         const struct mg_rules_history *h = &rules->history;
-        out->suspect = h->new_commenter_has_min_score
-                           ? out->score >= h->new_commenter_min_score
-                           : scored || (d && d->nlinks > 0);
+        if (h->new_commenter_has_min_score) {
+            out->suspect = out->score >= h->new_commenter_min_score;
+        } else {
+            /* the links are found only for this older rule */
+            const struct mg_detect *d = view_detect(body);
+            out->suspect = scored || (d && d->nlinks > 0);
+        }
     }
     /* An exemption wins; then a forced or scored reject; then a hold. */
     if (exempt)

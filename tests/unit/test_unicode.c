@@ -170,10 +170,42 @@ static void test_fold(void **state)
             fail_msg("case %zu: \"%s\", want \"%s\"", i, out, cases[i].out);
         mg_free(out);
     }
-    char *out = NULL;
+    /* bad UTF-8 anywhere is refused, and *out is not written */
+    static const char *const bad[] = {"a\xff", "\xff", "ab\xe2\x80", "\xc0\xafx"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char sentinel = 0, *out = &sentinel;
+        size_t len = 7;
+        assert_int_equal(mg_unicode_fold(bad[i], strlen(bad[i]), &out, &len), MG_EINVAL);
+        assert_ptr_equal(out, &sentinel);
+    }
+    /* a character that grows: U+FDFA is 18 letters under NFKC */
+    char *out;
     size_t len;
-    assert_int_equal(mg_unicode_fold("a\xff", 2, &out, &len), MG_EINVAL);
-    assert_null(out);
+    assert_int_equal(mg_unicode_fold("\xef\xb7\xba", 3, &out, &len), MG_OK);
+    assert_true(len > 3 * 10);
+    mg_free(out);
+}
+
+/* What makes a fold worth it: anything beyond case. */
+static void test_folds_beyond_case(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        bool folds;
+    } cases[] = {
+        {"Hello WORLD", false},
+        {"Caf\xc3\xa9 ""\xea\xb8\xb0\xec\x82\xac", false}, /* Café 기사: NFKC already */
+        {"\xc3\x89T\xc3\x89", false},                          /* ÉTÉ: case only */
+        {"\xef\xbd\x94" "ext", true},                              /* fullwidth t */
+        {"\xf0\x9d\x90\xad", true},                             /* mathematical t */
+        {"te\xe2\x80\x8bxt", true},                              /* zero-width space */
+        {"e\xcc\x81", true},                                     /* e + combining acute */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (mg_unicode_folds_beyond_case(cases[i].text, strlen(cases[i].text)) !=
+            cases[i].folds)
+            fail_msg("case %zu: want %d", i, cases[i].folds);
 }
 
 static void test_has_visible_long(void **state)
@@ -196,6 +228,7 @@ int main(void)
         cmocka_unit_test(test_has_visible),
         cmocka_unit_test(test_has_visible_long),
         cmocka_unit_test(test_fold),
+        cmocka_unit_test(test_folds_beyond_case),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
