@@ -33,4 +33,9 @@ int mg_unicode_fold(const char *utf8, size_t len, char **out,
  * Cheap (no allocation); false for ASCII. */
 bool mg_unicode_folds_beyond_case(const char *utf8, size_t len);
 
+/* Whether utf8[0..len) holds a decimal digit (General_Category Nd: what
+ * PCRE2's \d matches with PCRE2_UCP): '7', but also '٧' or '７'. Invalid
+ * bytes are skipped. */
+bool mg_unicode_has_decimal_digit(const char *utf8, size_t len);
+
 #endif

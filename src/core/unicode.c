@@ -85,6 +85,27 @@ bool mg_unicode_has_visible(const char *utf8, size_t len)
     return false;
 }
 
+bool mg_unicode_has_decimal_digit(const char *utf8, size_t len)
+{
+    const uint8_t *s = (const uint8_t *)utf8;
+    for (size_t i = 0; i < len;) {
+        if (s[i] < 0x80) {
+            if (s[i] >= '0' && s[i] <= '9')
+                return true;
+            i++;
+            continue;
+        }
+        int32_t window = len - i < 4 ? (int32_t)(len - i) : 4;
+        int32_t off = 0;
+        UChar32 c;
+        U8_NEXT(s + i, off, window, c);
+        if (c >= 0 && u_isdigit(c))
+            return true;
+        i += (size_t)off;
+    }
+    return false;
+}
+
 int mg_unicode_fold(const char *utf8, size_t len, char **out, size_t *out_len)
 {
     if (len > INT32_MAX / 4)
@@ -148,6 +169,10 @@ bool mg_unicode_folds_beyond_case(const char *utf8, size_t len)
         UChar32 c;
         U8_NEXT((const uint8_t *)utf8, i, (int32_t)len, c);
         if (c >= 0 && c < 0x80)
+            continue;
+        /* Hangul syllables and CJK ideographs are their own NFKC_Casefold
+         * (asking ICU costs about 500 instructions a character) */
+        if ((c >= 0xac00 && c <= 0xd7a3) || (c >= 0x4e00 && c <= 0x9fff))
             continue;
         /* what NFKC_Casefold still changes once the case is folded: a
          * compatibility form, an ignorable (dropped), and a combining mark

@@ -44,6 +44,9 @@ struct view {
     int fold_state;
     char *folded;
     size_t folded_len;
+    /* which prefilter strings each text a regex reads holds (enum scanned),
+     * NULL until a regex with needed strings reads it */
+    uint8_t *seen[3];
     struct memo *memos;         /* per named condition, NULL until one is used */
     /* memos for a set with few named conditions, so that judging one
      * costs no allocation (zeroed with the judgement) */
@@ -251,6 +254,26 @@ static const char *view_folded(struct view *v, size_t *len)
     return v->fold_state == 2 ? v->folded : NULL;
 }
 
+enum scanned { SCANNED_TEXT, SCANNED_NORMALIZED, SCANNED_FOLDED };
+
+/* Whether text (the view's text of kind `which`) holds one of the strings
+ * the regex cannot match without; the text is scanned once, for all the
+ * set's regexes, at the first that asks. */
+static bool may_match(struct judging *j, struct view *v, const struct cond *c,
+                      enum scanned which, const char *text, size_t len)
+{
+    if (c->nneeds == 0 || j->set->prefilter_off)
+        return true;
+    if (!v->seen[which]) {
+        v->seen[which] = mg_calloc(mg__prefilter_count(j->set->prefilter) / 8 + 1, 1);
+        mg__prefilter_scan(j->set->prefilter, text, len, v->seen[which]);
+    }
+    for (size_t i = 0; i < c->nneeds; i++)
+        if (mg__prefilter_seen(v->seen[which], c->needs[i]))
+            return true;
+    return false;
+}
+
 /* A `regex` is tried on the body as written, then, when it does not match
  * there, on the body folded: "𝐭𝐞𝐱𝐭 me", "ｔｅｘｔ me" and "t\u200bext me"
  * are "text me" to it, as they are to the word lists. A match in the
@@ -269,15 +292,18 @@ static bool match_regex(struct judging *j, struct view *v, const struct cond *c,
         text = n->text;
         len = n->len;
     }
-    int rc = pcre2_match(c->re, (PCRE2_SPTR)text, len, 0,
-                         PCRE2_NO_UTF_CHECK | j->set->match_options, j->md,
-                         j->set->match_ctx);
+    int rc = !may_match(j, v, c, n ? SCANNED_NORMALIZED : SCANNED_TEXT, text, len)
+                 ? PCRE2_ERROR_NOMATCH
+                 : pcre2_match(c->re, (PCRE2_SPTR)text, len, 0,
+                               PCRE2_NO_UTF_CHECK | j->set->match_options, j->md,
+                               j->set->match_ctx);
     /* only a plain no-match is retried: a pattern that reached its match
      * limit would only spend it again */
     if (rc == PCRE2_ERROR_NOMATCH && !n) {
         size_t flen;
         const char *folded = view_folded(v, &flen);
-        if (folded && pcre2_match(c->re, (PCRE2_SPTR)folded, flen, 0,
+        if (folded && may_match(j, v, c, SCANNED_FOLDED, folded, flen) &&
+            pcre2_match(c->re, (PCRE2_SPTR)folded, flen, 0,
                                   PCRE2_NO_UTF_CHECK | j->set->match_options, j->md,
                                   j->set->match_ctx) >= 0) {
             *has_span = false;
@@ -496,6 +522,8 @@ static void view_close(struct view *v)
     mg_free(v->hits);
     mg_free(v->word_offsets);
     mg_free(v->folded);
+    for (size_t i = 0; i < sizeof v->seen / sizeof v->seen[0]; i++)
+        mg_free(v->seen[i]);
     if (v->memos != v->few_memos)
         mg_free(v->memos);
 }

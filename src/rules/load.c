@@ -495,6 +495,7 @@ static void cond_free(struct cond *c)
         cond_free(c->kids[i]);
     mg_free(c->kids);
     mg_free(c->lists);
+    mg_free(c->needs);
     pcre2_code_free(c->re);
     mg_free(c);
 }
@@ -642,6 +643,17 @@ static bool parse_regex(struct loader *ld, struct cond *c, struct fy_node *v,
     }
     /* JIT when the platform has it; the interpreter is the fallback. */
     (void)pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE);
+    /* The strings a match cannot do without: judging skips the pattern
+     * when a comment holds none of them (prefilter.h). */
+    char **lits;
+    size_t nlits;
+    if (mg__prefilter_needs(pattern, &lits, &nlits)) {
+        c->needs = mg_malloc(nlits * sizeof *c->needs);
+        for (size_t i = 0; i < nlits; i++)
+            c->needs[i] = mg__prefilter_add(ld->set->prefilter, lits[i], strlen(lits[i]));
+        c->nneeds = nlits;
+        mg__prefilter_lits_free(lits, nlits);
+    }
     mg_free(pattern);
     return true;
 }
@@ -1366,6 +1378,7 @@ static void rules_free(struct mg_rules *set)
     mg_free(set->conds);
     mg_free(set->hits);
     lexicon_free(set->lexicon);
+    mg__prefilter_free(set->prefilter);
     pcre2_match_context_free(set->match_ctx);
     mg_free(set);
 }
@@ -1482,6 +1495,9 @@ static int finish(struct loader *ld, struct mg_rules **out)
      * valgrind set MODGATE_REGEX_NO_JIT=1 to use the interpreter. */
     const char *no_jit = getenv("MODGATE_REGEX_NO_JIT");
     set->match_options = no_jit && strcmp(no_jit, "1") == 0 ? PCRE2_NO_JIT : 0;
+    /* For tests that check the prefilter changes no verdict. */
+    const char *no_prefilter = getenv("MODGATE_REGEX_NO_PREFILTER");
+    set->prefilter_off = no_prefilter && strcmp(no_prefilter, "1") == 0;
     set->match_ctx = pcre2_match_context_create(NULL);
     pcre2_set_match_limit(set->match_ctx, REGEX_MATCH_LIMIT);
     pcre2_set_depth_limit(set->match_ctx, REGEX_DEPTH_LIMIT);
@@ -1498,6 +1514,7 @@ static void loader_init(struct loader *ld, struct mg_rules_errors *errs)
     ld->errs = errs;
     ld->set = mg_calloc(1, sizeof *ld->set);
     ld->set->lexicon = lexicon_new();
+    ld->set->prefilter = mg__prefilter_new();
     ld->set->hold_at = DEFAULT_HOLD_AT;
     ld->set->reject_at = DEFAULT_REJECT_AT;
 }

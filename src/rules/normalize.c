@@ -352,7 +352,11 @@ static void put_nfkc(struct ntext *t, UChar32 c, uint32_t from, uint32_t to)
         put_folded(t, c, from, to);
         return;
     }
-    if (!u_hasBinaryProperty(c, UCHAR_CHANGES_WHEN_CASEFOLDED)) {
+    /* Hangul, kana and CJK have no case; asking ICU costs more than the
+     * rest of a Korean character's normalization */
+    bool caseless = (c >= 0xac00 && c <= 0xd7a3) || (c >= 0x1100 && c <= 0x11ff) ||
+                    (c >= 0x3040 && c <= 0x318f) || (c >= 0x4e00 && c <= 0x9fff);
+    if (caseless || !u_hasBinaryProperty(c, UCHAR_CHANGES_WHEN_CASEFOLDED)) {
         put_folded(t, c, from, to);
         return;
     }

@@ -12,6 +12,7 @@
 
 #include "modgate/rules.h"
 #include "src/rules/lexicon.h"
+#include "src/rules/prefilter.h"
 
 enum list_kind { LIST_WORDS, LIST_DOMAINS, LIST_AUTHORS };
 
@@ -52,6 +53,8 @@ struct cond {
     uint32_t *lists; /* words, link_domain, link_outside, author_in */
     size_t nlists;
     pcre2_code *re;
+    uint32_t *needs; /* regex: prefilter strings one of which a match holds */
+    size_t nneeds;   /* 0: the regex always runs */
     double number;
     double min; /* caps_ratio: the fewest cased letters for it to count */
     unsigned mask;
@@ -95,6 +98,8 @@ struct mg_rules {
     struct mg_rules_history history;
     bool has_history;
     uint32_t match_options; /* PCRE2_NO_JIT under valgrind (load.c) */
+    struct mg__prefilter *prefilter; /* every regex's needed strings */
+    bool prefilter_off; /* MODGATE_REGEX_NO_PREFILTER=1: run every regex */
 };
 
 /* Contact kinds as bits of cond.mask; judge.c tests a contact's `what`. */
