@@ -20,6 +20,7 @@
 
 #include "modgate/alloc.h"
 #include "modgate/text.h"
+#include "src/rules/wordbreak.h"
 
 /* NFKC runs on chunks of the input that start at a character with a
  * normalization boundary before it (unorm2_hasBoundaryBefore), so each
@@ -462,40 +463,59 @@ static size_t window_end(const struct ntext *t, size_t w0)
     return U16_IS_TRAIL(t->u[end]) ? end - 1 : end;
 }
 
-/* Step 5: the words and the leet symbols of the text, in order. */
+/* One segment [s, e) of the text: a word, or the leet symbols in it. */
+static void put_segment(const struct ntext *t, struct segs *out, size_t s, size_t e,
+                        int32_t status)
+{
+    if (status >= UBRK_WORD_KANA)
+        segs_put(out, s, e, SEG_WORD_CJK);
+    else if (status >= UBRK_WORD_NUMBER)
+        segs_put(out, s, e, SEG_WORD);
+    else
+        for (size_t i = s; i < e; i++)
+            if (is_leet_symbol(t->u[i]))
+                segs_put(out, i, i + 1, SEG_LEET);
+}
+
+/* Step 5: the words and the leet symbols of the text, in order. A window
+ * of ASCII is segmented without ICU (wordbreak.h), to the same result. */
 static int find_segments(const struct ntext *t, struct segs *out)
 {
     if (t->len == 0)
         return MG_OK;
-    UBreakIterator *bi = thread_words();
-    if (!bi)
-        return MG_EIO;
+    UBreakIterator *bi = NULL;
     for (size_t w0 = 0; w0 < t->len;) {
         size_t w1 = window_end(t, w0);
+        const uint16_t *u = (const uint16_t *)t->u + w0;
+        if (mg__ascii_only(u, w1 - w0)) {
+            for (size_t s = 0; s < w1 - w0;) {
+                bool word;
+                size_t e = mg__ascii_next_break(u, w1 - w0, s, &word);
+                put_segment(t, out, w0 + s, w0 + e, word ? UBRK_WORD_LETTER : UBRK_WORD_NONE);
+                s = e;
+            }
+            w0 = w1;
+            continue;
+        }
+        if (!bi && !(bi = thread_words()))
+            return MG_EIO;
         UErrorCode st = U_ZERO_ERROR;
         ubrk_setText(bi, t->u + w0, (int32_t)(w1 - w0), &st);
         if (U_FAILURE(st))
             return MG_EIO;
         size_t prev = w0;
         for (int32_t b = ubrk_next(bi); b != UBRK_DONE; b = ubrk_next(bi)) {
-            size_t s = prev, e = w0 + (size_t)b;
-            int32_t status = ubrk_getRuleStatus(bi);
-            prev = e;
-            if (status >= UBRK_WORD_KANA)
-                segs_put(out, s, e, SEG_WORD_CJK);
-            else if (status >= UBRK_WORD_NUMBER)
-                segs_put(out, s, e, SEG_WORD);
-            else
-                for (size_t i = s; i < e; i++)
-                    if (is_leet_symbol(t->u[i]))
-                        segs_put(out, i, i + 1, SEG_LEET);
+            put_segment(t, out, prev, w0 + (size_t)b, ubrk_getRuleStatus(bi));
+            prev = w0 + (size_t)b;
         }
         w0 = w1;
     }
-    /* Leave no pointer to the text behind in the cached iterator. */
-    UErrorCode st = U_ZERO_ERROR;
-    static const UChar empty[1] = {0};
-    ubrk_setText(bi, empty, 0, &st);
+    if (bi) {
+        /* Leave no pointer to the text behind in the cached iterator. */
+        UErrorCode st = U_ZERO_ERROR;
+        static const UChar empty[1] = {0};
+        ubrk_setText(bi, empty, 0, &st);
+    }
     return MG_OK;
 }
 

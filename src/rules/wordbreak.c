@@ -1,0 +1,93 @@
+/* wordbreak.c: UAX #29's word boundary rules for the classes ASCII has:
+ * WB3 to WB3d (line breaks, runs of spaces), WB5 to WB13b (letters,
+ * digits, '.' and '\'' inside words and numbers, ',' and ';' inside
+ * numbers, '_' joining). Rules for characters ASCII lacks (Extend, Format,
+ * Katakana, Hebrew, emoji, regional indicators) cannot apply. */
+#include "src/rules/wordbreak.h"
+
+enum wb {
+    WB_OTHER,
+    WB_LETTER,       /* ALetter, and '@' */
+    WB_NUMERIC,
+    WB_EXTEND,       /* ExtendNumLet: '_' */
+    WB_MID_NUM_LET,  /* MidNumLet '.' and Single_Quote '\'' */
+    WB_MID_NUM,      /* ',' ';' */
+    WB_SPACE,        /* WSegSpace */
+    WB_CR,
+    WB_LF,
+    WB_NEWLINE,      /* vertical tab, form feed */
+};
+
+static enum wb wb_of(uint16_t c)
+{
+    /* ICU's root rules count '@' as a letter (so "x@y.com" is one word) */
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '@')
+        return WB_LETTER;
+    if (c >= '0' && c <= '9')
+        return WB_NUMERIC;
+    switch (c) {
+    case '_': return WB_EXTEND;
+    case '.': case '\'': return WB_MID_NUM_LET;
+    case ',': case ';': return WB_MID_NUM;
+    case ' ': return WB_SPACE;
+    case '\r': return WB_CR;
+    case '\n': return WB_LF;
+    case 0x0B: case 0x0C: return WB_NEWLINE;
+    default: return WB_OTHER;
+    }
+}
+
+static bool is_line_break(enum wb k)
+{
+    return k == WB_CR || k == WB_LF || k == WB_NEWLINE;
+}
+
+/* Whether u[i - 1] and u[i] (0 < i < n) stay in one segment. */
+static bool joins(const uint16_t *u, size_t n, size_t i)
+{
+    enum wb a = wb_of(u[i - 1]), b = wb_of(u[i]);
+    enum wb before = i >= 2 ? wb_of(u[i - 2]) : WB_OTHER;
+    enum wb after = i + 1 < n ? wb_of(u[i + 1]) : WB_OTHER;
+    if (a == WB_CR && b == WB_LF)
+        return true; /* WB3 */
+    if (is_line_break(a) || is_line_break(b))
+        return false; /* WB3a, WB3b */
+    if (a == WB_SPACE && b == WB_SPACE)
+        return true; /* WB3d */
+    if ((a == WB_LETTER || a == WB_NUMERIC) && (b == WB_LETTER || b == WB_NUMERIC))
+        return true; /* WB5, WB8, WB9, WB10 */
+    if (a == WB_LETTER && b == WB_MID_NUM_LET && after == WB_LETTER)
+        return true; /* WB6 */
+    if (before == WB_LETTER && a == WB_MID_NUM_LET && b == WB_LETTER)
+        return true; /* WB7 */
+    if (before == WB_NUMERIC && (a == WB_MID_NUM || a == WB_MID_NUM_LET) && b == WB_NUMERIC)
+        return true; /* WB11 */
+    if (a == WB_NUMERIC && (b == WB_MID_NUM || b == WB_MID_NUM_LET) && after == WB_NUMERIC)
+        return true; /* WB12 */
+    if ((a == WB_LETTER || a == WB_NUMERIC || a == WB_EXTEND) && b == WB_EXTEND)
+        return true; /* WB13a */
+    if (a == WB_EXTEND && (b == WB_LETTER || b == WB_NUMERIC))
+        return true; /* WB13b */
+    return false;    /* WB999 */
+}
+
+bool mg__ascii_only(const uint16_t *u, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (u[i] >= 0x80)
+            return false;
+    return true;
+}
+
+size_t mg__ascii_next_break(const uint16_t *u, size_t n, size_t from, bool *word)
+{
+    size_t end = from + 1;
+    while (end < n && joins(u, n, end))
+        end++;
+    /* Segments of one character other than a letter or a digit get no
+     * word status; longer ones are words unless made of spaces or CR LF
+     * (the only other rules that join). */
+    enum wb first = wb_of(u[from]);
+    *word = first == WB_LETTER || first == WB_NUMERIC || (first == WB_EXTEND && end - from > 1);
+    return end;
+}
