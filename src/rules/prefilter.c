@@ -16,6 +16,7 @@
  * skipped pattern a pattern that could not have matched. */
 #include "src/rules/prefilter.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "modgate/alloc.h"
@@ -34,7 +35,8 @@
 
 struct strs {
     char **s;
-    size_t n;
+    size_t *len;
+    size_t n, cap;
 };
 
 enum info_kind { INFO_EXACT, INFO_NEEDS, INFO_NOTHING };
@@ -57,27 +59,59 @@ static void strs_free(struct strs *s)
     for (size_t i = 0; i < s->n; i++)
         mg_free(s->s[i]);
     mg_free(s->s);
-    s->s = NULL;
-    s->n = 0;
+    mg_free(s->len);
+    *s = (struct strs){0};
 }
 
-static void strs_add(struct strs *s, const char *str, size_t len)
+/* Adds str (taking ownership), even one the set has: unions of big sets
+ * would otherwise cost a comparison per pair (mg__prefilter_needs drops
+ * the copies). */
+static void strs_push_owned(struct strs *s, char *str, size_t len)
+{
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 4;
+        s->s = mg_realloc(s->s, s->cap * sizeof *s->s);
+        s->len = mg_realloc(s->len, s->cap * sizeof *s->len);
+    }
+    s->s[s->n] = str;
+    s->len[s->n++] = len;
+}
+
+static bool strs_has(const struct strs *s, const char *str, size_t len)
 {
     for (size_t i = 0; i < s->n; i++)
-        if (strlen(s->s[i]) == len && memcmp(s->s[i], str, len) == 0)
-            return;
-    s->s = mg_realloc(s->s, (s->n + 1) * sizeof *s->s);
-    s->s[s->n++] = mg_strndup(str, len);
+        if (s->len[i] == len && memcmp(s->s[i], str, len) == 0)
+            return true;
+    return false;
+}
+
+/* Adds a copy of a string the set does not have (exact sets: a few dozen). */
+static void strs_add(struct strs *s, const char *str, size_t len)
+{
+    if (!strs_has(s, str, len))
+        strs_push_owned(s, mg_strndup(str, len), len);
+}
+
+/* Moves b's strings into a (those a has already only when `unique`), and
+ * leaves b empty. */
+static void strs_move(struct strs *a, struct strs *b, bool unique)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        if (unique && strs_has(a, b->s[i], b->len[i]))
+            mg_free(b->s[i]);
+        else
+            strs_push_owned(a, b->s[i], b->len[i]);
+    }
+    b->n = 0;
+    strs_free(b);
 }
 
 static size_t shortest(const struct strs *s)
 {
     size_t min = SIZE_MAX;
-    for (size_t i = 0; i < s->n; i++) {
-        size_t len = strlen(s->s[i]);
-        if (len < min)
-            min = len;
-    }
+    for (size_t i = 0; i < s->n; i++)
+        if (s->len[i] < min)
+            min = s->len[i];
     return min;
 }
 
@@ -126,7 +160,8 @@ static size_t rarity(const struct strs *s)
 {
     size_t min = SIZE_MAX;
     for (size_t i = 0; i < s->n; i++) {
-        size_t len = strcmp(s->s[i], DIGIT) == 0 ? 1 : strlen(s->s[i]);
+        bool digit = s->len[i] == strlen(DIGIT) && memcmp(s->s[i], DIGIT, s->len[i]) == 0;
+        size_t len = digit ? 1 : s->len[i];
         if (len < min)
             min = len;
     }
@@ -153,17 +188,24 @@ static bool cross(const struct info *a, const struct info *b, struct info *out)
     if (a->set.n * b->set.n > MAX_EXACT)
         return false;
     *out = (struct info){.kind = INFO_EXACT};
+    /* distinct strings with one same prefix or suffix stay distinct: only
+     * a product of two sets of several can make a string twice */
+    bool unique = a->set.n == 1 || b->set.n == 1;
     for (size_t i = 0; i < a->set.n; i++)
         for (size_t k = 0; k < b->set.n; k++) {
-            size_t la = strlen(a->set.s[i]), lb = strlen(b->set.s[k]);
+            size_t la = a->set.len[i], lb = b->set.len[k];
             if (la + lb > MAX_EXACT_LEN) {
                 info_free(out);
                 return false;
             }
-            char buf[MAX_EXACT_LEN];
-            memcpy(buf, a->set.s[i], la);
-            memcpy(buf + la, b->set.s[k], lb);
-            strs_add(&out->set, buf, la + lb);
+            char *joined = mg_malloc(la + lb + 1);
+            memcpy(joined, a->set.s[i], la);
+            memcpy(joined + la, b->set.s[k], lb);
+            joined[la + lb] = '\0';
+            if (!unique && strs_has(&out->set, joined, la + lb))
+                mg_free(joined);
+            else
+                strs_push_owned(&out->set, joined, la + lb);
         }
     return true;
 }
@@ -171,9 +213,7 @@ static bool cross(const struct info *a, const struct info *b, struct info *out)
 static struct info alternate(struct info a, struct info b)
 {
     if (a.kind == INFO_EXACT && b.kind == INFO_EXACT && a.set.n + b.set.n <= MAX_EXACT) {
-        for (size_t i = 0; i < b.set.n; i++)
-            strs_add(&a.set, b.set.s[i], strlen(b.set.s[i]));
-        info_free(&b);
+        strs_move(&a.set, &b.set, true);
         return a;
     }
     a = to_needs(a);
@@ -184,9 +224,7 @@ static struct info alternate(struct info a, struct info b)
         info_free(&b);
         return nothing();
     }
-    for (size_t i = 0; i < b.set.n; i++)
-        strs_add(&a.set, b.set.s[i], strlen(b.set.s[i]));
-    info_free(&b);
+    strs_move(&a.set, &b.set, false);
     return a;
 }
 
@@ -584,6 +622,11 @@ static struct info parse_alternation(struct parser *ps)
     return in;
 }
 
+static int by_bytes(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 bool mg__prefilter_needs(const char *pattern, char ***lits, size_t *nlits)
 {
     struct parser ps = {.p = pattern};
@@ -595,8 +638,18 @@ bool mg__prefilter_needs(const char *pattern, char ***lits, size_t *nlits)
         info_free(&in);
         return false;
     }
+    /* sorted, each string once */
+    qsort(in.set.s, in.set.n, sizeof *in.set.s, by_bytes);
+    size_t n = 0;
+    for (size_t k = 0; k < in.set.n; k++) {
+        if (n && strcmp(in.set.s[n - 1], in.set.s[k]) == 0)
+            mg_free(in.set.s[k]);
+        else
+            in.set.s[n++] = in.set.s[k];
+    }
+    mg_free(in.set.len);
     *lits = in.set.s;
-    *nlits = in.set.n;
+    *nlits = n;
     return true;
 }
 

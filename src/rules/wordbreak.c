@@ -18,23 +18,32 @@ enum wb {
     WB_NEWLINE,      /* vertical tab, form feed */
 };
 
+#define LETTERS(from) \
+    [from] = WB_LETTER, [from + 1] = WB_LETTER, [from + 2] = WB_LETTER, \
+    [from + 3] = WB_LETTER, [from + 4] = WB_LETTER, [from + 5] = WB_LETTER, \
+    [from + 6] = WB_LETTER, [from + 7] = WB_LETTER, [from + 8] = WB_LETTER, \
+    [from + 9] = WB_LETTER, [from + 10] = WB_LETTER, [from + 11] = WB_LETTER, \
+    [from + 12] = WB_LETTER, [from + 13] = WB_LETTER, [from + 14] = WB_LETTER, \
+    [from + 15] = WB_LETTER, [from + 16] = WB_LETTER, [from + 17] = WB_LETTER, \
+    [from + 18] = WB_LETTER, [from + 19] = WB_LETTER, [from + 20] = WB_LETTER, \
+    [from + 21] = WB_LETTER, [from + 22] = WB_LETTER, [from + 23] = WB_LETTER, \
+    [from + 24] = WB_LETTER, [from + 25] = WB_LETTER
+
+/* Every ASCII character's class; the rest are WB_OTHER (0). ICU's root
+ * rules count '@' as a letter, so "x@y.com" is one word. */
+static const uint8_t CLASS[128] = {
+    LETTERS('a'), LETTERS('A'), ['@'] = WB_LETTER,
+    ['0'] = WB_NUMERIC, ['1'] = WB_NUMERIC, ['2'] = WB_NUMERIC, ['3'] = WB_NUMERIC,
+    ['4'] = WB_NUMERIC, ['5'] = WB_NUMERIC, ['6'] = WB_NUMERIC, ['7'] = WB_NUMERIC,
+    ['8'] = WB_NUMERIC, ['9'] = WB_NUMERIC,
+    ['_'] = WB_EXTEND, ['.'] = WB_MID_NUM_LET, ['\''] = WB_MID_NUM_LET,
+    [','] = WB_MID_NUM, [';'] = WB_MID_NUM, [' '] = WB_SPACE,
+    ['\r'] = WB_CR, ['\n'] = WB_LF, [0x0B] = WB_NEWLINE, [0x0C] = WB_NEWLINE,
+};
+
 static enum wb wb_of(uint16_t c)
 {
-    /* ICU's root rules count '@' as a letter (so "x@y.com" is one word) */
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '@')
-        return WB_LETTER;
-    if (c >= '0' && c <= '9')
-        return WB_NUMERIC;
-    switch (c) {
-    case '_': return WB_EXTEND;
-    case '.': case '\'': return WB_MID_NUM_LET;
-    case ',': case ';': return WB_MID_NUM;
-    case ' ': return WB_SPACE;
-    case '\r': return WB_CR;
-    case '\n': return WB_LF;
-    case 0x0B: case 0x0C: return WB_NEWLINE;
-    default: return WB_OTHER;
-    }
+    return (enum wb)CLASS[c & 0x7F];
 }
 
 static bool is_line_break(enum wb k)

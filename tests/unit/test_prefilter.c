@@ -32,14 +32,12 @@ static char *needs_of(const char *pattern)
             lits[k] = lits[k - 1];
             lits[k - 1] = t;
         }
-    size_t len = 1;
-    for (size_t i = 0; i < n; i++)
-        len += strlen(lits[i]) + 1;
-    char *out = mg_calloc(1, len);
+    char *out = mg_strdup("");
     for (size_t i = 0; i < n; i++) {
-        if (i)
-            strcat(out, "|");
-        strcat(out, strcmp(lits[i], "\x01" "D") == 0 ? "<digit>" : lits[i]);
+        char *next = mg_asprintf("%s%s%s", out, i ? "|" : "",
+                                 strcmp(lits[i], "\x01" "D") == 0 ? "<digit>" : lits[i]);
+        mg_free(out);
+        out = next;
     }
     mg__prefilter_lits_free(lits, n);
     return out;
