@@ -661,7 +661,8 @@ void mg__prefilter_lits_free(char **lits, size_t nlits)
 
 /* ---- the rule set's strings and the scan ---- */
 
-#define BUCKETS 4096 /* a power of two */
+#define BUCKET_BITS 14
+#define BUCKETS (1u << BUCKET_BITS)
 
 /* Strings of four bytes or more are found by their first four bytes,
  * hashed: one probe per position of the text, and a probe that finds a
@@ -691,7 +692,7 @@ static uint32_t word_at(const char *s)
 
 static unsigned long_bucket(uint32_t word)
 {
-    return (word * 2654435761u) >> 20; /* 12 bits: BUCKETS */
+    return (word * 2654435761u) >> (32 - BUCKET_BITS);
 }
 
 static unsigned pair_of(const char *s)
@@ -701,7 +702,7 @@ static unsigned pair_of(const char *s)
 
 static unsigned short_bucket(unsigned pair)
 {
-    return (pair * 2654435761u) >> 20;
+    return (pair * 2654435761u) >> (32 - BUCKET_BITS);
 }
 
 struct mg__prefilter *mg__prefilter_new(void)
