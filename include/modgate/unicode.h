@@ -29,8 +29,10 @@ int mg_unicode_fold(const char *utf8, size_t len, char **out,
                     size_t *out_len) MG_MUST_CHECK;
 
 /* Whether mg_unicode_fold changes valid UTF-8 utf8[0..len) in more than
- * case: it is not in NFKC, or it holds a default-ignorable character.
- * Cheap (no allocation); false for ASCII. */
+ * case: it is not in NFKC, or it holds a default-ignorable character or a
+ * conjoining Hangul jamo (which NFKC may compose). Hangul compatibility jamo (ㅋ, which NFKC makes conjoining) do not count:
+ * Korean laughter is in most Korean comments, and no pattern is written in
+ * conjoining jamo. Cheap (no allocation); false for ASCII. */
 bool mg_unicode_folds_beyond_case(const char *utf8, size_t len);
 
 /* Whether utf8[0..len) holds a decimal digit (General_Category Nd: what

@@ -171,9 +171,17 @@ bool mg_unicode_folds_beyond_case(const char *utf8, size_t len)
         if (c >= 0 && c < 0x80)
             continue;
         /* Hangul syllables and CJK ideographs are their own NFKC_Casefold
-         * (asking ICU costs about 500 instructions a character) */
-        if ((c >= 0xac00 && c <= 0xd7a3) || (c >= 0x4e00 && c <= 0x9fff))
+         * (asking ICU costs about 500 instructions a character). Hangul
+         * compatibility jamo (the ㅋ of "ㅋㅋ") become conjoining jamo,
+         * which no pattern is written in: not worth a folded copy */
+        if ((c >= 0xac00 && c <= 0xd7a3) || (c >= 0x4e00 && c <= 0x9fff) ||
+            (c >= 0x3131 && c <= 0x318e))
             continue;
+        /* conjoining jamo compose into syllables (ᄀ + ᅡ is 가), as a
+         * combining mark composes with its letter */
+        if ((c >= 0x1100 && c <= 0x11ff) || (c >= 0xa960 && c <= 0xa97f) ||
+            (c >= 0xd7b0 && c <= 0xd7ff))
+            return true;
         /* what NFKC_Casefold still changes once the case is folded: a
          * compatibility form, an ignorable (dropped), and a combining mark
          * (it may compose with the letter before it) */

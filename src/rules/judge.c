@@ -95,8 +95,8 @@ static void hit(struct view *v, uint32_t list, uint32_t start, uint32_t end)
 
 static bool word_has_form(const struct mg_norm_word *w, const char *form)
 {
-    for (size_t f = 0; f < w->nforms; f++)
-        if (strcmp(w->form[f], form) == 0)
+    for (size_t f = 0; f < w->nforms; f++) /* the first byte: most differ there */
+        if (w->form[f][0] == form[0] && strcmp(w->form[f], form) == 0)
             return true;
     return false;
 }
@@ -165,10 +165,12 @@ static void look_up_form(struct view *v, const struct mg_norm *n, size_t i,
     take(v, n, i, e, LEX_EXACT, false);
     if (squeezed != SQUEEZE_NO)
         take(v, n, i, e, LEX_SQUEEZED, as_written);
+    const struct lex_entry *prefixed[64];
+    lexicon_find_prefixes(lx, form, len, prefixed);
     for (uint64_t bits = lexicon_prefix_lengths(lx); bits; bits &= bits - 1) {
         size_t k = (size_t)__builtin_ctzll(bits);
         if (k <= len && (k == len || utf8_boundary(form, k))) {
-            e = lexicon_find(lx, form, k);
+            e = prefixed[k];
             take(v, n, i, e, LEX_PREFIX, false);
             if (squeezed != SQUEEZE_NO)
                 take(v, n, i, e, LEX_SQUEEZED_PREFIX, as_written);

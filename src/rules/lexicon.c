@@ -20,12 +20,15 @@ struct lexicon {
     uint64_t prefix_lengths, suffix_lengths;
 };
 
+#define FNV_BASIS 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
+
 static uint64_t fnv1a(const char *s, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
+    uint64_t h = FNV_BASIS;
     for (size_t i = 0; i < n; i++) {
         h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ULL;
+        h *= FNV_PRIME;
     }
     return h;
 }
@@ -147,6 +150,24 @@ const struct lex_entry *lexicon_find(const struct lexicon *lx, const char *key,
     return s->key ? s->entries : NULL;
 }
 
+void lexicon_find_prefixes(const struct lexicon *lx, const char *key, size_t len,
+                           const struct lex_entry *at[64])
+{
+    uint64_t h = FNV_BASIS; /* of key[0..n) at step n */
+    for (size_t n = 0; n <= len && n < 64; n++) {
+        if (n > 0) {
+            h ^= (unsigned char)key[n - 1];
+            h *= FNV_PRIME;
+        }
+        if ((lx->prefix_lengths >> n) & 1) {
+            const struct slot *s = probe(lx->slots, lx->cap, key, n, h);
+            at[n] = s->key ? s->entries : NULL;
+        }
+        if ((lx->prefix_lengths >> n) <= 1)
+            break; /* no longer lengths */
+    }
+}
+
 uint64_t lexicon_prefix_lengths(const struct lexicon *lx)
 {
     return lx->prefix_lengths;
@@ -180,10 +201,12 @@ bool lexicon_knows_word(const struct lexicon *lx, const char *form, size_t len)
 {
     if (has_word(lexicon_find(lx, form, len), LEX_EXACT))
         return true;
+    const struct lex_entry *prefixed[64];
+    lexicon_find_prefixes(lx, form, len, prefixed);
     for (uint64_t bits = lx->prefix_lengths; bits; bits &= bits - 1) {
         size_t k = (size_t)__builtin_ctzll(bits);
         if (k <= len && (k == len || utf8_boundary(form, k)) &&
-            has_word(lexicon_find(lx, form, k), LEX_PREFIX))
+            has_word(prefixed[k], LEX_PREFIX))
             return true;
     }
     for (uint64_t bits = lx->suffix_lengths; bits; bits &= bits - 1) {

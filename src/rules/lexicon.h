@@ -48,6 +48,13 @@ void lexicon_add(struct lexicon *lx, const char *key, size_t key_len,
 const struct lex_entry *lexicon_find(const struct lexicon *lx, const char *key,
                                      size_t key_len);
 
+/* The entries under each prefix of key[0..len) whose length n has its bit
+ * in lexicon_prefix_lengths: at[n] for each such n <= len (NULL when there
+ * are none; other slots are left alone). One pass hashes them all, where a
+ * lexicon_find per length would hash the key's start again each time. */
+void lexicon_find_prefixes(const struct lexicon *lx, const char *key, size_t len,
+                           const struct lex_entry *at[64]);
+
 /* Bit n set when some LEX_PREFIX or LEX_SQUEEZED_PREFIX (or LEX_SUFFIX)
  * key is n bytes long (n < 64; longer ones set bit 63), so that matching
  * tries only the lengths that exist. */

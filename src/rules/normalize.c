@@ -478,7 +478,8 @@ static void put_segment(const struct ntext *t, struct segs *out, size_t s, size_
 }
 
 /* Step 5: the words and the leet symbols of the text, in order. A window
- * of ASCII is segmented without ICU (wordbreak.h), to the same result. */
+ * of ASCII and Hangul is segmented without ICU (wordbreak.h), to the same
+ * result. */
 static int find_segments(const struct ntext *t, struct segs *out)
 {
     if (t->len == 0)
@@ -487,10 +488,10 @@ static int find_segments(const struct ntext *t, struct segs *out)
     for (size_t w0 = 0; w0 < t->len;) {
         size_t w1 = window_end(t, w0);
         const uint16_t *u = (const uint16_t *)t->u + w0;
-        if (mg__ascii_only(u, w1 - w0)) {
+        if (mg__simple_only(u, w1 - w0)) {
             for (size_t s = 0; s < w1 - w0;) {
                 bool word;
-                size_t e = mg__ascii_next_break(u, w1 - w0, s, &word);
+                size_t e = mg__simple_next_break(u, w1 - w0, s, &word);
                 put_segment(t, out, w0 + s, w0 + e, word ? UBRK_WORD_LETTER : UBRK_WORD_NONE);
                 s = e;
             }

@@ -630,6 +630,18 @@ static int by_bytes(const void *a, const void *b)
 bool mg__prefilter_needs(const char *pattern, char ***lits, size_t *nlits)
 {
     struct parser ps = {.p = pattern};
+    /* start-of-pattern options that change no character's meaning here
+     * (the pattern is compiled UTF and UCP anyway); other verbs are not
+     * read (parse_group) */
+    for (bool more = true; more;) {
+        more = false;
+        static const char *const verbs[] = {"(*UCP)", "(*UTF)", "(*UTF8)"};
+        for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+            if (strncmp(ps.p, verbs[i], strlen(verbs[i])) == 0) {
+                ps.p += strlen(verbs[i]);
+                more = true;
+            }
+    }
     struct info in = parse_alternation(&ps);
     if (*ps.p != '\0')
         ps.fail = true;

@@ -1,13 +1,14 @@
 /* wordbreak.c: UAX #29's word boundary rules for the classes ASCII has:
  * WB3 to WB3d (line breaks, runs of spaces), WB5 to WB13b (letters,
  * digits, '.' and '\'' inside words and numbers, ',' and ';' inside
- * numbers, '_' joining). Rules for characters ASCII lacks (Extend, Format,
- * Katakana, Hebrew, emoji, regional indicators) cannot apply. */
+ * numbers, '_' joining), Hangul jamo as letters, and ICU's runs of
+ * Hangul syllables. Rules for characters these texts lack (Extend,
+ * Format, Katakana, Hebrew, emoji, regional indicators) cannot apply. */
 #include "src/rules/wordbreak.h"
 
 enum wb {
     WB_OTHER,
-    WB_LETTER,       /* ALetter, and '@' */
+    WB_LETTER,       /* ALetter: ASCII letters, '@', Hangul jamo */
     WB_NUMERIC,
     WB_EXTEND,       /* ExtendNumLet: '_' */
     WB_MID_NUM_LET,  /* MidNumLet '.' and Single_Quote '\'' */
@@ -16,6 +17,7 @@ enum wb {
     WB_CR,
     WB_LF,
     WB_NEWLINE,      /* vertical tab, form feed */
+    WB_HANGUL,       /* a Hangul syllable */
 };
 
 #define LETTERS(from) \
@@ -41,9 +43,25 @@ static const uint8_t CLASS[128] = {
     ['\r'] = WB_CR, ['\n'] = WB_LF, [0x0B] = WB_NEWLINE, [0x0C] = WB_NEWLINE,
 };
 
+static bool is_syllable(uint16_t c)
+{
+    return c >= 0xAC00 && c <= 0xD7A3;
+}
+
+/* Compatibility jamo (ㅋ), and conjoining jamo (ᄏ, which NFKC makes of
+ * ㅋ) but for the two fillers: ALetter, unlike the syllables. */
+static bool is_jamo(uint16_t c)
+{
+    return (c >= 0x3131 && c <= 0x318E) || (c >= 0x1100 && c <= 0x11FF && c != 0x115F &&
+                                            c != 0x1160);
+}
+
 static enum wb wb_of(uint16_t c)
 {
-    return (enum wb)CLASS[c & 0x7F];
+    if (c < 0x80)
+        return (enum wb)CLASS[c];
+    /* jamo (ㅋ, ㅏ, ᄏ) are ALetter: "ㅋa" is one word */
+    return is_syllable(c) ? WB_HANGUL : WB_LETTER; /* mg__simple_only */
 }
 
 static bool is_line_break(enum wb k)
@@ -65,6 +83,10 @@ static bool joins(const uint16_t *u, size_t n, size_t i)
         return true; /* WB3d */
     if ((a == WB_LETTER || a == WB_NUMERIC) && (b == WB_LETTER || b == WB_NUMERIC))
         return true; /* WB5, WB8, WB9, WB10 */
+    /* ICU keeps a run of syllables together and apart from anything else
+     * ("한국a1" is 한국 and a1, "ㅋㅋ진짜" is ㅋㅋ and 진짜) */
+    if (a == WB_HANGUL && b == WB_HANGUL)
+        return true;
     if (a == WB_LETTER && b == WB_MID_NUM_LET && after == WB_LETTER)
         return true; /* WB6 */
     if (before == WB_LETTER && a == WB_MID_NUM_LET && b == WB_LETTER)
@@ -80,15 +102,15 @@ static bool joins(const uint16_t *u, size_t n, size_t i)
     return false;    /* WB999 */
 }
 
-bool mg__ascii_only(const uint16_t *u, size_t n)
+bool mg__simple_only(const uint16_t *u, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (u[i] >= 0x80)
+        if (u[i] >= 0x80 && !is_syllable(u[i]) && !is_jamo(u[i]))
             return false;
     return true;
 }
 
-size_t mg__ascii_next_break(const uint16_t *u, size_t n, size_t from, bool *word)
+size_t mg__simple_next_break(const uint16_t *u, size_t n, size_t from, bool *word)
 {
     size_t end = from + 1;
     while (end < n && joins(u, n, end))
@@ -97,6 +119,7 @@ size_t mg__ascii_next_break(const uint16_t *u, size_t n, size_t from, bool *word
      * word status; longer ones are words unless made of spaces or CR LF
      * (the only other rules that join). */
     enum wb first = wb_of(u[from]);
-    *word = first == WB_LETTER || first == WB_NUMERIC || (first == WB_EXTEND && end - from > 1);
+    *word = first == WB_LETTER || first == WB_NUMERIC || first == WB_HANGUL ||
+            (first == WB_EXTEND && end - from > 1);
     return end;
 }

@@ -80,7 +80,9 @@ static void test_needs(void **state)
         {"(viagra)\\1", "-"},
         {"\\Qviagra\\E", "-"},
         {"(?R)|viagra", "-"},
-        {"(*UTF)viagra", "-"},
+        {"(*UCP)(*UTF)viagra", "viagra"},           /* options that change nothing here */
+        {"(*CRLF)viagra", "-"},
+        {"(*NO_JIT)viagra", "-"},
         {"a{,3}viagra", "-"},
         {"[[:alpha:]]viagra", "-"},
         {"(?|a)", "-"},

@@ -201,6 +201,9 @@ static void test_folds_beyond_case(void **state)
         {"\xf0\x9d\x90\xad", true},                             /* mathematical t */
         {"te\xe2\x80\x8bxt", true},                              /* zero-width space */
         {"e\xcc\x81", true},                                     /* e + combining acute */
+        {"\xec\xa7\x84\xec\xa7\x9c \xe3\x85\x8b\xe3\x85\x8b", false},   /* 진짜 ㅋㅋ: jamo do not count */
+        {"\xe3\x85\x8b\xef\xbd\x94", true},                      /* ㅋ and a fullwidth t */
+        {"\xe1\x84\x80\xe1\x85\xa1", true},                    /* ᄀ + ᅡ: NFKC composes 가 */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         if (mg_unicode_folds_beyond_case(cases[i].text, strlen(cases[i].text)) !=
