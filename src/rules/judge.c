@@ -48,6 +48,7 @@ struct view {
      * NULL until a regex with needed strings reads it */
     uint8_t *seen[3];
     struct memo *memos;         /* per named condition, NULL until one is used */
+    struct memo *pattern_memos; /* per distinct regex (mg_rules.patterns) */
     /* memos for a set with few named conditions, so that judging one
      * costs no allocation (zeroed with the judgement) */
     struct memo few_memos[MEMOS_INLINE];
@@ -455,8 +456,19 @@ static bool test_cond(struct judging *j, struct view *v, const struct cond *c,
             }
         return false;
     case COND_REGEX:
-    case COND_NORMALIZED_REGEX:
-        return match_regex(j, v, c, span, has_span);
+    case COND_NORMALIZED_REGEX: {
+        /* a pattern several rules share is matched once a comment */
+        if (!v->pattern_memos)
+            v->pattern_memos = mg_calloc(j->set->npatterns, sizeof *v->pattern_memos);
+        struct memo *m = &v->pattern_memos[c->pattern];
+        if (!m->done) {
+            m->done = true;
+            m->yes = match_regex(j, v, c, &m->span, &m->has_span);
+        }
+        *span = m->span;
+        *has_span = m->has_span;
+        return m->yes;
+    }
     case COND_LINKS_AT_LEAST:
     case COND_LINK_DOMAIN:
     case COND_LINK_OUTSIDE:
@@ -528,6 +540,7 @@ static void view_close(struct view *v)
         mg_free(v->seen[i]);
     if (v->memos != v->few_memos)
         mg_free(v->memos);
+    mg_free(v->pattern_memos);
 }
 
 static json_t *match_json(const struct rule *r, bool has_span, struct mg_span span)

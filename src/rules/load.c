@@ -619,6 +619,18 @@ static bool parse_list_refs(struct loader *ld, struct cond *c, struct fy_node *v
     return ok;
 }
 
+/* The number of (kind, pattern) in the set, added if new. Linear: a rule
+ * set has a few hundred patterns, and this runs once each at load. */
+static uint32_t intern_pattern(struct mg_rules *set, char kind, const char *pattern)
+{
+    for (size_t i = 0; i < set->npatterns; i++)
+        if (set->patterns[i][0] == kind && strcmp(set->patterns[i] + 1, pattern) == 0)
+            return (uint32_t)i;
+    set->patterns = mg_realloc(set->patterns, (set->npatterns + 1) * sizeof *set->patterns);
+    set->patterns[set->npatterns] = mg_asprintf("%c%s", kind, pattern);
+    return (uint32_t)set->npatterns++;
+}
+
 static bool parse_regex(struct loader *ld, struct cond *c, struct fy_node *v,
                         const char *key)
 {
@@ -645,6 +657,9 @@ static bool parse_regex(struct loader *ld, struct cond *c, struct fy_node *v,
     (void)pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE);
     /* The strings a match cannot do without: judging skips the pattern
      * when a comment holds none of them (prefilter.h). */
+    /* A pattern written the same in several rules (or conditions) is
+     * matched once a comment: judge.c keeps its result under this number. */
+    c->pattern = intern_pattern(ld->set, c->kind == COND_REGEX ? 'r' : 'n', pattern);
     char **lits;
     size_t nlits;
     if (mg__prefilter_needs(pattern, &lits, &nlits)) {
@@ -1379,6 +1394,9 @@ static void rules_free(struct mg_rules *set)
     mg_free(set->hits);
     lexicon_free(set->lexicon);
     mg__prefilter_free(set->prefilter);
+    for (size_t i = 0; i < set->npatterns; i++)
+        mg_free(set->patterns[i]);
+    mg_free(set->patterns);
     pcre2_match_context_free(set->match_ctx);
     mg_free(set);
 }

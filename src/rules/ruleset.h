@@ -53,6 +53,8 @@ struct cond {
     uint32_t *lists; /* words, link_domain, link_outside, author_in */
     size_t nlists;
     pcre2_code *re;
+    uint32_t pattern; /* regex: the number of its (kind, pattern) in the set,
+                         shared by every cond written the same */
     uint32_t *needs; /* regex: prefilter strings one of which a match holds */
     size_t nneeds;   /* 0: the regex always runs */
     double number;
@@ -99,6 +101,8 @@ struct mg_rules {
     bool has_history;
     uint32_t match_options; /* PCRE2_NO_JIT under valgrind (load.c) */
     struct mg__prefilter *prefilter; /* every regex's needed strings */
+    char **patterns; /* each distinct regex, its kind's letter first ('r', 'n') */
+    size_t npatterns;
     bool prefilter_off; /* MODGATE_REGEX_NO_PREFILTER=1: run every regex */
 };
 

@@ -659,6 +659,34 @@ static void test_named_condition_memo_is_per_comment_and_field(void **state)
     mg_rules_unref(r);
 }
 
+/* A pattern written the same in several rules is matched once a comment
+ * and field, and every rule gets its result: the same pattern in another
+ * field, or as the other kind (normalized_regex reads "s h o p" as "shop"),
+ * is a pattern of its own. */
+static void test_shared_patterns(void **state)
+{
+    (void)state;
+    struct mg_rules *r = load_set(
+        "rules:\n"
+        "  - {id: a, reason: r, score: 1, when: {regex: '\\bshop\\b'}}\n"
+        "  - {id: b, reason: r, score: 1, when: {all: [{regex: '\\bshop\\b'}, {regex: now}]}}\n"
+        "  - {id: c, reason: r, score: 1, when: {not: {regex: '\\bshop\\b'}}}\n"
+        "  - {id: n, reason: r, score: 1, when: {normalized_regex: '\\bshop\\b'}}\n"
+        "  - {id: name, reason: r, score: 1, field: author_name, when: {regex: '\\bshop\\b'}}\n",
+        NULL);
+    struct judged j = judge_full(r, "my shop, buy now", "Ann", 0);
+    assert_string_equal(j.rules, "a b n");
+    assert_int_equal(j.span_start, 3);
+    assert_int_equal(j.span_end, 7);
+    j = judge_full(r, "my s h o p", "shop", 0);
+    assert_string_equal(j.rules, "c n name");
+    j = judge(r, "my shop");
+    assert_string_equal(j.rules, "a n");
+    j = judge(r, "nothing");
+    assert_string_equal(j.rules, "c");
+    mg_rules_unref(r);
+}
+
 /* A condition defined in one file is used in another, whichever comes
  * first in name order; so is a list. */
 static void test_named_conditions_across_files(void **state)
@@ -1135,6 +1163,7 @@ int main(void)
         cmocka_unit_test(test_named_conditions_judge_as_inline),
         cmocka_unit_test(test_named_condition_memo_is_per_comment_and_field),
         cmocka_unit_test(test_named_conditions_across_files),
+        cmocka_unit_test(test_shared_patterns),
         cmocka_unit_test(test_named_condition_errors),
         cmocka_unit_test(test_named_condition_defined_twice),
         cmocka_unit_test(test_named_condition_chain_limit),
