@@ -1,0 +1,249 @@
+/* store_submit.c: a submission (submit.lua: bans, limits, the history rules,
+ * the record and its indexes, the idempotency key, all in one script), and
+ * the history rules asked read-only for /v1/check (check_history.lua). */
+#include "src/server/store_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "modgate/alloc.h"
+
+/* API.md: an Idempotency-Key is remembered for 24 hours. */
+#define IDEMPOTENCY_TTL_S (24 * 3600)
+
+static void on_submit_reply(struct mg_store *s, int status,
+                            const redisReply *reply,
+        const struct mg__store_call *call)
+{
+    (void)s;
+    mg_store_submit_cb cb = call->cb.submit;
+    void *data = call->data;
+    if (status != 0) {
+        cb(status, NULL, data);
+        return;
+    }
+    struct mg_store_submit_result res = {0};
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0) {
+        cb(MG_EPROTO, NULL, data);
+        return;
+    }
+    const redisReply *word = reply->element[0];
+    if (mg__reply_is(word, "stored")) {
+        res.outcome = MG_STORE_STORED;
+    } else if (mg__reply_is(word, "conflict")) {
+        res.outcome = MG_STORE_IDEM_CONFLICT;
+    } else if (mg__reply_is(word, "invalid_parent")) {
+        res.outcome = MG_STORE_INVALID_PARENT;
+    } else if (mg__reply_is(word, "banned") && reply->elements == 3 &&
+               reply->element[1]->type == REDIS_REPLY_STRING &&
+               reply->element[2]->type == REDIS_REPLY_STRING) {
+        static const char *const kinds[] = {"author_id", "ip", "subnet"};
+        res.outcome = MG_STORE_BANNED;
+        for (size_t k = 0; k < 3; k++)
+            if (mg__reply_is(reply->element[1], kinds[k]))
+                res.ban_kind = kinds[k];
+        if (!res.ban_kind) {
+            cb(MG_EPROTO, NULL, data);
+            return;
+        }
+        if (reply->element[2]->len &&
+            !mg__parse_i64(reply->element[2]->str, reply->element[2]->len,
+                       &res.ban_until_ms)) {
+            cb(MG_EPROTO, NULL, data);
+            return;
+        }
+    } else if (mg__reply_is(word, "history") && reply->elements == 2) {
+        static const char *const kinds[] = {"duplicate", "campaign", "new_commenter"};
+        res.outcome = MG_STORE_HISTORY;
+        for (size_t k = 0; k < 3; k++)
+            if (mg__reply_is(reply->element[1], kinds[k]))
+                res.history = kinds[k];
+        if (!res.history) {
+            cb(MG_EPROTO, NULL, data);
+            return;
+        }
+    } else if (mg__reply_is(word, "limited") && reply->elements == 3 &&
+               reply->element[1]->type == REDIS_REPLY_STRING &&
+               reply->element[2]->type == REDIS_REPLY_STRING) {
+        static const char *const dims[] = {"author", "ip", "subnet", "article",
+                                           "global"};
+        res.outcome = MG_STORE_RATE_LIMITED;
+        for (size_t k = 0; k < 5; k++)
+            if (mg__reply_is(reply->element[1], dims[k]))
+                res.limit = dims[k];
+        if (!res.limit || !mg__parse_i64(reply->element[2]->str,
+                                     reply->element[2]->len, &res.retry_after_s)) {
+            cb(MG_EPROTO, NULL, data);
+            return;
+        }
+    } else if (mg__reply_is(word, "replay") && reply->elements == 3 &&
+               reply->element[1]->type == REDIS_REPLY_STRING &&
+               reply->element[2]->type == REDIS_REPLY_STRING) {
+        int64_t code;
+        if (!mg__parse_i64(reply->element[1]->str, reply->element[1]->len, &code) ||
+            code < 100 || code > 599) {
+            cb(MG_EPROTO, NULL, data);
+            return;
+        }
+        res.outcome = MG_STORE_REPLAY;
+        res.replay_status = (int)code;
+        res.replay_body = reply->element[2]->str;
+        res.replay_len = reply->element[2]->len;
+    } else {
+        cb(MG_EPROTO, NULL, data);
+        return;
+    }
+    cb(0, &res, data);
+}
+
+/* The duplicate and campaign windows (ms) a body is checked with, as
+ * submit.lua and check_history.lua take them. A window of 0 turns a rule
+ * off: so for bodies shorter than its min_chars ("Thanks!" is said by many,
+ * and twice by one). h may be NULL (no history rules: both 0). */
+static void history_windows(const struct mg_rules_history *h, size_t body_chars,
+                            long long *dup_ms, long long *camp_ms)
+{
+    *dup_ms = h && body_chars >= h->duplicate_min_chars
+                  ? (long long)h->duplicate_window_ms : 0LL;
+    *camp_ms = h && body_chars >= h->campaign_min_chars
+                   ? (long long)h->campaign_window_ms : 0LL;
+}
+
+int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
+                    mg_store_submit_cb cb, void *data)
+{
+    if (store->closing)
+        return MG_ECLOSED;
+    if (store->state != LINK_READY)
+        return MG_EUNAVAIL;
+    char status_text[8], idem_ttl[16], retention[16], created[24];
+    snprintf(status_text, sizeof status_text, "%d", c->response_status);
+    snprintf(idem_ttl, sizeof idem_ttl, "%d", IDEMPOTENCY_TTL_S);
+    snprintf(retention, sizeof retention, "%d", store->cfg->rejected_retention_s);
+    snprintf(created, sizeof created, "%lld", (long long)c->created_ms);
+    enum { FIXED_ARGS = 16, HISTORY_ARGS = 7,
+           NARGS = FIXED_ARGS + MG_RL_DIM_COUNT + HISTORY_ARGS + 1 };
+    const char *args[NARGS] = {
+        mg__store_prefix(store),
+        c->id,
+        c->article_id,
+        c->parent_id ? c->parent_id : "",
+        c->status,
+        c->record_json,
+        c->meta_json,
+        c->idem_key ? c->idem_key : "",
+        c->idem_fingerprint ? c->idem_fingerprint : "",
+        status_text,
+        c->response_body ? c->response_body : "",
+        idem_ttl,
+        retention,
+        created,
+        c->author_id,
+        c->client_ip_hex ? c->client_ip_hex : "",
+    };
+    /* then the value of each dimension, "" where it does not apply */
+    for (int d = 0; d < MG_RL_DIM_COUNT; d++)
+        args[FIXED_ARGS + d] = "";
+    for (size_t i = 0; i < c->nlimits; i++)
+        args[FIXED_ARGS + c->limits[i].dim] = c->limits[i].value;
+    /* then the history rules: the body's digest ("" without history),
+     * the duplicate and campaign windows (ms), the campaign's authors, the
+     * new commenters' threshold, suspect, check */
+    char history[4][24];
+    const struct mg_rules_history *h = c->history;
+    long long dup_ms, camp_ms;
+    history_windows(h, c->body_chars, &dup_ms, &camp_ms);
+    snprintf(history[0], sizeof history[0], "%lld", dup_ms);
+    snprintf(history[1], sizeof history[1], "%lld", camp_ms);
+    snprintf(history[2], sizeof history[2], "%u", h ? h->campaign_authors : 0u);
+    snprintf(history[3], sizeof history[3], "%u", h ? h->new_commenter_below : 0u);
+    const char **hargs = args + FIXED_ARGS + MG_RL_DIM_COUNT;
+    hargs[0] = h && c->body_digest ? c->body_digest : "";
+    for (int i = 0; i < 4; i++)
+        hargs[1 + i] = history[i];
+    hargs[5] = c->suspect ? "1" : "0";
+    hargs[6] = c->history_check ? "1" : "0";
+    hargs[7] = c->rule_ids ? c->rule_ids : "";
+    size_t lens[NARGS];
+    for (size_t i = 0; i < NARGS; i++)
+        lens[i] = strlen(args[i]);
+    return mg__store_eval(store, MG_SCRIPT_SUBMIT, 0, NARGS, args, lens,
+                       on_submit_reply, &(struct mg__store_call){.cb.submit = cb, .data = data});
+}
+
+/* ---- the history rules, read-only ---- */
+
+/* A history check's tag: bit r set for each rule r the set has but
+ * history_windows turned off for this body (min_chars), which the script
+ * cannot tell from a rule the set lacks: both are a window of 0 to it, as
+ * to submit.lua. */
+static unsigned short_body_bit(size_t r)
+{
+    return 1u << r;
+}
+
+static void on_history_reply(struct mg_store *s, int status, const redisReply *reply,
+                             const struct mg__store_call *call)
+{
+    (void)s;
+    mg_store_history_cb cb = call->cb.history;
+    if (status != 0) {
+        cb(status, NULL, call->data);
+        return;
+    }
+    static const struct {
+        const char *word;
+        enum mg_store_history_state state;
+    } words[] = {
+        {"off", MG_HISTORY_OFF},   {"rejected", MG_HISTORY_REJECTED},
+        {"held", MG_HISTORY_HELD}, {"passed", MG_HISTORY_PASSED},
+        {"fired", MG_HISTORY_FIRED},
+    };
+    enum mg_store_history_state states[MG_HISTORY_RULE_COUNT];
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != MG_HISTORY_RULE_COUNT) {
+        cb(MG_EPROTO, NULL, call->data);
+        return;
+    }
+    for (size_t r = 0; r < MG_HISTORY_RULE_COUNT; r++) {
+        bool known = false;
+        for (size_t w = 0; w < sizeof words / sizeof words[0] && !known; w++)
+            if (mg__reply_is(reply->element[r], words[w].word)) {
+                states[r] = words[w].state;
+                known = true;
+            }
+        if (!known) {
+            cb(MG_EPROTO, NULL, call->data);
+            return;
+        }
+        if (states[r] == MG_HISTORY_OFF && (call->tag & short_body_bit(r)))
+            states[r] = MG_HISTORY_SHORT;
+    }
+    cb(0, states, call->data);
+}
+
+int mg_store_history_check(struct mg_store *store,
+                           const struct mg_store_history_query *q,
+                           mg_store_history_cb cb, void *data)
+{
+    const struct mg_rules_history *h = q->history;
+    if (!h || !q->body_digest || !q->body_digest[0])
+        return MG_EINVAL;
+    long long dup_ms, camp_ms;
+    history_windows(h, q->body_chars, &dup_ms, &camp_ms);
+    char numbers[4][24];
+    snprintf(numbers[0], sizeof numbers[0], "%lld", dup_ms);
+    snprintf(numbers[1], sizeof numbers[1], "%lld", camp_ms);
+    snprintf(numbers[2], sizeof numbers[2], "%u", h->campaign_authors);
+    snprintf(numbers[3], sizeof numbers[3], "%u", h->new_commenter_below);
+    const char *args[] = {
+        mg__store_prefix(store), q->author_id, q->body_digest, numbers[0], numbers[1],
+        numbers[2],       numbers[3],   q->suspect ? "1" : "0", q->status,
+    };
+    struct mg__store_call call = {.cb.history = cb, .data = data};
+    if (h->duplicate_window_ms > 0 && dup_ms == 0)
+        call.tag |= short_body_bit(MG_HISTORY_DUPLICATE);
+    if (h->campaign_window_ms > 0 && camp_ms == 0)
+        call.tag |= short_body_bit(MG_HISTORY_CAMPAIGN);
+    return mg__store_eval_strings(store, MG_SCRIPT_CHECK_HISTORY, args,
+                                  sizeof args / sizeof args[0], on_history_reply, &call);
+}
