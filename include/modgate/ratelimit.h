@@ -3,7 +3,7 @@
  * limits; a limit allows `count` submissions per `period_s` seconds, all of
  * which may come at once (GCRA, as redis-cell: a theoretical arrival time per
  * key advancing by period_s / count per submission). The limiter itself runs
- * in Redis (store.c's submit script), with Redis' clock. */
+ * in Redis (the store's submit script), with Redis' clock. */
 #ifndef MODGATE_RATELIMIT_H
 #define MODGATE_RATELIMIT_H
 

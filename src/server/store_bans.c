@@ -35,10 +35,20 @@ int mg_store_ban_create(struct mg_store *store, const struct mg_store_ban *ban,
     snprintf(prefix, sizeof prefix, "%d", ban->prefix);
     char audit_cap[24];
     snprintf(audit_cap, sizeof audit_cap, "%zu", store->cfg->audit_max_entries);
-    const char *args[] = {mg__store_prefix(store), ban->kind, ban->key_value, ban->value,
-                          ban->reason, ban->by, duration, family, prefix,
-                          audit_cap};
-    return mg__store_eval_strings(store, MG_SCRIPT_BAN_CREATE, args, 10, on_ban_reply,
+    const char *args[MG_ARGS_BAN_CREATE] = {
+        [MG_ARG_BAN_CREATE_PREFIX] = mg__store_prefix(store),
+        [MG_ARG_BAN_CREATE_KIND] = ban->kind,
+        [MG_ARG_BAN_CREATE_KV] = ban->key_value,
+        [MG_ARG_BAN_CREATE_VALUE] = ban->value,
+        [MG_ARG_BAN_CREATE_REASON] = ban->reason,
+        [MG_ARG_BAN_CREATE_MODERATOR] = ban->by,
+        [MG_ARG_BAN_CREATE_DURATION] = duration,
+        [MG_ARG_BAN_CREATE_FAMILY] = family,
+        [MG_ARG_BAN_CREATE_PREFIX_LEN] = prefix,
+        [MG_ARG_BAN_CREATE_AUDIT_CAP] = audit_cap,
+    };
+    return mg__store_eval_strings(store, MG_SCRIPT_BAN_CREATE, args, MG_ARGS_BAN_CREATE,
+                                  on_ban_reply,
                         &(struct mg__store_call){.cb.ban = cb, .data = data});
 }
 
@@ -60,8 +70,16 @@ int mg_store_ban_delete(struct mg_store *store, const char *kind,
 {
     char audit_cap[24];
     snprintf(audit_cap, sizeof audit_cap, "%zu", store->cfg->audit_max_entries);
-    const char *args[] = {mg__store_prefix(store), kind, key_value, value, by, audit_cap};
-    return mg__store_eval_strings(store, MG_SCRIPT_BAN_DELETE, args, 6, on_found_reply,
+    const char *args[MG_ARGS_BAN_DELETE] = {
+        [MG_ARG_BAN_DELETE_PREFIX] = mg__store_prefix(store),
+        [MG_ARG_BAN_DELETE_KIND] = kind,
+        [MG_ARG_BAN_DELETE_KV] = key_value,
+        [MG_ARG_BAN_DELETE_VALUE] = value,
+        [MG_ARG_BAN_DELETE_MODERATOR] = by,
+        [MG_ARG_BAN_DELETE_AUDIT_CAP] = audit_cap,
+    };
+    return mg__store_eval_strings(store, MG_SCRIPT_BAN_DELETE, args, MG_ARGS_BAN_DELETE,
+                                  on_found_reply,
                         &(struct mg__store_call){.cb.found = cb, .data = data});
 }
 
@@ -109,7 +127,8 @@ static void on_bans_reply(struct mg_store *s, int status,
 
 int mg_store_ban_list(struct mg_store *store, mg_store_bans_cb cb, void *data)
 {
-    const char *args[] = {mg__store_prefix(store)};
-    return mg__store_eval_strings(store, MG_SCRIPT_BAN_LIST, args, 1, on_bans_reply,
+    const char *args[MG_ARGS_BAN_LIST] = {[MG_ARG_BAN_LIST_PREFIX] = mg__store_prefix(store)};
+    return mg__store_eval_strings(store, MG_SCRIPT_BAN_LIST, args, MG_ARGS_BAN_LIST,
+                                  on_bans_reply,
                         &(struct mg__store_call){.cb.bans = cb, .data = data});
 }

@@ -169,8 +169,10 @@ int mg__store_send(struct mg_store *s, const char *what, int argc, const char **
 
 /* Runs script id with EVALSHA: nkeys keys followed by the script's other
  * arguments, nargs strings in all (args[i] of argslen[i] bytes; borrowed,
- * copied before return). On NOSCRIPT it loads the script and tries once
- * more. Same contract as mg__store_send. */
+ * copied before return), filled by the names of the script's "-- args:"
+ * line (MG_ARG_<SCRIPT>_<NAME>, scripts.h); MG_EINVAL, logged, when nargs
+ * does not fit that line. On NOSCRIPT it loads the script and tries once
+ * more. Otherwise the same contract as mg__store_send. */
 int mg__store_eval(struct mg_store *s, enum mg__script_id id, int nkeys, int nargs,
                    const char *const *args, const size_t *argslen, mg__reply_fn fn,
                    const struct mg__store_call *call);

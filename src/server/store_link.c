@@ -459,9 +459,9 @@ static void on_probe_timer(uv_timer_t *timer)
     struct mg_store *s = timer->data;
     if (s->state != LINK_READY || s->probe_inflight)
         return;
-    const char *prefix = mg__store_prefix(s);
-    size_t prefix_len = strlen(prefix);
-    if (mg__store_eval(s, MG_SCRIPT_PROBE, 0, 1, &prefix, &prefix_len, on_probe_reply,
+    const char *args[MG_ARGS_PROBE] = {[MG_ARG_PROBE_PREFIX] = mg__store_prefix(s)};
+    size_t lens[MG_ARGS_PROBE] = {[MG_ARG_PROBE_PREFIX] = strlen(args[MG_ARG_PROBE_PREFIX])};
+    if (mg__store_eval(s, MG_SCRIPT_PROBE, 0, MG_ARGS_PROBE, args, lens, on_probe_reply,
                        &(struct mg__store_call){0}) != 0) {
         mg__store_drop_link(s, NULL, "probe could not be sent");
         return;

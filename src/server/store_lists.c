@@ -113,14 +113,17 @@ int mg_store_list(struct mg_store *store, enum mg_store_index index,
     if (index == MG_INDEX_REJECTED)
         snprintf(retention, sizeof retention, "%lld",
                  (long long)store->cfg->rejected_retention_s * 1000);
-    const char *args[] = {mg__store_prefix(store), key, after_id ? after_id : "",
-                          limit_text, index == MG_INDEX_REJECTED ? "desc" : "asc",
-                          retention};
-    size_t lens[6];
-    for (size_t i = 0; i < 6; i++)
-        lens[i] = strlen(args[i]);
-    int rc = mg__store_eval(store, MG_SCRIPT_LIST_INDEX, 0, 6, args, lens,
-                         on_page_reply, &(struct mg__store_call){.cb.page = cb, .data = data});
+    const char *args[MG_ARGS_LIST_INDEX] = {
+        [MG_ARG_LIST_INDEX_PREFIX] = mg__store_prefix(store),
+        [MG_ARG_LIST_INDEX_INDEX_KEY] = key,
+        [MG_ARG_LIST_INDEX_AFTER] = after_id ? after_id : "",
+        [MG_ARG_LIST_INDEX_LIMIT] = limit_text,
+        [MG_ARG_LIST_INDEX_ORDER] = index == MG_INDEX_REJECTED ? "desc" : "asc",
+        [MG_ARG_LIST_INDEX_RETENTION] = retention,
+    };
+    int rc = mg__store_eval_strings(store, MG_SCRIPT_LIST_INDEX, args, MG_ARGS_LIST_INDEX,
+                                    on_page_reply,
+                                    &(struct mg__store_call){.cb.page = cb, .data = data});
     mg_free(key);
     return rc;
 }
@@ -163,8 +166,13 @@ int mg_store_list_articles(struct mg_store *store, const char *after, size_t lim
 {
     char limit_text[24];
     snprintf(limit_text, sizeof limit_text, "%zu", limit);
-    const char *args[] = {mg__store_prefix(store), after ? after : "", limit_text};
-    return mg__store_eval_strings(store, MG_SCRIPT_LIST_ARTICLES, args, 3, on_articles_reply,
+    const char *args[MG_ARGS_LIST_ARTICLES] = {
+        [MG_ARG_LIST_ARTICLES_PREFIX] = mg__store_prefix(store),
+        [MG_ARG_LIST_ARTICLES_AFTER] = after ? after : "",
+        [MG_ARG_LIST_ARTICLES_LIMIT] = limit_text,
+    };
+    return mg__store_eval_strings(store, MG_SCRIPT_LIST_ARTICLES, args, MG_ARGS_LIST_ARTICLES,
+                                  on_articles_reply,
                         &(struct mg__store_call){.cb.articles = cb, .data = data});
 }
 
@@ -184,7 +192,7 @@ static void on_json_reply(struct mg_store *s, int status, const redisReply *repl
 
 int mg_store_stats(struct mg_store *store, mg_store_json_cb cb, void *data)
 {
-    const char *args[] = {mg__store_prefix(store)};
-    return mg__store_eval_strings(store, MG_SCRIPT_STATS, args, 1, on_json_reply,
+    const char *args[MG_ARGS_STATS] = {[MG_ARG_STATS_PREFIX] = mg__store_prefix(store)};
+    return mg__store_eval_strings(store, MG_SCRIPT_STATS, args, MG_ARGS_STATS, on_json_reply,
                         &(struct mg__store_call){.cb.json = cb, .data = data});
 }

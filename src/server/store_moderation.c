@@ -41,11 +41,23 @@ int mg_store_decide(struct mg_store *store, const struct mg_store_decision *d,
     snprintf(guard, sizeof guard, "%d", store->cfg->decision_guard_ms);
     snprintf(audit_cap, sizeof audit_cap, "%zu", store->cfg->audit_max_entries);
     snprintf(retention, sizeof retention, "%d", store->cfg->rejected_retention_s);
-    const char *args[] = {mg__store_prefix(store), d->id, d->from, d->to, d->record_json,
-                          d->action, d->moderator, d->reason ? d->reason : "",
-                          at, audit_cap, retention, d->rule_ids ? d->rule_ids : "",
-                          guard};
-    return mg__store_eval_strings(store, MG_SCRIPT_DECIDE, args, 13, on_decide_reply,
+    const char *args[MG_ARGS_DECIDE] = {
+        [MG_ARG_DECIDE_PREFIX] = mg__store_prefix(store),
+        [MG_ARG_DECIDE_ID] = d->id,
+        [MG_ARG_DECIDE_FROM] = d->from,
+        [MG_ARG_DECIDE_TO] = d->to,
+        [MG_ARG_DECIDE_RECORD] = d->record_json,
+        [MG_ARG_DECIDE_ACTION] = d->action,
+        [MG_ARG_DECIDE_MODERATOR] = d->moderator,
+        [MG_ARG_DECIDE_REASON] = d->reason ? d->reason : "",
+        [MG_ARG_DECIDE_AT] = at,
+        [MG_ARG_DECIDE_AUDIT_CAP] = audit_cap,
+        [MG_ARG_DECIDE_RETENTION] = retention,
+        [MG_ARG_DECIDE_RULES] = d->rule_ids ? d->rule_ids : "",
+        [MG_ARG_DECIDE_GUARD] = guard,
+    };
+    return mg__store_eval_strings(store, MG_SCRIPT_DECIDE, args, MG_ARGS_DECIDE,
+                                  on_decide_reply,
                         &(struct mg__store_call){.cb.decide = cb, .data = data});
 }
 
@@ -115,9 +127,17 @@ int mg_store_audit_add(struct mg_store *store, int64_t at_ms, const char *modera
     char at[24], audit_cap[24];
     snprintf(at, sizeof at, "%lld", (long long)at_ms);
     snprintf(audit_cap, sizeof audit_cap, "%zu", store->cfg->audit_max_entries);
-    const char *args[] = {mg__store_prefix(store), at, moderator, action, target,
-                          reason ? reason : "", audit_cap};
-    return mg__store_eval_strings(store, MG_SCRIPT_AUDIT_ADD, args, 7, on_done_reply,
+    const char *args[MG_ARGS_AUDIT_ADD] = {
+        [MG_ARG_AUDIT_ADD_PREFIX] = mg__store_prefix(store),
+        [MG_ARG_AUDIT_ADD_AT] = at,
+        [MG_ARG_AUDIT_ADD_MODERATOR] = moderator,
+        [MG_ARG_AUDIT_ADD_ACTION] = action,
+        [MG_ARG_AUDIT_ADD_TARGET] = target,
+        [MG_ARG_AUDIT_ADD_REASON] = reason ? reason : "",
+        [MG_ARG_AUDIT_ADD_AUDIT_CAP] = audit_cap,
+    };
+    return mg__store_eval_strings(store, MG_SCRIPT_AUDIT_ADD, args, MG_ARGS_AUDIT_ADD,
+                                  on_done_reply,
                         &(struct mg__store_call){.cb.done = cb, .data = data});
 }
 
@@ -126,7 +146,12 @@ int mg_store_audit(struct mg_store *store, const char *after_id, size_t limit,
 {
     char limit_text[24];
     snprintf(limit_text, sizeof limit_text, "%zu", limit);
-    const char *args[] = {mg__store_prefix(store), after_id ? after_id : "", limit_text};
-    return mg__store_eval_strings(store, MG_SCRIPT_AUDIT_LIST, args, 3, on_audit_reply,
+    const char *args[MG_ARGS_AUDIT_LIST] = {
+        [MG_ARG_AUDIT_LIST_PREFIX] = mg__store_prefix(store),
+        [MG_ARG_AUDIT_LIST_AFTER] = after_id ? after_id : "",
+        [MG_ARG_AUDIT_LIST_LIMIT] = limit_text,
+    };
+    return mg__store_eval_strings(store, MG_SCRIPT_AUDIT_LIST, args, MG_ARGS_AUDIT_LIST,
+                                  on_audit_reply,
                         &(struct mg__store_call){.cb.audit = cb, .data = data});
 }

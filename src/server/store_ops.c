@@ -242,10 +242,17 @@ int mg__store_eval(struct mg_store *s, enum mg__script_id id, int nkeys, int nar
                    const char *const *args, const size_t *argslen, mg__reply_fn fn,
                    const struct mg__store_call *call)
 {
+    const struct mg__script *sc = &mg__scripts[id];
+    if (nargs < sc->required || nargs > sc->nargs) {
+        /* the C and the script's "-- args:" line disagree: a bug here */
+        MG_LOG(MG_LOG_ERROR, "store", "script_arguments", "{s:s, s:i, s:i}", "script",
+               sc->name, "given", nargs, "declared", sc->nargs);
+        return MG_EINVAL;
+    }
     if (s->ac == NULL)
         return MG_EUNAVAIL;
 
-    struct op *op = op_alloc(s, mg__scripts[id].name, (int)id, fn, call);
+    struct op *op = op_alloc(s, sc->name, (int)id, fn, call);
     op->argc = 3 + nargs;
     op->argv = mg_calloc((size_t)op->argc, sizeof *op->argv);
     op->argvlen = mg_calloc((size_t)op->argc, sizeof *op->argvlen);

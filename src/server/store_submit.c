@@ -121,54 +121,58 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
     snprintf(idem_ttl, sizeof idem_ttl, "%d", IDEMPOTENCY_TTL_S);
     snprintf(retention, sizeof retention, "%d", store->cfg->rejected_retention_s);
     snprintf(created, sizeof created, "%lld", (long long)c->created_ms);
-    enum { FIXED_ARGS = 16, HISTORY_ARGS = 7,
-           NARGS = FIXED_ARGS + MG_RL_DIM_COUNT + HISTORY_ARGS + 1 };
-    const char *args[NARGS] = {
-        mg__store_prefix(store),
-        c->id,
-        c->article_id,
-        c->parent_id ? c->parent_id : "",
-        c->status,
-        c->record_json,
-        c->meta_json,
-        c->idem_key ? c->idem_key : "",
-        c->idem_fingerprint ? c->idem_fingerprint : "",
-        status_text,
-        c->response_body ? c->response_body : "",
-        idem_ttl,
-        retention,
-        created,
-        c->author_id,
-        c->client_ip_hex ? c->client_ip_hex : "",
-    };
-    /* then the value of each dimension, "" where it does not apply */
-    for (int d = 0; d < MG_RL_DIM_COUNT; d++)
-        args[FIXED_ARGS + d] = "";
-    for (size_t i = 0; i < c->nlimits; i++)
-        args[FIXED_ARGS + c->limits[i].dim] = c->limits[i].value;
-    /* then the history rules: the body's digest ("" without history),
-     * the duplicate and campaign windows (ms), the campaign's authors, the
-     * new commenters' threshold, suspect, check */
-    char history[4][24];
+    /* the history rules: the body's digest ("" without history), the
+     * duplicate and campaign windows (ms), the campaign's authors, the new
+     * commenters' threshold */
     const struct mg_rules_history *h = c->history;
     long long dup_ms, camp_ms;
     history_windows(h, c->body_chars, &dup_ms, &camp_ms);
-    snprintf(history[0], sizeof history[0], "%lld", dup_ms);
-    snprintf(history[1], sizeof history[1], "%lld", camp_ms);
-    snprintf(history[2], sizeof history[2], "%u", h ? h->campaign_authors : 0u);
-    snprintf(history[3], sizeof history[3], "%u", h ? h->new_commenter_below : 0u);
-    const char **hargs = args + FIXED_ARGS + MG_RL_DIM_COUNT;
-    hargs[0] = h && c->body_digest ? c->body_digest : "";
-    for (int i = 0; i < 4; i++)
-        hargs[1 + i] = history[i];
-    hargs[5] = c->suspect ? "1" : "0";
-    hargs[6] = c->history_check ? "1" : "0";
-    hargs[7] = c->rule_ids ? c->rule_ids : "";
-    size_t lens[NARGS];
-    for (size_t i = 0; i < NARGS; i++)
+    char dup_window[24], camp_window[24], camp_authors[24], new_below[24];
+    snprintf(dup_window, sizeof dup_window, "%lld", dup_ms);
+    snprintf(camp_window, sizeof camp_window, "%lld", camp_ms);
+    snprintf(camp_authors, sizeof camp_authors, "%u", h ? h->campaign_authors : 0u);
+    snprintf(new_below, sizeof new_below, "%u", h ? h->new_commenter_below : 0u);
+    const char *args[MG_ARGS_SUBMIT] = {
+        [MG_ARG_SUBMIT_PREFIX] = mg__store_prefix(store),
+        [MG_ARG_SUBMIT_ID] = c->id,
+        [MG_ARG_SUBMIT_ARTICLE] = c->article_id,
+        [MG_ARG_SUBMIT_PARENT] = c->parent_id ? c->parent_id : "",
+        [MG_ARG_SUBMIT_STATUS] = c->status,
+        [MG_ARG_SUBMIT_RECORD] = c->record_json,
+        [MG_ARG_SUBMIT_META] = c->meta_json,
+        [MG_ARG_SUBMIT_IDEM] = c->idem_key ? c->idem_key : "",
+        [MG_ARG_SUBMIT_FINGERPRINT] = c->idem_fingerprint ? c->idem_fingerprint : "",
+        [MG_ARG_SUBMIT_RESPONSE_STATUS] = status_text,
+        [MG_ARG_SUBMIT_RESPONSE_BODY] = c->response_body ? c->response_body : "",
+        [MG_ARG_SUBMIT_IDEM_TTL] = idem_ttl,
+        [MG_ARG_SUBMIT_RETENTION] = retention,
+        [MG_ARG_SUBMIT_CREATED] = created,
+        [MG_ARG_SUBMIT_AUTHOR] = c->author_id,
+        [MG_ARG_SUBMIT_IP_HEX] = c->client_ip_hex ? c->client_ip_hex : "",
+        [MG_ARG_SUBMIT_DIGEST] = h && c->body_digest ? c->body_digest : "",
+        [MG_ARG_SUBMIT_DUP_WINDOW] = dup_window,
+        [MG_ARG_SUBMIT_CAMP_WINDOW] = camp_window,
+        [MG_ARG_SUBMIT_CAMP_AUTHORS] = camp_authors,
+        [MG_ARG_SUBMIT_NEW_BELOW] = new_below,
+        [MG_ARG_SUBMIT_SUSPECT] = c->suspect ? "1" : "0",
+        [MG_ARG_SUBMIT_CHECK] = c->history_check ? "1" : "0",
+        [MG_ARG_SUBMIT_RULES] = c->rule_ids ? c->rule_ids : "",
+    };
+    /* what each rate limit dimension keys on, "" where it does not apply */
+    static const int dim_arg[MG_RL_DIM_COUNT] = {
+        [MG_RL_AUTHOR] = MG_ARG_SUBMIT_RL_AUTHOR,   [MG_RL_IP] = MG_ARG_SUBMIT_RL_IP,
+        [MG_RL_SUBNET] = MG_ARG_SUBMIT_RL_SUBNET,   [MG_RL_ARTICLE] = MG_ARG_SUBMIT_RL_ARTICLE,
+        [MG_RL_GLOBAL] = MG_ARG_SUBMIT_RL_GLOBAL,
+    };
+    for (int d = 0; d < MG_RL_DIM_COUNT; d++)
+        args[dim_arg[d]] = "";
+    for (size_t i = 0; i < c->nlimits; i++)
+        args[dim_arg[c->limits[i].dim]] = c->limits[i].value;
+    size_t lens[MG_ARGS_SUBMIT];
+    for (size_t i = 0; i < MG_ARGS_SUBMIT; i++)
         lens[i] = strlen(args[i]);
-    return mg__store_eval(store, MG_SCRIPT_SUBMIT, 0, NARGS, args, lens,
-                       on_submit_reply, &(struct mg__store_call){.cb.submit = cb, .data = data});
+    return mg__store_eval(store, MG_SCRIPT_SUBMIT, 0, MG_ARGS_SUBMIT, args, lens,
+                          on_submit_reply, &(struct mg__store_call){.cb.submit = cb, .data = data});
 }
 
 /* ---- the history rules, read-only ---- */
@@ -235,15 +239,22 @@ int mg_store_history_check(struct mg_store *store,
     snprintf(numbers[1], sizeof numbers[1], "%lld", camp_ms);
     snprintf(numbers[2], sizeof numbers[2], "%u", h->campaign_authors);
     snprintf(numbers[3], sizeof numbers[3], "%u", h->new_commenter_below);
-    const char *args[] = {
-        mg__store_prefix(store), q->author_id, q->body_digest, numbers[0], numbers[1],
-        numbers[2],       numbers[3],   q->suspect ? "1" : "0", q->status,
+    const char *args[MG_ARGS_CHECK_HISTORY] = {
+        [MG_ARG_CHECK_HISTORY_PREFIX] = mg__store_prefix(store),
+        [MG_ARG_CHECK_HISTORY_AUTHOR] = q->author_id,
+        [MG_ARG_CHECK_HISTORY_DIGEST] = q->body_digest,
+        [MG_ARG_CHECK_HISTORY_DUP_WINDOW] = numbers[0],
+        [MG_ARG_CHECK_HISTORY_CAMP_WINDOW] = numbers[1],
+        [MG_ARG_CHECK_HISTORY_CAMP_AUTHORS] = numbers[2],
+        [MG_ARG_CHECK_HISTORY_NEW_BELOW] = numbers[3],
+        [MG_ARG_CHECK_HISTORY_SUSPECT] = q->suspect ? "1" : "0",
+        [MG_ARG_CHECK_HISTORY_STATUS] = q->status,
     };
     struct mg__store_call call = {.cb.history = cb, .data = data};
     if (h->duplicate_window_ms > 0 && dup_ms == 0)
         call.tag |= short_body_bit(MG_HISTORY_DUPLICATE);
     if (h->campaign_window_ms > 0 && camp_ms == 0)
         call.tag |= short_body_bit(MG_HISTORY_CAMPAIGN);
-    return mg__store_eval_strings(store, MG_SCRIPT_CHECK_HISTORY, args,
-                                  sizeof args / sizeof args[0], on_history_reply, &call);
+    return mg__store_eval_strings(store, MG_SCRIPT_CHECK_HISTORY, args, MG_ARGS_CHECK_HISTORY,
+                                  on_history_reply, &call);
 }
