@@ -96,17 +96,24 @@ static void on_submit_reply(struct mg_store *s, int status,
     cb(0, &res, data);
 }
 
-/* The duplicate and campaign windows (ms) a body is checked with, as
- * submit.lua and check_history.lua take them. A window of 0 turns a rule
- * off: so for bodies shorter than its min_chars ("Thanks!" is said by many,
- * and twice by one). h may be NULL (no history rules: both 0). */
-static void history_windows(const struct mg_rules_history *h, size_t body_chars,
-                            long long *dup_ms, long long *camp_ms)
+/* The history settings as submit.lua and check_history.lua take them, as
+ * text: the duplicate and campaign windows (ms, 0: off for this body), the
+ * campaign's authors, the new commenters' threshold. h NULL or off: all 0. */
+struct history_args {
+    char dup_window[24], camp_window[24], camp_authors[24], new_below[24];
+};
+
+static void history_args_of(const struct mg_verdict_history *h, struct history_args *out)
 {
-    *dup_ms = h && body_chars >= h->duplicate_min_chars
-                  ? (long long)h->duplicate_window_ms : 0LL;
-    *camp_ms = h && body_chars >= h->campaign_min_chars
-                   ? (long long)h->campaign_window_ms : 0LL;
+    bool on = h && h->on;
+    snprintf(out->dup_window, sizeof out->dup_window, "%lld",
+             on ? (long long)h->duplicate_window_ms : 0LL);
+    snprintf(out->camp_window, sizeof out->camp_window, "%lld",
+             on ? (long long)h->campaign_window_ms : 0LL);
+    snprintf(out->camp_authors, sizeof out->camp_authors, "%u",
+             on ? (unsigned)h->campaign_authors : 0u);
+    snprintf(out->new_below, sizeof out->new_below, "%u",
+             on ? (unsigned)h->new_commenter_below : 0u);
 }
 
 int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
@@ -121,17 +128,9 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
     snprintf(idem_ttl, sizeof idem_ttl, "%d", IDEMPOTENCY_TTL_S);
     snprintf(retention, sizeof retention, "%d", store->cfg->rejected_retention_s);
     snprintf(created, sizeof created, "%lld", (long long)c->created_ms);
-    /* the history rules: the body's digest ("" without history), the
-     * duplicate and campaign windows (ms), the campaign's authors, the new
-     * commenters' threshold */
-    const struct mg_rules_history *h = c->history;
-    long long dup_ms, camp_ms;
-    history_windows(h, c->body_chars, &dup_ms, &camp_ms);
-    char dup_window[24], camp_window[24], camp_authors[24], new_below[24];
-    snprintf(dup_window, sizeof dup_window, "%lld", dup_ms);
-    snprintf(camp_window, sizeof camp_window, "%lld", camp_ms);
-    snprintf(camp_authors, sizeof camp_authors, "%u", h ? h->campaign_authors : 0u);
-    snprintf(new_below, sizeof new_below, "%u", h ? h->new_commenter_below : 0u);
+    struct history_args hist;
+    history_args_of(c->history, &hist);
+    bool history_on = c->history && c->history->on;
     const char *args[MG_ARGS_SUBMIT] = {
         [MG_ARG_SUBMIT_PREFIX] = mg__store_prefix(store),
         [MG_ARG_SUBMIT_ID] = c->id,
@@ -149,11 +148,11 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
         [MG_ARG_SUBMIT_CREATED] = created,
         [MG_ARG_SUBMIT_AUTHOR] = c->author_id,
         [MG_ARG_SUBMIT_IP_HEX] = c->client_ip_hex ? c->client_ip_hex : "",
-        [MG_ARG_SUBMIT_DIGEST] = h && c->body_digest ? c->body_digest : "",
-        [MG_ARG_SUBMIT_DUP_WINDOW] = dup_window,
-        [MG_ARG_SUBMIT_CAMP_WINDOW] = camp_window,
-        [MG_ARG_SUBMIT_CAMP_AUTHORS] = camp_authors,
-        [MG_ARG_SUBMIT_NEW_BELOW] = new_below,
+        [MG_ARG_SUBMIT_DIGEST] = history_on && c->body_digest ? c->body_digest : "",
+        [MG_ARG_SUBMIT_DUP_WINDOW] = hist.dup_window,
+        [MG_ARG_SUBMIT_CAMP_WINDOW] = hist.camp_window,
+        [MG_ARG_SUBMIT_CAMP_AUTHORS] = hist.camp_authors,
+        [MG_ARG_SUBMIT_NEW_BELOW] = hist.new_below,
         [MG_ARG_SUBMIT_SUSPECT] = c->suspect ? "1" : "0",
         [MG_ARG_SUBMIT_CHECK] = c->history_check ? "1" : "0",
         [MG_ARG_SUBMIT_RULES] = c->rule_ids ? c->rule_ids : "",
@@ -177,10 +176,10 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
 
 /* ---- the history rules, read-only ---- */
 
-/* A history check's tag: bit r set for each rule r the set has but
- * history_windows turned off for this body (min_chars), which the script
- * cannot tell from a rule the set lacks: both are a window of 0 to it, as
- * to submit.lua. */
+/* A history check's tag: bit r set for each rule r the set has but the
+ * verdict turned off for this body (min_chars), which the script cannot
+ * tell from a rule the set lacks: both are a window of 0 to it, as to
+ * submit.lua. */
 static unsigned short_body_bit(size_t r)
 {
     return 1u << r;
@@ -229,31 +228,26 @@ int mg_store_history_check(struct mg_store *store,
                            const struct mg_store_history_query *q,
                            mg_store_history_cb cb, void *data)
 {
-    const struct mg_rules_history *h = q->history;
-    if (!h || !q->body_digest || !q->body_digest[0])
+    const struct mg_verdict_history *h = q->history;
+    if (!h || !h->on || !q->body_digest || !q->body_digest[0])
         return MG_EINVAL;
-    long long dup_ms, camp_ms;
-    history_windows(h, q->body_chars, &dup_ms, &camp_ms);
-    char numbers[4][24];
-    snprintf(numbers[0], sizeof numbers[0], "%lld", dup_ms);
-    snprintf(numbers[1], sizeof numbers[1], "%lld", camp_ms);
-    snprintf(numbers[2], sizeof numbers[2], "%u", h->campaign_authors);
-    snprintf(numbers[3], sizeof numbers[3], "%u", h->new_commenter_below);
+    struct history_args hist;
+    history_args_of(h, &hist);
     const char *args[MG_ARGS_CHECK_HISTORY] = {
         [MG_ARG_CHECK_HISTORY_PREFIX] = mg__store_prefix(store),
         [MG_ARG_CHECK_HISTORY_AUTHOR] = q->author_id,
         [MG_ARG_CHECK_HISTORY_DIGEST] = q->body_digest,
-        [MG_ARG_CHECK_HISTORY_DUP_WINDOW] = numbers[0],
-        [MG_ARG_CHECK_HISTORY_CAMP_WINDOW] = numbers[1],
-        [MG_ARG_CHECK_HISTORY_CAMP_AUTHORS] = numbers[2],
-        [MG_ARG_CHECK_HISTORY_NEW_BELOW] = numbers[3],
+        [MG_ARG_CHECK_HISTORY_DUP_WINDOW] = hist.dup_window,
+        [MG_ARG_CHECK_HISTORY_CAMP_WINDOW] = hist.camp_window,
+        [MG_ARG_CHECK_HISTORY_CAMP_AUTHORS] = hist.camp_authors,
+        [MG_ARG_CHECK_HISTORY_NEW_BELOW] = hist.new_below,
         [MG_ARG_CHECK_HISTORY_SUSPECT] = q->suspect ? "1" : "0",
         [MG_ARG_CHECK_HISTORY_STATUS] = q->status,
     };
     struct mg__store_call call = {.cb.history = cb, .data = data};
-    if (h->duplicate_window_ms > 0 && dup_ms == 0)
+    if (h->duplicate_short)
         call.tag |= short_body_bit(MG_HISTORY_DUPLICATE);
-    if (h->campaign_window_ms > 0 && camp_ms == 0)
+    if (h->campaign_short)
         call.tag |= short_body_bit(MG_HISTORY_CAMPAIGN);
     return mg__store_eval_strings(store, MG_SCRIPT_CHECK_HISTORY, args, MG_ARGS_CHECK_HISTORY,
                                   on_history_reply, &call);
