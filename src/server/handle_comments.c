@@ -411,6 +411,27 @@ static char *dump(json_t *v)
     return text;
 }
 
+/* What the submission answers once stored: 201 or 202 with the record
+ * itself (one copy serves as the stored record and the response: ctx->body
+ * is record_json then), or 422 with the rules' reasons. */
+static void set_answer(struct submit_ctx *ctx, char *record_json)
+{
+    const struct mg_verdict *verdict = &ctx->verdict;
+    if (verdict->action != MG_ACTION_REJECT) {
+        ctx->status = verdict->action == MG_ACTION_PUBLISH ? 201 : 202;
+        ctx->body = record_json;
+        return;
+    }
+    json_t *p = mg_problem_new(422, "rejected",
+                               "The comment was rejected by the site's rules; "
+                               "it is kept for review.");
+    json_object_set_new(p, "id", json_string(ctx->id));
+    json_object_set_new(p, "score", json_real(verdict->score));
+    json_object_set(p, "matches", verdict->matches);
+    ctx->status = 422;
+    ctx->body = dump(p);
+}
+
 /* Builds the record and the answer from ctx's verdict and sends it all to
  * Redis in one script call; on_submitted answers. */
 static int send_submission(struct submit_ctx *ctx, bool history_check)
@@ -455,22 +476,8 @@ static int send_submission(struct submit_ctx *ctx, bool history_check)
     ctx->outcome = status;
     snprintf(ctx->location, sizeof ctx->location, "/v1/comments/%s", ctx->id);
     char *record_json = json_dumps(record, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (verdict->action == MG_ACTION_REJECT) {
-        json_t *p = mg_problem_new(422, "rejected",
-                                   "The comment was rejected by the site's rules; "
-                                   "it is kept for review.");
-        json_object_set_new(p, "id", json_string(ctx->id));
-        json_object_set_new(p, "score", json_real(verdict->score));
-        json_object_set(p, "matches", verdict->matches);
-        ctx->status = 422;
-        ctx->body = dump(p);
-    } else {
-        /* 201 and 202 answer with the record itself: one copy serves as
-         * the stored record and the response */
-        ctx->status = publish ? 201 : 202;
-        ctx->body = record_json;
-    }
     json_decref(record);
+    set_answer(ctx, record_json);
 
     struct mg_rl_keys keys;
     mg_rl_keys_of(&srv->cfg->rate_limits, sub->author_id, sub->client_ip, sub->article_id,
