@@ -118,6 +118,44 @@ static size_t row_of_letter(const struct rows *r, int c)
     return n;
 }
 
+/* A duration of a whole number and a unit, s, m, h or d ("30m"), in
+ * seconds; false when text is not one or it is 0 or more than ten years. */
+static bool parse_duration(const char *text, int64_t *seconds)
+{
+    char *end = NULL;
+    if (!text || text[0] < '0' || text[0] > '9')
+        return false;
+    long long n = strtoll(text, &end, 10);
+    int64_t unit = 0;
+    if (end && end[0] && !end[1]) {
+        switch (end[0]) {
+        case 's': unit = 1; break;
+        case 'm': unit = 60; break;
+        case 'h': unit = 3600; break;
+        case 'd': unit = 86400; break;
+        default: break;
+        }
+    }
+    const int64_t ten_years = 10LL * 366 * 86400;
+    if (!unit || n <= 0 || n > ten_years / unit)
+        return false;
+    *seconds = n * unit;
+    return true;
+}
+
+/* --limit's value: 50 when text is NULL, else a number from 1 to 100000;
+ * false when it is not one. */
+static bool parse_limit(const char *text, long *limit)
+{
+    *limit = 50;
+    if (!text)
+        return true;
+    char *end = NULL;
+    *limit = strtol(text, &end, 10);
+    return text[0] >= '0' && text[0] <= '9' && *end == '\0' && *limit >= 1 &&
+           *limit <= 100000;
+}
+
 /* The field an option sets when it is not given. */
 static void set_absent(const struct modctl_option *o, void *target)
 {
@@ -126,7 +164,7 @@ static void set_absent(const struct modctl_option *o, void *target)
     case MODCTL_FLAG: *(bool *)field = false; break;
     case MODCTL_TEXT:
     case MODCTL_FILE: *(const char **)field = NULL; break;
-    case MODCTL_LIMIT: modctl_parse_limit(NULL, (long *)field); break;
+    case MODCTL_LIMIT: parse_limit(NULL, (long *)field); break;
     case MODCTL_DURATION: *(int64_t *)field = 0; break;
     }
 }
@@ -148,12 +186,12 @@ static bool set_value(const struct modctl_option *o, void *target,
         *(const char **)field = text;
         return true;
     case MODCTL_LIMIT:
-        if (modctl_parse_limit(text, (long *)field))
+        if (parse_limit(text, (long *)field))
             return true;
         snprintf(why, size, "--%s must be a number from 1 to 100000", o->name);
         return false;
     case MODCTL_DURATION:
-        if (modctl_parse_duration(text, (int64_t *)field))
+        if (parse_duration(text, (int64_t *)field))
             return true;
         snprintf(why, size, "--%s wants a duration such as 30m, 2h, 7d",
                  o->name);
@@ -462,40 +500,4 @@ enum modctl_parse_status modctl_check_forms(const struct modctl_command *c,
             return MODCTL_PARSED;
     explain_unsatisfied(c, left, p->why, sizeof p->why);
     return MODCTL_PARSE_ERROR;
-}
-
-/* ---- values ----------------------------------------------------------- */
-
-bool modctl_parse_duration(const char *text, int64_t *seconds)
-{
-    char *end = NULL;
-    if (!text || text[0] < '0' || text[0] > '9')
-        return false;
-    long long n = strtoll(text, &end, 10);
-    int64_t unit = 0;
-    if (end && end[0] && !end[1]) {
-        switch (end[0]) {
-        case 's': unit = 1; break;
-        case 'm': unit = 60; break;
-        case 'h': unit = 3600; break;
-        case 'd': unit = 86400; break;
-        default: break;
-        }
-    }
-    const int64_t ten_years = 10LL * 366 * 86400;
-    if (!unit || n <= 0 || n > ten_years / unit)
-        return false;
-    *seconds = n * unit;
-    return true;
-}
-
-bool modctl_parse_limit(const char *text, long *limit)
-{
-    *limit = 50;
-    if (!text)
-        return true;
-    char *end = NULL;
-    *limit = strtol(text, &end, 10);
-    return text[0] >= '0' && text[0] <= '9' && *end == '\0' && *limit >= 1 &&
-           *limit <= 100000;
 }

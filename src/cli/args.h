@@ -74,7 +74,8 @@ extern const struct modctl_option modctl_global_options[];
 
 enum modctl_parse_status {
     MODCTL_PARSED,      /* go on */
-    MODCTL_PARSE_HELP,  /* -h or --help came first: print the usage, exit 0 */
+    MODCTL_PARSE_HELP,  /* -h or --help came before any mistake: print the
+                           usage, exit 0 */
     MODCTL_PARSE_ERROR, /* why says what is wrong, in one line: exit 2 */
 };
 
@@ -92,11 +93,13 @@ struct modctl_parsed {
  * table, the global options and -h/--help: each value into its field of
  * options (c's struct, set to its absent values first) or g. Options may
  * come before, between and after the operands, as "--name VALUE",
- * "--name=VALUE" or, for a letter, "-l VALUE"; "--" ends them. Unknown
- * options, abbreviated ones, a missing or bad value and operands starting
- * with '-' are errors. With stop_at_operand, reading stops at the first
- * operand (modctl's own options before the command). Always release p with
- * modctl_parsed_close. */
+ * "--name=VALUE" or, for a letter, "-l VALUE" and "-lVALUE"; "--" ends
+ * them. Errors: an unknown or abbreviated option, a missing or bad value
+ * (a separate value that is itself an option, "--reason --json", counts as
+ * missing), an operand starting with '-'. With stop_at_operand, reading
+ * stops at the first operand (modctl's own options before the command).
+ * options and g are borrowed; release p with modctl_parsed_close, whatever
+ * the status. */
 enum modctl_parse_status modctl_parse_options(const struct modctl_command *c,
                                               bool stop_at_operand, int argc,
                                               char **argv, void *options,
@@ -104,7 +107,8 @@ enum modctl_parse_status modctl_parse_options(const struct modctl_command *c,
                                               struct modctl_parsed *p);
 
 /* After modctl_parse_options: the number of operands and the options given
- * fit one of c's usage forms, each with what it requires. */
+ * fit one of c's usage forms, with what it requires (a required option
+ * exactly once); else MODCTL_PARSE_ERROR with p->why. */
 enum modctl_parse_status modctl_check_forms(const struct modctl_command *c,
                                             struct modctl_parsed *p);
 
@@ -136,13 +140,5 @@ unsigned modctl__count_forms(const struct modctl_command *c);
 const char *modctl__form_operands(const struct modctl_command *c, unsigned f);
 unsigned modctl__option_forms(const struct modctl_command *c,
                               const struct modctl_option *o);
-
-/* A duration of a whole number and a unit, s, m, h or d ("30m"), in
- * seconds; false when text is not one or it is 0 or more than ten years. */
-bool modctl_parse_duration(const char *text, int64_t *seconds);
-
-/* --limit's value: 50 when text is NULL, else a number from 1 to 100000;
- * false when it is not one. */
-bool modctl_parse_limit(const char *text, long *limit);
 
 #endif
