@@ -275,6 +275,35 @@ static bool is_handle_char(uint32_t c, bool dotted)
     return is_alnum_ascii(c) || c == '_' || (dotted && (c == '.' || c == '-'));
 }
 
+/* Past the separators and label words after a messenger keyword, from k
+ * (at most 24 characters): "telegram: @x", "kakao id abc", "카톡 아이디
+ * abc". *colon and *label say whether a colon or a label word was there. */
+static uint32_t skip_separators(struct scan *sc, uint32_t k, bool *colon, bool *label)
+{
+    uint32_t lim = k + 24;
+    while (k < sc->n && k < lim) {
+        uint32_t c = sc->cp[k];
+        if (is_hspace(c) || c == '-' || c == '=' || c == '>' || c == '~' || c == 0x2192) {
+            k++;
+        } else if (c == ':' || c == 0xff1a) {
+            *colon = true;
+            k++;
+        } else if (match_word_ci(sc, k, "id")) {
+            *label = true;
+            k += 2;
+        } else if (match_word_ci(sc, k, "talk")) {
+            *label = true;
+            k += 4;
+        } else if (match_utf8(sc, k, "\xec\x95\x84\xec\x9d\xb4\xeb\x94\x94")) {
+            *label = true; /* 아이디 */
+            k += 3;
+        } else {
+            break;
+        }
+    }
+    return k;
+}
+
 /* A messenger keyword at i and the handle, id or number after it. */
 bool mg__detect_try_keyword(struct scan *sc, uint32_t i, uint32_t *end)
 {
@@ -303,31 +332,8 @@ bool mg__detect_try_keyword(struct scan *sc, uint32_t i, uint32_t *end)
     }
     if (!kw)
         return false;
-    /* separators and label words: "telegram: @x", "kakao id abc",
-     * "카톡 아이디 abc" */
-    uint32_t k = i + klen, lim = k + 24;
     bool colon = false, label = false;
-    while (k < sc->n && k < lim) {
-        c = sc->cp[k];
-        if (is_hspace(c) || c == '-' || c == '=' || c == '>' || c == '~' ||
-            c == 0x2192) {
-            k++;
-        } else if (c == ':' || c == 0xff1a) {
-            colon = true;
-            k++;
-        } else if (match_word_ci(sc, k, "id")) {
-            label = true;
-            k += 2;
-        } else if (match_word_ci(sc, k, "talk")) {
-            label = true;
-            k += 4;
-        } else if (match_utf8(sc, k, "\xec\x95\x84\xec\x9d\xb4\xeb\x94\x94")) {
-            label = true; /* 아이디 */
-            k += 3;
-        } else {
-            break;
-        }
-    }
+    uint32_t k = skip_separators(sc, i + klen, &colon, &label);
     if (kw->arg == KW_PHONE) {
         uint32_t pe;
         if (!mg__detect_try_phone(sc, k, true, &pe))
