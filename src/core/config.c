@@ -284,8 +284,8 @@ static int yaml_fail(struct mg_error *err, const char *file, struct fy_node *at,
                      struct fy_node *fallback, const char *fmt, ...)
 {
     int line = 0, column = 0;
-    mg_yaml_node_pos(fallback, &line, &column);
-    mg_yaml_node_pos(at, &line, &column);
+    mg_yaml_fy_node_pos(fallback, &line, &column);
+    mg_yaml_fy_node_pos(at, &line, &column);
     char msg[400];
     va_list ap;
     va_start(ap, fmt);
@@ -409,7 +409,7 @@ static int apply_pair(struct yaml_ctx *y, struct fy_node *k, struct fy_node *v,
             return yaml_fail(y->err, y->file, v, k,
                              "%s: aliases (*name) are not supported here",
                              path);
-        if (mg_yaml_is_null(v)) {
+        if (mg_yaml_fy_is_null(v)) {
             if (r->def)
                 return yaml_fail(y->err, y->file, v, k,
                                  "%s: needs a value (the default is %s)", path,
@@ -422,8 +422,8 @@ static int apply_pair(struct yaml_ctx *y, struct fy_node *k, struct fy_node *v,
                 y->err, y->file, v, k, "%s: must be a single value, not a %s",
                 path, fy_node_get_type(v) == FYNT_MAPPING ? "mapping" : "list");
         struct origin o = {r->path, y->file, 0, 0};
-        mg_yaml_node_pos(k, &o.line, &o.column);
-        mg_yaml_node_pos(v, &o.line, &o.column);
+        mg_yaml_fy_node_pos(k, &o.line, &o.column);
+        mg_yaml_fy_node_pos(v, &o.line, &o.column);
         size_t len = 0;
         const char *text = fy_node_get_scalar(v, &len);
         rc = set_value(y->cfg, r, text, len, &o, y->err);
@@ -434,7 +434,7 @@ static int apply_pair(struct yaml_ctx *y, struct fy_node *k, struct fy_node *v,
     if (is_section(path)) {
         char keys[200];
         list_keys(path, keys, sizeof keys);
-        if (mg_yaml_is_null(v))
+        if (mg_yaml_fy_is_null(v))
             return MG_OK; /* "redis:" with every key commented out */
         if (fy_node_is_alias(v) || fy_node_get_type(v) != FYNT_MAPPING)
             return yaml_fail(y->err, y->file, v, k,
@@ -481,7 +481,7 @@ static int rl_alias_fail(struct yaml_ctx *y, struct fy_node *v,
 /* What v is, for "must be X, not Y" messages. */
 static const char *yaml_kind(struct fy_node *v)
 {
-    if (mg_yaml_is_null(v))
+    if (mg_yaml_fy_is_null(v))
         return "an empty value";
     switch (fy_node_get_type(v)) {
     case FYNT_MAPPING: return "a mapping";
@@ -501,7 +501,7 @@ static int rl_int(struct yaml_ctx *y, struct fy_node *k, struct fy_node *v,
     long long n = 0;
     size_t len = 0;
     const char *text = NULL;
-    if (!mg_yaml_is_null(v) && fy_node_get_type(v) == FYNT_SCALAR)
+    if (!mg_yaml_fy_is_null(v) && fy_node_get_type(v) == FYNT_SCALAR)
         text = fy_node_get_scalar(v, &len);
     if (!text || parse_ll(text, len, &n) != 0 || n < min || n > max)
         return yaml_fail(y->err, y->file, v, k,
@@ -518,7 +518,7 @@ static int rl_limit(struct yaml_ctx *y, struct fy_node *item,
 {
     if (item && fy_node_is_alias(item))
         return rl_alias_fail(y, item, seq, label);
-    if (mg_yaml_is_null(item) || fy_node_get_type(item) != FYNT_MAPPING)
+    if (mg_yaml_fy_is_null(item) || fy_node_get_type(item) != FYNT_MAPPING)
         return yaml_fail(y->err, y->file, item, seq,
                          "%s: must be a mapping {count: N, period_s: N}, not "
                          "%s",
@@ -563,7 +563,7 @@ static int rl_limits(struct yaml_ctx *y, struct fy_node *k, struct fy_node *v,
 {
     if (v && fy_node_is_alias(v))
         return rl_alias_fail(y, v, k, path);
-    if (mg_yaml_is_null(v) || fy_node_get_type(v) != FYNT_SEQUENCE)
+    if (mg_yaml_fy_is_null(v) || fy_node_get_type(v) != FYNT_SEQUENCE)
         return yaml_fail(y->err, y->file, v, k,
                          "%s: must be a list of limits such as [{count: 5, "
                          "period_s: 60}], not %s ([] turns the dimension off)",
@@ -621,7 +621,7 @@ static int rl_trusted(struct yaml_ctx *y, struct fy_node *k, struct fy_node *v,
     if (v && fy_node_is_alias(v))
         return rl_alias_fail(y, v, k, path);
     struct mg_rl_config *rl = &y->cfg->rate_limits;
-    if (mg_yaml_is_null(v)) {
+    if (mg_yaml_fy_is_null(v)) {
         mg_rl_config_close(rl);
         return MG_OK;
     }
@@ -644,7 +644,7 @@ static int rl_trusted(struct yaml_ctx *y, struct fy_node *k, struct fy_node *v,
         const char *text = NULL;
         if (fy_node_is_alias(item))
             rc = rl_alias_fail(y, item, v, path);
-        else if (!mg_yaml_is_null(item) &&
+        else if (!mg_yaml_fy_is_null(item) &&
                  fy_node_get_type(item) == FYNT_SCALAR)
             text = fy_node_get_scalar(item, &len);
         if (rc == MG_OK && (!text || !author_id_ok(text, len)))
@@ -688,7 +688,7 @@ static int apply_rate_limits(struct yaml_ctx *y, const char *path,
 
     if (v && fy_node_is_alias(v))
         return rl_alias_fail(y, v, k, path);
-    if (mg_yaml_is_null(v))
+    if (mg_yaml_fy_is_null(v))
         return MG_OK; /* "rate_limits:" with every key commented out */
     if (fy_node_get_type(v) != FYNT_MAPPING)
         return yaml_fail(y->err, y->file, v, k,
@@ -741,8 +741,8 @@ static int load_string(struct mg_config *cfg, const char *name,
     int rc = mg_yaml_parse(name, text, len, &doc, err);
     if (rc != MG_OK)
         return rc;
-    struct fy_node *root = mg_yaml_root(doc);
-    if (mg_yaml_is_null(root)) {
+    struct fy_node *root = mg_yaml_fy_root(doc);
+    if (mg_yaml_fy_is_null(root)) {
         /* empty, or only comments: nothing to apply */
     } else if (fy_node_get_type(root) != FYNT_MAPPING || fy_node_is_alias(root)) {
         rc = yaml_fail(

@@ -64,7 +64,7 @@ static int error_at(struct mg_error *err, const char *path,
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     int line = 0, column = 0;
-    mg_yaml_node_pos(node, &line, &column);
+    mg_yaml_fy_node_pos(node, &line, &column);
     mg_error_set(err, path, line, column, "%s", msg);
     return MG_EINVAL;
 }
@@ -119,10 +119,10 @@ static int parse_entry(const char *path, struct fy_node *item,
             return rc;
         }
         if (!v || fy_node_get_type(v) != FYNT_SCALAR || fy_node_is_alias(v) ||
-            mg_yaml_is_null(v))
+            mg_yaml_fy_is_null(v))
             return error_at(err, path,
                             v && fy_node_get_type(v) == FYNT_SCALAR &&
-                                    !mg_yaml_is_null(v)
+                                    !mg_yaml_fy_is_null(v)
                                 ? v
                                 : k,
                             "%s: must be a single text value", names[slot]);
@@ -162,7 +162,7 @@ static int parse_entry(const char *path, struct fy_node *item,
                         "created_at: must be an RFC 3339 time such as "
                         "2026-11-29T18:49:26.123Z");
     mg_time_format(ms, pk->created_at);
-    mg_yaml_node_pos(values[0], &pk->line, &pk->column);
+    mg_yaml_fy_node_pos(values[0], &pk->line, &pk->column);
     return MG_OK;
 }
 
@@ -184,9 +184,9 @@ static int load_retired(const char *path, const char *active_id,
         mg_free(text);
         return rc;
     }
-    struct fy_node *root = mg_yaml_root(doc);
+    struct fy_node *root = mg_yaml_fy_root(doc);
     /* An empty file (or only comments) lists no keys, as `[]` does. */
-    if (root && !mg_yaml_is_null(root)) {
+    if (root && !mg_yaml_fy_is_null(root)) {
         if (fy_node_get_type(root) != FYNT_SEQUENCE || fy_node_is_alias(root)) {
             rc = error_at(err, path, root,
                           "not a list of retired keys (each entry starts "

@@ -131,7 +131,7 @@ static int set_error_at(struct mg_error *err, const char *path,
                         struct fy_node *node, const char *msg)
 {
     int line = 0, column = 0;
-    mg_yaml_node_pos(node, &line, &column);
+    mg_yaml_fy_node_pos(node, &line, &column);
     mg_error_set(err, path, line, column, "%s", msg);
     return MG_EINVAL;
 }
@@ -307,7 +307,7 @@ static int load_key_file(const char *path, const struct key_out *out,
     struct mg_yaml_doc *doc;
     rc = mg_yaml_parse(path, text, len, &doc, err);
     if (rc == MG_OK) {
-        struct fy_node *root = mg_yaml_root(doc);
+        struct fy_node *root = mg_yaml_fy_root(doc);
         if (!root) {
             mg_error_set(err, path, 0, 0,
                          "empty key file (make one with: modctl keygen --out "

@@ -97,11 +97,11 @@ static void fail_at(struct loader *ld, struct fy_node *at, const char *fmt, ...)
 static void fail_at(struct loader *ld, struct fy_node *at, const char *fmt, ...)
 {
     int line = 0, column = 0;
-    mg_yaml_node_pos(at, &line, &column);
+    mg_yaml_fy_node_pos(at, &line, &column);
     /* an empty collection has no scalar to point at: use the nearest
      * enclosing node that has one */
     for (struct fy_node *up = at; line == 0 && up; up = fy_node_get_parent(up))
-        mg_yaml_node_pos(up, &line, &column);
+        mg_yaml_fy_node_pos(up, &line, &column);
     va_list ap;
     va_start(ap, fmt);
     failv(ld, ld->file, line, column, fmt, ap);
@@ -166,7 +166,7 @@ static bool scalar_number(struct fy_node *n, double *out)
 
 static const char *kind_of(struct fy_node *n)
 {
-    if (!n || mg_yaml_is_null(n))
+    if (!n || mg_yaml_fy_is_null(n))
         return "nothing";
     if (fy_node_is_alias(n))
         return "an alias";
@@ -467,7 +467,7 @@ static void load_list(struct loader *ld, struct fy_node *key, struct fy_node *sp
         while ((item = fy_node_sequence_iterate(entries, &it)) != NULL) {
             char *entry = scalar_dup(item);
             int line = 0, column = 0;
-            mg_yaml_node_pos(item, &line, &column);
+            mg_yaml_fy_node_pos(item, &line, &column);
             if (!entry || !entry[0])
                 fail_at(ld, item, "an entry is a word or phrase, not %s",
                         kind_of(item));
@@ -1000,7 +1000,7 @@ static void compile_conditions(struct loader *ld)
  * bodies are; compile_conditions compiles them once every name is known. */
 static void load_conditions(struct loader *ld, struct fy_node *k, struct fy_node *v)
 {
-    if (mg_yaml_is_null(v))
+    if (mg_yaml_fy_is_null(v))
         return;
     if (!is_type(v, FYNT_MAPPING)) {
         fail_at(ld, v ? v : k, "`conditions` wants a mapping of condition names, not %s",
@@ -1021,7 +1021,7 @@ static void load_conditions(struct loader *ld, struct fy_node *k, struct fy_node
         }
         if (prev >= 0) {
             int line = 0, column = 0;
-            mg_yaml_node_pos(ld->defs[prev].key, &line, &column);
+            mg_yaml_fy_node_pos(ld->defs[prev].key, &line, &column);
             fail_at(ld, ck, "condition '%s' is defined twice (first at %s:%d:%d)", name,
                     ld->defs[prev].file, line, column);
             mg_free(name);
@@ -1318,7 +1318,7 @@ static void load_history(struct loader *ld, struct fy_node *k, struct fy_node *v
 static void load_yaml(struct loader *ld, struct source *src, int pass)
 {
     ld->file = src->name;
-    struct fy_node *root = mg_yaml_root(src->doc);
+    struct fy_node *root = mg_yaml_fy_root(src->doc);
     if (!root)
         return;
     if (!is_type(root, FYNT_MAPPING)) {
@@ -1355,7 +1355,7 @@ static void load_yaml(struct loader *ld, struct source *src, int pass)
         } else if (scalar_is(k, "rules")) {
             if (pass != 2)
                 continue;
-            if (mg_yaml_is_null(v))
+            if (mg_yaml_fy_is_null(v))
                 continue;
             if (!is_type(v, FYNT_SEQUENCE)) {
                 fail_at(ld, v, "`rules` wants a list of rules, not %s", kind_of(v));
