@@ -164,7 +164,8 @@ enum mg_yaml_type {
                            an empty value changes nothing */
     MG_YAML_T_SCALAR,   /* const struct mg_yaml_node *: a scalar that is
                            not empty, borrowed, for the caller to read;
-                           anything else is refused at its key */
+                           an alias is refused where it is, anything else
+                           at its key */
     MG_YAML_T_NODE,     /* const struct mg_yaml_node *: the value as it
                            is, whatever it is, for the caller to read */
     MG_YAML_T_CUSTOM,   /* parse reads the value and sets what it wants */

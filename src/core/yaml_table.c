@@ -399,14 +399,17 @@ static int scalar_value(struct mg_yaml_walk *w, const struct mg_yaml_key *row,
 }
 
 /* A value kept as its node, once known to be a scalar with something in
- * it. Anything else is refused at its key: a collection's first scalar or
- * the `~` of an empty value would point away from what is wrong. */
+ * it. An alias is refused where it is; anything else at its key: a
+ * collection's first scalar or the `~` of an empty value would point away
+ * from what is wrong. */
 static int scalar_node_value(struct mg_yaml_walk *w,
                              const struct mg_yaml_key *row, const char *label,
                              const struct mg_yaml_node *key,
                              const struct mg_yaml_node *value, void *base)
 {
     size_t len;
+    if (mg_yaml_kind(value) == MG_YAML_ALIAS)
+        return type_error(w, row, value, key, label);
     if (!mg_yaml_scalar(value, &len) || mg_yaml_is_null(value))
         return type_error(w, row, key, NULL, label);
     *(const struct mg_yaml_node **)field_of(base, row) = value;
@@ -520,6 +523,8 @@ static int row_value(struct mg_yaml_walk *w, const struct mg_yaml_key *row,
     case MG_YAML_T_TABLE:
         return mapping_value(w, row, row->table, NULL, label, key, value,
                              field_of(base, row), NULL);
+    case MG_YAML_T_SCALAR:
+        return scalar_node_value(w, row, label, key, value, base);
     default:
         break;
     }
@@ -528,8 +533,6 @@ static int row_value(struct mg_yaml_walk *w, const struct mg_yaml_key *row,
                            "%s: aliases (*name) are not supported here", label);
     switch (row->type) {
     case MG_YAML_T_LIST: return list_value(w, row, label, key, value, base);
-    case MG_YAML_T_SCALAR:
-        return scalar_node_value(w, row, label, key, value, base);
     default: return scalar_value(w, row, label, key, value, base);
     }
 }

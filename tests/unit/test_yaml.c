@@ -493,6 +493,8 @@ static void test_walk_errors(void **state)
         /* scalar nodes: the value when it is a scalar, else the key */
         {"scalar a list", "text: [a]\n", 1, 1, "text: must be a single text value"},
         {"scalar empty", "text: ~\n", 1, 1, "text: must be a single text value"},
+        {"scalar an alias", "name: &n x\ntext: *n\n", 2, 7,
+         "text: must be a single text value"},
         /* custom parsers speak for themselves */
         {"custom", "custom: no\n", 1, 9, "custom: said no"},
         /* a row's own words replace the default ones, for every problem */
