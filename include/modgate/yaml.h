@@ -154,8 +154,8 @@ enum mg_yaml_type {
                            (size_t, int64_t): an integer, min..max */
     MG_YAML_T_NUMBER,   /* double: a number, min..max */
     MG_YAML_T_DURATION, /* double: a duration in ms, at most max ms */
-    MG_YAML_T_ENUM,     /* int (or an enum): the index of the value in
-                           names[] */
+    MG_YAML_T_ENUM,     /* an int or enum field (size 4 or 8): the index
+                           of the value in names[] */
     MG_YAML_T_LIST,     /* struct mg_yaml_strings: a sequence of strings,
                            each at least min bytes long and checked by
                            check, at most max of them (0: no most); it
@@ -232,12 +232,13 @@ struct mg_yaml_table {
 /* Reads the mapping map against t into base. label names map in messages
  * (NULL at the top of a document; "rate_limits.author[0]" deeper). seen
  * (may be NULL) gets bit i set for each row i < 64 present (in sections
- * too, not in nested tables). Problems are
- * located and reported through w (fail fast or go on, as w says); returns
- * MG_OK or the status of the first problem. Not a mapping: an error. */
+ * too, not in nested tables). Problems are located and reported through w
+ * (fail fast or go on, as w says); returns MG_OK or the status of the
+ * first problem, which a walk that goes on may ignore: what it found is
+ * reported already. Not a mapping: an error. */
 int mg_yaml_walk_table(struct mg_yaml_walk *w, const struct mg_yaml_table *t,
                        const struct mg_yaml_node *map, void *base,
-                       const char *label, uint64_t *seen) MG_MUST_CHECK;
+                       const char *label, uint64_t *seen);
 
 /* Sets row's field in base from text that is not in a document (a
  * default, a variable, a flag), checked as a scalar value would be; only

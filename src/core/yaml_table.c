@@ -195,13 +195,20 @@ static void list_keys(const struct mg_yaml_table *t, const char *section,
     }
 }
 
-/* label.name, or name at the top; false when it does not fit. */
+/* label.name, or name at the top; false when it does not fit. (Every key
+ * of every rules file comes here: no printf.) */
 static bool join_label(const char *label, const char *name, char *buf,
                        size_t size)
 {
-    int n = snprintf(buf, size, "%s%s%s", label ? label : "",
-                     label ? "." : "", name);
-    return n >= 0 && (size_t)n < size;
+    size_t head = label ? strlen(label) + 1 : 0, len = strlen(name);
+    if (head + len >= size)
+        return false;
+    if (label) {
+        memcpy(buf, label, head - 1);
+        buf[head - 1] = '.';
+    }
+    memcpy(buf + head, name, len + 1);
+    return true;
 }
 
 static const char *kind_noun(const struct mg_yaml_node *node)
@@ -352,7 +359,7 @@ static int apply_text(struct mg_yaml_walk *w, const struct mg_yaml_key *row,
         index = find_name(row->names, text, len);
         if (index < 0)
             break;
-        *(int *)field = index;
+        store_integer(field, row->size, index);
         return MG_OK;
     default:
         return mg_yaml_fail(w, at, fallback, "%s: cannot be set from text",
