@@ -256,11 +256,4 @@ const struct mg_yaml_key *mg_yaml_table_row(const struct mg_yaml_table *t,
  * and leaves them NULL and empty. */
 void mg_yaml_table_close(const struct mg_yaml_table *t, void *base);
 
-/* ---- libfyaml's own nodes, while loaders are ported (issue 14) ---- */
-
-struct fy_node;
-struct fy_node *mg_yaml_fy_root(const struct mg_yaml_doc *doc);
-void mg_yaml_fy_node_pos(struct fy_node *node, int *line, int *column);
-int mg_yaml_fy_is_null(struct fy_node *node);
-
 #endif

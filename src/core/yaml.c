@@ -396,20 +396,3 @@ int mg_yaml_fail(struct mg_yaml_walk *w, const struct mg_yaml_node *at,
     va_end(ap);
     return rc;
 }
-
-/* ---- libfyaml's own nodes, while loaders are ported (issue 14) ---- */
-
-struct fy_node *mg_yaml_fy_root(const struct mg_yaml_doc *doc)
-{
-    return fy(mg_yaml_root(doc));
-}
-
-void mg_yaml_fy_node_pos(struct fy_node *node, int *line, int *column)
-{
-    (void)mg_yaml_node_pos(node_of(node), line, column);
-}
-
-int mg_yaml_fy_is_null(struct fy_node *node)
-{
-    return mg_yaml_is_null(node_of(node));
-}
