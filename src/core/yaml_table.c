@@ -111,7 +111,6 @@ bool mg_yaml_duration(const struct mg_yaml_node *node, double *ms)
     return text && mg_yaml_text_duration(text, len, ms);
 }
 
-
 /* ---- tables ---- */
 
 const struct mg_yaml_key *mg_yaml_table_row(const struct mg_yaml_table *t,
@@ -290,14 +289,20 @@ static int read_string(struct mg_yaml_walk *w, const struct mg_yaml_key *row,
     return MG_OK;
 }
 
+/* An integer or enum row's field is 4 or 8 bytes (MG_YAML_AT says which);
+ * any other size is a bug in the table, found the first time it is used. */
 static void store_integer(void *field, size_t size, long long v)
 {
     if (size == sizeof(int32_t)) {
         int32_t v32 = (int32_t)v;
         memcpy(field, &v32, sizeof v32);
-    } else {
+    } else if (size == sizeof(int64_t)) {
         int64_t v64 = v;
         memcpy(field, &v64, sizeof v64);
+    } else {
+        fprintf(stderr, "modgate: a YAML table row's field has %zu bytes\n",
+                size);
+        abort();
     }
 }
 
