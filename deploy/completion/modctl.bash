@@ -54,7 +54,10 @@ _modctl_options()
                 ;;
             -o) w=--out ;;
             -k) w=--key ;;
+            --author-id) w=--author ;;
         esac
+        # check's --author-id is --author under its older name
+        [[ $w == --author ]] && opts=${opts/ --author-id / }
         [[ $w == --* ]] && opts=${opts/ $w / }
     done
     _modctl_words "$opts --help"
@@ -142,7 +145,7 @@ _modctl()
             ;;
         check)
             [[ $cur == -* ]] &&
-                _modctl_options "--author --author-name --article"
+                _modctl_options "--author --author-id --author-name --article"
             ;;
         ban)
             _modctl_options "--author --ip --subnet --for --reason"
@@ -195,7 +198,16 @@ _modctl()
                     ;;
             esac
             ;;
-        help) ;;
+        help)
+            # the command whose help to print (a rules subcommand after rules)
+            if [[ $cur == -* ]]; then
+                ((cmd_at + 1 == cword)) && _modctl_words "--help"
+            elif ((cmd_at + 1 == cword)); then
+                _modctl_words "${commands/help/}"
+            elif ((cmd_at + 2 == cword)) && [[ ${words[cmd_at + 1]} == rules ]]; then
+                _modctl_words "lint reload stats"
+            fi
+            ;;
     esac
 } &&
     complete -F _modctl modctl

@@ -3,7 +3,7 @@
  * limits; a limit allows `count` submissions per `period_s` seconds, all of
  * which may come at once (GCRA, as redis-cell: a theoretical arrival time per
  * key advancing by period_s / count per submission). The limiter itself runs
- * in Redis (store.c's submit script), with Redis' clock. */
+ * in Redis (the store's submit script), with Redis' clock. */
 #ifndef MODGATE_RATELIMIT_H
 #define MODGATE_RATELIMIT_H
 
@@ -50,5 +50,29 @@ const char *mg_rl_dim_name(enum mg_rl_dim dim);
 
 /* True when author_id is on the trusted list. */
 bool mg_rl_is_trusted(const struct mg_rl_config *rl, const char *author_id);
+
+/* One dimension's key for a submission: what the limiter counts it under. */
+struct mg_rl_key {
+    enum mg_rl_dim dim;
+    const char *value; /* the author id, address hex, subnet, article, "all" */
+};
+
+/* What the limiter keys a submission on (docs/rate-limits.md): the author
+ * (not a trusted one), the address and its subnet as fixed-width hex (one
+ * client, one key, however it wrote its address: "10.0.0.1" and
+ * "::ffff:10.0.0.1" alike), the article, and everyone: each dimension that
+ * has limits and a value, in enum order. */
+struct mg_rl_keys {
+    char ip_hex[33];      /* mg_ip_hex of the address; "" without one */
+    char subnet[33 + 8];  /* the masked address hex "/" prefix; "" without */
+    struct mg_rl_key keys[MG_RL_DIM_COUNT]; /* values borrowed from here
+                                               and from the arguments */
+    size_t n;
+};
+
+/* Fills out for a submission by author_id from client_ip (NULL, or text
+ * that does not parse, counts as no address) on article_id. */
+void mg_rl_keys_of(const struct mg_rl_config *rl, const char *author_id,
+                   const char *client_ip, const char *article_id, struct mg_rl_keys *out);
 
 #endif

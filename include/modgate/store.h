@@ -17,7 +17,7 @@
 
 #include "modgate/config.h"
 #include "modgate/error.h"
-#include "modgate/rules.h"
+#include "modgate/verdict.h"
 
 struct uv_loop_s;
 struct mg_store;
@@ -59,10 +59,6 @@ int mg_store_time(struct mg_store *store, mg_store_time_cb cb,
 /* A rate-limited dimension of a submission and the value it keys on. The
  * limits applied are the configuration's (cfg->rate_limits), worked into
  * script arguments once, when the store is made. */
-struct mg_store_limit {
-    enum mg_rl_dim dim;
-    const char *value; /* the author id, address hex, subnet... */
-};
 
 /* A new comment, ready to store. Strings are borrowed (copied before the
  * call returns). */
@@ -86,16 +82,15 @@ struct mg_store_comment {
      * banned subnet holding it), then the rate limits. */
     const char *author_id;
     const char *client_ip_hex; /* mg_ip_hex of the client, or NULL */
-    const struct mg_store_limit *limits; /* each dimension at most once */
+    const struct mg_rl_key *limits; /* each dimension at most once */
     size_t nlimits;
-    /* The history rules (rules.h), NULL when the rule set has none. With
-     * history_check the script decides them (and may answer
-     * MG_STORE_HISTORY, having written nothing); without, it only records
-     * this comment for the ones after it. */
-    const struct mg_rules_history *history;
+    /* The history rules as the verdict gives them for this body (verdict.h:
+     * the rule set's thresholds, off for a body too short), NULL or not
+     * `on` when the set has none. With history_check the script decides
+     * them (and may answer MG_STORE_HISTORY, having written nothing);
+     * without, it only records this comment for the ones after it. */
+    const struct mg_verdict_history *history;
     const char *body_digest; /* mg_verdict.body_digest */
-    size_t body_chars;       /* mg_verdict.body_chars: a shorter body than a
-                                rule's min_chars is not checked by it */
     bool suspect;            /* mg_verdict.suspect */
     bool history_check;
     const char *rule_ids; /* the rules that fired, comma-separated, or NULL:
@@ -164,9 +159,8 @@ struct mg_store_history_query {
     const char *author_id;
     const char *status; /* what the other rules decided: "published",
                            "pending" or "rejected" */
-    const struct mg_rules_history *history; /* not NULL */
+    const struct mg_verdict_history *history; /* mg_verdict.history, on */
     const char *body_digest; /* mg_verdict.body_digest, not empty */
-    size_t body_chars;       /* mg_verdict.body_chars */
     bool suspect;            /* mg_verdict.suspect */
 };
 

@@ -6,8 +6,23 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 enum mg_action { MG_ACTION_PUBLISH, MG_ACTION_HOLD, MG_ACTION_REJECT };
+
+/* The history rules as they apply to one comment (Redis decides them, with
+ * these settings): what the rule set asks of this body. A window of 0
+ * turns a rule off for it: the set lacks the rule, or the normalized body
+ * is shorter than the rule's min_chars ("Thanks!" is said by many, and
+ * twice by one), which *_short then says. */
+struct mg_verdict_history {
+    bool on;                      /* the set has history rules */
+    int64_t duplicate_window_ms;
+    int64_t campaign_window_ms;
+    uint32_t campaign_authors;
+    uint32_t new_commenter_below; /* 0: off */
+    bool duplicate_short, campaign_short;
+};
 
 struct mg_verdict {
     enum mg_action action;
@@ -21,6 +36,7 @@ struct mg_verdict {
                              reached new_commenter's min_score or, without
                              one, a rule with a positive score fired or the
                              body has a link */
+    struct mg_verdict_history history;
 };
 
 void mg_verdict_close(struct mg_verdict *v);

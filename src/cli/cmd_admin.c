@@ -23,26 +23,20 @@ static void free_rows(char ***rows, size_t n, size_t ncols)
 
 /* ---- audit ------------------------------------------------------------------ */
 
-int modctl_cmd_audit(const struct modctl_globals *g, int argc, char **argv)
-{
-    static const char usage[] =
-        "usage: modctl audit [--limit N]\n"
-        "Every moderator action, newest first (50 unless --limit): approvals,\n"
-        "rejections, removals, bans and unbans, with who, when and why.\n";
-    const char *limit_text = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (modctl_is_help(argv[i]))
-            return modctl_usage(true, "audit", NULL, usage);
-        int r = modctl_take_option("--limit", argc, argv, &i, &limit_text);
-        if (r <= 0)
-            return modctl_usage(false, "audit",
-                                r < 0 ? "--limit needs a value" : "unexpected argument",
-                                usage);
-    }
+struct audit_options {
     long limit;
-    if (!modctl_parse_limit(limit_text, &limit))
-        return modctl_usage(false, "audit", "--limit must be a number from 1 to 100000",
-                            usage);
+};
+
+static const struct modctl_option audit_options[] = {
+    {.name = "limit", .kind = MODCTL_LIMIT, .value_name = "N",
+     .help = "at most N entries, from 1 to 100000 (default 50)",
+     .offset = offsetof(struct audit_options, limit)},
+    {.name = NULL},
+};
+
+static int run_audit(const struct modctl_globals *g, const struct modctl_args *a)
+{
+    long limit = ((const struct audit_options *)a->options)->limit;
     json_t *entries = NULL;
     int rc = modctl_fetch_pages(g, "audit", "/v1/audit", "entries", (size_t)limit,
                                 &entries, NULL);
@@ -77,6 +71,17 @@ int modctl_cmd_audit(const struct modctl_globals *g, int argc, char **argv)
     json_decref(entries);
     return rc;
 }
+
+const struct modctl_command modctl_audit_command = {
+    .name = "audit",
+    .options = audit_options,
+    .options_size = sizeof(struct audit_options),
+    .summary = "every moderator action, newest first",
+    .description =
+        "Every moderator action, newest first (50 unless --limit): approvals,\n"
+        "rejections, removals, bans and unbans, with who, when and why.\n",
+    .run = run_audit,
+};
 
 /* ---- stats, rules stats ---------------------------------------------------------- */
 
@@ -113,15 +118,9 @@ static void print_hits(json_t *hits)
     mg_free(list);
 }
 
-int modctl_cmd_stats(const struct modctl_globals *g, int argc, char **argv)
+static int run_stats(const struct modctl_globals *g, const struct modctl_args *a)
 {
-    static const char usage[] =
-        "usage: modctl stats\n"
-        "Comments by status, the queue's depth and the age of its oldest\n"
-        "comment, and submissions and rule hits over the last hour and day.\n";
-    int done = modctl_no_arguments(argc, argv, "stats", usage);
-    if (done >= 0)
-        return done;
+    (void)a;
     json_t *s = NULL;
     int rc = get_stats(g, "stats", &s);
     if (rc == EXIT_OK && g->json) {
@@ -156,6 +155,15 @@ int modctl_cmd_stats(const struct modctl_globals *g, int argc, char **argv)
     return rc;
 }
 
+const struct modctl_command modctl_stats_command = {
+    .name = "stats",
+    .summary = "counts, queue depth, the last hour and day",
+    .description =
+        "Comments by status, the queue's depth and the age of its oldest\n"
+        "comment, and submissions and rule hits over the last hour and day.\n",
+    .run = run_stats,
+};
+
 /* Rules sorted by how often moderators overturned them, the share first. */
 static int by_overturned(const void *a, const void *b)
 {
@@ -168,17 +176,10 @@ static int by_overturned(const void *a, const void *b)
                  json_integer_value(json_object_get(x, "fired")));
 }
 
-int modctl_rules_stats(const struct modctl_globals *g, int argc, char **argv)
+static int run_rules_stats(const struct modctl_globals *g,
+                           const struct modctl_args *a)
 {
-    static const char usage[] =
-        "usage: modctl rules stats\n"
-        "Per rule: how often it fired, held and rejected a comment, and how\n"
-        "often a moderator overturned it (approved what it held or rejected),\n"
-        "the most overturned first. A rule moderators keep overruling is one to\n"
-        "weaken or fix (docs/rules.md, \"Tuning the shipped set\").\n";
-    int done = modctl_no_arguments(argc, argv, "rules stats", usage);
-    if (done >= 0)
-        return done;
+    (void)a;
     json_t *s = NULL;
     int rc = get_stats(g, "rules stats", &s);
     if (rc != EXIT_OK) {
@@ -238,62 +239,74 @@ int modctl_rules_stats(const struct modctl_globals *g, int argc, char **argv)
     return EXIT_OK;
 }
 
+const struct modctl_command modctl_rules_stats_command = {
+    .name = "rules stats",
+    .summary = "per rule: fired, held, rejected, overturned by moderators",
+    .description =
+        "Per rule: how often it fired, held and rejected a comment, and how\n"
+        "often a moderator overturned it (approved what it held or rejected),\n"
+        "the most overturned first. A rule moderators keep overruling is one to\n"
+        "weaken or fix (docs/rules.md, \"Tuning the shipped set\").\n",
+    .run = run_rules_stats,
+};
+
 /* ---- ban, unban, bans ------------------------------------------------------------- */
 
-/* --author, --ip or --subnet: exactly one. */
-static int ban_target(int argc, char **argv, int *i, const char **kind,
-                      const char **value, int *seen)
+/* ban's and unban's options (unban takes the target only). */
+struct ban_options {
+    const char *author, *ip, *subnet;
+    int64_t for_s;
+    const char *reason;
+};
+
+/* One usage form a target: exactly one of them is given. */
+#define TARGET_ROWS                                                            \
+    {.name = "author", .kind = MODCTL_TEXT, .value_name = "ID",                \
+     .help = "an author id",                                                   \
+     .offset = offsetof(struct ban_options, author), .forms = 1,              \
+     .required = true},                                                        \
+    {.name = "ip", .kind = MODCTL_TEXT, .value_name = "IP",                    \
+     .help = "an IPv4 or IPv6 address",                                        \
+     .offset = offsetof(struct ban_options, ip), .forms = 2,                  \
+     .required = true},                                                        \
+    {.name = "subnet", .kind = MODCTL_TEXT, .value_name = "CIDR",              \
+     .help = "a subnet: IPv4 /8 to /32, IPv6 /16 to /128",                     \
+     .offset = offsetof(struct ban_options, subnet), .forms = 4,              \
+     .required = true}
+
+static const struct modctl_option ban_options[] = {
+    TARGET_ROWS,
+    {.name = "for", .kind = MODCTL_DURATION, .value_name = "DURATION",
+     .help = "end the ban after 90s, 30m, 2h, 7d... (else never)",
+     .offset = offsetof(struct ban_options, for_s)},
+    {.name = "reason", .kind = MODCTL_TEXT, .value_name = "TEXT",
+     .help = "why, kept with the ban and in the audit log",
+     .offset = offsetof(struct ban_options, reason)},
+    {.name = NULL},
+};
+
+static const struct modctl_option unban_options[] = {
+    TARGET_ROWS,
+    {.name = NULL},
+};
+
+/* The target given (the usage forms let exactly one through): the API's
+ * name for its kind, and its value. */
+static void ban_target(const struct ban_options *o, const char **kind,
+                       const char **value)
 {
-    static const struct {
-        const char *flag, *kind;
-    } flags[] = {{"--author", "author_id"}, {"--ip", "ip"}, {"--subnet", "subnet"}};
-    for (size_t f = 0; f < 3; f++) {
-        const char *v = NULL;
-        int r = modctl_take_option(flags[f].flag, argc, argv, i, &v);
-        if (r != 0) {
-            if (r > 0) {
-                *kind = flags[f].kind;
-                *value = v;
-                (*seen)++;
-            }
-            return r;
-        }
-    }
-    return 0;
+    *kind = o->author ? "author_id" : o->ip ? "ip" : "subnet";
+    *value = o->author ? o->author : o->ip ? o->ip : o->subnet;
 }
 
-int modctl_cmd_ban(const struct modctl_globals *g, int argc, char **argv)
+static int run_ban(const struct modctl_globals *g, const struct modctl_args *a)
 {
-    static const char usage[] =
-        "usage: modctl ban --author ID | --ip IP | --subnet CIDR [--for DURATION]\n"
-        "                  [--reason TEXT]\n"
-        "Bans an author, an address or a subnet (IPv4 /8../32, IPv6 /16../128):\n"
-        "their submissions get 403 banned and are not stored. Without --for\n"
-        "(90s, 30m, 2h, 7d) the ban is permanent; `modctl unban` lifts it.\n";
-    const char *kind = NULL, *value = NULL, *duration = NULL, *reason = NULL;
-    int seen = 0;
-    for (int i = 1; i < argc; i++) {
-        if (modctl_is_help(argv[i]))
-            return modctl_usage(true, "ban", NULL, usage);
-        int r = ban_target(argc, argv, &i, &kind, &value, &seen);
-        if (r == 0)
-            r = modctl_take_option("--for", argc, argv, &i, &duration);
-        if (r == 0)
-            r = modctl_take_option("--reason", argc, argv, &i, &reason);
-        if (r <= 0)
-            return modctl_usage(false, "ban",
-                                r < 0 ? "an option needs a value" : "unexpected argument",
-                                usage);
-    }
-    if (seen != 1)
-        return modctl_usage(false, "ban", "give one of --author, --ip, --subnet", usage);
-    int64_t seconds = 0;
-    if (duration && !modctl_parse_duration(duration, &seconds))
-        return modctl_usage(false, "ban", "--for wants a duration such as 30m, 2h, 7d",
-                            usage);
-    json_t *body = json_pack("{s:s, s:s?}", kind, value, "reason", reason);
-    if (duration)
-        json_object_set_new(body, "duration_s", json_integer(seconds));
+    const struct ban_options *o = a->options;
+    const char *kind, *value;
+    ban_target(o, &kind, &value);
+    json_t *body = json_pack("{s:s, s:s?}", kind, value, "reason", o->reason);
+    if (o->for_s > 0)
+        json_object_set_new(body, "duration_s", json_integer(o->for_s));
     json_t *reply = NULL;
     int rc = modctl_call(g, "ban", "POST", "/v1/bans", body, false, NULL, &reply);
     json_decref(body);
@@ -308,24 +321,23 @@ int modctl_cmd_ban(const struct modctl_globals *g, int argc, char **argv)
     return rc;
 }
 
-int modctl_cmd_unban(const struct modctl_globals *g, int argc, char **argv)
+const struct modctl_command modctl_ban_command = {
+    .name = "ban",
+    .operands = {"", "", ""},
+    .options = ban_options,
+    .options_size = sizeof(struct ban_options),
+    .summary = "ban an author, an address or a subnet",
+    .description =
+        "Bans an author, an address or a subnet (IPv4 /8../32, IPv6 /16../128):\n"
+        "their submissions get 403 banned and are not stored. Without --for\n"
+        "(90s, 30m, 2h, 7d) the ban is permanent; `modctl unban` lifts it.\n",
+    .run = run_ban,
+};
+
+static int run_unban(const struct modctl_globals *g, const struct modctl_args *a)
 {
-    static const char usage[] =
-        "usage: modctl unban --author ID | --ip IP | --subnet CIDR\n"
-        "Lifts a ban (exit 1 when there was none).\n";
-    const char *kind = NULL, *value = NULL;
-    int seen = 0;
-    for (int i = 1; i < argc; i++) {
-        if (modctl_is_help(argv[i]))
-            return modctl_usage(true, "unban", NULL, usage);
-        int r = ban_target(argc, argv, &i, &kind, &value, &seen);
-        if (r <= 0)
-            return modctl_usage(false, "unban",
-                                r < 0 ? "an option needs a value" : "unexpected argument",
-                                usage);
-    }
-    if (seen != 1)
-        return modctl_usage(false, "unban", "give one of --author, --ip, --subnet", usage);
+    const char *kind, *value;
+    ban_target(a->options, &kind, &value);
     char *evalue = modctl_escape(value);
     char *path = mg_asprintf("/v1/bans/%s/%s", kind, evalue);
     json_t *reply = NULL;
@@ -344,14 +356,19 @@ int modctl_cmd_unban(const struct modctl_globals *g, int argc, char **argv)
     return rc;
 }
 
-int modctl_cmd_bans(const struct modctl_globals *g, int argc, char **argv)
+const struct modctl_command modctl_unban_command = {
+    .name = "unban",
+    .operands = {"", "", ""},
+    .options = unban_options,
+    .options_size = sizeof(struct ban_options),
+    .summary = "lift a ban",
+    .description = "Lifts a ban (exit 1 when there was none).\n",
+    .run = run_unban,
+};
+
+static int run_bans(const struct modctl_globals *g, const struct modctl_args *a)
 {
-    static const char usage[] =
-        "usage: modctl bans\n"
-        "The bans in force, soonest to end first, permanent ones last.\n";
-    int done = modctl_no_arguments(argc, argv, "bans", usage);
-    if (done >= 0)
-        return done;
+    (void)a;
     json_t *reply = NULL;
     int rc = modctl_call(g, "bans", "GET", "/v1/bans", NULL, false, NULL, &reply);
     const json_t *bans = json_object_get(reply, "bans");
@@ -387,3 +404,10 @@ int modctl_cmd_bans(const struct modctl_globals *g, int argc, char **argv)
     json_decref(reply);
     return rc;
 }
+
+const struct modctl_command modctl_bans_command = {
+    .name = "bans",
+    .summary = "the bans in force",
+    .description = "The bans in force, soonest to end first, permanent ones last.\n",
+    .run = run_bans,
+};

@@ -4,53 +4,32 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "args.h"
 #include "modgate/error.h"
 #include "modgate/keys.h"
 #include "modctl.h"
 
-static void keygen_usage(FILE *out)
-{
-    fprintf(out, "usage: modctl keygen --out FILE\n"
-                    "Writes a new Ed25519 secret key file with mode 0600; "
-                    "never overwrites.\n");
-}
+struct keygen_options {
+    const char *out;
+};
 
-int modctl_cmd_keygen(const struct modctl_globals *g, int argc, char **argv)
-{
-    const char *out = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--out") == 0 || strcmp(a, "-o") == 0) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "modctl keygen: %s needs a value\n", a);
-                keygen_usage(stderr);
-                return 2;
-            }
-            out = argv[++i];
-        } else if (strncmp(a, "--out=", 6) == 0) {
-            out = a + 6;
-        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            keygen_usage(stdout);
-            return 0;
-        } else {
-            fprintf(stderr, "modctl keygen: unexpected argument \"%s\"\n", a);
-            keygen_usage(stderr);
-            return 2;
-        }
-    }
-    if (!out || !*out) {
-        fprintf(stderr, "modctl keygen: --out FILE is required\n");
-        keygen_usage(stderr);
-        return 2;
-    }
+static const struct modctl_option keygen_options[] = {
+    {.name = "out", .letter = 'o', .kind = MODCTL_FILE, .value_name = "FILE",
+     .help = "the file to write; it must not exist",
+     .offset = offsetof(struct keygen_options, out), .required = true},
+    {.name = NULL},
+};
 
+static int run_keygen(const struct modctl_globals *g, const struct modctl_args *a)
+{
+    const char *out = ((const struct keygen_options *)a->options)->out;
     char key_id[17];
     struct mg_error err = {0};
     if (mg_key_generate_file(out, key_id, &err) != MG_OK) {
         char msg[1100];
         fprintf(stderr, "modctl keygen: %s\n",
                 mg_error_format(&err, msg, sizeof msg));
-        return 1;
+        return EXIT_FAILED;
     }
     if (g->json) {
         json_t *obj = json_pack("{s:s, s:s}", "file", out, "key_id", key_id);
@@ -62,5 +41,15 @@ int modctl_cmd_keygen(const struct modctl_globals *g, int argc, char **argv)
     } else {
         printf("wrote %s (key_id %s)\n", out, key_id);
     }
-    return fflush(stdout) == 0 ? 0 : 1;
+    return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAILED;
 }
+
+const struct modctl_command modctl_keygen_command = {
+    .name = "keygen",
+    .options = keygen_options,
+    .options_size = sizeof(struct keygen_options),
+    .summary = "write a new Ed25519 secret signing key file (mode 0600)",
+    .description = "Writes a new Ed25519 secret key file with mode 0600; never "
+                   "overwrites.\n",
+    .run = run_keygen,
+};

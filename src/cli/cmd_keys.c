@@ -4,51 +4,26 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "args.h"
 #include "modgate/alloc.h"
 #include "modgate/error.h"
 #include "modgate/keys.h"
 #include "modctl.h"
 
-static void pubkey_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: modctl pubkey --key FILE\n"
-            "Prints the retired keys entry (key_id, public_key, created_at) "
-            "of the secret\nkey file FILE. To rotate keys:\n"
-            "  modctl pubkey --key old.key >> retired-keys.yaml\n"
-            "  modctl keygen --out new.key\n"
-            "then set key: new.key and retired_keys: retired-keys.yaml.\n");
-}
+struct pubkey_options {
+    const char *key;
+};
 
-int modctl_cmd_pubkey(const struct modctl_globals *g, int argc, char **argv)
-{
-    const char *key = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--key") == 0 || strcmp(a, "-k") == 0) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "modctl pubkey: %s needs a value\n", a);
-                pubkey_usage(stderr);
-                return EXIT_USAGE;
-            }
-            key = argv[++i];
-        } else if (strncmp(a, "--key=", 6) == 0) {
-            key = a + 6;
-        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            pubkey_usage(stdout);
-            return EXIT_OK;
-        } else {
-            fprintf(stderr, "modctl pubkey: unexpected argument \"%s\"\n", a);
-            pubkey_usage(stderr);
-            return EXIT_USAGE;
-        }
-    }
-    if (!key || !*key) {
-        fprintf(stderr, "modctl pubkey: --key FILE is required\n");
-        pubkey_usage(stderr);
-        return EXIT_USAGE;
-    }
+static const struct modctl_option pubkey_options[] = {
+    {.name = "key", .letter = 'k', .kind = MODCTL_FILE, .value_name = "FILE",
+     .help = "the secret key file to read",
+     .offset = offsetof(struct pubkey_options, key), .required = true},
+    {.name = NULL},
+};
 
+static int run_pubkey(const struct modctl_globals *g, const struct modctl_args *a)
+{
+    const char *key = ((const struct pubkey_options *)a->options)->key;
     char *entry = NULL;
     struct mg_error err = {0};
     if (mg_key_public_entry(key, &entry, &err) != MG_OK) {
@@ -83,3 +58,17 @@ int modctl_cmd_pubkey(const struct modctl_globals *g, int argc, char **argv)
     mg_free(entry);
     return fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_FAILED;
 }
+
+const struct modctl_command modctl_pubkey_command = {
+    .name = "pubkey",
+    .options = pubkey_options,
+    .options_size = sizeof(struct pubkey_options),
+    .summary = "print a key's entry for the retired keys file",
+    .description =
+        "Prints the retired keys entry (key_id, public_key, created_at) of the\n"
+        "secret key file FILE. To rotate keys:\n"
+        "  modctl pubkey --key old.key >> retired-keys.yaml\n"
+        "  modctl keygen --out new.key\n"
+        "then set key: new.key and retired_keys: retired-keys.yaml.\n",
+    .run = run_pubkey,
+};

@@ -37,28 +37,36 @@ static int fetch_list(const struct modctl_globals *g, const char *cmd,
     return rc;
 }
 
-static int list_command(const struct modctl_globals *g, int argc, char **argv,
-                        const char *path, bool by_article, const char *usage,
-                        const char *what)
-{
-    const char *cmd = argv[0], *article = NULL, *limit_text = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (modctl_is_help(argv[i]))
-            return modctl_usage(true, cmd, NULL, usage);
-        int r = by_article ? modctl_take_option("--article", argc, argv, &i, &article) : 0;
-        if (r == 0)
-            r = modctl_take_option("--limit", argc, argv, &i, &limit_text);
-        if (r <= 0)
-            return modctl_usage(false, cmd,
-                                r < 0 ? "an option needs a value" : "unexpected argument",
-                                usage);
-    }
+/* queue's and rejected's options. */
+struct list_options {
+    const char *article;
     long limit;
-    if (!modctl_parse_limit(limit_text, &limit))
-        return modctl_usage(false, cmd, "--limit must be a number from 1 to 100000",
-                            usage);
+};
+
+#define LIMIT_ROW                                                              \
+    {.name = "limit", .kind = MODCTL_LIMIT, .value_name = "N",                 \
+     .help = "at most N comments, from 1 to 100000 (default 50)",              \
+     .offset = offsetof(struct list_options, limit)}
+
+static const struct modctl_option queue_options[] = {
+    {.name = "article", .kind = MODCTL_TEXT, .value_name = "ID",
+     .help = "only this article's comments",
+     .offset = offsetof(struct list_options, article)},
+    LIMIT_ROW,
+    {.name = NULL},
+};
+
+static const struct modctl_option rejected_options[] = {
+    LIMIT_ROW,
+    {.name = NULL},
+};
+
+static int list_command(const struct modctl_globals *g, const struct modctl_args *a,
+                        const char *path, const char *what)
+{
+    const struct list_options *o = a->options;
     json_t *list = NULL;
-    int rc = fetch_list(g, cmd, path, article, (size_t)limit, &list);
+    int rc = fetch_list(g, a->name, path, o->article, (size_t)o->limit, &list);
     if (rc != EXIT_OK)
         return rc;
     if (g->json)
@@ -69,43 +77,46 @@ static int list_command(const struct modctl_globals *g, int argc, char **argv,
     return EXIT_OK;
 }
 
-int modctl_cmd_queue(const struct modctl_globals *g, int argc, char **argv)
+static int run_queue(const struct modctl_globals *g, const struct modctl_args *a)
 {
-    return list_command(
-        g, argc, argv, "/v1/queue", true,
-        "usage: modctl queue [--article ID] [--limit N]\n"
+    return list_command(g, a, "/v1/queue", "pending");
+}
+
+const struct modctl_command modctl_queue_command = {
+    .name = "queue",
+    .options = queue_options,
+    .options_size = sizeof(struct list_options),
+    .summary = "the held comments, oldest first",
+    .description =
         "The comments held for a moderator, oldest first (50 unless --limit):\n"
         "id, age, article, author, score, the top reasons and the start of the\n"
         "body, cut to the terminal's width. --json prints {\"items\", \"total\"}.\n",
-        "pending");
+    .run = run_queue,
+};
+
+static int run_rejected(const struct modctl_globals *g, const struct modctl_args *a)
+{
+    return list_command(g, a, "/v1/rejected", "rejected");
 }
 
-int modctl_cmd_rejected(const struct modctl_globals *g, int argc, char **argv)
-{
-    return list_command(
-        g, argc, argv, "/v1/rejected", false,
-        "usage: modctl rejected [--limit N]\n"
+const struct modctl_command modctl_rejected_command = {
+    .name = "rejected",
+    .options = rejected_options,
+    .options_size = sizeof(struct list_options),
+    .summary = "what the rules rejected, still kept",
+    .description =
         "The comments the rules rejected that are still kept (14 days by\n"
         "default), newest first. `modctl approve ID` publishes one after all.\n",
-        "rejected");
-}
+    .run = run_rejected,
+};
 
 /* ---- show ------------------------------------------------------------------ */
 
-int modctl_cmd_show(const struct modctl_globals *g, int argc, char **argv)
+static int run_show(const struct modctl_globals *g, const struct modctl_args *a)
 {
-    static const char usage[] =
-        "usage: modctl show ID\n"
-        "One comment's full record: status, article, author, age, score, the\n"
-        "signature's key, the decision, the body, and every rule that fired\n"
-        "with the text it matched highlighted.\n";
-    if (argc == 2 && modctl_is_help(argv[1]))
-        return modctl_usage(true, "show", NULL, usage);
-    if (argc != 2 || argv[1][0] == '-')
-        return modctl_usage(false, "show", "needs exactly one comment id", usage);
-    char *path = modctl_comment_path(argv[1]);
+    char *path = modctl_comment_path(a->operands[0]);
     json_t *record = NULL;
-    int rc = modctl_call(g, "show", "GET", path, NULL, false, NULL, &record);
+    int rc = modctl_call(g, a->name, "GET", path, NULL, false, NULL, &record);
     mg_free(path);
     if (rc == EXIT_OK) {
         if (g->json)
@@ -116,6 +127,17 @@ int modctl_cmd_show(const struct modctl_globals *g, int argc, char **argv)
     json_decref(record);
     return rc;
 }
+
+const struct modctl_command modctl_show_command = {
+    .name = "show",
+    .operands = {"ID"},
+    .summary = "one comment in full, matches highlighted",
+    .description =
+        "One comment's full record: status, article, author, age, score, the\n"
+        "signature's key, the decision, the body, and every rule that fired\n"
+        "with the text it matched highlighted.\n",
+    .run = run_show,
+};
 
 /* ---- approve, reject, remove ------------------------------------------------ */
 
@@ -222,7 +244,7 @@ static void report(const char *verb_name, int rc, const json_t *r)
 /* What to pick from the queue. */
 struct predicate {
     const char *rule, *author, *article;
-    int64_t older_than_s; /* -1: any */
+    int64_t older_than_s; /* 0: any age */
 };
 
 static bool selected(const struct predicate *p, const json_t *c)
@@ -230,7 +252,7 @@ static bool selected(const struct predicate *p, const json_t *c)
     if (p->author &&
         strcmp(p->author, json_string_value(json_object_get(c, "author_id"))) != 0)
         return false;
-    if (p->older_than_s >= 0 &&
+    if (p->older_than_s > 0 &&
         modctl_age_of(json_string_value(json_object_get(c, "created_at"))) <
             p->older_than_s)
         return false;
@@ -259,156 +281,108 @@ static bool confirm(const char *question)
            strcmp(line, "Y\n") == 0;
 }
 
-static int decide_command(const struct modctl_globals *g, int argc, char **argv)
+/* approve's, reject's and remove's options (remove takes --reason only). */
+struct decide_options {
+    const char *reason;
+    struct predicate p;
+    bool dry_run, yes;
+};
+
+/* The second usage form: held comments chosen by predicates, not ids. */
+#define BY_PREDICATE 2u
+
+#define REASON_ROW                                                             \
+    {.name = "reason", .kind = MODCTL_TEXT, .value_name = "TEXT",              \
+     .help = "why, kept with the decision and in the audit log",              \
+     .offset = offsetof(struct decide_options, reason)}
+
+static const struct modctl_option decide_options[] = {
+    {.name = "rule", .kind = MODCTL_TEXT, .value_name = "RULE",
+     .help = "held comments this rule fired on (spam.phrase...)",
+     .offset = offsetof(struct decide_options, p.rule), .forms = BY_PREDICATE},
+    {.name = "author", .kind = MODCTL_TEXT, .value_name = "ID",
+     .help = "held comments by this author",
+     .offset = offsetof(struct decide_options, p.author), .forms = BY_PREDICATE},
+    {.name = "older-than", .kind = MODCTL_DURATION, .value_name = "DURATION",
+     .help = "held comments older than 30m, 2h, 7d...",
+     .offset = offsetof(struct decide_options, p.older_than_s),
+     .forms = BY_PREDICATE},
+    {.name = "article", .kind = MODCTL_TEXT, .value_name = "ID",
+     .help = "held comments of this article",
+     .offset = offsetof(struct decide_options, p.article), .forms = BY_PREDICATE},
+    REASON_ROW,
+    {.name = "dry-run", .kind = MODCTL_FLAG,
+     .help = "list the comments chosen and decide nothing",
+     .offset = offsetof(struct decide_options, dry_run), .forms = BY_PREDICATE},
+    {.name = "yes", .kind = MODCTL_FLAG,
+     .help = "decide without asking (on a terminal it asks)",
+     .offset = offsetof(struct decide_options, yes), .forms = BY_PREDICATE},
+    {.name = NULL},
+};
+
+static const struct modctl_option remove_options[] = {
+    REASON_ROW,
+    {.name = NULL},
+};
+
+/* The held comments the predicates choose: NULL, with *rc the exit status,
+ * when nothing is to be decided (a dry run, none chosen, the moderator said
+ * no, or the queue could not be read). */
+static json_t *choose(const struct modctl_globals *g, const char *verb,
+                      const struct decide_options *o, int *rc)
 {
-    const char *verb = argv[0];
-    bool is_remove = strcmp(verb, "remove") == 0;
-    char usage[1400];
-    snprintf(usage, sizeof usage,
-             "usage: modctl %s ID... [--reason TEXT]\n%s"
-             "%s\n"
-             "Exit 0 when every comment was %s, 1 when one was not (it was\n"
-             "decided already, or is gone), 2 on a usage or connection error.\n",
-             verb,
-             is_remove ? ""
-                       : "       modctl VERB [--rule RULE] [--author ID] [--older-than "
-                         "30m|2h|7d]\n"
-                         "                   [--article ID] [--reason TEXT] "
-                         "[--dry-run] [--yes]\n",
-             strcmp(verb, "approve") == 0
-                 ? "Publishes held or rules-rejected comments, signed now."
-             : is_remove ? "Takes published comments down (they keep their "
-                           "signature)."
-                         : "Rejects held comments (kept 14 days for review, then gone),\n"
-                           "and takes published ones down, as remove does.",
-             strcmp(verb, "approve") == 0 ? "approved"
-             : is_remove                  ? "removed"
-                                          : "rejected");
-    if (!is_remove) {
-        size_t used = strlen(usage);
-        snprintf(usage + used, sizeof usage - used, "%s",
-                 "With predicates instead of ids, decides every held comment that\n"
-                 "matches them all: one that a rule fired on, by an author, older\n"
-                 "than a time, of an article. --dry-run lists them and decides\n"
-                 "nothing; on a terminal it asks first unless --yes.\n");
-    }
-    const char *reason = NULL, *older = NULL;
-    struct predicate p = {.older_than_s = -1};
-    bool dry_run = false, yes = false, any_predicate = false;
-    const char **ids = mg_calloc((size_t)argc, sizeof *ids);
-    size_t nids = 0;
-    int rc = EXIT_OK;
-    for (int i = 1; i < argc && rc == EXIT_OK; i++) {
-        const char *a = argv[i];
-        int r = 0;
-        const char *value = NULL;
-        if (modctl_is_help(a)) {
-            rc = -1;
-            break;
-        } else if (strcmp(a, "--dry-run") == 0) {
-            dry_run = true;
-            continue;
-        } else if (strcmp(a, "--yes") == 0) {
-            yes = true;
-            continue;
-        } else if ((r = modctl_take_option("--reason", argc, argv, &i, &value))) {
-            reason = value;
-        } else if (!is_remove &&
-                   (r = modctl_take_option("--rule", argc, argv, &i, &value))) {
-            p.rule = value, any_predicate = true;
-        } else if (!is_remove &&
-                   (r = modctl_take_option("--author", argc, argv, &i, &value))) {
-            p.author = value, any_predicate = true;
-        } else if (!is_remove &&
-                   (r = modctl_take_option("--article", argc, argv, &i, &value))) {
-            p.article = value, any_predicate = true;
-        } else if (!is_remove &&
-                   (r = modctl_take_option("--older-than", argc, argv, &i, &value))) {
-            older = value, any_predicate = true;
-        } else if (a[0] != '-') {
-            ids[nids++] = a;
-            continue;
+    json_t *queue = NULL;
+    *rc = fetch_list(g, verb, "/v1/queue", o->p.article, (size_t)-1, &queue);
+    if (*rc != EXIT_OK)
+        return NULL;
+    json_t *chosen = json_array();
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(queue, "items"), i, c)
+        if (selected(&o->p, c))
+            json_array_append(chosen, c);
+    json_decref(queue);
+    size_t n = json_array_size(chosen);
+    bool ask = !o->yes && !g->json && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    if (o->dry_run || ask) {
+        if (g->json) {
+            modctl_print_json(chosen);
         } else {
-            rc = modctl_usage(false, verb, "unknown option", usage);
-            break;
+            json_t *list = json_pack("{s:O, s:I}", "items", chosen, "total",
+                                     (json_int_t)n);
+            modctl_print_comments(list, "matching");
+            json_decref(list);
         }
-        if (r < 0)
-            rc = modctl_usage(false, verb, "an option needs a value", usage);
     }
-    if (rc == -1) {
-        mg_free(ids);
-        return modctl_usage(true, verb, NULL, usage);
+    if (o->dry_run || n == 0) {
+        if (!g->json)
+            printf("%s: would %s %zu comment%s; nothing was decided\n",
+                   o->dry_run ? "dry run" : "nothing to do", verb, n,
+                   n == 1 ? "" : "s");
+        json_decref(chosen);
+        return NULL;
     }
-    if (rc == EXIT_OK && older && !modctl_parse_duration(older, &p.older_than_s))
-        rc = modctl_usage(false, verb, "--older-than wants a duration such as 30m, 2h, 7d",
-                          usage);
-    if (rc == EXIT_OK && (nids > 0) == any_predicate)
-        rc = modctl_usage(false, verb,
-                          any_predicate ? "give ids or predicates, not both"
-                                        : "which comments? give ids or predicates",
-                          usage);
-    if (rc == EXIT_OK && (dry_run || yes) && !any_predicate)
-        rc = modctl_usage(false, verb, "--dry-run and --yes go with predicates", usage);
-    if (rc != EXIT_OK) {
-        mg_free(ids);
-        return rc;
-    }
-
-    json_t *chosen = NULL;
-    if (any_predicate) {
-        json_t *queue = NULL;
-        rc = fetch_list(g, verb, "/v1/queue", p.article, (size_t)-1, &queue);
-        if (rc != EXIT_OK) {
-            mg_free(ids);
-            return rc;
-        }
-        chosen = json_array();
-        size_t i;
-        json_t *c;
-        json_array_foreach(json_object_get(queue, "items"), i, c)
-            if (selected(&p, c))
-                json_array_append(chosen, c);
-        json_decref(queue);
-        if (dry_run || (!yes && !g->json && isatty(STDIN_FILENO) &&
-                        isatty(STDOUT_FILENO))) {
-            if (g->json) {
-                modctl_print_json(chosen);
-            } else {
-                json_t *list = json_pack("{s:O, s:I}", "items", chosen, "total",
-                                         (json_int_t)json_array_size(chosen));
-                modctl_print_comments(list, "matching");
-                json_decref(list);
-            }
-        }
-        if (dry_run || json_array_size(chosen) == 0) {
-            if (!g->json)
-                printf("%s: would %s %zu comment%s; nothing was decided\n",
-                       dry_run ? "dry run" : "nothing to do", verb,
-                       json_array_size(chosen), json_array_size(chosen) == 1 ? "" : "s");
+    if (ask) {
+        char question[96];
+        snprintf(question, sizeof question, "%c%s these %zu comments?",
+                 verb[0] - 'a' + 'A', verb + 1, n);
+        if (!confirm(question)) {
+            printf("nothing was decided\n");
             json_decref(chosen);
-            mg_free(ids);
-            return EXIT_OK;
+            *rc = EXIT_FAILED;
+            return NULL;
         }
-        if (!yes && !g->json && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
-            char question[96];
-            snprintf(question, sizeof question, "%c%s these %zu comments?",
-                     verb[0] - 'a' + 'A', verb + 1, json_array_size(chosen));
-            if (!confirm(question)) {
-                printf("nothing was decided\n");
-                json_decref(chosen);
-                mg_free(ids);
-                return EXIT_FAILED;
-            }
-        }
-        nids = 0;
-        mg_free(ids);
-        ids = mg_calloc(json_array_size(chosen) + 1, sizeof *ids);
-        size_t k;
-        json_t *c2;
-        json_array_foreach(chosen, k, c2)
-            ids[nids++] = json_string_value(json_object_get(c2, "id"));
     }
+    return chosen;
+}
 
+/* Decides each of ids, reporting each; with --json prints the record
+ * decided (or the problem) for one id given by id, else an array. */
+static int decide_each(const struct modctl_globals *g, const char *verb,
+                       const char *reason, const char *const *ids, size_t nids,
+                       bool by_id)
+{
+    int rc = EXIT_OK;
     json_t *results = json_array();
     size_t failed = 0;
     for (size_t i = 0; i < nids; i++) {
@@ -427,9 +401,7 @@ static int decide_command(const struct modctl_globals *g, int argc, char **argv)
             report(verb, one, r);
         json_array_append_new(results, r);
     }
-    /* --json: the record decided (or the problem) for one id, an array of
-     * them for several or for predicates */
-    if (g->json && !any_predicate && nids == 1 && json_array_size(results) == 1)
+    if (g->json && by_id && nids == 1 && json_array_size(results) == 1)
         modctl_print_json(json_array_get(results, 0));
     else if (g->json)
         modctl_print_json(results);
@@ -437,14 +409,75 @@ static int decide_command(const struct modctl_globals *g, int argc, char **argv)
         printf("%s %zu, failed %zu\n", find_verb(verb)->done,
                json_array_size(results) - failed, failed);
     json_decref(results);
-    json_decref(chosen);
-    mg_free(ids);
     if (rc == EXIT_OK && failed)
         rc = EXIT_FAILED;
     return rc;
 }
 
-int modctl_cmd_approve(const struct modctl_globals *g, int argc, char **argv)
+static int run_decide(const struct modctl_globals *g, const struct modctl_args *a)
 {
-    return decide_command(g, argc, argv);
+    const struct decide_options *o = a->options;
+    const char *verb = a->command->name;
+    bool any_predicate =
+        o->p.rule || o->p.author || o->p.article || o->p.older_than_s > 0;
+    if (a->count == 0 && !any_predicate)
+        return modctl_usage_error(a, "which comments? give ids or predicates");
+    if (a->count > 0)
+        return decide_each(g, verb, o->reason, (const char *const *)a->operands,
+                           a->count, true);
+    int rc = EXIT_OK;
+    json_t *chosen = choose(g, verb, o, &rc);
+    if (!chosen)
+        return rc;
+    size_t n = json_array_size(chosen);
+    const char **ids = mg_calloc(n + 1, sizeof *ids);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = json_string_value(json_object_get(json_array_get(chosen, i), "id"));
+    rc = decide_each(g, verb, o->reason, ids, n, false);
+    mg_free(ids);
+    json_decref(chosen);
+    return rc;
 }
+
+#define DECIDE_EXIT(done)                                                      \
+    "Exit 0 when every comment was " done ", 1 when one was not (it was\n"     \
+    "decided already, or is gone), 2 on a usage or connection error.\n"
+#define DECIDE_BY_PREDICATE                                                    \
+    "With predicates instead of ids, decides every held comment that\n"        \
+    "matches them all: one that a rule fired on, by an author, older\n"        \
+    "than a time, of an article. --dry-run lists them and decides\n"           \
+    "nothing; on a terminal it asks first unless --yes.\n"
+
+const struct modctl_command modctl_approve_command = {
+    .name = "approve",
+    .operands = {"ID...", ""},
+    .options = decide_options,
+    .options_size = sizeof(struct decide_options),
+    .summary = "publish held or rules-rejected comments",
+    .description = "Publishes held or rules-rejected comments, signed now.\n"
+                   DECIDE_EXIT("approved") DECIDE_BY_PREDICATE,
+    .run = run_decide,
+};
+
+const struct modctl_command modctl_reject_command = {
+    .name = "reject",
+    .operands = {"ID...", ""},
+    .options = decide_options,
+    .options_size = sizeof(struct decide_options),
+    .summary = "reject held comments",
+    .description = "Rejects held comments (kept 14 days for review, then gone),\n"
+                   "and takes published ones down, as remove does.\n"
+                   DECIDE_EXIT("rejected") DECIDE_BY_PREDICATE,
+    .run = run_decide,
+};
+
+const struct modctl_command modctl_remove_command = {
+    .name = "remove",
+    .operands = {"ID..."},
+    .options = remove_options,
+    .options_size = sizeof(struct decide_options),
+    .summary = "take published comments down",
+    .description = "Takes published comments down (they keep their signature).\n"
+                   DECIDE_EXIT("removed"),
+    .run = run_decide,
+};

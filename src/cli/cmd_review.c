@@ -151,27 +151,20 @@ static bool review_one(const struct modctl_globals *g, const json_t *item, size_
     }
 }
 
-int modctl_cmd_review(const struct modctl_globals *g, int argc, char **argv)
+struct review_options {
+    const char *article;
+};
+
+static const struct modctl_option review_options[] = {
+    {.name = "article", .kind = MODCTL_TEXT, .value_name = "ID",
+     .help = "only this article's comments",
+     .offset = offsetof(struct review_options, article)},
+    {.name = NULL},
+};
+
+static int run_review(const struct modctl_globals *g, const struct modctl_args *a)
 {
-    static const char usage[] =
-        "usage: modctl review [--article ID]\n"
-        "Works the queue one held comment at a time, from the oldest: shows the\n"
-        "comment, its article, author, age, score and every rule that fired with\n"
-        "the text it matched; then one key decides:\n"
-        "  a approve   r reject (asks for an optional reason)   s skip   q quit\n"
-        "  ? help\n"
-        "A comment another moderator decided first is reported and skipped.\n"
-        "Needs a terminal; for scripts use modctl queue, approve and reject.\n";
-    const char *article = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (modctl_is_help(argv[i]))
-            return modctl_usage(true, "review", NULL, usage);
-        int r = modctl_take_option("--article", argc, argv, &i, &article);
-        if (r <= 0)
-            return modctl_usage(false, "review",
-                                r < 0 ? "--article needs a value" : "unexpected argument",
-                                usage);
-    }
+    const char *article = ((const struct review_options *)a->options)->article;
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO) || g->json) {
         fprintf(stderr, "modctl review: needs a terminal (and no --json); for scripts "
                         "use modctl queue, modctl approve ID and modctl reject ID\n");
@@ -243,3 +236,19 @@ int modctl_cmd_review(const struct modctl_globals *g, int argc, char **argv)
                n, t.approved, t.rejected, t.skipped, t.elsewhere);
     return rc;
 }
+
+const struct modctl_command modctl_review_command = {
+    .name = "review",
+    .options = review_options,
+    .options_size = sizeof(struct review_options),
+    .summary = "work the queue one comment at a time (a/r/s/q)",
+    .description =
+        "Works the queue one held comment at a time, from the oldest: shows the\n"
+        "comment, its article, author, age, score and every rule that fired with\n"
+        "the text it matched; then one key decides:\n"
+        "  a approve   r reject (asks for an optional reason)   s skip   q quit\n"
+        "  ? help\n"
+        "A comment another moderator decided first is reported and skipped.\n"
+        "Needs a terminal; for scripts use modctl queue, approve and reject.\n",
+    .run = run_review,
+};

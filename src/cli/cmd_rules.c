@@ -7,25 +7,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "client.h"
 #include "modgate/alloc.h"
 #include "modgate/rules.h"
 #include "modctl.h"
 #include "term.h"
 
-static int lint(const struct modctl_globals *g, int argc, char **argv)
+static int run_lint(const struct modctl_globals *g, const struct modctl_args *a)
 {
-    if (argc != 2 || argv[1][0] == '-') {
-        fprintf(argc == 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr,
-                "usage: modctl rules lint DIR\n"
-                "Loads the rules directory DIR as modgate would and prints every "
-                "error\n(file:line:column: message). Exit 0 when it loads, 1 when "
-                "it does not.\n");
-        return argc == 2 && strcmp(argv[1], "--help") == 0 ? EXIT_OK : EXIT_USAGE;
-    }
+    const char *dir = a->operands[0];
     struct mg_rules *rules = NULL;
     struct mg_rules_errors *errs = mg_calloc(1, sizeof *errs);
-    int rc = mg_rules_load(argv[1], &rules, errs);
+    int rc = mg_rules_load(dir, &rules, errs);
     if (g->json) {
         json_t *out;
         if (rc == MG_OK) {
@@ -47,7 +41,7 @@ static int lint(const struct modctl_globals *g, int argc, char **argv)
         fputc('\n', stdout);
         json_decref(out);
     } else if (rc == MG_OK) {
-        printf("%s: %zu rules, version %s\n", argv[1], mg_rules_count(rules),
+        printf("%s: %zu rules, version %s\n", dir, mg_rules_count(rules),
                mg_rules_version(rules));
     } else {
         for (size_t i = 0; i < errs->count; i++) {
@@ -62,17 +56,19 @@ static int lint(const struct modctl_globals *g, int argc, char **argv)
     return rc == MG_OK ? EXIT_OK : EXIT_FAILED;
 }
 
-static int reload(const struct modctl_globals *g, int argc, char **argv)
+const struct modctl_command modctl_rules_lint_command = {
+    .name = "rules lint",
+    .operands = {"DIR"},
+    .summary = "check a rules directory offline, as modgate would load it",
+    .description =
+        "Loads the rules directory DIR as modgate would and prints every error\n"
+        "(file:line:column: message). Exit 0 when it loads, 1 when it does not.\n",
+    .run = run_lint,
+};
+
+static int run_reload(const struct modctl_globals *g, const struct modctl_args *a)
 {
-    if (argc != 1) {
-        bool help = argc == 2 && strcmp(argv[1], "--help") == 0;
-        fprintf(help ? stdout : stderr,
-                "usage: modctl rules reload\n"
-                "Asks modgate to load its rules directory again (as SIGHUP does). "
-                "If the\nnew rules do not load, the old ones stay in force and the "
-                "errors are printed.\n");
-        return help ? EXIT_OK : EXIT_USAGE;
-    }
+    (void)a;
     long status = 0;
     json_t *reply = NULL;
     if (modctl_request(g, "POST", "/v1/rules/reload", NULL, &status, &reply) != 0)
@@ -92,19 +88,15 @@ static int reload(const struct modctl_globals *g, int argc, char **argv)
     return code;
 }
 
-int modctl_cmd_rules(const struct modctl_globals *g, int argc, char **argv)
-{
-    if (argc >= 2 && strcmp(argv[1], "lint") == 0)
-        return lint(g, argc - 1, argv + 1);
-    if (argc >= 2 && strcmp(argv[1], "reload") == 0)
-        return reload(g, argc - 1, argv + 1);
-    if (argc >= 2 && strcmp(argv[1], "stats") == 0)
-        return modctl_rules_stats(g, argc - 1, argv + 1);
-    bool help = argc == 2 && strcmp(argv[1], "--help") == 0;
-    fprintf(help ? stdout : stderr,
-            "usage: modctl rules lint DIR | modctl rules reload | modctl rules stats\n");
-    return help ? EXIT_OK : EXIT_USAGE;
-}
+const struct modctl_command modctl_rules_reload_command = {
+    .name = "rules reload",
+    .summary = "make modgate load its rules again",
+    .description =
+        "Asks modgate to load its rules directory again (as SIGHUP does). If the\n"
+        "new rules do not load, the old ones stay in force and the errors are\n"
+        "printed.\n",
+    .run = run_reload,
+};
 
 /* ---- check ---- */
 
@@ -132,48 +124,32 @@ static void print_history(const json_t *history)
     }
 }
 
-int modctl_cmd_check(const struct modctl_globals *g, int argc, char **argv)
+struct check_options {
+    const char *author_id, *author_name, *article;
+};
+
+static const struct modctl_option check_options[] = {
+    {.name = "author", .alias = "author-id", .kind = MODCTL_TEXT,
+     .value_name = "ID", .help = "apply the history rules as to this author",
+     .offset = offsetof(struct check_options, author_id)},
+    {.name = "author-name", .kind = MODCTL_TEXT, .value_name = "NAME",
+     .help = "an author name, checked as a submission's is",
+     .offset = offsetof(struct check_options, author_name)},
+    {.name = "article", .kind = MODCTL_TEXT, .value_name = "ID",
+     .help = "the article it is for (default modctl-check)",
+     .offset = offsetof(struct check_options, article)},
+    {.name = NULL},
+};
+
+static int run_check(const struct modctl_globals *g, const struct modctl_args *a)
 {
     /* Without --author no author is sent, and the server says the history
      * rules were not applied: a made-up author would be a new commenter
      * with no history, which is not what the real one may be. */
-    const char *text = NULL, *author_name = NULL, *author_id = NULL,
-               *article = "modctl-check";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char **slot = strcmp(a, "--author-name") == 0 ? &author_name
-                            : strcmp(a, "--author") == 0    ? &author_id
-                            : strcmp(a, "--author-id") == 0 ? &author_id
-                            : strcmp(a, "--article") == 0   ? &article
-                                                            : NULL;
-        if (slot) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "modctl check: %s needs a value\n", a);
-                return EXIT_USAGE;
-            }
-            *slot = argv[++i];
-        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            printf("usage: modctl check TEXT [--author ID] [--author-name NAME] "
-                   "[--article ID]\nRuns modgate's rules on TEXT (POST /v1/check: "
-                   "nothing is stored, no rate\nlimit is used) and prints the "
-                   "verdict and every match, its text highlighted.\nWith --author "
-                   "(alias --author-id) the history rules are applied too, as\nthey "
-                   "would be to that author's submission, reading Redis only; the "
-                   "output\nsays which history rules were applied and which not, "
-                   "and why.\n");
-            return EXIT_OK;
-        } else if (!text && a[0] != '-') {
-            text = a;
-        } else {
-            fprintf(stderr, "modctl check: unexpected '%s' (see modctl check --help)\n", a);
-            return EXIT_USAGE;
-        }
-    }
-    if (!text) {
-        fprintf(stderr, "usage: modctl check TEXT [--author ID] [--author-name NAME] "
-                        "[--article ID]\n");
-        return EXIT_USAGE;
-    }
+    const struct check_options *o = a->options;
+    const char *text = a->operands[0], *author_id = o->author_id,
+               *author_name = o->author_name,
+               *article = o->article ? o->article : "modctl-check";
     json_t *body = json_pack("{s:s, s:s?, s:s, s:s?}", "article_id", article,
                              "author_id", author_id, "body", text, "author_name",
                              author_name);
@@ -224,3 +200,19 @@ int modctl_cmd_check(const struct modctl_globals *g, int argc, char **argv)
     json_decref(reply);
     return EXIT_OK;
 }
+
+const struct modctl_command modctl_check_command = {
+    .name = "check",
+    .operands = {"TEXT"},
+    .options = check_options,
+    .options_size = sizeof(struct check_options),
+    .summary = "run the rules on TEXT (history too, given --author)",
+    .description =
+        "Runs modgate's rules on TEXT (POST /v1/check: nothing is stored, no rate\n"
+        "limit is used) and prints the verdict and every match, its text\n"
+        "highlighted. With --author (alias --author-id) the history rules are\n"
+        "applied too, as they would be to that author's submission, reading\n"
+        "Redis only; the output says which history rules were applied and which\n"
+        "not, and why.\n",
+    .run = run_check,
+};

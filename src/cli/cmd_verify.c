@@ -165,49 +165,31 @@ static int verify_id(struct verify *v, const char *id)
     return rc;
 }
 
-int modctl_cmd_verify(const struct modctl_globals *g, int argc, char **argv)
+struct verify_options {
+    const char *article;
+    bool all;
+};
+
+/* The usage forms: ids (the first), --article (the second), --all. */
+static const struct modctl_option verify_options[] = {
+    {.name = "article", .kind = MODCTL_TEXT, .value_name = "ID",
+     .help = "every published comment of this article",
+     .offset = offsetof(struct verify_options, article), .forms = 2,
+     .required = true},
+    {.name = "all", .kind = MODCTL_FLAG,
+     .help = "every published comment of every article",
+     .offset = offsetof(struct verify_options, all), .forms = 4,
+     .required = true},
+    {.name = NULL},
+};
+
+static int run_verify(const struct modctl_globals *g, const struct modctl_args *a)
 {
-    static const char usage[] =
-        "usage: modctl verify ID... | --article ID | --all\n"
-        "Checks the Ed25519 signature of the comments given by id (a removed one\n"
-        "keeps its signature; a held or rejected one has none, and fails), or of\n"
-        "every published comment of an article, or of every article, here,\n"
-        "against the keys GET /v1/keys lists. Prints each failure (id, why) and\n"
-        "a summary. Exit 0 when every signature holds, 1 when one does not, 2 on\n"
-        "a usage or connection error.\n";
-    const char *article = NULL;
-    bool all = false;
-    const char **ids = mg_calloc((size_t)argc, sizeof *ids);
-    size_t nids = 0;
-    for (int i = 1; i < argc; i++) {
-        if (modctl_is_help(argv[i])) {
-            mg_free(ids);
-            return modctl_usage(true, "verify", NULL, usage);
-        }
-        if (strcmp(argv[i], "--all") == 0) {
-            all = true;
-            continue;
-        }
-        if (argv[i][0] != '-') {
-            ids[nids++] = argv[i];
-            continue;
-        }
-        int r = modctl_take_option("--article", argc, argv, &i, &article);
-        if (r <= 0) {
-            mg_free(ids);
-            return modctl_usage(false, "verify",
-                                r < 0 ? "--article needs a value" : "unexpected argument",
-                                usage);
-        }
-    }
-    if ((int)all + (article != NULL) + (nids > 0) != 1) {
-        mg_free(ids);
-        return modctl_usage(false, "verify", "give comment ids, --article ID or --all",
-                            usage);
-    }
+    const char *article = ((const struct verify_options *)a->options)->article;
+    char *const *ids = a->operands;
+    size_t nids = a->count;
     if (mg_crypto_init() != MG_OK) {
         fprintf(stderr, "modctl verify: libsodium did not start\n");
-        mg_free(ids);
         return EXIT_FAILED;
     }
     struct verify v = {.g = g, .failures = json_array(),
@@ -228,10 +210,10 @@ int modctl_cmd_verify(const struct modctl_globals *g, int argc, char **argv)
         rc = modctl_fetch_pages(g, "verify", "/v1/articles", "items", SIZE_MAX,
                                 &articles, NULL);
         size_t i;
-        const json_t *a;
-        json_array_foreach(articles, i, a) {
+        const json_t *each;
+        json_array_foreach(articles, i, each) {
             if (rc == EXIT_OK)
-                rc = verify_article(&v, str(a, "article_id"));
+                rc = verify_article(&v, str(each, "article_id"));
         }
         json_decref(articles);
     }
@@ -260,6 +242,21 @@ int modctl_cmd_verify(const struct modctl_globals *g, int argc, char **argv)
     }
     json_decref(v.failures);
     mg_free(v.keys);
-    mg_free(ids);
     return rc;
 }
+
+const struct modctl_command modctl_verify_command = {
+    .name = "verify",
+    .operands = {"ID...", "", ""},
+    .options = verify_options,
+    .options_size = sizeof(struct verify_options),
+    .summary = "check comments' signatures here",
+    .description =
+        "Checks the Ed25519 signature of the comments given by id (a removed one\n"
+        "keeps its signature; a held or rejected one has none, and fails), or of\n"
+        "every published comment of an article, or of every article, here,\n"
+        "against the keys GET /v1/keys lists. Prints each failure (id, why) and\n"
+        "a summary. Exit 0 when every signature holds, 1 when one does not, 2 on\n"
+        "a usage or connection error.\n",
+    .run = run_verify,
+};

@@ -1,4 +1,5 @@
-/* main.c: modctl's global options and its command table. */
+/* main.c: modctl's entry: its own options, which command runs, the
+ * global options' defaults from the environment and the config file. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,104 +12,6 @@
 #include "modgate/alloc.h"
 #include "mg_version.h"
 #include "modctl.h"
-
-typedef int (*command_fn)(const struct modctl_globals *g, int argc,
-                          char **argv);
-
-static int cmd_help(const struct modctl_globals *g, int argc, char **argv);
-static int cmd_version(const struct modctl_globals *g, int argc, char **argv);
-static int run(const struct modctl_globals *g, int argc, char **argv, int i);
-
-static const struct command {
-    const char *name;
-    command_fn run;
-    const char *synopsis;
-    const char *help;
-} commands[] = {
-    {"queue", modctl_cmd_queue, "queue [--article A] [--limit N]",
-     "the held comments, oldest first"},
-    {"review", modctl_cmd_review, "review [--article A]",
-     "work the queue one comment at a time (a/r/s/q)"},
-    {"show", modctl_cmd_show, "show ID", "one comment in full, matches highlighted"},
-    {"approve", modctl_cmd_approve, "approve ID... [--reason R]",
-     "publish held or rules-rejected comments"},
-    {"reject", modctl_cmd_approve, "reject ID... [--reason R]", "reject held comments"},
-    {"remove", modctl_cmd_approve, "remove ID... [--reason R]",
-     "take published comments down"},
-    {NULL, NULL, "approve|reject --rule R --author A --older-than 2h --article A",
-     "decide held comments by predicate [--dry-run] [--yes]"},
-    {"rejected", modctl_cmd_rejected, "rejected [--limit N]",
-     "what the rules rejected, still kept"},
-    {"audit", modctl_cmd_audit, "audit [--limit N]", "every moderator action, newest first"},
-    {"stats", modctl_cmd_stats, "stats", "counts, queue depth, the last hour and day"},
-    {"ban", modctl_cmd_ban, "ban --author ID|--ip IP|--subnet CIDR [--for 7d] [--reason R]",
-     "ban an author, an address or a subnet"},
-    {"unban", modctl_cmd_unban, "unban --author ID|--ip IP|--subnet CIDR", "lift a ban"},
-    {"bans", modctl_cmd_bans, "bans", "the bans in force"},
-    {"verify", modctl_cmd_verify, "verify ID... | --article A | --all",
-     "check comments' signatures here"},
-    {"rules", modctl_cmd_rules, "rules stats",
-     "per rule: fired, held, rejected, overturned by moderators"},
-    {"rules", modctl_cmd_rules, "rules lint DIR",
-     "check a rules directory offline, as modgate would load it"},
-    {"rules", modctl_cmd_rules, "rules reload", "make modgate load its rules again"},
-    {"check", modctl_cmd_check, "check TEXT [--author ID] [--author-name N]",
-     "run the rules on TEXT (history too, given --author)"},
-    {"keygen", modctl_cmd_keygen, "keygen --out FILE",
-     "write a new Ed25519 secret signing key file (mode 0600)"},
-    {"pubkey", modctl_cmd_pubkey, "pubkey --key FILE",
-     "print a key's entry for the retired keys file"},
-    /* the words of the brief ("list, read, approve, ...") work too */
-    {"list", modctl_cmd_queue, NULL, NULL},
-    {"read", modctl_cmd_show, NULL, NULL},
-    {"help", cmd_help, "help", "print this help"},
-    {"--help", cmd_help, NULL, NULL},
-    {"-h", cmd_help, NULL, NULL},
-    {"--version", cmd_version, "--version", "print the version"},
-};
-
-static void usage(FILE *out)
-{
-    fprintf(
-        out,
-        "usage: modctl [--url URL] [--token TOKEN] [--json] COMMAND [ARGS]\n"
-        "       (the options in brackets may also follow the command)\n\n"
-        "commands:\n");
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (commands[i].synopsis && strlen(commands[i].synopsis) <= 32)
-            fprintf(out, "  %-32s %s\n", commands[i].synopsis, commands[i].help);
-        else if (commands[i].synopsis)
-            fprintf(out, "  %s\n  %-32s %s\n", commands[i].synopsis, "",
-                    commands[i].help);
-    fprintf(out, "\noptions:\n"
-                 "  --url URL       modgate to talk to (MODGATE_URL; default "
-                 "http://127.0.0.1:8080)\n"
-                 "  --token TOKEN   bearer token (MODGATE_TOKEN)\n"
-                 "  --json          print machine-readable JSON\n"
-                 "  (url and token are also read from $XDG_CONFIG_HOME/modctl/config:\n"
-                 "   lines url = URL, token = TOKEN; flags and variables win)\n\n"
-                 "every command takes --help\n"
-                 "exit status: 0 success, 1 the operation failed, 2 usage or "
-                 "connection error\n");
-}
-
-static int cmd_help(const struct modctl_globals *g, int argc, char **argv)
-{
-    (void)g;
-    (void)argc;
-    (void)argv;
-    usage(stdout);
-    return EXIT_OK;
-}
-
-static int cmd_version(const struct modctl_globals *g, int argc, char **argv)
-{
-    (void)g;
-    (void)argc;
-    (void)argv;
-    printf("modctl %s\n", MG_VERSION);
-    return EXIT_OK;
-}
 
 /* The config file: $XDG_CONFIG_HOME/modctl/config (~/.config/... when
  * unset), lines "url = URL" and "token = TOKEN", '#' comments. It fills what
@@ -175,29 +78,130 @@ static void read_config(const char **url, const char **token, char **owned)
     fclose(f);
 }
 
-/* A global option at argv[*i] (advancing *i past a separate value): 1 when
- * taken, 0 when argv[*i] is something else, -1 (after saying why) when its
- * value is missing. */
-static int take_global(int argc, char **argv, int *i, struct modctl_globals *g)
+/* What no flag set: the variable, then the config file, then the default.
+ * owned[0..1] receive what the config file gave (the caller frees). */
+static void settle_globals(struct modctl_globals *g, char **owned)
 {
-    static const char *const names[] = {"--url", "--token"};
-    if (strcmp(argv[*i], "--json") == 0) {
-        g->json = true;
-        return 1;
+    const char *env_url = getenv("MODGATE_URL"),
+               *env_token = getenv("MODGATE_TOKEN");
+    if (!g->url && env_url && *env_url)
+        g->url = env_url;
+    if (!g->token && env_token && *env_token)
+        g->token = env_token;
+    if (!g->url || !g->token)
+        read_config(&g->url, &g->token, owned);
+    if (!g->url)
+        g->url = "http://127.0.0.1:8080";
+}
+
+/* The command's line against its table; then, when it is right, the
+ * command runs with the global options settled. */
+static int run_command(const struct modctl_command *c, const char *name,
+                       struct modctl_globals *g, int argc, char **argv,
+                       char **owned)
+{
+    void *options = mg_calloc(1, c->options_size ? c->options_size : 1);
+    struct modctl_parsed p;
+    enum modctl_parse_status status =
+        modctl_parse_options(c, false, argc, argv, options, g, &p);
+    if (status == MODCTL_PARSED)
+        status = modctl_check_forms(c, &p);
+    const struct modctl_args a = {.name = name,
+                                  .command = c,
+                                  .options = options,
+                                  .count = p.count,
+                                  .operands = p.operands};
+    int rc;
+    if (status == MODCTL_PARSE_HELP) {
+        modctl_print_help(stdout, c);
+        rc = EXIT_OK;
+    } else if (status == MODCTL_PARSE_ERROR) {
+        rc = modctl_usage_error(&a, p.why);
+    } else {
+        settle_globals(g, owned);
+        rc = c->run(g, &a);
     }
-    for (size_t n = 0; n < 2; n++) {
-        const char *value = NULL;
-        int r = modctl_take_option(names[n], argc, argv, i, &value);
-        if (r < 0) {
-            fprintf(stderr, "modctl: %s needs a value\n", names[n]);
-            return -1;
-        }
-        if (r > 0) {
-            *(n == 0 ? &g->url : &g->token) = value;
-            return 1;
-        }
+    modctl_parsed_close(&p);
+    mg_free(options);
+    return rc;
+}
+
+/* The options before the first operand of argv (modctl's own before the
+ * command, the global ones between a group and its subcommand): *next is
+ * the operand's index, argc when there is none. */
+static enum modctl_parse_status
+leading_options(const struct modctl_command *c, int argc, char **argv,
+                void *options, struct modctl_globals *g, int *next, char *why,
+                size_t size)
+{
+    struct modctl_parsed p;
+    enum modctl_parse_status status =
+        modctl_parse_options(c, true, argc, argv, options, g, &p);
+    snprintf(why, size, "%s", p.why);
+    *next = p.next;
+    modctl_parsed_close(&p);
+    return status;
+}
+
+/* "rules lint DIR": argv starts at the group's name. */
+static int run_group(struct modctl_globals *g, int argc, char **argv,
+                     char **owned)
+{
+    const struct modctl_command group = {.name = argv[0]};
+    char why[200];
+    int next;
+    enum modctl_parse_status status =
+        leading_options(&group, argc, argv, NULL, g, &next, why, sizeof why);
+    if (status == MODCTL_PARSE_HELP) {
+        modctl_print_group_usage(stdout, argv[0]);
+        return EXIT_OK;
     }
-    return 0;
+    const struct modctl_command *c =
+        status == MODCTL_PARSED && next < argc
+            ? modctl_find_command(argv[0], argv[next])
+            : NULL;
+    if (c)
+        return run_command(c, c->name, g, argc - next, argv + next, owned);
+    if (status == MODCTL_PARSED && next < argc)
+        snprintf(why, sizeof why, "unknown subcommand \"%s\"", argv[next]);
+    else if (status == MODCTL_PARSED)
+        snprintf(why, sizeof why, "missing subcommand");
+    fprintf(stderr, "modctl %s: %s\n", argv[0], why);
+    modctl_print_group_usage(stderr, argv[0]);
+    return EXIT_USAGE;
+}
+
+/* modctl's own options, then the command, which reads the rest. */
+static int dispatch(struct modctl_globals *g, int argc, char **argv,
+                    char **owned)
+{
+    struct modctl_own_options own;
+    char why[200];
+    int next;
+    enum modctl_parse_status status = leading_options(
+        &modctl_itself, argc, argv, &own, g, &next, why, sizeof why);
+    if (status == MODCTL_PARSE_HELP) {
+        modctl_print_usage(stdout);
+        return EXIT_OK;
+    }
+    if (status == MODCTL_PARSED && own.version) {
+        printf("modctl %s\n", MG_VERSION);
+        return EXIT_OK;
+    }
+    if (status == MODCTL_PARSED && next < argc && modctl_is_group(argv[next]))
+        return run_group(g, argc - next, argv + next, owned);
+    const struct modctl_command *c = status == MODCTL_PARSED && next < argc
+                                         ? modctl_find_command(argv[next], NULL)
+                                         : NULL;
+    if (c)
+        return run_command(c, argv[next], g, argc - next, argv + next, owned);
+    if (status == MODCTL_PARSED && next < argc)
+        snprintf(why, sizeof why, "unknown command \"%s\"", argv[next]);
+    else if (status == MODCTL_PARSED)
+        snprintf(why, sizeof why, "missing command");
+    fprintf(stderr, "modctl: %s\n\n", why);
+    modctl_print_usage(stderr);
+    return EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -205,57 +209,9 @@ int main(int argc, char **argv)
     /* display widths of the user's characters (tables, cut excerpts) */
     setlocale(LC_CTYPE, "");
     struct modctl_globals g = {.url = NULL, .token = NULL, .json = false};
-
-    /* The global options may come before the command or anywhere after it
-     * ("modctl queue --json"); what is left, in order, is the command's.
-     * After "--" (dropped) nothing is taken as a global option. */
-    char **rest = mg_calloc((size_t)argc + 1, sizeof *rest);
-    int nrest = 0;
-    rest[nrest++] = argv[0];
-    bool options = true;
-    for (int i = 1; i < argc; i++) {
-        int r = options ? take_global(argc, argv, &i, &g) : 0;
-        if (r < 0) {
-            mg_free(rest);
-            return EXIT_USAGE;
-        }
-        if (r == 0 && options && strcmp(argv[i], "--") == 0)
-            options = false;
-        else if (r == 0)
-            rest[nrest++] = argv[i];
-    }
-    rest[nrest] = NULL;
-    /* a flag, then the variable, then the config file, then the default */
-    const char *env_url = getenv("MODGATE_URL"), *env_token = getenv("MODGATE_TOKEN");
-    if (!g.url && env_url && *env_url)
-        g.url = env_url;
-    if (!g.token && env_token && *env_token)
-        g.token = env_token;
     char *owned[2] = {NULL, NULL};
-    if (!g.url || !g.token)
-        read_config(&g.url, &g.token, owned);
-    if (!g.url)
-        g.url = "http://127.0.0.1:8080";
-    int rc = run(&g, nrest, rest, 1);
+    int rc = dispatch(&g, argc, argv, owned);
     mg_free(owned[0]);
     mg_free(owned[1]);
-    mg_free(rest);
     return rc;
-}
-
-static int run(const struct modctl_globals *gp, int argc, char **argv, int i)
-{
-    const struct modctl_globals g = *gp;
-    if (i >= argc) {
-        fprintf(stderr, "modctl: missing command\n\n");
-        usage(stderr);
-        return EXIT_USAGE;
-    }
-    for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
-        if (commands[c].name && strcmp(argv[i], commands[c].name) == 0)
-            return commands[c].run(&g, argc - i, argv + i);
-
-    fprintf(stderr, "modctl: unknown command \"%s\"\n\n", argv[i]);
-    usage(stderr);
-    return EXIT_USAGE;
 }

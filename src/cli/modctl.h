@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 /* Options every command may use; set before the command runs. */
 struct modctl_globals {
@@ -15,26 +16,40 @@ struct modctl_globals {
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
-/* Command handlers, one file per group (cmd_*.c). Each gets argv starting at
- * the command's own name and returns an exit status. */
-int modctl_cmd_keygen(const struct modctl_globals *g, int argc, char **argv);
-int modctl_cmd_pubkey(const struct modctl_globals *g, int argc, char **argv);
-int modctl_cmd_rules(const struct modctl_globals *g, int argc, char **argv);
-int modctl_cmd_check(const struct modctl_globals *g, int argc, char **argv);
-int modctl_cmd_queue(const struct modctl_globals *g, int argc, char **argv);
-int modctl_cmd_rejected(const struct modctl_globals *g, int argc, char **argv);
-int modctl_cmd_show(const struct modctl_globals *g, int argc, char **argv);
-/* approve, reject and remove (argv[0] says which) */
-int modctl_cmd_approve(const struct modctl_globals *g, int argc, char **argv);
-int modctl_cmd_review(const struct modctl_globals *g, int argc, char **argv);
-int modctl_cmd_audit(const struct modctl_globals *g, int argc, char **argv);
-int modctl_cmd_stats(const struct modctl_globals *g, int argc, char **argv);
-int modctl_cmd_ban(const struct modctl_globals *g, int argc, char **argv);
-int modctl_cmd_unban(const struct modctl_globals *g, int argc, char **argv);
-int modctl_cmd_bans(const struct modctl_globals *g, int argc, char **argv);
-int modctl_cmd_verify(const struct modctl_globals *g, int argc, char **argv);
-/* `rules stats` (cmd_admin.c), argv from "stats" */
-int modctl_rules_stats(const struct modctl_globals *g, int argc, char **argv);
+/* The commands, one file per group (cmd_*.c), each with its option table
+ * (args.h); commands.c lists them. */
+struct modctl_command;
+extern const struct modctl_command modctl_queue_command, modctl_review_command,
+    modctl_show_command, modctl_approve_command, modctl_reject_command,
+    modctl_remove_command, modctl_rejected_command, modctl_audit_command,
+    modctl_stats_command, modctl_ban_command, modctl_unban_command,
+    modctl_bans_command, modctl_verify_command, modctl_rules_stats_command,
+    modctl_rules_lint_command, modctl_rules_reload_command,
+    modctl_check_command, modctl_keygen_command, modctl_pubkey_command;
+
+/* Every command `modctl help` lists, in its order, NULL-terminated. */
+extern const struct modctl_command *const modctl_commands[];
+
+/* modctl's own options, before the command: --version (and the globals). */
+struct modctl_own_options {
+    bool version;
+};
+extern const struct modctl_command modctl_itself;
+
+/* The command word names (an alias too: "list" is queue), or the
+ * subcommand sub of the group word ("rules" "lint"; sub NULL for a
+ * command without one). NULL when there is none. */
+const struct modctl_command *modctl_find_command(const char *word,
+                                                 const char *sub);
+
+/* True when word names a group of subcommands ("rules"). */
+bool modctl_is_group(const char *word);
+
+/* A group's usage: "usage: modctl rules lint DIR" and the others. */
+void modctl_print_group_usage(FILE *out, const char *group);
+
+/* `modctl help`: the usage, every command, the options, the exit statuses. */
+void modctl_print_usage(FILE *out);
 
 /* One decision ("approve", "reject" held, "remove" published) on comment id
  * (cmd_queue.c), only while its status is expect (when not NULL; review

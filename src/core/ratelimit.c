@@ -1,9 +1,11 @@
 /* ratelimit.c: the rate limit settings: defaults, names, the trusted list. */
 #include "modgate/ratelimit.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "modgate/alloc.h"
+#include "modgate/ipaddr.h"
 
 /* The news-site defaults. docs/rate-limits.md gives the reason for each and
  * docs/configuration.md lists them: keep the three identical. */
@@ -78,4 +80,35 @@ bool mg_rl_is_trusted(const struct mg_rl_config *rl, const char *author_id)
             lo = mid + 1;
     }
     return false;
+}
+
+void mg_rl_keys_of(const struct mg_rl_config *rl, const char *author_id,
+                   const char *client_ip, const char *article_id, struct mg_rl_keys *out)
+{
+    _Static_assert(sizeof out->ip_hex == MG_IP_HEX_LEN, "ip_hex holds mg_ip_hex");
+    memset(out, 0, sizeof *out);
+    struct mg_ip ip;
+    bool has_ip = client_ip && mg_ip_parse(client_ip, &ip) == MG_OK;
+    if (has_ip) {
+        mg_ip_hex(&ip, out->ip_hex);
+        int prefix = ip.family == 4 ? rl->subnet_prefix_v4 : rl->subnet_prefix_v6;
+        struct mg_ip net = ip;
+        mg_ip_mask(&net, prefix);
+        char net_hex[MG_IP_HEX_LEN];
+        mg_ip_hex(&net, net_hex);
+        snprintf(out->subnet, sizeof out->subnet, "%s/%d", net_hex, prefix);
+    }
+    for (int d = 0; d < MG_RL_DIM_COUNT; d++) {
+        const char *value = NULL;
+        switch ((enum mg_rl_dim)d) {
+        case MG_RL_AUTHOR: value = mg_rl_is_trusted(rl, author_id) ? NULL : author_id; break;
+        case MG_RL_IP: value = has_ip ? out->ip_hex : NULL; break;
+        case MG_RL_SUBNET: value = has_ip ? out->subnet : NULL; break;
+        case MG_RL_ARTICLE: value = article_id; break;
+        case MG_RL_GLOBAL: value = "all"; break;
+        case MG_RL_DIM_COUNT: break;
+        }
+        if (value && rl->nlimits[d] > 0)
+            out->keys[out->n++] = (struct mg_rl_key){(enum mg_rl_dim)d, value};
+    }
 }

@@ -1,5 +1,7 @@
-/* unicode.c: grapheme clusters and visibility of text, from ICU. The only
- * core file besides the rules normalizer that includes ICU headers. */
+/* unicode.c: what modgate asks ICU about text and code points: grapheme
+ * clusters, visibility, folding, character properties. With the rules'
+ * normalizer (src/rules/normalize.c), the only file that includes ICU
+ * headers (docs/architecture.md, the module map). */
 #include "modgate/unicode.h"
 
 #include <stdint.h>
@@ -7,6 +9,7 @@
 #include <unicode/ubrk.h>
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
+#include <unicode/uscript.h>
 #include <unicode/ustring.h>
 #include <unicode/utext.h>
 #include <unicode/utf8.h>
@@ -106,51 +109,82 @@ bool mg_unicode_has_decimal_digit(const char *utf8, size_t len)
     return false;
 }
 
-int mg_unicode_fold(const char *utf8, size_t len, char **out, size_t *out_len)
+/* utf8[0..len) as UTF-16 in *out (mg_free) and *out_len. MG_EINVAL on
+ * invalid UTF-8: ICU would read bad bytes as U+FFFD. len < INT32_MAX. */
+static int to_utf16(const char *utf8, size_t len, UChar **out, int32_t *out_len)
 {
-    if (len > INT32_MAX / 4)
-        return MG_EINVAL;
     UErrorCode status = U_ZERO_ERROR;
-    const UNormalizer2 *nfkc_cf = unorm2_getNFKCCasefoldInstance(&status);
-    if (U_FAILURE(status))
-        return MG_EIO;
-    /* UTF-8 -> UTF-16, strict: ICU would read bad bytes as U+FFFD */
     int32_t n16 = 0;
     u_strFromUTF8WithSub(NULL, 0, &n16, utf8, (int32_t)len, -1, NULL, &status);
     if (status != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(status))
         return MG_EINVAL;
     status = U_ZERO_ERROR;
-    UChar *src = mg_malloc(((size_t)n16 + 1) * sizeof *src);
-    u_strFromUTF8WithSub(src, n16 + 1, NULL, utf8, (int32_t)len, -1, NULL, &status);
+    UChar *u16 = mg_malloc(((size_t)n16 + 1) * sizeof *u16);
+    u_strFromUTF8WithSub(u16, n16 + 1, NULL, utf8, (int32_t)len, -1, NULL,
+                         &status);
     if (U_FAILURE(status)) {
-        mg_free(src);
+        mg_free(u16);
         return MG_EINVAL;
     }
-    /* NFKC_Casefold grows a text at most 18-fold per code unit in theory;
-     * ask for the size first instead of guessing */
-    int32_t nf = unorm2_normalize(nfkc_cf, src, n16, NULL, 0, &status);
-    if (status != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(status)) {
-        mg_free(src);
+    *out = u16;
+    *out_len = n16;
+    return MG_OK;
+}
+
+/* src[0..n) under nf, in *out (mg_free) and *out_len; MG_EIO if ICU fails.
+ * A normalization may grow a text up to 18-fold (U+FDFA): the size is
+ * asked first instead of guessed. */
+static int normalize16(const UNormalizer2 *nf, const UChar *src, int32_t n,
+                       UChar **out, int32_t *out_len)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    int32_t len = unorm2_normalize(nf, src, n, NULL, 0, &status);
+    if (status != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(status))
         return MG_EIO;
-    }
     status = U_ZERO_ERROR;
-    UChar *dst = mg_malloc(((size_t)nf + 1) * sizeof *dst);
-    unorm2_normalize(nfkc_cf, src, n16, dst, nf + 1, &status);
-    mg_free(src);
+    UChar *dst = mg_malloc(((size_t)len + 1) * sizeof *dst);
+    unorm2_normalize(nf, src, n, dst, len + 1, &status);
     if (U_FAILURE(status)) {
         mg_free(dst);
         return MG_EIO;
     }
-    int32_t n8 = 0;
-    u_strToUTF8(NULL, 0, &n8, dst, nf, &status);
-    if (status != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(status)) {
+    *out = dst;
+    *out_len = len;
+    return MG_OK;
+}
+
+/* src[0..n) lowercased with the root locale's full mappings, in *out
+ * (mg_free) and *out_len; MG_EIO if ICU fails. */
+static int lower16(const UChar *src, int32_t n, UChar **out, int32_t *out_len)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    int32_t len = u_strToLower(NULL, 0, src, n, "", &status);
+    if (status != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(status))
+        return MG_EIO;
+    status = U_ZERO_ERROR;
+    UChar *dst = mg_malloc(((size_t)len + 1) * sizeof *dst);
+    u_strToLower(dst, len + 1, src, n, "", &status);
+    if (U_FAILURE(status)) {
         mg_free(dst);
         return MG_EIO;
     }
+    *out = dst;
+    *out_len = len;
+    return MG_OK;
+}
+
+/* src[0..n) as NUL-terminated UTF-8 in *out (mg_free) and *out_len;
+ * MG_EIO if ICU fails. */
+static int to_utf8(const UChar *src, int32_t n, char **out, size_t *out_len)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    int32_t n8 = 0;
+    u_strToUTF8(NULL, 0, &n8, src, n, &status);
+    if (status != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(status))
+        return MG_EIO;
     status = U_ZERO_ERROR;
     char *text = mg_malloc((size_t)n8 + 1);
-    u_strToUTF8(text, n8 + 1, NULL, dst, nf, &status);
-    mg_free(dst);
+    u_strToUTF8(text, n8 + 1, NULL, src, n, &status);
     if (U_FAILURE(status)) {
         mg_free(text);
         return MG_EIO;
@@ -159,6 +193,56 @@ int mg_unicode_fold(const char *utf8, size_t len, char **out, size_t *out_len)
     *out = text;
     *out_len = (size_t)n8;
     return MG_OK;
+}
+
+/* utf8[0..len) under nf, then lowercased when lower, as UTF-8 in *out and
+ * *out_len (both untouched on failure). */
+static int transform(const char *utf8, size_t len, const UNormalizer2 *nf,
+                     bool lower, char **out, size_t *out_len)
+{
+    if (len > INT32_MAX / 4)
+        return MG_EINVAL;
+    UChar *src, *norm;
+    int32_t nsrc, nnorm;
+    int rc = to_utf16(utf8, len, &src, &nsrc);
+    if (rc != MG_OK)
+        return rc;
+    rc = normalize16(nf, src, nsrc, &norm, &nnorm);
+    mg_free(src);
+    if (rc != MG_OK)
+        return rc;
+    if (lower) {
+        UChar *low;
+        int32_t nlow;
+        rc = lower16(norm, nnorm, &low, &nlow);
+        mg_free(norm);
+        if (rc != MG_OK)
+            return rc;
+        norm = low;
+        nnorm = nlow;
+    }
+    rc = to_utf8(norm, nnorm, out, out_len);
+    mg_free(norm);
+    return rc;
+}
+
+int mg_unicode_fold(const char *utf8, size_t len, char **out, size_t *out_len)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    const UNormalizer2 *nfkc_cf = unorm2_getNFKCCasefoldInstance(&status);
+    if (U_FAILURE(status))
+        return MG_EIO;
+    return transform(utf8, len, nfkc_cf, false, out, out_len);
+}
+
+int mg_unicode_nfkc_lower(const char *utf8, size_t len, char **out,
+                          size_t *out_len)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    const UNormalizer2 *nfkc = unorm2_getNFKCInstance(&status);
+    if (U_FAILURE(status))
+        return MG_EIO;
+    return transform(utf8, len, nfkc, true, out, out_len);
 }
 
 bool mg_unicode_folds_beyond_case(const char *utf8, size_t len)
@@ -191,4 +275,117 @@ bool mg_unicode_folds_beyond_case(const char *utf8, size_t len)
             return true;
     }
     return false;
+}
+
+/* The bits of enum mg_category are ICU's masks, so that
+ * mg_unicode_category is one shift. */
+#define SAME_BIT(ours, icu) _Static_assert((ours) == (icu), #ours " is " #icu)
+SAME_BIT(MG_GC_CN, U_GC_CN_MASK);
+SAME_BIT(MG_GC_LU, U_GC_LU_MASK);
+SAME_BIT(MG_GC_LL, U_GC_LL_MASK);
+SAME_BIT(MG_GC_LT, U_GC_LT_MASK);
+SAME_BIT(MG_GC_LM, U_GC_LM_MASK);
+SAME_BIT(MG_GC_LO, U_GC_LO_MASK);
+SAME_BIT(MG_GC_MN, U_GC_MN_MASK);
+SAME_BIT(MG_GC_ME, U_GC_ME_MASK);
+SAME_BIT(MG_GC_MC, U_GC_MC_MASK);
+SAME_BIT(MG_GC_ND, U_GC_ND_MASK);
+SAME_BIT(MG_GC_NL, U_GC_NL_MASK);
+SAME_BIT(MG_GC_NO, U_GC_NO_MASK);
+SAME_BIT(MG_GC_ZS, U_GC_ZS_MASK);
+SAME_BIT(MG_GC_ZL, U_GC_ZL_MASK);
+SAME_BIT(MG_GC_ZP, U_GC_ZP_MASK);
+SAME_BIT(MG_GC_CC, U_GC_CC_MASK);
+SAME_BIT(MG_GC_CF, U_GC_CF_MASK);
+SAME_BIT(MG_GC_CO, U_GC_CO_MASK);
+SAME_BIT(MG_GC_CS, U_GC_CS_MASK);
+SAME_BIT(MG_GC_PD, U_GC_PD_MASK);
+SAME_BIT(MG_GC_PS, U_GC_PS_MASK);
+SAME_BIT(MG_GC_PE, U_GC_PE_MASK);
+SAME_BIT(MG_GC_PC, U_GC_PC_MASK);
+SAME_BIT(MG_GC_PO, U_GC_PO_MASK);
+SAME_BIT(MG_GC_SM, U_GC_SM_MASK);
+SAME_BIT(MG_GC_SC, U_GC_SC_MASK);
+SAME_BIT(MG_GC_SK, U_GC_SK_MASK);
+SAME_BIT(MG_GC_SO, U_GC_SO_MASK);
+SAME_BIT(MG_GC_PI, U_GC_PI_MASK);
+SAME_BIT(MG_GC_PF, U_GC_PF_MASK);
+
+/* c for ICU, which takes a signed UChar32. Past U+10FFFF it asks about
+ * U+10FFFF instead (a noncharacter: Cn, no property, script Unknown), so as
+ * not to rely on what ICU does with what is no code point. */
+static UChar32 as_uchar32(uint32_t c)
+{
+    return c <= 0x10ffff ? (UChar32)c : 0x10ffff;
+}
+
+uint32_t mg_unicode_category(uint32_t c)
+{
+    return U_GET_GC_MASK(as_uchar32(c));
+}
+
+bool mg_unicode_is_white_space(uint32_t c)
+{
+    return u_isUWhiteSpace(as_uchar32(c));
+}
+
+bool mg_unicode_is_default_ignorable(uint32_t c)
+{
+    return u_hasBinaryProperty(as_uchar32(c),
+                               UCHAR_DEFAULT_IGNORABLE_CODE_POINT);
+}
+
+bool mg_unicode_is_pictographic(uint32_t c)
+{
+    UChar32 u = as_uchar32(c);
+    return u_hasBinaryProperty(u, UCHAR_EMOJI_PRESENTATION) ||
+           u_hasBinaryProperty(u, UCHAR_EXTENDED_PICTOGRAPHIC);
+}
+
+enum mg_script mg_unicode_script(uint32_t c)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    UScriptCode script = uscript_getScript(as_uchar32(c), &status);
+    if (U_FAILURE(status))
+        return MG_SCRIPT_OTHER;
+    switch (script) {
+    case USCRIPT_LATIN: return MG_SCRIPT_LATIN;
+    case USCRIPT_GREEK: return MG_SCRIPT_GREEK;
+    case USCRIPT_CYRILLIC: return MG_SCRIPT_CYRILLIC;
+    default: return MG_SCRIPT_OTHER;
+    }
+}
+
+uint32_t mg_unicode_to_lower(uint32_t c)
+{
+    return c <= 0x10ffff ? (uint32_t)u_tolower((UChar32)c) : c;
+}
+
+int mg_unicode_digit_value(uint32_t c)
+{
+    return u_charDigitValue(as_uchar32(c));
+}
+
+size_t mg_utf8_encode(uint32_t c, char out[4])
+{
+    if (c < 0x80) {
+        out[0] = (char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        out[0] = (char)(0xc0 | (c >> 6));
+        out[1] = (char)(0x80 | (c & 0x3f));
+        return 2;
+    }
+    if (c < 0x10000) {
+        out[0] = (char)(0xe0 | (c >> 12));
+        out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+        out[2] = (char)(0x80 | (c & 0x3f));
+        return 3;
+    }
+    out[0] = (char)(0xf0 | (c >> 18));
+    out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+    out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+    out[3] = (char)(0x80 | (c & 0x3f));
+    return 4;
 }

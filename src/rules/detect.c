@@ -8,12 +8,6 @@
 
 #include <string.h>
 
-#include <unicode/uchar.h>
-#include <unicode/unorm2.h>
-#include <unicode/uscript.h>
-#include <unicode/ustring.h>
-#include <unicode/utf8.h>
-
 #include "modgate/alloc.h"
 #include "modgate/ipaddr.h"
 #include "modgate/text.h"
@@ -117,18 +111,6 @@ static void scan_text(struct scan *sc, unsigned seen)
     }
 }
 
-static uint32_t decode(const unsigned char *s, size_t k)
-{
-    switch (k) {
-    case 2: return ((s[0] & 0x1fu) << 6) | (s[1] & 0x3fu);
-    case 3:
-        return ((s[0] & 0x0fu) << 12) | ((s[1] & 0x3fu) << 6) | (s[2] & 0x3fu);
-    default:
-        return ((s[0] & 0x07u) << 18) | ((s[1] & 0x3fu) << 12) |
-               ((s[2] & 0x3fu) << 6) | (s[3] & 0x3fu);
-    }
-}
-
 /* at[] entries of a code point as_read changed (a fullwidth form); n is at
  * most UINT32_MAX / 2, so the bit is free. */
 #define FOLDED 0x80000000u
@@ -195,7 +177,7 @@ int mg_detect(const char *utf8, size_t len, struct mg_detect *out)
                 mg_free(cp);
             return MG_EINVAL;
         }
-        cp[n++] = decode(s + i, k);
+        cp[n++] = mg_utf8_decode(s + i, k);
         i += k;
     }
     memset(out, 0, sizeof *out);

@@ -4,12 +4,6 @@
  * Discord; in English, Korean and Russian), and wallet addresses. */
 #include <string.h>
 
-#include <unicode/uchar.h>
-#include <unicode/unorm2.h>
-#include <unicode/uscript.h>
-#include <unicode/ustring.h>
-#include <unicode/utf8.h>
-
 #include "modgate/alloc.h"
 #include "modgate/ipaddr.h"
 #include "modgate/text.h"
@@ -131,7 +125,7 @@ static uint32_t group_value(const struct scan *sc, uint32_t s, uint32_t len)
 {
     uint32_t v = 0;
     for (uint32_t k = 0; k < len && k < 9; k++)
-        v = v * 10 + (uint32_t)u_charDigitValue((UChar32)sc->cp[s + k]);
+        v = v * 10 + (uint32_t)mg_unicode_digit_value(sc->cp[s + k]);
     return v;
 }
 
@@ -263,12 +257,12 @@ bool mg__detect_try_phone(const struct scan *sc, uint32_t i, bool in_context,
         uint32_t b = i;
         if (b > 0 && is_hspace(sc->cp[b - 1]))
             b--;
-        if (b > 0 && u_charType((UChar32)sc->cp[b - 1]) == U_CURRENCY_SYMBOL)
+        if (b > 0 && mg_unicode_category(sc->cp[b - 1]) == MG_GC_SC)
             return false;
     }
     uint32_t n1 = at(sc, last), n2 = at(sc, last + 1);
     if (n1 == '%' || is_alpha_ascii(n1) || is_unit_after_number(n1) ||
-        u_charType((UChar32)n1) == U_CURRENCY_SYMBOL)
+        mg_unicode_category(n1) == MG_GC_SC)
         return false;
     if ((n1 == '.' || n1 == ',' || n1 == ':') && is_digit(n2))
         return false;

@@ -5,12 +5,6 @@
  * a watermark past what it read. */
 #include <string.h>
 
-#include <unicode/uchar.h>
-#include <unicode/unorm2.h>
-#include <unicode/uscript.h>
-#include <unicode/ustring.h>
-#include <unicode/utf8.h>
-
 #include "modgate/alloc.h"
 #include "modgate/ipaddr.h"
 #include "modgate/text.h"
@@ -190,16 +184,13 @@ static bool host_is_clean(const char *h, size_t len)
         size_t n = mg_utf8_seq_len(s + i, len - i);
         if (n == 0)
             return false;
-        int32_t off = 0;
-        UChar32 c;
-        U8_NEXT(s + i, off, (int32_t)n, c);
+        uint32_t c = mg_utf8_decode(s + i, n);
         i += n;
         if (c == '.') {
             if (label_empty)
                 return false;
             label_empty = true;
-        } else if (c < 0 || !is_host_char((uint32_t)c) ||
-                   is_host_filler((uint32_t)c)) {
+        } else if (!is_host_char(c) || is_host_filler(c)) {
             return false;
         } else {
             label_empty = false;
@@ -212,23 +203,11 @@ static bool host_is_clean(const char *h, size_t len)
  * NULL when the result is not a clean host. Caller owns the result. */
 static char *fold_host(const char *utf8, size_t len)
 {
-    UErrorCode st = U_ZERO_ERROR;
-    const UNormalizer2 *nfkc = unorm2_getNFKCInstance(&st);
-    if (U_FAILURE(st))
+    char *out;
+    size_t out_len;
+    if (mg_unicode_nfkc_lower(utf8, len, &out, &out_len) != MG_OK)
         return NULL;
-    UChar src[HOST_BUF], norm[4 * HOST_BUF], low[4 * HOST_BUF];
-    int32_t slen = 0;
-    u_strFromUTF8(src, HOST_BUF, &slen, utf8, (int32_t)len, &st);
-    int32_t nlen = unorm2_normalize(
-        nfkc, src, slen, norm, (int32_t)(sizeof norm / sizeof norm[0]), &st);
-    int32_t llen = u_strToLower(low, (int32_t)(sizeof low / sizeof low[0]),
-                                norm, nlen, "", &st);
-    if (U_FAILURE(st) || st == U_STRING_NOT_TERMINATED_WARNING)
-        return NULL;
-    int32_t cap = 3 * llen + 1, olen = 0;
-    char *out = mg_malloc((size_t)cap);
-    u_strToUTF8(out, cap, &olen, low, llen, &st);
-    if (U_FAILURE(st) || !host_is_clean(out, (size_t)olen)) {
+    if (!host_is_clean(out, out_len)) {
         mg_free(out);
         return NULL;
     }
@@ -269,7 +248,7 @@ static char *make_host(const struct scan *sc, const uint32_t *s,
                 buf[len++] = (char)lower(c);
             } else {
                 ascii = false;
-                U8_APPEND_UNSAFE(buf, len, (UChar32)c);
+                len += mg_utf8_encode(c, buf + len);
             }
         }
         if (len == label_start || len + 1 >= sizeof buf - 4)
@@ -463,6 +442,22 @@ static bool starts_path(const struct scan *sc, uint32_t p)
     return c == '/' || (c == ':' && is_digit_ascii(at(sc, p + 1)));
 }
 
+enum letter_case { CASE_NONE, CASE_UPPER, CASE_LOWER };
+
+/* Whether c is an uppercase or a lowercase letter: beyond ASCII, of
+ * General_Category Lu or Ll (a titlecase or caseless letter is neither). */
+static enum letter_case case_of(uint32_t c)
+{
+    if (c < 0x80)
+        return is_upper_ascii(c) ? CASE_UPPER
+               : c - 'a' < 26u   ? CASE_LOWER
+                                 : CASE_NONE;
+    uint32_t gc = mg_unicode_category(c);
+    return gc == MG_GC_LU   ? CASE_UPPER
+           : gc == MG_GC_LL ? CASE_LOWER
+                            : CASE_NONE;
+}
+
 /* Whether labels 0..j make a domain ending in the TLD at j. bare: written
  * without a scheme or "www.", where sentence ends must not pass for
  * domains: "Kursk.Then", "in 2024.AI" ("Example.Com" with no path is lost
@@ -500,17 +495,16 @@ bool mg__detect_domain_fits(const struct scan *sc, const struct chain *ch,
     }
     bool tld_upper = false;
     for (uint32_t k = ch->s[j]; k < ch->e[j]; k++)
-        tld_upper |= is_upper_ascii(sc->cp[k]) ||
-                     (sc->cp[k] >= 0x80 && u_isupper((UChar32)sc->cp[k]));
+        tld_upper |= case_of(sc->cp[k]) == CASE_UPPER;
     if (!tld_upper)
         return true;
     for (size_t l = 0; l <= j; l++) {
         bool upper = false;
         for (uint32_t k = ch->s[l]; k < ch->e[l]; k++) {
-            uint32_t c = sc->cp[k];
-            if (c < 0x80 ? c - 'a' < 26u : u_islower((UChar32)c))
+            enum letter_case lc = case_of(sc->cp[k]);
+            if (lc == CASE_LOWER)
                 return false;
-            upper |= c < 0x80 ? is_upper_ascii(c) : u_isupper((UChar32)c);
+            upper |= lc == CASE_UPPER;
         }
         if (!upper)
             return false; /* "알았어요. TV에서는", "in 2024.AI" */
@@ -549,8 +543,7 @@ static uint32_t path_end(const struct scan *sc, uint32_t p)
         c = sc->cp[k];
         if (is_space(c) || c < 0x20 || c == '<' || c == '>' || c == '"' ||
             c == '`' || c == 0x7f ||
-            (c >= 0x80 &&
-             (is_cjk(c) || u_charType((UChar32)c) == U_FORMAT_CHAR)))
+            (c >= 0x80 && (is_cjk(c) || mg_unicode_category(c) == MG_GC_CF)))
             break;
         for (int b = 0; b < 3; b++) {
             open[b] += c == (uint32_t)opens[b];

@@ -4,12 +4,6 @@
  * characters the scanners need are present at all. */
 #include <string.h>
 
-#include <unicode/uchar.h>
-#include <unicode/unorm2.h>
-#include <unicode/uscript.h>
-#include <unicode/ustring.h>
-#include <unicode/utf8.h>
-
 #include "modgate/alloc.h"
 #include "modgate/ipaddr.h"
 #include "modgate/text.h"
@@ -47,48 +41,47 @@ static unsigned classify(uint32_t c)
         return ascii_class[c];
     if (c >= 0xac00 && c <= 0xd7a3) /* Hangul syllables: the common case */
         return C_VISIBLE | C_LETTER | C_WORD;
-    UChar32 u = (UChar32)c;
-    if (u_isUWhiteSpace(u))
+    /* White_Space is only ever Zs, Zl, Zp or a control (unicode.h): the
+     * category first spares most characters a second call */
+    uint32_t gc = mg_unicode_category(c);
+    if ((gc & (MG_GC_Z | MG_GC_CC)) && mg_unicode_is_white_space(c))
         return C_SPACE;
-    uint32_t gc = U_GET_GC_MASK(u);
-    if (gc & (U_GC_CC_MASK | U_GC_CF_MASK | U_GC_CS_MASK))
+    if (gc & (MG_GC_CC | MG_GC_CF | MG_GC_CS))
         return 0;
-    if ((gc & (U_GC_MN_MASK | U_GC_LO_MASK | U_GC_CN_MASK)) &&
-        u_hasBinaryProperty(u, UCHAR_DEFAULT_IGNORABLE_CODE_POINT))
-        return gc & U_GC_MN_MASK ? C_TRANSPARENT : 0; /* variation selectors,
-                                                        Hangul fillers */
-    if (gc & U_GC_L_MASK) {
+    if ((gc & (MG_GC_MN | MG_GC_LO | MG_GC_CN)) &&
+        mg_unicode_is_default_ignorable(c))
+        return gc & MG_GC_MN ? C_TRANSPARENT : 0; /* variation selectors,
+                                                    Hangul fillers */
+    if (gc & MG_GC_L) {
         unsigned f = C_VISIBLE | C_LETTER | C_WORD;
-        if (gc & U_GC_LU_MASK)
+        if (gc & MG_GC_LU)
             f |= C_UPPER | C_CASED;
-        else if (gc & (U_GC_LL_MASK | U_GC_LT_MASK))
+        else if (gc & (MG_GC_LL | MG_GC_LT))
             f |= C_CASED;
         if (c < 0x250) {
             f |= C_LATIN;
         } else if (!(c >= 0x4e00 && c <= 0x9fff)) {
-            UErrorCode st = U_ZERO_ERROR;
-            UScriptCode script = uscript_getScript(u, &st);
-            if (script == USCRIPT_LATIN)
+            enum mg_script script = mg_unicode_script(c);
+            if (script == MG_SCRIPT_LATIN)
                 f |= C_LATIN;
-            else if (script == USCRIPT_CYRILLIC || script == USCRIPT_GREEK)
+            else if (script == MG_SCRIPT_CYRILLIC || script == MG_SCRIPT_GREEK)
                 f |= C_CYRGREEK;
         }
         return f;
     }
-    if (gc & (U_GC_MN_MASK | U_GC_ME_MASK))
+    if (gc & (MG_GC_MN | MG_GC_ME))
         return C_VISIBLE | C_MARK | C_WORD;
-    if (gc & U_GC_ND_MASK)
+    if (gc & MG_GC_ND)
         return C_VISIBLE | C_WORD | C_DIGIT;
-    if (gc & U_GC_MC_MASK)
+    if (gc & MG_GC_MC)
         return C_VISIBLE | C_WORD;
     if (is_wide_dot(c))
         return C_VISIBLE | C_SYMBOL | C_DOT;
     if (c == 0xff20)
         return C_VISIBLE | C_SYMBOL | C_AT;
-    if (u_hasBinaryProperty(u, UCHAR_EMOJI_PRESENTATION) ||
-        u_hasBinaryProperty(u, UCHAR_EXTENDED_PICTOGRAPHIC))
+    if (mg_unicode_is_pictographic(c))
         return C_VISIBLE | C_EMOJI;
-    if (gc & (U_GC_S_MASK | U_GC_P_MASK))
+    if (gc & (MG_GC_S | MG_GC_P))
         return C_VISIBLE | C_SYMBOL;
     return C_VISIBLE;
 }

@@ -622,6 +622,19 @@ int mg_rules_judge(struct mg_rules *rules, const struct mg_rules_input *in,
         mg_crypto_hex(digest, 16, out->body_digest);
         out->body_chars = n ? code_points(n->text, n->len) : 0;
         const struct mg_rules_history *h = &rules->history;
+        out->history = (struct mg_verdict_history){
+            .on = true,
+            .duplicate_short = h->duplicate_window_ms > 0 &&
+                               out->body_chars < h->duplicate_min_chars,
+            .campaign_short = h->campaign_window_ms > 0 &&
+                              out->body_chars < h->campaign_min_chars,
+            .campaign_authors = h->campaign_authors,
+            .new_commenter_below = h->new_commenter_below,
+        };
+        if (!out->history.duplicate_short)
+            out->history.duplicate_window_ms = h->duplicate_window_ms;
+        if (!out->history.campaign_short)
+            out->history.campaign_window_ms = h->campaign_window_ms;
         if (h->new_commenter_has_min_score) {
             out->suspect = out->score >= h->new_commenter_min_score;
         } else {

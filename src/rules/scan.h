@@ -2,17 +2,20 @@
  * the text as code points, the character classes and helpers every scanner
  * uses, and the scanners each file offers the others. detect.c runs the
  * scan; detect_links.c finds links and hosts, detect_contacts.c contact
- * details and wallets, detect_stats.c the character statistics. */
+ * details and wallets, detect_stats.c the character statistics. What they
+ * need to know of Unicode beyond ASCII and Hangul they ask unicode.h: the
+ * helpers answer those two from their own ranges first, without a call. */
 #ifndef MODGATE_RULES_SCAN_H
 #define MODGATE_RULES_SCAN_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <unicode/uchar.h>
+#include <string.h>
 
 #include "modgate/detect.h"
+#include "modgate/text.h"
+#include "modgate/unicode.h"
 
 #define MAX_LABELS 32  /* labels read per domain attempt */
 #define MAX_LABEL  63  /* code points per label (RFC 1035) */
@@ -100,14 +103,14 @@ static inline uint32_t lower(uint32_t c)
 {
     if (c < 0x80)
         return is_upper_ascii(c) ? c | 0x20 : c;
-    return (uint32_t)u_tolower((UChar32)c);
+    return mg_unicode_to_lower(c);
 }
 
 static inline bool is_space(uint32_t c)
 {
     if (c < 0x80)
         return c == ' ' || (c >= '\t' && c <= '\r');
-    return u_isUWhiteSpace((UChar32)c);
+    return mg_unicode_is_white_space(c);
 }
 
 /* Spaces within a line: what may stand around a disguised dot. */
@@ -147,8 +150,7 @@ static inline bool is_host_char(uint32_t c)
         return is_alnum_ascii(c) || c == '-';
     if (c >= 0xac00 && c <= 0xd7a3)
         return true; /* Hangul syllables, without asking ICU */
-    return (U_GET_GC_MASK((UChar32)c) &
-            (U_GC_L_MASK | U_GC_M_MASK | U_GC_ND_MASK)) != 0;
+    return (mg_unicode_category(c) & (MG_GC_L | MG_GC_M | MG_GC_ND)) != 0;
 }
 
 static inline bool is_label_start(uint32_t c)
@@ -173,7 +175,7 @@ static inline bool is_digit(uint32_t c)
 {
     if (c < 0x660 || (c >= 0xac00 && c <= 0xd7a3)) /* no digits there */
         return is_digit_ascii(c);
-    return u_charType((UChar32)c) == U_DECIMAL_DIGIT_NUMBER;
+    return mg_unicode_category(c) == MG_GC_ND;
 }
 
 static inline uint32_t skip_hspace(const struct scan *sc, uint32_t i,
@@ -207,15 +209,14 @@ static inline bool match_word_ci(const struct scan *sc, uint32_t i,
 static inline uint32_t match_utf8(const struct scan *sc, uint32_t i,
                                   const char *w)
 {
-    const uint8_t *s = (const uint8_t *)w;
-    int32_t len = (int32_t)strlen(w), off = 0;
+    const unsigned char *s = (const unsigned char *)w;
+    size_t len = strlen(w);
     uint32_t k = i;
-    while (off < len) {
-        UChar32 c;
-        U8_NEXT(s, off, len, c);
-        if (lower(at(sc, k)) != (uint32_t)c)
+    for (size_t off = 0; off < len; k++) {
+        size_t n = s[off] < 0x80 ? 1 : mg_utf8_seq_len(s + off, len - off);
+        if (n == 0 || lower(at(sc, k)) != mg_utf8_decode(s + off, n))
             return 0;
-        k++;
+        off += n;
     }
     return k - i;
 }

@@ -91,6 +91,45 @@ static void on_created(int status, int64_t at_ms, int64_t until_ms, void *data)
     mg_free(ctx);
 }
 
+/* The one of author_id, ip or subnet that body names, as a ban target.
+ * False after answering 400 (none, two, not a string, not a valid value). */
+static bool parse_target(struct mg_exchange *x, const json_t *body, struct ban_target *t)
+{
+    static const char *const kinds[] = {"author_id", "ip", "subnet"};
+    const char *kind = NULL, *text = NULL;
+    for (size_t i = 0; i < 3; i++) {
+        json_t *v = json_object_get(body, kinds[i]);
+        if (!v || json_is_null(v))
+            continue;
+        if (kind) {
+            mg_respond_invalid(x, kinds[i], "A ban names exactly one of author_id, "
+                                            "ip or subnet.");
+            return false;
+        }
+        kind = kinds[i];
+        text = json_string_value(v);
+        if (!text) {
+            mg_respond_invalid(x, kind, "must be a string.");
+            return false;
+        }
+    }
+    if (!kind) {
+        mg_respond_invalid(x, NULL, "A ban names one of author_id, ip or subnet.");
+        return false;
+    }
+    if (!ban_target(kind, text, t)) {
+        mg_respond_invalid(x, kind,
+                           strcmp(kind, "subnet") == 0
+                               ? "subnet must be ADDRESS/PREFIX, e.g. 203.0.113.0/24."
+                           : strcmp(kind, "ip") == 0
+                               ? "ip must be an IPv4 or IPv6 address."
+                               : "author_id must be 1 to 128 printable ASCII "
+                                 "characters.");
+        return false;
+    }
+    return true;
+}
+
 void mg_handle_ban_create(struct mg_exchange *x)
 {
     json_error_t jerr;
@@ -108,41 +147,9 @@ void mg_handle_ban_create(struct mg_exchange *x)
         mg_respond_invalid(x, NULL, bad_body);
         return;
     }
-    static const char *const kinds[] = {"author_id", "ip", "subnet"};
-    const char *kind = NULL, *text = NULL;
-    for (size_t i = 0; i < 3; i++) {
-        json_t *v = json_object_get(body, kinds[i]);
-        if (!v || json_is_null(v))
-            continue;
-        if (kind) {
-            json_decref(body);
-            mg_respond_invalid(x, kinds[i], "A ban names exactly one of author_id, "
-                                         "ip or subnet.");
-            return;
-        }
-        kind = kinds[i];
-        text = json_string_value(v);
-        if (!text) {
-            json_decref(body);
-            mg_respond_invalid(x, kind, "must be a string.");
-            return;
-        }
-    }
     struct ban_target t;
-    if (!kind) {
+    if (!parse_target(x, body, &t)) {
         json_decref(body);
-        mg_respond_invalid(x, NULL, "A ban names one of author_id, ip or subnet.");
-        return;
-    }
-    if (!ban_target(kind, text, &t)) {
-        json_decref(body);
-        mg_respond_invalid(x, kind,
-                        strcmp(kind, "subnet") == 0
-                            ? "subnet must be ADDRESS/PREFIX, e.g. 203.0.113.0/24."
-                        : strcmp(kind, "ip") == 0
-                            ? "ip must be an IPv4 or IPv6 address."
-                            : "author_id must be 1 to 128 printable ASCII "
-                              "characters.");
         return;
     }
     json_t *reason_v = json_object_get(body, "reason");

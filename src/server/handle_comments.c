@@ -4,8 +4,6 @@
 
 #include "modgate/alloc.h"
 #include "modgate/buf.h"
-#include "modgate/canon.h"
-#include "modgate/ipaddr.h"
 #include "modgate/ratelimit.h"
 #include "modgate/rules.h"
 #include "modgate/crypto.h"
@@ -13,6 +11,7 @@
 #include "modgate/log.h"
 #include "modgate/metrics.h"
 #include "modgate/problem.h"
+#include "modgate/record.h"
 #include "modgate/store.h"
 #include "modgate/submission.h"
 #include "modgate/text.h"
@@ -262,9 +261,8 @@ void mg_handle_check(struct mg_exchange *x)
         const struct mg_store_history_query q = {
             .author_id = sub.author_id,
             .status = mg_action_status(ctx->verdict.action),
-            .history = &ctx->history,
+            .history = &ctx->verdict.history,
             .body_digest = ctx->verdict.body_digest,
-            .body_chars = ctx->verdict.body_chars,
             .suspect = ctx->verdict.suspect,
         };
         if (mg_store_history_check(srv->store, &q, on_history_checked, ctx) == MG_OK) {
@@ -413,6 +411,27 @@ static char *dump(json_t *v)
     return text;
 }
 
+/* What the submission answers once stored: 201 or 202 with the record
+ * itself (one copy serves as the stored record and the response: ctx->body
+ * is record_json then), or 422 with the rules' reasons. */
+static void set_answer(struct submit_ctx *ctx, char *record_json)
+{
+    const struct mg_verdict *verdict = &ctx->verdict;
+    if (verdict->action != MG_ACTION_REJECT) {
+        ctx->status = verdict->action == MG_ACTION_PUBLISH ? 201 : 202;
+        ctx->body = record_json;
+        return;
+    }
+    json_t *p = mg_problem_new(422, "rejected",
+                               "The comment was rejected by the site's rules; "
+                               "it is kept for review.");
+    json_object_set_new(p, "id", json_string(ctx->id));
+    json_object_set_new(p, "score", json_real(verdict->score));
+    json_object_set(p, "matches", verdict->matches);
+    ctx->status = 422;
+    ctx->body = dump(p);
+}
+
 /* Builds the record and the answer from ctx's verdict and sends it all to
  * Redis in one script call; on_submitted answers. */
 static int send_submission(struct submit_ctx *ctx, bool history_check)
@@ -423,11 +442,8 @@ static int send_submission(struct submit_ctx *ctx, bool history_check)
     const struct mg_verdict *verdict = &ctx->verdict;
     bool publish = verdict->action == MG_ACTION_PUBLISH;
 
-    const char *key_id = NULL;
-    char signature[MG_SIGNATURE_B64_LEN];
-    if (publish) {
-        key_id = mg_keyring_active_id(srv->keyring);
-        const struct mg_signed_fields fields = {
+    struct mg_record_new r = {
+        .fields = {
             .id = ctx->id,
             .article_id = sub->article_id,
             .author_id = sub->author_id,
@@ -435,23 +451,21 @@ static int send_submission(struct submit_ctx *ctx, bool history_check)
             .body = sub->body,
             .parent_id = sub->parent_id,
             .created_at = ctx->created_at,
-            .key_id = key_id,
-        };
-        size_t len;
-        char *message = mg_canon_signed_message(&fields, &len);
-        mg_keyring_sign(srv->keyring, message, len, signature);
-        mg_free(message);
+        },
+        .status = publish ? MG_RECORD_PUBLISHED
+                  : verdict->action == MG_ACTION_HOLD ? MG_RECORD_PENDING
+                                                      : MG_RECORD_REJECTED,
+        .score = verdict->score,
+        .matches = verdict->matches,
+        .rules_version = verdict->rules_version,
+    };
+    char signature[MG_SIGNATURE_B64_LEN];
+    if (publish) { /* a comment published at once is signed at once */
+        mg_record_sign(srv->keyring, &r.fields, &r.key_id, signature);
+        r.signature = signature;
     }
-
-    const char *status = mg_action_status(verdict->action);
-    json_t *record = json_pack(
-        "{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s, s:s, s:f, s:O, s:s?, s:s?, s:s, s:n}",
-        "id", ctx->id, "article_id", sub->article_id, "author_id", sub->author_id,
-        "author_name", sub->author_name, "body", sub->body, "parent_id",
-        sub->parent_id, "created_at", ctx->created_at, "status", status, "score",
-        verdict->score, "matches", verdict->matches, "key_id", key_id,
-        "signature", publish ? signature : NULL, "rules_version",
-        verdict->rules_version, "decision");
+    const char *status = mg_record_status_name(r.status);
+    json_t *record = mg_record_json(&r);
     char author_created_at[MG_TIME_LEN] = "";
     if (sub->has_author_created_at)
         mg_time_format(sub->author_created_at_ms, author_created_at);
@@ -462,56 +476,12 @@ static int send_submission(struct submit_ctx *ctx, bool history_check)
     ctx->outcome = status;
     snprintf(ctx->location, sizeof ctx->location, "/v1/comments/%s", ctx->id);
     char *record_json = json_dumps(record, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (verdict->action == MG_ACTION_REJECT) {
-        json_t *p = mg_problem_new(422, "rejected",
-                                   "The comment was rejected by the site's rules; "
-                                   "it is kept for review.");
-        json_object_set_new(p, "id", json_string(ctx->id));
-        json_object_set_new(p, "score", json_real(verdict->score));
-        json_object_set(p, "matches", verdict->matches);
-        ctx->status = 422;
-        ctx->body = dump(p);
-    } else {
-        /* 201 and 202 answer with the record itself: one copy serves as
-         * the stored record and the response */
-        ctx->status = publish ? 201 : 202;
-        ctx->body = record_json;
-    }
     json_decref(record);
+    set_answer(ctx, record_json);
 
-    /* What the limiter keys on: the author, the address and its subnet as
-     * fixed-width hex (one client, one key, however it wrote its address),
-     * the article, and everyone. */
-    const struct mg_rl_config *rl = &srv->cfg->rate_limits;
-    struct mg_ip ip;
-    char ip_hex[MG_IP_HEX_LEN] = "", subnet_key[MG_IP_HEX_LEN + 8] = "";
-    bool has_ip = sub->client_ip && mg_ip_parse(sub->client_ip, &ip) == MG_OK;
-    if (has_ip) {
-        mg_ip_hex(&ip, ip_hex);
-        int prefix = ip.family == 4 ? rl->subnet_prefix_v4 : rl->subnet_prefix_v6;
-        struct mg_ip net = ip;
-        mg_ip_mask(&net, prefix);
-        char net_hex[MG_IP_HEX_LEN];
-        mg_ip_hex(&net, net_hex);
-        snprintf(subnet_key, sizeof subnet_key, "%s/%d", net_hex, prefix);
-    }
-    struct mg_store_limit rate_limits[MG_RL_DIM_COUNT];
-    size_t nlimits = 0;
-    for (int d = 0; d < MG_RL_DIM_COUNT; d++) {
-        const char *value = NULL;
-        switch ((enum mg_rl_dim)d) {
-        case MG_RL_AUTHOR:
-            value = mg_rl_is_trusted(rl, sub->author_id) ? NULL : sub->author_id;
-            break;
-        case MG_RL_IP: value = has_ip ? ip_hex : NULL; break;
-        case MG_RL_SUBNET: value = has_ip ? subnet_key : NULL; break;
-        case MG_RL_ARTICLE: value = sub->article_id; break;
-        case MG_RL_GLOBAL: value = "all"; break;
-        case MG_RL_DIM_COUNT: break;
-        }
-        if (value && rl->nlimits[d] > 0)
-            rate_limits[nlimits++] = (struct mg_store_limit){(enum mg_rl_dim)d, value};
-    }
+    struct mg_rl_keys keys;
+    mg_rl_keys_of(&srv->cfg->rate_limits, sub->author_id, sub->client_ip, sub->article_id,
+                  &keys);
 
     char *rule_ids = mg_matches_rule_ids(verdict->matches);
     /* A parent_id that cannot be a comment's id is looked up all the same,
@@ -534,12 +504,11 @@ static int send_submission(struct submit_ctx *ctx, bool history_check)
         .response_status = ctx->status,
         .response_body = ctx->body == record_json ? NULL : ctx->body,
         .author_id = sub->author_id,
-        .client_ip_hex = has_ip ? ip_hex : NULL,
-        .limits = rate_limits,
-        .nlimits = nlimits,
-        .history = mg_rules_history(srv->rules),
+        .client_ip_hex = keys.ip_hex[0] ? keys.ip_hex : NULL,
+        .limits = keys.keys,
+        .nlimits = keys.n,
+        .history = &verdict->history,
         .body_digest = verdict->body_digest,
-        .body_chars = verdict->body_chars,
         .suspect = verdict->suspect,
         .history_check = history_check,
         .rule_ids = rule_ids,

@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "modgate/alloc.h"
-#include "modgate/canon.h"
 #include "modgate/keyring.h"
 #include "modgate/problem.h"
+#include "modgate/record.h"
 #include "modgate/store.h"
 #include "modgate/text.h"
 #include "modgate/timefmt.h"
@@ -79,11 +79,9 @@ void mg_handle_articles(struct mg_exchange *x)
 
 /* ---- POST /v1/comments/{id}/approve, /reject ---------------------------- */
 
-enum verb { APPROVE, REJECT };
-
 struct decide_ctx {
     struct mg_exchange *x;
-    enum verb verb;
+    enum mg_record_verb verb;
     char *reason;      /* NULL when none */
     char *record_json; /* the decided record, once built */
 };
@@ -121,29 +119,6 @@ static void on_decided(int status, enum mg_store_decide_outcome outcome,
     ctx_free(ctx);
 }
 
-/* Signs the record as it stands with the active key: key_id and signature. */
-static void sign_record(struct mg_keyring *kr, json_t *record)
-{
-    const char *key_id = mg_keyring_active_id(kr);
-    const struct mg_signed_fields fields = {
-        .id = json_string_value(json_object_get(record, "id")),
-        .article_id = json_string_value(json_object_get(record, "article_id")),
-        .author_id = json_string_value(json_object_get(record, "author_id")),
-        .author_name = json_string_value(json_object_get(record, "author_name")),
-        .body = json_string_value(json_object_get(record, "body")),
-        .parent_id = json_string_value(json_object_get(record, "parent_id")),
-        .created_at = json_string_value(json_object_get(record, "created_at")),
-        .key_id = key_id,
-    };
-    size_t len;
-    char *message = mg_canon_signed_message(&fields, &len);
-    char signature[MG_SIGNATURE_B64_LEN];
-    mg_keyring_sign(kr, message, len, signature);
-    mg_free(message);
-    json_object_set_new(record, "key_id", json_string(key_id));
-    json_object_set_new(record, "signature", json_string(signature));
-}
-
 static void on_record(int status, const char *json, size_t len, void *data)
 {
     struct decide_ctx *ctx = data;
@@ -156,30 +131,21 @@ static void on_record(int status, const char *json, size_t len, void *data)
     }
     json_t *record = json ? json_loadb(json, len, 0, NULL) : NULL;
     const char *from = json_string_value(json_object_get(record, "status"));
-    if (!from) {
+    enum mg_record_status from_status, to_status;
+    if (!mg_record_status_parse(from, &from_status)) {
         json_decref(record);
         mg_respond_error(x, 404, "not_found", "No comment has this id.");
         ctx_free(ctx);
         return;
     }
-    /* approve: pending or rejected -> published; reject: pending ->
-     * rejected, published -> removed */
-    const char *to = NULL, *action = NULL;
-    if (ctx->verb == APPROVE &&
-        (strcmp(from, "pending") == 0 || strcmp(from, "rejected") == 0)) {
-        to = "published", action = "approve";
-    } else if (ctx->verb == REJECT && strcmp(from, "pending") == 0) {
-        to = "rejected", action = "reject";
-    } else if (ctx->verb == REJECT && strcmp(from, "published") == 0) {
-        to = "removed", action = "remove";
-    }
-    if (!to) {
+    const char *action = NULL;
+    if (!mg_record_decide(from_status, ctx->verb, &to_status, &action)) {
         respond_conflict(x, from);
         json_decref(record);
         ctx_free(ctx);
         return;
     }
-    if (ctx->verb == APPROVE && !srv->keyring) {
+    if (ctx->verb == MG_RECORD_APPROVE && !srv->keyring) {
         json_decref(record);
         ctx_free(ctx);
         mg_respond_no_key(x);
@@ -189,9 +155,10 @@ static void on_record(int status, const char *json, size_t len, void *data)
     int64_t now = mg_time_now_ms();
     char at[MG_TIME_LEN];
     mg_time_format(now, at);
+    const char *to = mg_record_status_name(to_status);
     json_object_set_new(record, "status", json_string(to));
-    if (ctx->verb == APPROVE)
-        sign_record(srv->keyring, record);
+    if (ctx->verb == MG_RECORD_APPROVE)
+        mg_record_sign_json(srv->keyring, record);
     json_object_set_new(record, "decision",
                         json_pack("{s:s, s:s, s:s, s:s?}", "action", action, "by",
                                   x->principal->name, "at", at, "reason",
@@ -252,7 +219,7 @@ static bool parse_reason(struct mg_exchange *x, char **reason)
     return ok;
 }
 
-static void decide(struct mg_exchange *x, enum verb verb)
+static void decide(struct mg_exchange *x, enum mg_record_verb verb)
 {
     const char *id = x->match.params[0];
     char *reason;
@@ -276,12 +243,12 @@ static void decide(struct mg_exchange *x, enum verb verb)
 
 void mg_handle_approve(struct mg_exchange *x)
 {
-    decide(x, APPROVE);
+    decide(x, MG_RECORD_APPROVE);
 }
 
 void mg_handle_reject(struct mg_exchange *x)
 {
-    decide(x, REJECT);
+    decide(x, MG_RECORD_REJECT);
 }
 
 /* ---- GET /v1/audit ------------------------------------------------------ */

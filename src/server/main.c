@@ -46,6 +46,103 @@ static void rules_errors(const struct mg_rules_errors *errs)
         fprintf(stderr, "modgate: ... and %zu more rules errors\n", errs->more);
 }
 
+/* --check-config: the configuration was read; the rules are part of what a
+ * deployment runs, so they are checked too. The exit status. */
+static int check_config(const struct mg_config *cfg)
+{
+    int code = 0;
+    if (cfg->rules_dir) {
+        struct mg_rules *rules = NULL;
+        struct mg_rules_errors *errs = mg_calloc(1, sizeof *errs);
+        if (mg_rules_load(cfg->rules_dir, &rules, errs) != MG_OK) {
+            rules_errors(errs);
+            code = 2;
+        }
+        mg_rules_unref(rules);
+        mg_free(errs);
+    }
+    if (code == 0)
+        printf("modgate: configuration OK (listen %s, redis %s:%d/%d, rules %s)\n",
+               cfg->listen, cfg->redis.host, cfg->redis.port, cfg->redis.db,
+               cfg->rules_dir ? cfg->rules_dir : "none");
+    return code;
+}
+
+/* The tokens file, when configured; a weak token or no file at all is
+ * said in the log. False after printing why it cannot be read. */
+static bool load_tokens(struct mg_server *srv, const struct mg_config *cfg)
+{
+    struct mg_error err = {0};
+    if (!cfg->tokens_file) {
+        MG_LOG(MG_LOG_WARN, "main", "no_tokens", "{s:s}", "note",
+               "no tokens file: every authenticated endpoint answers 401");
+        return true;
+    }
+    if (mg_tokens_load(cfg->tokens_file, &srv->tokens, &err) != MG_OK) {
+        config_error(&err);
+        return false;
+    }
+    int line;
+    size_t weak = mg_tokens_weak(srv->tokens, &line);
+    if (weak) {
+        char note[160];
+        snprintf(note, sizeof note,
+                 "tokens under %d characters can be guessed; make one with: "
+                 "head -c 32 /dev/urandom | base64 | tr -d '/+='",
+                 MG_TOKEN_STRONG_LEN);
+        MG_LOG(MG_LOG_WARN, "main", "weak_tokens", "{s:s, s:i, s:i, s:s}", "file",
+               cfg->tokens_file, "count", (int)weak, "first_line", line, "note", note);
+    }
+    return true;
+}
+
+/* The signing keys and the rules, when configured. False after printing
+ * why one of them cannot be loaded. */
+static bool load_keys_and_rules(struct mg_server *srv, const struct mg_config *cfg)
+{
+    struct mg_error err = {0};
+    if (cfg->key_file) {
+        if (mg_keyring_load(cfg->key_file, cfg->retired_keys_file, &srv->keyring, &err) !=
+            MG_OK) {
+            config_error(&err);
+            return false;
+        }
+    } else {
+        MG_LOG(MG_LOG_WARN, "main", "no_key", "{s:s}", "note",
+               "no signing key: comments cannot be published (503)");
+    }
+    struct mg_rules_errors *errs = mg_calloc(1, sizeof *errs);
+    int rc = mg__server_rules_load(srv, errs);
+    if (rc != MG_OK)
+        rules_errors(errs);
+    mg_free(errs);
+    if (rc != MG_OK)
+        return false;
+    if (!cfg->rules_dir)
+        MG_LOG(MG_LOG_WARN, "main", "no_rules", "{s:s}", "note",
+               "no rules directory: every comment is published");
+    return true;
+}
+
+/* Runs the server until it stops; its exit status. */
+static int run(struct mg_server *srv, const struct mg_config *cfg)
+{
+    MG_LOG(MG_LOG_INFO, "main", "starting", "{s:s, s:s, s:i, s:i}", "version", MG_VERSION,
+           "redis_host", cfg->redis.host, "redis_port", cfg->redis.port, "tokens",
+           srv->tokens ? (int)mg_tokens_count(srv->tokens) : 0);
+    raise_fd_limit();
+    int code = 0;
+    if (mg_server_start(srv) != MG_OK)
+        code = 1;
+    /* On failure the loop still runs once to finish closing what opened. */
+    uv_run(srv->loop, UV_RUN_DEFAULT);
+    if (code == 0)
+        code = srv->exit_code;
+    if (uv_loop_close(srv->loop) != 0)
+        MG_LOG(MG_LOG_WARN, "main", "loop_not_empty", NULL);
+    return code;
+}
+
 int main(int argc, char **argv, char **envp)
 {
     json_set_alloc_funcs(mg_malloc, mg_free);
@@ -59,114 +156,31 @@ int main(int argc, char **argv, char **envp)
     struct mg_error err = {0};
     enum mg_config_action action = MG_CONFIG_RUN;
     mg_config_init(&cfg);
+    int code = 0;
     if (mg_config_from_args(&cfg, argc, argv, envp, &action, &err) != MG_OK) {
         config_error(&err);
-        mg_config_close(&cfg);
-        return 2;
-    }
-    switch (action) {
-    case MG_CONFIG_VERSION:
+        code = 2;
+    } else if (action == MG_CONFIG_VERSION) {
         printf("modgate %s\n", MG_VERSION);
-        mg_config_close(&cfg);
-        return 0;
-    case MG_CONFIG_HELP:
+    } else if (action == MG_CONFIG_HELP) {
         fputs(mg_config_usage(), stdout);
-        mg_config_close(&cfg);
-        return 0;
-    case MG_CONFIG_CHECK: {
-        /* The rules are part of what a deployment runs: check them too. */
-        int code = 0;
-        if (cfg.rules_dir) {
-            struct mg_rules *rules = NULL;
-            struct mg_rules_errors *errs = mg_calloc(1, sizeof *errs);
-            if (mg_rules_load(cfg.rules_dir, &rules, errs) != MG_OK) {
-                rules_errors(errs);
-                code = 2;
-            }
-            mg_rules_unref(rules);
-            mg_free(errs);
-        }
-        if (code == 0)
-            printf("modgate: configuration OK (listen %s, redis %s:%d/%d, rules %s)\n",
-                   cfg.listen, cfg.redis.host, cfg.redis.port, cfg.redis.db,
-                   cfg.rules_dir ? cfg.rules_dir : "none");
-        mg_config_close(&cfg);
-        return code;
-    }
-    case MG_CONFIG_RUN:
-        break;
-    }
-    mg_log_threshold = (enum mg_log_level)cfg.log_level;
-
-    struct mg_server srv;
-    memset(&srv, 0, sizeof srv);
-    srv.loop = uv_default_loop();
-    srv.cfg = &cfg;
-    if (cfg.tokens_file) {
-        if (mg_tokens_load(cfg.tokens_file, &srv.tokens, &err) != MG_OK) {
-            config_error(&err);
-            mg_config_close(&cfg);
-            return 2;
-        }
-        int line;
-        size_t weak = mg_tokens_weak(srv.tokens, &line);
-        if (weak) {
-            char note[160];
-            snprintf(note, sizeof note,
-                     "tokens under %d characters can be guessed; make one with: "
-                     "head -c 32 /dev/urandom | base64 | tr -d '/+='",
-                     MG_TOKEN_STRONG_LEN);
-            MG_LOG(MG_LOG_WARN, "main", "weak_tokens", "{s:s, s:i, s:i, s:s}", "file",
-                   cfg.tokens_file, "count", (int)weak, "first_line", line, "note", note);
-        }
+    } else if (action == MG_CONFIG_CHECK) {
+        code = check_config(&cfg);
     } else {
-        MG_LOG(MG_LOG_WARN, "main", "no_tokens", "{s:s}", "note",
-               "no tokens file: every authenticated endpoint answers 401");
-    }
-    if (cfg.key_file) {
-        if (mg_keyring_load(cfg.key_file, cfg.retired_keys_file, &srv.keyring,
-                            &err) != MG_OK) {
-            config_error(&err);
-            mg_tokens_free(srv.tokens);
-            mg_config_close(&cfg);
-            return 2;
-        }
-    } else {
-        MG_LOG(MG_LOG_WARN, "main", "no_key", "{s:s}", "note",
-               "no signing key: comments cannot be published (503)");
-    }
-    struct mg_rules_errors *errs = mg_calloc(1, sizeof *errs);
-    if (mg__server_rules_load(&srv, errs) != MG_OK) {
-        rules_errors(errs);
-        mg_free(errs);
+        mg_log_threshold = (enum mg_log_level)cfg.log_level;
+        struct mg_server srv;
+        memset(&srv, 0, sizeof srv);
+        srv.loop = uv_default_loop();
+        srv.cfg = &cfg;
+        if (!load_tokens(&srv, &cfg) || !load_keys_and_rules(&srv, &cfg))
+            code = 2;
+        else
+            code = run(&srv, &cfg);
+        mg_metrics_free(srv.metrics);
+        mg_rules_unref(srv.rules);
         mg_keyring_free(srv.keyring);
         mg_tokens_free(srv.tokens);
-        mg_config_close(&cfg);
-        return 2;
     }
-    mg_free(errs);
-    if (!cfg.rules_dir)
-        MG_LOG(MG_LOG_WARN, "main", "no_rules", "{s:s}", "note",
-               "no rules directory: every comment is published");
-    MG_LOG(MG_LOG_INFO, "main", "starting", "{s:s, s:s, s:i, s:i}", "version",
-           MG_VERSION, "redis_host", cfg.redis.host, "redis_port",
-           cfg.redis.port, "tokens",
-           srv.tokens ? (int)mg_tokens_count(srv.tokens) : 0);
-    raise_fd_limit();
-
-    int code = 0;
-    if (mg_server_start(&srv) != MG_OK)
-        code = 1;
-    /* On failure the loop still runs once to finish closing what opened. */
-    uv_run(srv.loop, UV_RUN_DEFAULT);
-    if (code == 0)
-        code = srv.exit_code;
-    if (uv_loop_close(srv.loop) != 0)
-        MG_LOG(MG_LOG_WARN, "main", "loop_not_empty", NULL);
-    mg_metrics_free(srv.metrics);
-    mg_rules_unref(srv.rules);
-    mg_keyring_free(srv.keyring);
-    mg_tokens_free(srv.tokens);
     mg_config_close(&cfg);
     return code;
 }

@@ -77,6 +77,10 @@ def test_completion_script_parses_and_completes():
     assert {"--article", "--all"} <= complete("modctl verify --")
     assert {"--author", "--ip", "--subnet", "--for", "--reason"} <= complete("modctl ban --")
     assert {"--dry-run", "--rule", "--older-than"} <= complete("modctl reject --")
+    assert complete("modctl check x --author u --") == {"--author-name", "--article",
+                                                       "--help"}
+    assert complete("modctl help qu") == {"queue"}
+    assert complete("modctl help rules ") == {"lint", "reload", "stats"}
 
 
 def test_meson_install_puts_pages_and_completion_in_place(tmp_path):

@@ -29,8 +29,11 @@ ALLOC_HOME = os.path.join("src", "core", "alloc.c")
 CALL = re.compile(r"(?<![\w.>])(" + "|".join(sorted(set(BANNED) | ALLOC)) + r")\s*\(")
 
 
-def strip_comments_and_strings(text):
-    """Blanks comments and string/char literals, keeping line numbers."""
+def strip_comments_and_strings(text, keep_strings=False):
+    """Blanks comments and, unless keep_strings, the insides of string and
+    char literals, keeping line numbers. A literal ends at its quote or, if
+    it is left open, at the end of its line (check_modmap.py shares this:
+    an #include in a comment is no include)."""
     out, i, n = [], 0, len(text)
     while i < n:
         c = text[i]
@@ -46,10 +49,14 @@ def strip_comments_and_strings(text):
             i = j
         elif c in "\"'":
             j = i + 1
-            while j < n and text[j] != c:
+            while j < n and text[j] not in (c, "\n"):
                 j += 2 if text[j] == "\\" else 1
-            out.append(c + " " * (min(j, n) - i - 1) + (c if j < n else ""))
-            i = j + 1
+            closed = j < n and text[j] == c
+            inside = text[i + 1:min(j, n)]
+            if not keep_strings:
+                inside = re.sub(r"[^\n]", " ", inside)
+            out.append(c + inside + (c if closed else ""))
+            i = j + 1 if closed else min(j, n)
         else:
             out.append(c)
             i += 1

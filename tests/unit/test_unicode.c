@@ -1,4 +1,8 @@
-/* test_unicode.c: grapheme clusters (UAX #29 via ICU) and visibility. */
+/* test_unicode.c: grapheme clusters (UAX #29 via ICU), visibility, folding,
+ * the properties of one code point, and UTF-8 of one code point. Expected
+ * values are the Unicode standard's (UnicodeData.txt, PropList.txt,
+ * DerivedCoreProperties.txt, Scripts.txt, emoji-data.txt), looked up by
+ * hand. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +12,7 @@
 #include <string.h>
 
 #include "modgate/alloc.h"
+#include "modgate/text.h"
 #include "modgate/unicode.h"
 #include "testutil.h"
 
@@ -222,6 +227,292 @@ static void test_has_visible_long(void **state)
     assert_true(mg_unicode_has_visible(text, 3 * 5000 + 1));
 }
 
+/* NFKC, then full lowercase: what a host name is compared as. */
+static void test_nfkc_lower(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *what, *in, *out;
+    } cases[] = {
+        {"ASCII", "Example.COM", "example.com"},
+        {"fullwidth", "\uff25\uff38\uff21\uff2d\uff30\uff2c\uff25", "example"},
+        {"Latin-1 capital", "\u00c4BC", "\u00e4bc"},
+        {"final sigma", "\u03a3\u0391\u03a3", "\u03c3\u03b1\u03c2"}, /* ΣΑΣ */
+        {"dotted capital I grows", "\u0130", "i\u0307"},
+        {"sharp s is lowered, not folded", "Stra\u00dfe", "stra\u00dfe"},
+        {"ligature", "\ufb01", "fi"},
+        {"circled digit", "\u2460", "1"},
+        {"square kg", "\u338f", "kg"},
+        {"Roman numeral twelve", "\u216b", "xii"},
+        {"mathematical bold", "\U0001d41e\U0001d431", "ex"},
+        {"composes", "e\u0301", "\u00e9"},
+        {"zero-width space stays", "a\u200bb", "a\u200bb"},
+        {"Hangul as it is", "\ud55c\uad6d", "\ud55c\uad6d"},
+        {"empty", "", ""},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        char *out;
+        size_t len;
+        assert_int_equal(
+            mg_unicode_nfkc_lower(cases[i].in, strlen(cases[i].in), &out, &len),
+            MG_OK);
+        if (strcmp(out, cases[i].out) != 0 || len != strlen(cases[i].out))
+            fail_msg("%s: \"%s\", want \"%s\"", cases[i].what, out,
+                     cases[i].out);
+        mg_free(out);
+    }
+    static const char *const bad[] = {"a\xff", "\xed\xa0\x80", "ab\xe2\x80"};
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+        char sentinel = 0, *out = &sentinel;
+        size_t len = 7;
+        assert_int_equal(
+            mg_unicode_nfkc_lower(bad[i], strlen(bad[i]), &out, &len),
+            MG_EINVAL);
+        assert_ptr_equal(out, &sentinel);
+        assert_int_equal(len, 7);
+    }
+    /* U+FDFA is 18 characters under NFKC (with spaces) */
+    char *out;
+    size_t len;
+    assert_int_equal(mg_unicode_nfkc_lower("\ufdfa", 3, &out, &len), MG_OK);
+    assert_int_equal(len, 33); /* 15 Arabic letters of 2 bytes, 3 spaces */
+    mg_free(out);
+}
+
+static void test_category(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t c;
+        uint32_t want;
+    } cases[] = {
+        {'A', MG_GC_LU},    {'a', MG_GC_LL},      {0x01c5, MG_GC_LT}, /* ǅ */
+        {0x02b0, MG_GC_LM}, {0xac00, MG_GC_LO},   {0x4e00, MG_GC_LO},
+        {0x0301, MG_GC_MN}, {0x20dd, MG_GC_ME},   {0x0903, MG_GC_MC},
+        {'7', MG_GC_ND},    {0x0667, MG_GC_ND},   {0xff17, MG_GC_ND},
+        {0x2166, MG_GC_NL}, {0x00b2, MG_GC_NO},   {' ', MG_GC_ZS},
+        {0x3000, MG_GC_ZS}, {0x2028, MG_GC_ZL},   {0x2029, MG_GC_ZP},
+        {0, MG_GC_CC},      {0x0085, MG_GC_CC},   {0x200b, MG_GC_CF},
+        {0xfeff, MG_GC_CF}, {0x180e, MG_GC_CF},   {0xe000, MG_GC_CO},
+        {0xd800, MG_GC_CS}, {0x0378, MG_GC_CN},   {0xffff, MG_GC_CN},
+        {'-', MG_GC_PD},    {'(', MG_GC_PS},      {')', MG_GC_PE},
+        {'_', MG_GC_PC},    {'!', MG_GC_PO},      {'+', MG_GC_SM},
+        {'$', MG_GC_SC},    {0x20a9, MG_GC_SC},   {'^', MG_GC_SK},
+        {0x00a9, MG_GC_SO}, {0x1f600, MG_GC_SO},  {0x00ab, MG_GC_PI},
+        {0x00bb, MG_GC_PF}, {0x110000, MG_GC_CN}, {0xffffffff, MG_GC_CN},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++)
+        if (mg_unicode_category(cases[i].c) != cases[i].want)
+            fail_msg("U+%04X: category %#x, want %#x", (unsigned)cases[i].c,
+                     (unsigned)mg_unicode_category(cases[i].c),
+                     (unsigned)cases[i].want);
+    /* the major classes hold their values and nothing else */
+    assert_true(MG_GC_L & MG_GC_LT);
+    assert_true(MG_GC_M & MG_GC_ME);
+    assert_true(MG_GC_N & MG_GC_NL);
+    assert_true(MG_GC_Z & MG_GC_ZP);
+    assert_true(MG_GC_C & MG_GC_CN);
+    assert_true(MG_GC_P & MG_GC_PF);
+    assert_true(MG_GC_S & MG_GC_SK);
+    uint32_t all =
+        MG_GC_L | MG_GC_M | MG_GC_N | MG_GC_Z | MG_GC_C | MG_GC_P | MG_GC_S;
+    assert_int_equal(all, (1u << 30) - 1);
+    assert_int_equal(MG_GC_L & MG_GC_M, 0);
+    assert_int_equal(MG_GC_P & MG_GC_S, 0);
+}
+
+/* Fails unless prop holds for every code point of yes[0..nyes) and for
+ * none of no[0..nno). */
+static void check_property(const char *name, bool (*prop)(uint32_t),
+                           const uint32_t *yes, size_t nyes, const uint32_t *no,
+                           size_t nno)
+{
+    for (size_t i = 0; i < nyes; i++)
+        if (!prop(yes[i]))
+            fail_msg("U+%04X is %s", (unsigned)yes[i], name);
+    for (size_t i = 0; i < nno; i++)
+        if (prop(no[i]))
+            fail_msg("U+%04X is not %s", (unsigned)no[i], name);
+}
+
+static void test_white_space(void **state)
+{
+    (void)state;
+    static const uint32_t spaces[] = {
+        '\t',   '\n',   '\v',   '\f',   '\r',   ' ',    0x85,   0xa0,  0x1680,
+        0x2000, 0x2005, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000};
+    static const uint32_t others[] = {'a',
+                                      0,
+                                      0x1f,
+                                      0x200b /* ZWSP */,
+                                      0x180e /* not since Unicode 6.3 */,
+                                      0x2060,
+                                      0xfeff,
+                                      0x3164,
+                                      0x110000};
+    check_property("White_Space", mg_unicode_is_white_space, spaces,
+                   ARRAY_LEN(spaces), others, ARRAY_LEN(others));
+    /* what mg_unicode_is_white_space promises (and detect_stats.c relies
+     * on): White_Space holds exactly Zs, Zl, Zp and some controls */
+    for (uint32_t c = 0; c <= 0x10ffff; c++) {
+        uint32_t gc = mg_unicode_category(c);
+        bool ws = mg_unicode_is_white_space(c);
+        if (ws ? !(gc & (MG_GC_Z | MG_GC_CC)) : (gc & MG_GC_Z) != 0)
+            fail_msg("U+%04X: White_Space %d, category %#x", (unsigned)c, ws,
+                     (unsigned)gc);
+    }
+}
+
+static void test_default_ignorable(void **state)
+{
+    (void)state;
+    static const uint32_t yes[] = {0xad,   0x34f,  0x115f,  0x180e,
+                                   0x200b, 0x200d, 0x2060,  0x3164,
+                                   0xfe0f, 0xfeff, 0xe0020, 0xe01ef};
+    static const uint32_t no[] = {'a',   ' ',    0,      0xa0,
+                                  0x301, 0xe000, 0x3000, 0x110000};
+    check_property("Default_Ignorable_Code_Point",
+                   mg_unicode_is_default_ignorable, yes, ARRAY_LEN(yes), no,
+                   ARRAY_LEN(no));
+}
+
+static void test_pictographic(void **state)
+{
+    (void)state;
+    static const uint32_t yes[] = {
+        0x1f600, /* 😀 Emoji_Presentation */
+        0x1f3b0, /* 🎰 */
+        0x231a,  /* ⌚ Emoji_Presentation */
+        0x2764,  /* ❤ Extended_Pictographic only (text by default) */
+        0xa9,    /* © Extended_Pictographic only */
+        0x2603,  /* ☃ */
+    };
+    static const uint32_t no[] = {
+        'a',    '#',    '1', /* Emoji, but neither property */
+        0x20e3,              /* combining keycap */
+        0xfe0f,              /* variation selector */
+        0x2192,              /* → */
+        0x3000, 0xac00, 0x110000};
+    check_property("pictographic", mg_unicode_is_pictographic, yes,
+                   ARRAY_LEN(yes), no, ARRAY_LEN(no));
+}
+
+static void test_script(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t c;
+        enum mg_script want;
+    } cases[] = {
+        {'a', MG_SCRIPT_LATIN},      {0xe9, MG_SCRIPT_LATIN}, /* é */
+        {0x250, MG_SCRIPT_LATIN},                             /* ɐ */
+        {0x1e9e, MG_SCRIPT_LATIN},                            /* ẞ */
+        {0xff41, MG_SCRIPT_LATIN},                            /* fullwidth a */
+        {0x3b1, MG_SCRIPT_GREEK},                             /* α */
+        {0x1f00, MG_SCRIPT_GREEK},                            /* ἀ */
+        {0x430, MG_SCRIPT_CYRILLIC},                          /* а */
+        {0x440, MG_SCRIPT_CYRILLIC},                          /* р */
+        {0xac00, MG_SCRIPT_OTHER},                            /* Hangul */
+        {0x4e00, MG_SCRIPT_OTHER},                            /* Han */
+        {0x2c80, MG_SCRIPT_OTHER},                            /* Coptic */
+        {'1', MG_SCRIPT_OTHER},                               /* Common */
+        {0x1d41a, MG_SCRIPT_OTHER}, /* mathematical bold a: Common */
+        {0x301, MG_SCRIPT_OTHER},   /* Inherited */
+        {0x378, MG_SCRIPT_OTHER},   /* Unknown */
+        {0x110000, MG_SCRIPT_OTHER},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++)
+        if (mg_unicode_script(cases[i].c) != cases[i].want)
+            fail_msg("U+%04X: script %d, want %d", (unsigned)cases[i].c,
+                     (int)mg_unicode_script(cases[i].c), (int)cases[i].want);
+}
+
+static void test_to_lower(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t c, want;
+    } cases[] = {
+        {'A', 'a'},         {'a', 'a'},
+        {'1', '1'},         {0xc4, 0xe4}, /* Ä */
+        {0x3a3, 0x3c3},     /* Σ: σ, whatever follows (simple mapping) */
+        {0x130, 'i'},       /* İ: one code point for one */
+        {0x1e9e, 0xdf},     /* ẞ */
+        {0xdf, 0xdf},       /* ß has no lowercase of its own */
+        {0x410, 0x430},     /* А */
+        {0xff21, 0xff41},   /* fullwidth A */
+        {0x1c5, 0x1c6},     /* ǅ */
+        {0x2160, 0x2170},   /* Ⅰ */
+        {0x24b6, 0x24d0},   /* Ⓐ */
+        {0x10400, 0x10428}, /* Deseret */
+        {0xac00, 0xac00},   {0x110000, 0x110000},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++)
+        if (mg_unicode_to_lower(cases[i].c) != cases[i].want)
+            fail_msg("U+%04X: U+%04X, want U+%04X", (unsigned)cases[i].c,
+                     (unsigned)mg_unicode_to_lower(cases[i].c),
+                     (unsigned)cases[i].want);
+}
+
+static void test_digit_value(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t c;
+        int want;
+    } cases[] = {
+        {'0', 0},       {'9', 9},     {0x667, 7}, /* Arabic-Indic 7 */
+        {0xff17, 7},                              /* fullwidth 7 */
+        {0x966, 0},                               /* Devanagari 0 */
+        {0x1d7d7, 9},                             /* mathematical bold 9 */
+        {0xb2, -1},                               /* ²: No */
+        {0x2166, -1},                             /* Ⅶ: Nl */
+        {0x2460, -1},                             /* ①: No */
+        {'a', -1},      {0x4e03, -1},             /* 七: a letter */
+        {0x110000, -1},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++)
+        if (mg_unicode_digit_value(cases[i].c) != cases[i].want)
+            fail_msg("U+%04X: %d, want %d", (unsigned)cases[i].c,
+                     mg_unicode_digit_value(cases[i].c), cases[i].want);
+}
+
+/* Encoding and decoding at the edges of each length (RFC 3629). */
+static void test_utf8_one(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t c;
+        const char *bytes;
+    } cases[] = {
+        {0x00, ""}, /* NUL: one byte 0, strlen 0 */
+        {0x41, "A"},
+        {0x7f, "\x7f"},
+        {0x80, "\xc2\x80"},
+        {0x7ff, "\xdf\xbf"},
+        {0x800, "\xe0\xa0\x80"},
+        {0x20ac, "\xe2\x82\xac"}, /* € */
+        {0xac00, "\xea\xb0\x80"}, /* 가 */
+        {0xffff, "\xef\xbf\xbf"},
+        {0x10000, "\xf0\x90\x80\x80"},
+        {0x1f600, "\xf0\x9f\x98\x80"},
+        {0x10ffff, "\xf4\x8f\xbf\xbf"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        size_t want = cases[i].c ? strlen(cases[i].bytes) : 1;
+        char out[4] = {'x', 'x', 'x', 'x'};
+        size_t n = mg_utf8_encode(cases[i].c, out);
+        if (n != want || memcmp(out, cases[i].c ? cases[i].bytes : "\0", n))
+            fail_msg("U+%04X: %zu bytes, want %zu", (unsigned)cases[i].c, n,
+                     want);
+        const unsigned char *s = (const unsigned char *)out;
+        assert_int_equal(mg_utf8_seq_len(s, n), n);
+        if (mg_utf8_decode(s, n) != cases[i].c)
+            fail_msg("U+%04X decodes as U+%04X", (unsigned)cases[i].c,
+                     (unsigned)mg_utf8_decode(s, n));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,6 +523,15 @@ int main(void)
         cmocka_unit_test(test_has_visible_long),
         cmocka_unit_test(test_fold),
         cmocka_unit_test(test_folds_beyond_case),
+        cmocka_unit_test(test_nfkc_lower),
+        cmocka_unit_test(test_category),
+        cmocka_unit_test(test_white_space),
+        cmocka_unit_test(test_default_ignorable),
+        cmocka_unit_test(test_pictographic),
+        cmocka_unit_test(test_script),
+        cmocka_unit_test(test_to_lower),
+        cmocka_unit_test(test_digit_value),
+        cmocka_unit_test(test_utf8_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,9 +2,11 @@
 -- decision or a ban (those record themselves in their own scripts): a
 -- moderator's rules reload.
 --
--- ARGV: 1 key prefix, 2 time (ms), 3 moderator, 4 action, 5 target,
+-- args: prefix at moderator action target reason audit_cap
+--
+-- Arguments by position: 1 key prefix, 2 time (ms), 3 moderator, 4 action, 5 target,
 -- 6 reason or "", 7 audit entries kept (approximately)
 -- Returns the entry's stream id.
-return redis.call('XADD', ARGV[1] .. 'audit', 'MAXLEN', '~', ARGV[7], '*',
-                  'at', ARGV[2], 'moderator', ARGV[3], 'action', ARGV[4],
-                  'target', ARGV[5], 'reason', ARGV[6])
+return redis.call('XADD', prefix .. 'audit', 'MAXLEN', '~', audit_cap, '*',
+                  'at', at, 'moderator', moderator, 'action', action,
+                  'target', target, 'reason', reason)

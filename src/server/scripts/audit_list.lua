@@ -1,12 +1,14 @@
 -- audit_list.lua: one page of the audit log, newest first, after a cursor
 -- (the stream id of the last entry of the previous page).
 --
--- ARGV: 1 key prefix, 2 after stream id or "", 3 limit
+-- args: prefix after limit
+--
+-- Arguments by position: 1 key prefix, 2 after stream id or "", 3 limit
 -- Returns {more (0|1), id1, {field, value, ...}, id2, ...}
-local p, after, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
+limit = tonumber(limit)
 local max = '+'
 if after ~= '' then max = '(' .. after end
-local entries = redis.call('XREVRANGE', p .. 'audit', max, '-', 'COUNT', limit + 1)
+local entries = redis.call('XREVRANGE', prefix .. 'audit', max, '-', 'COUNT', limit + 1)
 local more = 0
 if #entries > limit then
   more = 1

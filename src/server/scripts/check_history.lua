@@ -4,7 +4,9 @@
 -- limit state, no history, so a check changes nothing that a later
 -- submission (or check) sees. Change it together with submit.lua's block.
 --
--- ARGV: 1 key prefix, 2 author_id, 3 the normalized body's digest, 4 the
+-- args: prefix author digest dup_window camp_window camp_authors new_below suspect status
+--
+-- Arguments by position: 1 key prefix, 2 author_id, 3 the normalized body's digest, 4 the
 -- duplicate window (ms, 0 off: also for a body shorter than its min_chars),
 -- 5 the campaign window (ms, 0 off, likewise), 6 the campaign's distinct
 -- authors, 7 the new commenters' threshold of published comments (0 off),
@@ -18,10 +20,9 @@
 -- or "fired". A submission stops at the first rule that fires, with the
 -- stricter status; so does this, which is why a rule that fires changes
 -- the status the ones after it see.
-local p, author, digest = ARGV[1], ARGV[2], ARGV[3]
-local dup_window, camp_window = tonumber(ARGV[4]), tonumber(ARGV[5])
-local camp_authors, new_below = tonumber(ARGV[6]), tonumber(ARGV[7])
-local suspect, status = ARGV[8] == '1', ARGV[9]
+dup_window, camp_window = tonumber(dup_window), tonumber(camp_window)
+camp_authors, new_below = tonumber(camp_authors), tonumber(new_below)
+suspect = suspect == '1'
 
 -- why a rule is not looked at, as submit.lua's conditions say, or nil
 local function skipped(on, published_only)
@@ -34,7 +35,7 @@ end
 local out = {}
 out[1] = skipped(dup_window > 0, false)
 if not out[1] then
-  if redis.call('EXISTS', p .. 'hist:dup:' .. author .. ':' .. digest) == 1 then
+  if redis.call('EXISTS', prefix .. 'hist:dup:' .. author .. ':' .. digest) == 1 then
     out[1], status = 'fired', 'rejected'
   else
     out[1] = 'passed'
@@ -45,7 +46,7 @@ out[2] = skipped(camp_window > 0, true)
 if not out[2] then
   local time = redis.call('TIME')
   local since = time[1] * 1000 + time[2] / 1000 - camp_window
-  local camp_key = p .. 'hist:camp:' .. digest
+  local camp_key = prefix .. 'hist:camp:' .. digest
   local others = redis.call('ZCOUNT', camp_key, since, '+inf')
   local mine = redis.call('ZSCORE', camp_key, author)
   if mine and tonumber(mine) >= since then others = others - 1 end
@@ -60,7 +61,7 @@ out[3] = skipped(new_below > 0, true)
 if not out[3] then
   out[3] = 'passed'
   if suspect then
-    local published = tonumber(redis.call('GET', p .. 'hist:pub:' .. author) or '0')
+    local published = tonumber(redis.call('GET', prefix .. 'hist:pub:' .. author) or '0')
     if published < new_below then out[3] = 'fired' end
   end
 end

@@ -5,7 +5,9 @@
 -- moderators deciding the same comment at once exactly one wins and the
 -- other is told the status it now has.
 --
--- ARGV: 1 key prefix, 2 id, 3 status read, 4 new status, 5 new record JSON,
+-- args: prefix id from to record action moderator reason at audit_cap retention rules guard
+--
+-- Arguments by position: 1 key prefix, 2 id, 3 status read, 4 new status, 5 new record JSON,
 -- 6 action (approve | reject | remove), 7 moderator, 8 reason or "",
 -- 9 time of the decision (ms), 10 audit entries kept (approximately),
 -- 11 retention of rejected comments (s), 12 ids of the rules that fired,
@@ -17,8 +19,7 @@
 -- second one lose, as API.md says "at once" must. A moderator may change
 -- their own mind at once: they know what they decided.
 -- Returns {"ok"} | {"conflict", current status} | {"gone"}
-local p, id, from, to = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local key = p .. 'c:' .. id
+local key = prefix .. 'c:' .. id
 local now = redis.call('HMGET', key, 'status', 'article', 'decided_at', 'decided_by')
 if not now[1] then
   return {'gone'}
@@ -29,38 +30,38 @@ end
 local article = now[2]
 local time = redis.call('TIME')
 local now_ms = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-if now[3] and now[4] ~= ARGV[7] and now_ms - tonumber(now[3]) < tonumber(ARGV[13]) then
+if now[3] and now[4] ~= moderator and now_ms - tonumber(now[3]) < tonumber(guard) then
   return {'conflict', now[1]}
 end
 
 if from == 'pending' then
-  redis.call('ZREM', p .. 'queue', id)
-  redis.call('ZREM', p .. 'a:' .. article .. ':queue', id)
+  redis.call('ZREM', prefix .. 'queue', id)
+  redis.call('ZREM', prefix .. 'a:' .. article .. ':queue', id)
 elseif from == 'rejected' then
-  redis.call('ZREM', p .. 'rejected', id)
+  redis.call('ZREM', prefix .. 'rejected', id)
   redis.call('PERSIST', key)
 elseif from == 'published' then
-  redis.call('ZREM', p .. 'a:' .. article .. ':pub', id)
+  redis.call('ZREM', prefix .. 'a:' .. article .. ':pub', id)
 end
 if to == 'published' then
-  redis.call('ZADD', p .. 'a:' .. article .. ':pub', 0, id)
-  redis.call('ZADD', p .. 'articles', 0, article)
+  redis.call('ZADD', prefix .. 'a:' .. article .. ':pub', 0, id)
+  redis.call('ZADD', prefix .. 'articles', 0, article)
 elseif to == 'rejected' then
   -- kept for the same retention as what the rules reject, then gone
-  redis.call('EXPIRE', key, ARGV[11])
+  redis.call('EXPIRE', key, retention)
 end
-redis.call('HSET', key, 'json', ARGV[5], 'status', to, 'decided_at',
-           string.format('%.0f', now_ms), 'decided_by', ARGV[7])
-redis.call('HINCRBY', p .. 'stats', from, -1)
-redis.call('HINCRBY', p .. 'stats', to, 1)
+redis.call('HSET', key, 'json', record, 'status', to, 'decided_at',
+           string.format('%.0f', now_ms), 'decided_by', moderator)
+redis.call('HINCRBY', prefix .. 'stats', from, -1)
+redis.call('HINCRBY', prefix .. 'stats', to, 1)
 
 -- rules whose hold or rejection a moderator overturned, for rules stats
-if ARGV[6] == 'approve' and ARGV[12] ~= '' then
-  for rule in string.gmatch(ARGV[12], '[^,]+') do
-    redis.call('HINCRBY', p .. 'rulestats', rule .. ':overturned', 1)
+if action == 'approve' and rules ~= '' then
+  for rule in string.gmatch(rules, '[^,]+') do
+    redis.call('HINCRBY', prefix .. 'rulestats', rule .. ':overturned', 1)
   end
 end
-redis.call('XADD', p .. 'audit', 'MAXLEN', '~', ARGV[10], '*',
-           'at', ARGV[9], 'moderator', ARGV[7], 'action', ARGV[6],
-           'target', id, 'reason', ARGV[8])
+redis.call('XADD', prefix .. 'audit', 'MAXLEN', '~', audit_cap, '*',
+           'at', at, 'moderator', moderator, 'action', action,
+           'target', id, 'reason', reason)
 return {'ok'}

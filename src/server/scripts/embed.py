@@ -7,6 +7,19 @@ Each script becomes a byte array (not a string literal: ISO C only promises
 4095-character literals and -Wpedantic says so) plus a row of mg__scripts
 with its name, length and SHA1, so the store can pipeline EVALSHA right
 behind SCRIPT LOAD without waiting for Redis to tell it the digest.
+
+Each script names its arguments in one line, its table:
+
+    -- args: prefix id article_id parent_id? ...
+
+(ARGV[1] first; a trailing "?" marks an argument that may be left off, from
+the first such one on). embed.py puts in front of the script the locals
+that hold them ("local prefix, id = ARGV[1], ARGV[2]"), so the script reads
+its arguments by name and never by position, and gives C an enum per script
+(MG_ARG_<SCRIPT>_<NAME>, MG_ARGS_<SCRIPT>) to fill its argument array by the
+same names, and each script's counts. tests/style/check_scripts.py checks
+that no script reads ARGV itself and that every argument is used, by the
+script and by the C that runs it.
 """
 import hashlib
 import os
@@ -19,6 +32,39 @@ def ident(path):
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
         sys.exit(f"embed.py: {path}: script names must be [a-z][a-z0-9_]*")
     return name
+
+
+ARGS_LINE = re.compile(rb"^-- args:(.*)$", re.M)
+ARG_NAME = re.compile(r"[a-z][a-z0-9_]*\??")
+
+
+def script_args(path, data):
+    """The names a script's "-- args:" line declares, and how many of them
+    it needs (the ones before the first optional one)."""
+    m = ARGS_LINE.search(data)
+    if not m:
+        sys.exit(f"embed.py: {path}: no '-- args:' line (write '-- args:' "
+                 "alone for a script that takes none)")
+    names = m.group(1).decode("ascii").split()
+    for n in names:
+        if not ARG_NAME.fullmatch(n):
+            sys.exit(f"embed.py: {path}: bad argument name {n!r}")
+    bare = [n.rstrip("?") for n in names]
+    if len(set(bare)) != len(bare):
+        sys.exit(f"embed.py: {path}: an argument is named twice")
+    optional = [i for i, n in enumerate(names) if n.endswith("?")]
+    required = optional[0] if optional else len(names)
+    if optional and optional != list(range(required, len(names))):
+        sys.exit(f"embed.py: {path}: only the last arguments may be optional")
+    return bare, required
+
+
+def prologue(names):
+    """The Lua that names a script's arguments."""
+    if not names:
+        return b""
+    values = ", ".join(f"ARGV[{i + 1}]" for i in range(len(names)))
+    return (f"local {', '.join(names)} = {values}\n").encode("ascii")
 
 
 def byte_rows(data):
@@ -36,7 +82,9 @@ def main(argv):
     for path in inputs:
         with open(path, "rb") as f:
             data = f.read()
-        scripts.append((ident(path), os.path.basename(path), data))
+        args, required = script_args(path, data)
+        scripts.append((ident(path), os.path.basename(path), prologue(args) + data,
+                        args, required))
     names = [s[0] for s in scripts]
     if len(set(names)) != len(names):
         sys.exit("embed.py: two scripts share a name")
@@ -57,11 +105,23 @@ def main(argv):
         "    MG_SCRIPT_COUNT",
         "};",
         "",
+    ]
+    for name, base, _, args, _ in scripts:
+        h.append(f"/* {base}'s arguments, its '-- args:' line, ARGV[1] first */")
+        h.append(f"enum mg__{name}_arg {{")
+        for a in args:
+            h.append(f"    MG_ARG_{name.upper()}_{a.upper()},")
+        h.append(f"    MG_ARGS_{name.upper()}")
+        h.append("};")
+        h.append("")
+    h += [
         "struct mg__script {",
         "    const char *name;   /* file name, for logs */",
         "    const char *source; /* NUL-terminated; len excludes the NUL */",
         "    size_t len;",
         "    const char *sha1;   /* 40 lowercase hex digits, as EVALSHA wants */",
+        "    int nargs;          /* the arguments its '-- args:' line names */",
+        "    int required;       /* how many of them it must be given */",
         "};",
         "",
         "extern const struct mg__script mg__scripts[MG_SCRIPT_COUNT];",
@@ -77,7 +137,7 @@ def main(argv):
         '#include "scripts.h"',
         "",
     ]
-    for name, base, data in scripts:
+    for name, base, data, _, _ in scripts:
         c.append(f"/* {base} */")
         c.append(f"const char mg__script_{name}[] = {{")
         c.extend(byte_rows(data))
@@ -85,10 +145,10 @@ def main(argv):
         c.append("};")
         c.append("")
     c.append("const struct mg__script mg__scripts[MG_SCRIPT_COUNT] = {")
-    for name, base, data in scripts:
+    for name, base, data, args, required in scripts:
         sha = hashlib.sha1(data).hexdigest()
         c.append(f'    [MG_SCRIPT_{name.upper()}] = {{"{base}", '
-                 f'mg__script_{name}, {len(data)}, "{sha}"}},')
+                 f'mg__script_{name}, {len(data)}, "{sha}", {len(args)}, {required}}},')
     c += ["};", ""]
 
     for path, lines in ((out_h, h), (out_c, c)):

@@ -4,10 +4,12 @@
 -- decide.lua add an article when they publish into it; an article stays
 -- listed when its comments are removed (its count is then 0).
 --
--- ARGV: 1 key prefix, 2 after-article or "", 3 limit
+-- args: prefix after limit
+--
+-- Arguments by position: 1 key prefix, 2 after-article or "", 3 limit
 -- Returns {total, more (0|1), article1, count1, article2, count2, ...}
-local p, after, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local index = p .. 'articles'
+limit = tonumber(limit)
+local index = prefix .. 'articles'
 local min = '-'
 if after ~= '' then min = '(' .. after end
 local ids = redis.call('ZRANGEBYLEX', index, min, '+', 'LIMIT', 0, limit + 1)
@@ -19,6 +21,6 @@ end
 local out = {redis.call('ZCARD', index), more}
 for _, article in ipairs(ids) do
   out[#out + 1] = article
-  out[#out + 1] = redis.call('ZCARD', p .. 'a:' .. article .. ':pub')
+  out[#out + 1] = redis.call('ZCARD', prefix .. 'a:' .. article .. ':pub')
 end
 return out

@@ -6,24 +6,26 @@
 -- (a:ARTICLE:pub), the queue of pending ones (queue, a:ARTICLE:queue) and
 -- the rules-rejected ones kept for review (rejected).
 --
--- ARGV: 1 key prefix, 2 index key after the prefix, 3 after-id or "",
+-- args: prefix index_key after limit order retention
+--
+-- Arguments by position: 1 key prefix, 2 index key after the prefix, 3 after-id or "",
 -- 4 limit, 5 "asc" | "desc", 6 retention in ms, or "" when the index keeps
 -- everything: ids older than that are dropped from it first (their records
 -- expire by themselves)
 -- Returns {total, more (0|1), id1, json1, id2, json2, ...}
-local p, after, limit = ARGV[1], ARGV[3], tonumber(ARGV[4])
-local index = p .. ARGV[2]
-if ARGV[6] ~= '' then
+limit = tonumber(limit)
+local index = prefix .. index_key
+if retention ~= '' then
   -- a UUIDv7's first 12 hex digits are its creation time in ms
   local time = redis.call('TIME')
   local cutoff = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-                 - tonumber(ARGV[6])
+                 - tonumber(retention)
   local hex = string.format('%012x', cutoff)
   redis.call('ZREMRANGEBYLEX', index, '-',
              '(' .. string.sub(hex, 1, 8) .. '-' .. string.sub(hex, 9, 12))
 end
 local ids
-if ARGV[5] == 'asc' then
+if order == 'asc' then
   local min = '-'
   if after ~= '' then min = '(' .. after end
   ids = redis.call('ZRANGEBYLEX', index, min, '+', 'LIMIT', 0, limit + 1)
@@ -39,7 +41,7 @@ if #ids > limit then
 end
 local out = {0, more}
 for _, id in ipairs(ids) do
-  local json = redis.call('HGET', p .. 'c:' .. id, 'json')
+  local json = redis.call('HGET', prefix .. 'c:' .. id, 'json')
   if json then
     out[#out + 1] = id
     out[#out + 1] = json

@@ -8,8 +8,9 @@
 -- for each rule that fired. rulestats holds, per rule, RULE:fired,
 -- RULE:held, RULE:rejected (submit.lua) and RULE:overturned (decide.lua).
 --
--- ARGV: 1 key prefix
-local p = ARGV[1]
+-- args: prefix
+--
+-- Arguments by position: 1 key prefix
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local minute, hour = math.floor(now / 60000), math.floor(now / 3600000)
@@ -23,7 +24,7 @@ end
 -- the last 60 minutes, and the current hour and the 23 before it
 local sub_hour, hits_hour, sub_day, hits_day = 0, {}, 0, {}
 for h = hour - 23, hour do
-  local bucket = pairs_of(redis.call('HGETALL', p .. 'st:' .. h))
+  local bucket = pairs_of(redis.call('HGETALL', prefix .. 'st:' .. h))
   for field, n in pairs(bucket) do
     local rule, mm = string.match(field, '^r:(.+):(%d+)$')
     if not rule then mm = string.match(field, '^n:(%d+)$') end
@@ -41,7 +42,7 @@ for h = hour - 23, hour do
 end
 
 local rules = {}
-for field, n in pairs(pairs_of(redis.call('HGETALL', p .. 'rulestats'))) do
+for field, n in pairs(pairs_of(redis.call('HGETALL', prefix .. 'rulestats'))) do
   local rule, what = string.match(field, '^(.*):([a-z]+)$')
   if rule then
     rules[rule] = rules[rule] or {fired = 0, held = 0, rejected = 0, overturned = 0}
@@ -57,11 +58,11 @@ for rule, n in pairs(hits_day) do
   rules[rule].hits_day = n
 end
 
-local oldest = redis.call('ZRANGE', p .. 'queue', 0, 0)
+local oldest = redis.call('ZRANGE', prefix .. 'queue', 0, 0)
 return cjson.encode({
   now_ms = now,
-  by_status = pairs_of(redis.call('HGETALL', p .. 'stats')),
-  queue_depth = redis.call('ZCARD', p .. 'queue'),
+  by_status = pairs_of(redis.call('HGETALL', prefix .. 'stats')),
+  queue_depth = redis.call('ZCARD', prefix .. 'queue'),
   oldest_pending_id = oldest[1] or '',
   submissions_hour = sub_hour,
   submissions_day = sub_day,

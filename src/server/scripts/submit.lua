@@ -22,7 +22,9 @@
 -- call, argument and formatted number costs Redis' single thread time;
 -- tests/bench/submit measures the whole.
 --
--- ARGV: 1 key prefix, 2 id, 3 article_id, 4 parent_id or "", 5 status
+-- args: prefix id article parent status record meta idem fingerprint response_status response_body idem_ttl retention created author ip_hex rl_author rl_ip rl_subnet rl_article rl_global digest dup_window camp_window camp_authors new_below suspect check rules
+--
+-- Arguments by position: 1 key prefix, 2 id, 3 article_id, 4 parent_id or "", 5 status
 -- (published | pending | rejected), 6 record JSON, 7 meta JSON, 8 idempotency
 -- key or "" (already scoped to the caller), 9 request fingerprint,
 -- 10 response status, 11 response body ("" when it is the record, ARGV 6),
@@ -37,15 +39,13 @@
 -- {"invalid_parent"} | {"banned", kind, until or ""} |
 -- {"limited", dimension, retry_after_s} |
 -- {"history", "duplicate" | "campaign" | "new_commenter"}
-local p, id, article, parent, status = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local idem, author, ip_hex = ARGV[8], ARGV[15], ARGV[16]
 
 local idem_key
 if idem ~= '' then
-  idem_key = p .. 'idem:' .. idem
+  idem_key = prefix .. 'idem:' .. idem
   local prev = redis.call('HMGET', idem_key, 'fp', 'status', 'body')
   if prev[1] then
-    if prev[1] == ARGV[9] then
+    if prev[1] == fingerprint then
       return {'replay', prev[2], prev[3]}
     end
     return {'conflict'}
@@ -66,12 +66,12 @@ local function mask(hex, plen)
   return out .. string.rep('0', #hex - full)
 end
 
-local ban_keys = {p .. 'ban:author_id:' .. author}
+local ban_keys = {prefix .. 'ban:author_id:' .. author}
 if ip_hex ~= '' then
-  ban_keys[2] = p .. 'ban:ip:' .. ip_hex
+  ban_keys[2] = prefix .. 'ban:ip:' .. ip_hex
   local family = (#ip_hex == 8) and '4' or '6'
-  for _, plen in ipairs(redis.call('SMEMBERS', p .. 'ban:prefixes:' .. family)) do
-    ban_keys[#ban_keys + 1] = p .. 'ban:subnet:' .. mask(ip_hex, tonumber(plen)) .. '/' .. plen
+  for _, plen in ipairs(redis.call('SMEMBERS', prefix .. 'ban:prefixes:' .. family)) do
+    ban_keys[#ban_keys + 1] = prefix .. 'ban:subnet:' .. mask(ip_hex, tonumber(plen)) .. '/' .. plen
   end
 end
 if redis.call('EXISTS', unpack(ban_keys)) > 0 then
@@ -118,8 +118,9 @@ end
 
 local rl_fields, rl_dims, rl_hash, rl_gen = {}, {}, nil, nil
 local rl_hash_new = false -- perhaps: no state of this submission was there
+local rl_values = {rl_author, rl_ip, rl_subnet, rl_article, rl_global}
 for d = 1, 5 do
-  local limits, value = LIMITS[d], ARGV[16 + d]
+  local limits, value = LIMITS[d], rl_values[d]
   if limits and value ~= '' then
     rl_fields[#rl_fields + 1] = limits.field .. value
     rl_dims[#rl_dims + 1] = limits
@@ -178,13 +179,12 @@ end
 -- applied a history verdict, only record). A history verdict returns before
 -- any write, the rate limits included: the caller sends the submission
 -- again with its new status and check "0", and that call counts.
-local digest = ARGV[22]
-local dup_window, camp_window = tonumber(ARGV[23]), tonumber(ARGV[24])
-local camp_authors, new_below = tonumber(ARGV[25]), tonumber(ARGV[26])
-local dup_key = p .. 'hist:dup:' .. author .. ':' .. digest
-local camp_key = p .. 'hist:camp:' .. digest
-local pub_key = p .. 'hist:pub:' .. author
-if digest ~= '' and ARGV[28] == '1' and status ~= 'rejected' then
+dup_window, camp_window = tonumber(dup_window), tonumber(camp_window)
+camp_authors, new_below = tonumber(camp_authors), tonumber(new_below)
+local dup_key = prefix .. 'hist:dup:' .. author .. ':' .. digest
+local camp_key = prefix .. 'hist:camp:' .. digest
+local pub_key = prefix .. 'hist:pub:' .. author
+if digest ~= '' and check == '1' and status ~= 'rejected' then
   if dup_window > 0 and redis.call('EXISTS', dup_key) == 1 then
     return {'history', 'duplicate'}
   end
@@ -197,7 +197,7 @@ if digest ~= '' and ARGV[28] == '1' and status ~= 'rejected' then
       return {'history', 'campaign'}
     end
   end
-  if status == 'published' and new_below > 0 and ARGV[27] == '1' then
+  if status == 'published' and new_below > 0 and suspect == '1' then
     local published = tonumber(redis.call('GET', pub_key) or '0')
     if published < new_below then
       return {'history', 'new_commenter'}
@@ -215,53 +215,53 @@ end
 
 -- the comment ----------------------------------------------------------------
 if parent ~= '' then
-  local parent_article = redis.call('HGET', p .. 'c:' .. parent, 'article')
+  local parent_article = redis.call('HGET', prefix .. 'c:' .. parent, 'article')
   if parent_article ~= article then
     return {'invalid_parent'}
   end
 end
 
-local record_key = p .. 'c:' .. id
-redis.call('HSET', record_key, 'json', ARGV[6], 'article', article,
-           'status', status, 'meta', ARGV[7])
+local record_key = prefix .. 'c:' .. id
+redis.call('HSET', record_key, 'json', record, 'article', article,
+           'status', status, 'meta', meta)
 if status == 'published' then
   -- one score for all: members sort by id, and UUIDv7 ids sort by time
-  redis.call('ZADD', p .. 'a:' .. article .. ':pub', 0, id)
-  redis.call('ZADD', p .. 'articles', 0, article)
+  redis.call('ZADD', prefix .. 'a:' .. article .. ':pub', 0, id)
+  redis.call('ZADD', prefix .. 'articles', 0, article)
 elseif status == 'pending' then
-  redis.call('ZADD', p .. 'queue', 0, id)
-  redis.call('ZADD', p .. 'a:' .. article .. ':queue', 0, id)
+  redis.call('ZADD', prefix .. 'queue', 0, id)
+  redis.call('ZADD', prefix .. 'a:' .. article .. ':queue', 0, id)
 else
   -- in id order like every index; ids older than the retention leave it
   -- (a UUIDv7's first 12 hex digits are its time in ms) as their records
   -- expire
-  local retention = tonumber(ARGV[13])
-  redis.call('ZADD', p .. 'rejected', 0, id)
+  retention = tonumber(retention)
+  redis.call('ZADD', prefix .. 'rejected', 0, id)
   redis.call('EXPIRE', record_key, retention)
-  local hex = string.format('%012x', tonumber(ARGV[14]) - retention * 1000)
-  redis.call('ZREMRANGEBYLEX', p .. 'rejected', '-',
+  local hex = string.format('%012x', tonumber(created) - retention * 1000)
+  redis.call('ZREMRANGEBYLEX', prefix .. 'rejected', '-',
              '(' .. string.sub(hex, 1, 8) .. '-' .. string.sub(hex, 9, 12))
 end
-redis.call('HINCRBY', p .. 'stats', status, 1)
+redis.call('HINCRBY', prefix .. 'stats', status, 1)
 
 -- what GET /v1/stats sums (stats.lua): one hash per hour, st:HOUR, with a
 -- field per minute, n:MM, and per rule and minute, r:RULE:MM; one HINCRBY
 -- a submission (and one a rule that fired). Its time is Redis' when the
 -- limiter read it, else this instance's clock: skewed clocks move a
 -- submission by a minute at worst, and no TIME call is spent on it.
-local minute = math.floor((now_ms or tonumber(ARGV[14])) / 60000)
-local bucket = p .. 'st:' .. math.floor(minute / 60)
+local minute = math.floor((now_ms or tonumber(created)) / 60000)
+local bucket = prefix .. 'st:' .. math.floor(minute / 60)
 local mm = ':' .. (minute % 60)
 if redis.call('HINCRBY', bucket, 'n' .. mm, 1) == 1 then
   redis.call('EXPIRE', bucket, 90000) -- the day's 24 hours, and a margin
 end
-if ARGV[29] ~= '' then
+if rules ~= '' then
   local verdict = ({pending = ':held', rejected = ':rejected'})[status]
-  for rule in string.gmatch(ARGV[29], '[^,]+') do
+  for rule in string.gmatch(rules, '[^,]+') do
     redis.call('HINCRBY', bucket, 'r:' .. rule .. mm, 1)
-    redis.call('HINCRBY', p .. 'rulestats', rule .. ':fired', 1)
+    redis.call('HINCRBY', prefix .. 'rulestats', rule .. ':fired', 1)
     if verdict then
-      redis.call('HINCRBY', p .. 'rulestats', rule .. verdict, 1)
+      redis.call('HINCRBY', prefix .. 'rulestats', rule .. verdict, 1)
     end
   end
 end
@@ -285,10 +285,10 @@ if digest ~= '' then
 end
 
 if idem_key then
-  local body = ARGV[11]
-  if body == '' then body = ARGV[6] end
-  redis.call('HSET', idem_key, 'fp', ARGV[9], 'status', ARGV[10],
+  local body = response_body
+  if body == '' then body = record end
+  redis.call('HSET', idem_key, 'fp', fingerprint, 'status', response_status,
              'body', body)
-  redis.call('EXPIRE', idem_key, ARGV[12])
+  redis.call('EXPIRE', idem_key, idem_ttl)
 end
 return {'stored'}

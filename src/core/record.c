@@ -1,0 +1,116 @@
+/* record.c: the comment record: statuses, the moderators' moves, the JSON,
+ * the signature. */
+#include "modgate/record.h"
+
+#include <string.h>
+
+#include "modgate/alloc.h"
+#include "modgate/canon.h"
+
+static const char *const STATUS_NAMES[] = {
+    [MG_RECORD_PUBLISHED] = "published",
+    [MG_RECORD_PENDING] = "pending",
+    [MG_RECORD_REJECTED] = "rejected",
+    [MG_RECORD_REMOVED] = "removed",
+};
+#define NSTATUSES (sizeof STATUS_NAMES / sizeof STATUS_NAMES[0])
+
+const char *mg_record_status_name(enum mg_record_status status)
+{
+    return (size_t)status < NSTATUSES ? STATUS_NAMES[status] : "unknown";
+}
+
+bool mg_record_status_parse(const char *name, enum mg_record_status *out)
+{
+    for (size_t i = 0; name && i < NSTATUSES; i++)
+        if (strcmp(name, STATUS_NAMES[i]) == 0) {
+            *out = (enum mg_record_status)i;
+            return true;
+        }
+    return false;
+}
+
+/* Every move a moderator can make; anything else is a conflict. Approving
+ * takes a held or rules-rejected comment to the readers; rejecting takes a
+ * held one out of the queue, and a published one down (removed). */
+static const struct {
+    enum mg_record_status from;
+    enum mg_record_verb verb;
+    enum mg_record_status to;
+    const char *action;
+} MOVES[] = {
+    {MG_RECORD_PENDING, MG_RECORD_APPROVE, MG_RECORD_PUBLISHED, "approve"},
+    {MG_RECORD_REJECTED, MG_RECORD_APPROVE, MG_RECORD_PUBLISHED, "approve"},
+    {MG_RECORD_PENDING, MG_RECORD_REJECT, MG_RECORD_REJECTED, "reject"},
+    {MG_RECORD_PUBLISHED, MG_RECORD_REJECT, MG_RECORD_REMOVED, "remove"},
+};
+
+bool mg_record_decide(enum mg_record_status from, enum mg_record_verb verb,
+                      enum mg_record_status *to, const char **action)
+{
+    for (size_t i = 0; i < sizeof MOVES / sizeof MOVES[0]; i++)
+        if (MOVES[i].from == from && MOVES[i].verb == verb) {
+            *to = MOVES[i].to;
+            *action = MOVES[i].action;
+            return true;
+        }
+    return false;
+}
+
+json_t *mg_record_json(const struct mg_record_new *r)
+{
+    const struct mg_record_fields *f = &r->fields;
+    bool is_signed = r->key_id && r->signature;
+    return json_pack(
+        "{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s, s:s, s:f, s:O, s:s?, s:s?, s:s, s:n}",
+        "id", f->id, "article_id", f->article_id, "author_id", f->author_id,
+        "author_name", f->author_name, "body", f->body, "parent_id", f->parent_id,
+        "created_at", f->created_at, "status", mg_record_status_name(r->status), "score",
+        r->score, "matches", r->matches, "key_id", is_signed ? r->key_id : NULL,
+        "signature", is_signed ? r->signature : NULL, "rules_version", r->rules_version,
+        "decision");
+}
+
+void mg_record_fields_of(const json_t *record, struct mg_record_fields *out)
+{
+    *out = (struct mg_record_fields){
+        .id = json_string_value(json_object_get(record, "id")),
+        .article_id = json_string_value(json_object_get(record, "article_id")),
+        .author_id = json_string_value(json_object_get(record, "author_id")),
+        .author_name = json_string_value(json_object_get(record, "author_name")),
+        .body = json_string_value(json_object_get(record, "body")),
+        .parent_id = json_string_value(json_object_get(record, "parent_id")),
+        .created_at = json_string_value(json_object_get(record, "created_at")),
+    };
+}
+
+void mg_record_sign(struct mg_keyring *kr, const struct mg_record_fields *fields,
+                    const char **key_id, char signature[MG_SIGNATURE_B64_LEN])
+{
+    *key_id = mg_keyring_active_id(kr);
+    const struct mg_signed_fields signed_fields = {
+        .id = fields->id,
+        .article_id = fields->article_id,
+        .author_id = fields->author_id,
+        .author_name = fields->author_name,
+        .body = fields->body,
+        .parent_id = fields->parent_id,
+        .created_at = fields->created_at,
+        .key_id = *key_id,
+    };
+    size_t len;
+    char *message = mg_canon_signed_message(&signed_fields, &len);
+    mg_keyring_sign(kr, message, len, signature);
+    mg_free(message);
+}
+
+void mg_record_sign_json(struct mg_keyring *kr, json_t *record)
+{
+    struct mg_record_fields fields;
+    mg_record_fields_of(record, &fields);
+    const char *key_id;
+    char signature[MG_SIGNATURE_B64_LEN];
+    mg_record_sign(kr, &fields, &key_id, signature);
+    json_object_set_new(record, "key_id", json_string(key_id));
+    json_object_set_new(record, "signature", json_string(signature));
+}

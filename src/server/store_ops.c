@@ -1,0 +1,342 @@
+/* store_ops.c: an operation on the link: one command, or one script run
+ * with EVALSHA (loaded again after NOSCRIPT), under a single deadline; and
+ * the helpers that read replies. */
+#include "src/server/store_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modgate/alloc.h"
+#include "modgate/log.h"
+
+static struct op *op_alloc(struct mg_store *s, const char *what, int script,
+                           mg__reply_fn fn, const struct mg__store_call *call)
+{
+    struct op *op = mg_calloc(1, sizeof *op);
+    op->store = s;
+    op->what = what;
+    op->script = script;
+    op->fn = fn;
+    op->call = *call;
+    return op;
+}
+
+static void op_discard(struct op *op)
+{
+    mg_free(op->argv);
+    mg_free(op->argvlen);
+    mg_free(op->strings);
+    mg_free(op);
+}
+
+static void op_free_if_idle(struct op *op)
+{
+    if (op->refs > 0 || op->timer_live)
+        return;
+    struct mg_store *s = op->store;
+    op_discard(op);
+    mg__store_release(s);
+}
+
+static void on_deadline_closed(uv_handle_t *handle)
+{
+    struct op *op = handle->data;
+    op->timer_live = false;
+    op_free_if_idle(op);
+}
+
+static void on_deadline(uv_timer_t *timer);
+
+/* The first command of op is with hiredis: start its deadline. */
+static void op_start(struct op *op)
+{
+    struct mg_store *s = op->store;
+    (void)uv_timer_init(s->loop, &op->deadline);
+    op->deadline.data = op;
+    op->timer_live = true;
+    (void)uv_timer_start(&op->deadline, on_deadline, (uint64_t)s->timeout_ms,
+                         0);
+    op->next = s->ops;
+    if (s->ops)
+        s->ops->prev = op;
+    s->ops = op;
+    s->alive++;
+}
+
+/* Marks op answered and stops its deadline; the caller runs op->fn next. */
+void mg__op_retire(struct op *op)
+{
+    struct mg_store *s = op->store;
+    op->done = true;
+    if (op->prev)
+        op->prev->next = op->next;
+    else
+        s->ops = op->next;
+    if (op->next)
+        op->next->prev = op->prev;
+    op->prev = op->next = NULL;
+    uv_close((uv_handle_t *)&op->deadline, on_deadline_closed);
+}
+
+static void on_deadline(uv_timer_t *timer)
+{
+    struct op *op = timer->data;
+    struct mg_store *s = op->store;
+    char why[160];
+
+    s->stats.timeouts++;
+    mg__op_retire(op);
+    snprintf(why, sizeof why, "%s: no reply within %d ms", op->what,
+             s->timeout_ms);
+    /* A Redis that misses one deadline is hung or gone, and every command
+     * behind this one would wait as long: drop the link (failing those with
+     * MG_EUNAVAIL) before answering, so a caller that retries from its
+     * callback already sees the store not ready. Any late reply dies with
+     * the connection. */
+    mg__store_drop_link(s, "redis_timeout", why);
+    op->fn(s, MG_ETIMEDOUT, NULL, &op->call);
+}
+
+static bool is_noscript(const redisReply *reply)
+{
+    return reply->type == REDIS_REPLY_ERROR && reply->len >= 8 &&
+           memcmp(reply->str, "NOSCRIPT", 8) == 0;
+}
+
+bool mg__reply_is_sha1(const redisReply *reply)
+{
+    if (reply->type != REDIS_REPLY_STRING || reply->len != 40)
+        return false;
+    for (size_t i = 0; i < 40; i++) {
+        char c = reply->str[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return false;
+    }
+    return true;
+}
+
+void mg__store_keep_sha(struct mg_store *s, int script, const redisReply *reply)
+{
+    memcpy(s->sha[script], reply->str, 40);
+    s->sha[script][40] = '\0';
+    s->loaded[script] = true;
+}
+
+/* The reply to the SCRIPT LOAD sent after NOSCRIPT. The op goes on: the
+ * EVALSHA pipelined behind this load answers it. */
+static void on_reload_reply(redisAsyncContext *ac, void *r, void *privdata)
+{
+    (void)ac;
+    struct op *op = privdata;
+    struct mg_store *s = op->store;
+    const redisReply *reply = r;
+
+    op->refs--;
+    if (reply && mg__reply_is_sha1(reply)) {
+        mg__store_keep_sha(s, op->script, reply);
+    } else if (reply && reply->type == REDIS_REPLY_ERROR) {
+        /* A script that does not compile is a bug in this build. */
+        MG_LOG(MG_LOG_ERROR, "store", "script_load_failed", "{s:s, s:s}",
+               "script", op->what, "error", reply->str);
+    }
+    op_free_if_idle(op);
+}
+
+static void on_redis_reply(redisAsyncContext *ac, void *r, void *privdata);
+
+/* NOSCRIPT: Redis lost its script cache (restart, SCRIPT FLUSH, failover).
+ * Load the script and send the EVALSHA again right behind it, under the
+ * same deadline. */
+static int retry_eval(struct op *op, redisAsyncContext *ac)
+{
+    struct mg_store *s = op->store;
+    const struct mg__script *sc = &mg__scripts[op->script];
+    size_t len;
+    const char *source = mg__store_script_source(s, op->script, &len);
+    const char *argv[3] = {"SCRIPT", "LOAD", source};
+    size_t lens[3] = {6, 4, len};
+
+    op->retried = true;
+    s->stats.noscript++;
+    if (s->loaded[op->script]) {
+        /* Once per loss, not once per operation that trips on it. */
+        MG_LOG(MG_LOG_INFO, "store", "script_reloaded", "{s:s}", "script",
+               sc->name);
+        s->loaded[op->script] = false;
+    }
+    if (s->ac != ac)
+        return MG_EUNAVAIL;
+    if (redisAsyncCommandArgv(ac, on_reload_reply, op, 3, argv, lens) !=
+        REDIS_OK)
+        return MG_EUNAVAIL;
+    op->refs++;
+    s->stats.script_loads++;
+    op->argv[1] = s->sha[op->script];
+    if (redisAsyncCommandArgv(ac, on_redis_reply, op, op->argc,
+                              op->argv, op->argvlen) != REDIS_OK)
+        return MG_EUNAVAIL;
+    op->refs++;
+    return 0;
+}
+
+/* Every command's hiredis callback. A NULL reply means hiredis is freeing
+ * the context: we dropped it, or the link broke and this is the first the
+ * store hears of it. */
+static void on_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
+{
+    struct op *op = privdata;
+    struct mg_store *s = op->store;
+    const redisReply *reply = r;
+
+    op->refs--;
+    if (reply == NULL) {
+        if (s->ac == ac) {
+            /* hiredis is already freeing ac: forget it, do not free it. */
+            s->ac = NULL;
+            mg__store_link_down(s, NULL, ac->errstr[0] ? ac->errstr : "connection lost");
+        }
+        if (!op->done) {
+            int status = s->closing ? MG_ECLOSED : MG_EUNAVAIL;
+            if (status == MG_EUNAVAIL)
+                s->stats.errors++;
+            mg__op_retire(op);
+            op->fn(s, status, NULL, &op->call);
+        }
+    } else if (!op->done) {
+        if (op->script >= 0 && !op->retried && is_noscript(reply)) {
+            if (retry_eval(op, ac) == 0)
+                return; /* refs went up: not idle */
+            s->stats.errors++;
+            mg__op_retire(op);
+            op->fn(s, MG_EUNAVAIL, NULL, &op->call);
+        } else {
+            if (reply->type == REDIS_REPLY_ERROR)
+                s->stats.errors++;
+            mg__op_retire(op);
+            op->fn(s, 0, reply, &op->call);
+        }
+    }
+    /* else: answered already (timed out); the late reply is dropped. */
+    op_free_if_idle(op);
+}
+
+int mg__store_send(struct mg_store *s, const char *what, int argc, const char **argv,
+                   const size_t *argvlen, mg__reply_fn fn, const struct mg__store_call *call)
+{
+    if (s->ac == NULL)
+        return MG_EUNAVAIL;
+    struct op *op = op_alloc(s, what, -1, fn, call);
+    if (redisAsyncCommandArgv(s->ac, on_redis_reply, op, argc, argv,
+                              argvlen) != REDIS_OK) {
+        op_discard(op);
+        return MG_EUNAVAIL;
+    }
+    op->refs = 1;
+    op_start(op);
+    return 0;
+}
+
+int mg__store_eval(struct mg_store *s, enum mg__script_id id, int nkeys, int nargs,
+                   const char *const *args, const size_t *argslen, mg__reply_fn fn,
+                   const struct mg__store_call *call)
+{
+    const struct mg__script *sc = &mg__scripts[id];
+    if (nargs < sc->required || nargs > sc->nargs) {
+        /* the C and the script's "-- args:" line disagree: a bug here */
+        MG_LOG(MG_LOG_ERROR, "store", "script_arguments", "{s:s, s:i, s:i}", "script",
+               sc->name, "given", nargs, "declared", sc->nargs);
+        return MG_EINVAL;
+    }
+    if (s->ac == NULL)
+        return MG_EUNAVAIL;
+
+    struct op *op = op_alloc(s, sc->name, (int)id, fn, call);
+    op->argc = 3 + nargs;
+    op->argv = mg_calloc((size_t)op->argc, sizeof *op->argv);
+    op->argvlen = mg_calloc((size_t)op->argc, sizeof *op->argvlen);
+    size_t bytes = 16; /* numkeys */
+    for (int i = 0; i < nargs; i++)
+        bytes += argslen[i] + 1;
+    op->strings = mg_malloc(bytes);
+
+    char *at = op->strings;
+    int n = snprintf(at, 16, "%d", nkeys);
+    op->argv[0] = "EVALSHA";
+    op->argvlen[0] = 7;
+    op->argv[1] = s->sha[id];
+    op->argvlen[1] = 40;
+    op->argv[2] = at;
+    op->argvlen[2] = (size_t)n;
+    at += 16;
+    for (int i = 0; i < nargs; i++) {
+        memcpy(at, args[i], argslen[i]);
+        at[argslen[i]] = '\0';
+        op->argv[3 + i] = at;
+        op->argvlen[3 + i] = argslen[i];
+        at += argslen[i] + 1;
+    }
+
+    if (redisAsyncCommandArgv(s->ac, on_redis_reply, op, op->argc, op->argv,
+                              op->argvlen) != REDIS_OK) {
+        op_discard(op);
+        return MG_EUNAVAIL;
+    }
+    op->refs = 1;
+    op_start(op);
+    return 0;
+}
+
+bool mg__parse_i64(const char *text, size_t len, int64_t *out)
+{
+    if (len == 0 || len > 20)
+        return false;
+    char buf[24];
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    char *end;
+    errno = 0;
+    long long v = strtoll(buf, &end, 10);
+    if (errno != 0 || *end != '\0' || v < 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* probe.lua's reply: TIME's [seconds, microseconds] as strings (then,
+ * when asked, the queue's depth and oldest id). */
+int mg__time_from_reply(const redisReply *reply, int64_t *ms)
+{
+    int64_t sec, usec;
+    if (reply->type != REDIS_REPLY_ARRAY ||
+        (reply->elements != 2 && reply->elements != 4))
+        return MG_EPROTO;
+    const redisReply *a = reply->element[0], *b = reply->element[1];
+    if (a->type != REDIS_REPLY_STRING || b->type != REDIS_REPLY_STRING ||
+        !mg__parse_i64(a->str, a->len, &sec) || !mg__parse_i64(b->str, b->len, &usec) ||
+        usec >= 1000000 || sec > INT64_MAX / 1000 - 1)
+        return MG_EPROTO;
+    *ms = sec * 1000 + usec / 1000;
+    return 0;
+}
+
+int mg__store_eval_strings(struct mg_store *store, enum mg__script_id id,
+                           const char *const *args, size_t nargs, mg__reply_fn fn,
+                           const struct mg__store_call *call)
+{
+    if (store->closing)
+        return MG_ECLOSED;
+    if (store->state != LINK_READY)
+        return MG_EUNAVAIL;
+    size_t lens[16];
+    for (size_t i = 0; i < nargs; i++)
+        lens[i] = strlen(args[i]);
+    return mg__store_eval(store, id, 0, (int)nargs, args, lens, fn, call);
+}
+
+bool mg__reply_is(const redisReply *r, const char *word)
+{
+    return r->type == REDIS_REPLY_STRING && strlen(word) == r->len &&
+           memcmp(r->str, word, r->len) == 0;
+}
