@@ -1,9 +1,10 @@
 /* config.h: modgate's settings, from built-in defaults, a YAML file (-c),
  * MODGATE_* environment variables and command-line flags, in that order of
  * precedence (a flag beats a variable beats the file beats the default).
- * Every single-valued key is one row of a table in config.c that loading,
- * --help and docs/configuration.md follow; the rate_limits section (lists of
- * limits, in the file only) has a loader of its own. */
+ * Every key is one row of a table in config.c that the YAML walker
+ * (yaml.h), the variables and flags, --help and docs/configuration.md
+ * follow; the rate_limits section (lists of limits, in the file only) is a
+ * table of its own in config_ratelimit.c. */
 #ifndef MODGATE_CONFIG_H
 #define MODGATE_CONFIG_H
 
@@ -58,8 +59,8 @@ struct mg_config {
 
     int log_level; /* enum mg_log_level */
 
-    /* The `rate_limits:` section: a mapping of lists, so loaded by its own
-     * function in config.c rather than by rows of the key table; YAML only. */
+    /* The `rate_limits:` section: a mapping of lists, read by the rows of
+     * config_ratelimit.c's table; YAML only. */
     struct mg_rl_config rate_limits;
 };
 

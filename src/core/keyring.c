@@ -2,8 +2,6 @@
  * keys that still verify older signatures (see keyring.h). */
 #include "modgate/keyring.h"
 
-#include <libfyaml.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -50,25 +48,6 @@ struct retired_list {
     size_t n, cap;
 };
 
-static int error_at(struct mg_error *err, const char *path,
-                    struct fy_node *node, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-/* A problem at node's place in the file; always MG_EINVAL. */
-static int error_at(struct mg_error *err, const char *path,
-                    struct fy_node *node, const char *fmt, ...)
-{
-    char msg[sizeof err->message];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    int line = 0, column = 0;
-    mg_yaml_node_pos(node, &line, &column);
-    mg_error_set(err, path, line, column, "%s", msg);
-    return MG_EINVAL;
-}
-
 static bool is_lower_hex(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++)
@@ -84,73 +63,81 @@ static void key_id_of(const uint8_t pk[PK_LEN], char id[MG_KEY_ID_LEN])
     mg_crypto_hex(digest, (MG_KEY_ID_LEN - 1) / 2, id);
 }
 
-/* One "- key_id: …" entry into *pk. */
-static int parse_entry(const char *path, struct fy_node *item,
-                       struct public_key *pk, struct mg_error *err)
+/* The members of a retired key entry, each a text. */
+struct entry_fields {
+    const struct mg_yaml_node *key_id;
+    const struct mg_yaml_node *public_key;
+    const struct mg_yaml_node *created_at;
+};
+
+/* A member a retired key does not have. */
+static int on_unknown_member(struct mg_yaml_walk *w,
+                             const struct mg_yaml_node *key, const char *name,
+                             void *base)
 {
-    if (fy_node_get_type(item) != FYNT_MAPPING || fy_node_is_alias(item))
-        return error_at(err, path, item,
-                        "retired key: each entry must be a mapping with "
-                        "key_id, public_key and created_at (modctl pubkey "
-                        "writes one)");
-    static const char *const names[] = {"key_id", "public_key", "created_at"};
-    struct fy_node *values[3] = {NULL, NULL, NULL};
-    void *iter = NULL;
-    struct fy_node_pair *pair;
-    while ((pair = fy_node_mapping_iterate(item, &iter)) != NULL) {
-        struct fy_node *k = fy_node_pair_key(pair);
-        struct fy_node *v = fy_node_pair_value(pair);
-        if (!k || fy_node_get_type(k) != FYNT_SCALAR || fy_node_is_alias(k))
-            return error_at(err, path, k ? k : item,
-                            "keys must be plain words");
-        size_t klen = 0;
-        const char *ktext = fy_node_get_scalar(k, &klen);
-        size_t slot = 0;
-        while (slot < 3 && !(strlen(names[slot]) == klen &&
-                             memcmp(names[slot], ktext, klen) == 0))
-            slot++;
-        if (slot == 3) {
-            char *name = mg_strndup(ktext, klen > 64 ? 64 : klen);
-            int rc = error_at(err, path, k,
-                              "unknown key \"%s\" (a retired key has key_id, "
-                              "public_key and created_at)",
-                              name);
-            mg_free(name);
-            return rc;
-        }
-        if (!v || fy_node_get_type(v) != FYNT_SCALAR || fy_node_is_alias(v) ||
-            mg_yaml_is_null(v))
-            return error_at(err, path,
-                            v && fy_node_get_type(v) == FYNT_SCALAR &&
-                                    !mg_yaml_is_null(v)
-                                ? v
-                                : k,
-                            "%s: must be a single text value", names[slot]);
-        values[slot] = v;
-    }
-    for (size_t i = 0; i < 3; i++)
+    (void)base;
+    if (mg_yaml_kind(key) != MG_YAML_SCALAR)
+        return mg_yaml_fail(w, key, NULL, "keys must be plain words");
+    size_t len = 0;
+    const char *text = mg_yaml_scalar(key, &len);
+    return mg_yaml_fail(w, key, NULL,
+                        "unknown key \"%.*s\" (a retired key has key_id, "
+                        "public_key and created_at)",
+                        (int)(len > 64 ? 64 : len), name ? name : text);
+}
+
+/* Each member is one text; the walker refuses anything else at its key. */
+static const struct mg_yaml_key entry_keys[] = {
+    {.name = "key_id", .type = MG_YAML_T_SCALAR,
+     MG_YAML_AT(struct entry_fields, key_id)},
+    {.name = "public_key", .type = MG_YAML_T_SCALAR,
+     MG_YAML_AT(struct entry_fields, public_key)},
+    {.name = "created_at", .type = MG_YAML_T_SCALAR,
+     MG_YAML_AT(struct entry_fields, created_at)},
+};
+
+static const struct mg_yaml_table entry_table = {
+    entry_keys, sizeof entry_keys / sizeof entry_keys[0], 0,
+    on_unknown_member};
+
+/* One "- key_id: …" entry into *pk, its problems reported through w. */
+static int parse_entry(struct mg_yaml_walk *w, const struct mg_yaml_node *item,
+                       struct public_key *pk)
+{
+    if (mg_yaml_kind(item) != MG_YAML_MAPPING)
+        return mg_yaml_fail(w, item, NULL,
+                            "retired key: each entry must be a mapping with "
+                            "key_id, public_key and created_at (modctl pubkey "
+                            "writes one)");
+    struct entry_fields f = {0};
+    int rc = mg_yaml_walk_table(w, &entry_table, item, &f, NULL, NULL);
+    if (rc != MG_OK)
+        return rc;
+    const struct mg_yaml_node *const values[] = {f.key_id, f.public_key,
+                                                 f.created_at};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
         if (!values[i])
-            return error_at(err, path, item, "retired key: missing %s",
-                            names[i]);
+            return mg_yaml_fail(w, item, NULL, "retired key: missing %s",
+                                entry_keys[i].name);
 
     size_t len = 0;
-    const char *id = fy_node_get_scalar(values[0], &len);
+    const char *id = mg_yaml_scalar(f.key_id, &len);
     if (len != MG_KEY_ID_LEN - 1 || !is_lower_hex(id, len))
-        return error_at(err, path, values[0],
-                        "key_id: must be 16 lowercase hexadecimal digits");
+        return mg_yaml_fail(w, f.key_id, NULL,
+                            "key_id: must be 16 lowercase hexadecimal digits");
 
-    const char *b64 = fy_node_get_scalar(values[1], &len);
+    const char *b64 = mg_yaml_scalar(f.public_key, &len);
     if (mg_crypto_base64_decode(b64, len, pk->pk, PK_LEN) != MG_OK)
-        return error_at(err, path, values[1],
-                        "public_key: must be standard base64 (with padding) "
-                        "of exactly 32 bytes");
+        return mg_yaml_fail(w, f.public_key, NULL,
+                            "public_key: must be standard base64 (with "
+                            "padding) of exactly 32 bytes");
     key_id_of(pk->pk, pk->key_id);
     if (memcmp(pk->key_id, id, MG_KEY_ID_LEN - 1) != 0)
-        return error_at(err, path, values[0],
-                        "key_id does not match public_key (its id is %s)",
-                        pk->key_id);
+        return mg_yaml_fail(w, f.key_id, NULL,
+                            "key_id does not match public_key (its id is %s)",
+                            pk->key_id);
 
-    const char *ct = fy_node_get_scalar(values[2], &len);
+    const char *ct = mg_yaml_scalar(f.created_at, &len);
     char buf[64];
     int64_t ms = 0;
     if (len < sizeof buf) {
@@ -158,11 +145,39 @@ static int parse_entry(const char *path, struct fy_node *item,
         buf[len] = '\0';
     }
     if (len >= sizeof buf || mg_time_parse(buf, &ms) != MG_OK)
-        return error_at(err, path, values[2],
-                        "created_at: must be an RFC 3339 time such as "
-                        "2026-11-29T18:49:26.123Z");
+        return mg_yaml_fail(w, f.created_at, NULL,
+                            "created_at: must be an RFC 3339 time such as "
+                            "2026-11-29T18:49:26.123Z");
     mg_time_format(ms, pk->created_at);
-    mg_yaml_node_pos(values[0], &pk->line, &pk->column);
+    (void)mg_yaml_node_pos(f.key_id, &pk->line, &pk->column);
+    return MG_OK;
+}
+
+/* Appends pk to list unless its id is the active key's (active_id, or
+ * NULL) or already listed. */
+static int add_retired(struct mg_yaml_walk *w, struct retired_list *list,
+                       const struct public_key *pk, const char *active_id)
+{
+    if (active_id && strcmp(pk->key_id, active_id) == 0) {
+        mg_error_set(w->err, w->file, pk->line, pk->column,
+                     "key_id %s is the active key's: a key is either active "
+                     "or retired",
+                     pk->key_id);
+        return MG_EINVAL;
+    }
+    for (size_t i = 0; i < list->n; i++) {
+        if (strcmp(list->keys[i].key_id, pk->key_id) == 0) {
+            mg_error_set(w->err, w->file, pk->line, pk->column,
+                         "duplicate key_id %s (first listed on line %d)",
+                         pk->key_id, list->keys[i].line);
+            return MG_EINVAL;
+        }
+    }
+    if (list->n == list->cap) {
+        list->cap = list->cap ? list->cap * 2 : 4;
+        list->keys = mg_realloc(list->keys, list->cap * sizeof *list->keys);
+    }
+    list->keys[list->n++] = *pk;
     return MG_OK;
 }
 
@@ -184,49 +199,21 @@ static int load_retired(const char *path, const char *active_id,
         mg_free(text);
         return rc;
     }
-    struct fy_node *root = mg_yaml_root(doc);
+    struct mg_yaml_walk w = {.file = path, .err = err};
+    const struct mg_yaml_node *root = mg_yaml_root(doc);
     /* An empty file (or only comments) lists no keys, as `[]` does. */
-    if (root && !mg_yaml_is_null(root)) {
-        if (fy_node_get_type(root) != FYNT_SEQUENCE || fy_node_is_alias(root)) {
-            rc = error_at(err, path, root,
+    if (!mg_yaml_is_null(root) && mg_yaml_kind(root) != MG_YAML_SEQUENCE)
+        rc = mg_yaml_fail(&w, root, NULL,
                           "not a list of retired keys (each entry starts "
                           "with \"- key_id:\"; modctl pubkey writes them)");
-        }
-        void *iter = NULL;
-        struct fy_node *item;
-        while (rc == MG_OK &&
-               (item = fy_node_sequence_iterate(root, &iter)) != NULL) {
-            struct public_key pk = {0};
-            rc = parse_entry(path, item, &pk, err);
-            if (rc != MG_OK)
-                break;
-            if (active_id && strcmp(pk.key_id, active_id) == 0) {
-                mg_error_set(err, path, pk.line, pk.column,
-                             "key_id %s is the active key's: a key is either "
-                             "active or retired",
-                             pk.key_id);
-                rc = MG_EINVAL;
-                break;
-            }
-            for (size_t i = 0; i < list->n; i++) {
-                if (strcmp(list->keys[i].key_id, pk.key_id) == 0) {
-                    mg_error_set(err, path, pk.line, pk.column,
-                                 "duplicate key_id %s (first listed on line "
-                                 "%d)",
-                                 pk.key_id, list->keys[i].line);
-                    rc = MG_EINVAL;
-                    break;
-                }
-            }
-            if (rc != MG_OK)
-                break;
-            if (list->n == list->cap) {
-                list->cap = list->cap ? list->cap * 2 : 4;
-                list->keys =
-                    mg_realloc(list->keys, list->cap * sizeof *list->keys);
-            }
-            list->keys[list->n++] = pk;
-        }
+    void *iter = NULL;
+    const struct mg_yaml_node *item;
+    while (rc == MG_OK && mg_yaml_kind(root) == MG_YAML_SEQUENCE &&
+           (item = mg_yaml_next_item(root, &iter)) != NULL) {
+        struct public_key pk = {0};
+        rc = parse_entry(&w, item, &pk);
+        if (rc == MG_OK)
+            rc = add_retired(&w, list, &pk, active_id);
     }
     mg_yaml_doc_free(doc);
     mg_free(text);

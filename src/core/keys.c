@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libfyaml.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -118,73 +117,65 @@ out:
     return status;
 }
 
-/* The fields of a key file, as found. */
+/* The fields of a key file, as found: each a scalar with text. */
 struct key_fields {
-    struct fy_node *algorithm;
-    struct fy_node *key_id;
-    struct fy_node *created_at;
-    struct fy_node *seed;
-    struct fy_node *key_id_key; /* for errors about a missing value */
+    const struct mg_yaml_node *algorithm;
+    const struct mg_yaml_node *key_id;
+    const struct mg_yaml_node *created_at;
+    const struct mg_yaml_node *seed;
 };
 
-static int set_error_at(struct mg_error *err, const char *path,
-                        struct fy_node *node, const char *msg)
+/* A key a key file does not have. */
+static int on_unknown_key(struct mg_yaml_walk *w,
+                          const struct mg_yaml_node *key, const char *name,
+                          void *base)
 {
-    int line = 0, column = 0;
-    mg_yaml_node_pos(node, &line, &column);
-    mg_error_set(err, path, line, column, "%s", msg);
-    return MG_EINVAL;
+    (void)base;
+    if (mg_yaml_kind(key) != MG_YAML_SCALAR)
+        return mg_yaml_fail(w, key, NULL, "keys must be plain words");
+    return mg_yaml_fail(w, key, NULL,
+                        "unknown key (a key file has algorithm, key_id, "
+                        "created_at and seed)");
 }
 
-static int collect_fields(const char *path, struct fy_node *root,
-                          struct key_fields *kf, struct mg_error *err)
+/* Each field is one text; the walker refuses anything else at its key
+ * (an empty value, `~`, a list). */
+#define KEY_FIELD(member)                                                     \
+    {.name = #member, .type = MG_YAML_T_SCALAR,                               \
+     MG_YAML_AT(struct key_fields, member),                                   \
+     .error = "must be a single text value"}
+
+static const struct mg_yaml_key key_file_keys[] = {
+    KEY_FIELD(algorithm),
+    KEY_FIELD(key_id),
+    KEY_FIELD(created_at),
+    KEY_FIELD(seed),
+};
+
+static const struct mg_yaml_table key_file_table = {
+    key_file_keys, sizeof key_file_keys / sizeof key_file_keys[0], 0,
+    on_unknown_key};
+
+/* Reads root, the whole file, into kf: every field a text, algorithm,
+ * key_id and seed there. kf's nodes are borrowed from root's document. */
+static int collect_fields(struct mg_yaml_walk *w,
+                          const struct mg_yaml_node *root,
+                          struct key_fields *kf)
 {
-    if (!root || fy_node_get_type(root) != FYNT_MAPPING) {
-        mg_error_set(err, path, 0, 0,
-                     "not a key file: expected lines algorithm, key_id, "
-                     "created_at and seed (see docs/configuration.md)");
-        return MG_EINVAL;
-    }
-    void *iter = NULL;
-    struct fy_node_pair *pair;
-    while ((pair = fy_node_mapping_iterate(root, &iter)) != NULL) {
-        struct fy_node *k = fy_node_pair_key(pair);
-        struct fy_node *v = fy_node_pair_value(pair);
-        if (!k || fy_node_get_type(k) != FYNT_SCALAR || fy_node_is_alias(k))
-            return set_error_at(err, path, k, "keys must be plain words");
-        size_t klen = 0;
-        const char *ktext = fy_node_get_scalar(k, &klen);
-        struct fy_node **slot = NULL;
-        if (klen == 9 && memcmp(ktext, "algorithm", 9) == 0)
-            slot = &kf->algorithm;
-        else if (klen == 6 && memcmp(ktext, "key_id", 6) == 0)
-            slot = &kf->key_id;
-        else if (klen == 10 && memcmp(ktext, "created_at", 10) == 0)
-            slot = &kf->created_at;
-        else if (klen == 4 && memcmp(ktext, "seed", 4) == 0)
-            slot = &kf->seed;
-        if (!slot)
-            return set_error_at(
-                err, path, k,
-                "unknown key (a key file has algorithm, key_id, "
-                "created_at and seed)");
-        if (!v || fy_node_get_type(v) != FYNT_SCALAR || fy_node_is_alias(v) ||
-            fy_node_is_null(v))
-            return set_error_at(err, path,
-                                v && fy_node_get_type(v) == FYNT_SCALAR ? v : k,
-                                "must be a single text value");
-        *slot = v;
-        if (slot == &kf->key_id)
-            kf->key_id_key = k;
-    }
+    if (mg_yaml_kind(root) != MG_YAML_MAPPING)
+        return mg_yaml_fail(w, NULL, NULL,
+                            "not a key file: expected lines algorithm, "
+                            "key_id, created_at and seed (see "
+                            "docs/configuration.md)");
+    int rc = mg_yaml_walk_table(w, &key_file_table, root, kf, NULL, NULL);
+    if (rc != MG_OK)
+        return rc;
     static const char *const names[] = {"algorithm", "key_id", "seed"};
-    struct fy_node *const required[] = {kf->algorithm, kf->key_id, kf->seed};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (!required[i]) {
-            mg_error_set(err, path, 0, 0, "missing %s", names[i]);
-            return MG_EINVAL;
-        }
-    }
+    const struct mg_yaml_node *const required[] = {kf->algorithm, kf->key_id,
+                                                   kf->seed};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!required[i])
+            return mg_yaml_fail(w, NULL, NULL, "missing %s", names[i]);
     return MG_OK;
 }
 
@@ -205,26 +196,27 @@ struct key_out {
     char *created_at; /* MG_TIME_LEN bytes; "" when the file has none */
 };
 
-static int check_fields(const char *path, const struct key_fields *kf,
-                        const struct key_out *out, struct mg_error *err)
+/* Checks what kf holds (reporting at the value that is wrong) and fills
+ * out; the seed in out is wiped again on failure. */
+static int check_fields(struct mg_yaml_walk *w, const struct key_fields *kf,
+                        const struct key_out *out)
 {
     size_t len = 0;
-    const char *text = fy_node_get_scalar(kf->algorithm, &len);
-    if (len != 7 || memcmp(text, "Ed25519", 7) != 0)
-        return set_error_at(err, path, kf->algorithm,
+    if (!mg_yaml_scalar_is(kf->algorithm, "Ed25519"))
+        return mg_yaml_fail(w, kf->algorithm, NULL,
                             "algorithm: only Ed25519 is supported");
 
-    const char *id_text = fy_node_get_scalar(kf->key_id, &len);
+    const char *id_text = mg_yaml_scalar(kf->key_id, &len);
     if (len != KEY_ID_LEN || !is_lower_hex(id_text, len))
-        return set_error_at(err, path, kf->key_id,
+        return mg_yaml_fail(w, kf->key_id, NULL,
                             "key_id: must be 16 lowercase hexadecimal digits");
 
     size_t seed_len = 0;
-    const char *seed_text = fy_node_get_scalar(kf->seed, &seed_len);
+    const char *seed_text = mg_yaml_scalar(kf->seed, &seed_len);
     uint8_t local_seed[SEED_LEN];
     uint8_t *seed = out->seed ? out->seed : local_seed;
     if (mg_crypto_base64_decode(seed_text, seed_len, seed, SEED_LEN) != MG_OK)
-        return set_error_at(err, path, kf->seed,
+        return mg_yaml_fail(w, kf->seed, NULL,
                             "seed: must be standard base64 (with padding) of "
                             "exactly 32 bytes");
     char derived[KEY_ID_LEN + 1];
@@ -233,15 +225,14 @@ static int check_fields(const char *path, const struct key_fields *kf,
     mg_crypto_wipe(local_seed, sizeof local_seed);
     int rc = MG_OK;
     if (memcmp(derived, id_text, KEY_ID_LEN) != 0) {
-        rc = set_error_at(err, path, kf->key_id,
-                          "key_id does not match the key");
+        rc = mg_yaml_fail(w, kf->key_id, NULL, "key_id does not match the key");
         goto fail;
     }
 
     /* created_at is informational, but when present it is a time: /v1/keys
      * shows it in the API's own form. */
     if (kf->created_at) {
-        const char *ct = fy_node_get_scalar(kf->created_at, &len);
+        const char *ct = mg_yaml_scalar(kf->created_at, &len);
         char buf[64];
         int64_t ms = 0;
         if (len < sizeof buf) {
@@ -249,7 +240,7 @@ static int check_fields(const char *path, const struct key_fields *kf,
             buf[len] = '\0';
         }
         if (len >= sizeof buf || mg_time_parse(buf, &ms) != MG_OK) {
-            rc = set_error_at(err, path, kf->created_at,
+            rc = mg_yaml_fail(w, kf->created_at, NULL,
                               "created_at: must be an RFC 3339 time such as "
                               "2026-11-29T18:49:26.123Z");
             goto fail;
@@ -307,18 +298,15 @@ static int load_key_file(const char *path, const struct key_out *out,
     struct mg_yaml_doc *doc;
     rc = mg_yaml_parse(path, text, len, &doc, err);
     if (rc == MG_OK) {
-        struct fy_node *root = mg_yaml_root(doc);
-        if (!root) {
-            mg_error_set(err, path, 0, 0,
-                         "empty key file (make one with: modctl keygen --out "
-                         "FILE)");
-            rc = MG_EINVAL;
-        } else {
-            struct key_fields kf = {0};
-            rc = collect_fields(path, root, &kf, err);
-            if (rc == MG_OK)
-                rc = check_fields(path, &kf, out, err);
-        }
+        struct mg_yaml_walk w = {.file = path, .err = err};
+        const struct mg_yaml_node *root = mg_yaml_root(doc);
+        struct key_fields kf = {0};
+        if (!root)
+            rc = mg_yaml_fail(&w, NULL, NULL,
+                              "empty key file (make one with: modctl keygen "
+                              "--out FILE)");
+        else if ((rc = collect_fields(&w, root, &kf)) == MG_OK)
+            rc = check_fields(&w, &kf, out);
         mg_yaml_doc_free(doc);
     }
     mg_crypto_wipe(text, len);

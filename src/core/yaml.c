@@ -1,17 +1,38 @@
-/* yaml.c: one YAML document from checked text, with located errors. */
+/* yaml.c: the only file that includes libfyaml: one YAML document from
+ * checked text, its nodes behind struct mg_yaml_node, and located errors
+ * (yaml.h). The table walker is in yaml_table.c. */
 #include "modgate/yaml.h"
 
 #include <libfyaml.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "modgate/alloc.h"
 #include "modgate/text.h"
+
+/* Messages are cut here, as every loader cut them before the walker. */
+#define MESSAGE_MAX 400
 
 struct mg_yaml_doc {
     struct fy_diag *diag;
     struct fy_parser *parser;
     struct fy_document *doc; /* NULL for an empty stream */
 };
+
+/* struct mg_yaml_node is libfyaml's node under another name: the pointer
+ * is converted at this door and never dereferenced as anything else. */
+static struct fy_node *fy(const struct mg_yaml_node *node)
+{
+    return (struct fy_node *)(uintptr_t)node;
+}
+
+static const struct mg_yaml_node *node_of(struct fy_node *node)
+{
+    return (const struct mg_yaml_node *)(const void *)node;
+}
+
+/* ---- documents ---- */
 
 static void on_diag_output(struct fy_diag *diag, void *user, const char *buf,
                            size_t len)
@@ -180,7 +201,7 @@ int mg_yaml_parse(const char *name, const char *text, size_t len,
     struct fy_document *extra = fy_parse_load_document(y->parser);
     if (extra) {
         int line = 0, column = 0;
-        mg_yaml_node_pos(fy_document_root(extra), &line, &column);
+        mg_yaml_node_pos(node_of(fy_document_root(extra)), &line, &column);
         fy_parse_document_destroy(y->parser, extra);
         mg_yaml_doc_free(y);
         mg_error_set(err, name, line, column,
@@ -195,7 +216,7 @@ int mg_yaml_parse(const char *name, const char *text, size_t len,
     struct fy_node *misread = misread_quoted(fy_document_root(y->doc), text, len);
     if (misread) {
         int line = 0, column = 0;
-        mg_yaml_node_pos(misread, &line, &column);
+        mg_yaml_node_pos(node_of(misread), &line, &column);
         mg_yaml_doc_free(y);
         mg_error_set(err, name, line, column,
                      "a single-quoted string with two escaped quotes in a row "
@@ -207,13 +228,111 @@ int mg_yaml_parse(const char *name, const char *text, size_t len,
     return MG_OK;
 }
 
-struct fy_node *mg_yaml_root(const struct mg_yaml_doc *y)
+const struct mg_yaml_node *mg_yaml_root(const struct mg_yaml_doc *y)
 {
-    return y->doc ? fy_document_root(y->doc) : NULL;
+    return y->doc ? node_of(fy_document_root(y->doc)) : NULL;
 }
 
-void mg_yaml_node_pos(struct fy_node *node, int *line, int *column)
+/* ---- nodes ---- */
+
+enum mg_yaml_kind mg_yaml_kind(const struct mg_yaml_node *node)
 {
+    if (!node)
+        return MG_YAML_NONE;
+    switch (fy_node_get_type(fy(node))) {
+    case FYNT_MAPPING: return MG_YAML_MAPPING;
+    case FYNT_SEQUENCE: return MG_YAML_SEQUENCE;
+    default:
+        return fy_node_get_style(fy(node)) == FYNS_ALIAS ? MG_YAML_ALIAS
+                                                          : MG_YAML_SCALAR;
+    }
+}
+
+bool mg_yaml_is_null(const struct mg_yaml_node *node)
+{
+    struct fy_node *v = fy(node);
+    if (!v || fy_node_is_null(v))
+        return true;
+    if (fy_node_get_type(v) != FYNT_SCALAR ||
+        fy_node_get_style(v) != FYNS_PLAIN)
+        return false;
+    size_t len = 0;
+    const char *t = fy_node_get_scalar(v, &len);
+    return (len == 1 && t[0] == '~') ||
+           (len == 4 &&
+            (memcmp(t, "null", 4) == 0 || memcmp(t, "Null", 4) == 0 ||
+             memcmp(t, "NULL", 4) == 0));
+}
+
+const char *mg_yaml_scalar(const struct mg_yaml_node *node, size_t *len)
+{
+    *len = 0;
+    if (mg_yaml_kind(node) != MG_YAML_SCALAR)
+        return NULL;
+    return fy_node_get_scalar(fy(node), len);
+}
+
+bool mg_yaml_scalar_is(const struct mg_yaml_node *node, const char *word)
+{
+    size_t len;
+    const char *text = mg_yaml_scalar(node, &len);
+    return text && len == strlen(word) && memcmp(text, word, len) == 0;
+}
+
+char *mg_yaml_scalar_dup(const struct mg_yaml_node *node)
+{
+    size_t len;
+    const char *text = mg_yaml_scalar(node, &len);
+    if (!text || memchr(text, '\0', len))
+        return NULL;
+    return mg_strndup(text, len);
+}
+
+size_t mg_yaml_count(const struct mg_yaml_node *node)
+{
+    int n = 0;
+    switch (mg_yaml_kind(node)) {
+    case MG_YAML_MAPPING: n = fy_node_mapping_item_count(fy(node)); break;
+    case MG_YAML_SEQUENCE: n = fy_node_sequence_item_count(fy(node)); break;
+    default: break;
+    }
+    return n > 0 ? (size_t)n : 0;
+}
+
+bool mg_yaml_next_pair(const struct mg_yaml_node *map, void **iter,
+                       const struct mg_yaml_node **key,
+                       const struct mg_yaml_node **value)
+{
+    struct fy_node_pair *pair = fy_node_mapping_iterate(fy(map), iter);
+    if (!pair)
+        return false;
+    *key = node_of(fy_node_pair_key(pair));
+    *value = node_of(fy_node_pair_value(pair));
+    return true;
+}
+
+const struct mg_yaml_node *mg_yaml_next_item(const struct mg_yaml_node *seq,
+                                             void **iter)
+{
+    return node_of(fy_node_sequence_iterate(fy(seq), iter));
+}
+
+const struct mg_yaml_node *mg_yaml_item(const struct mg_yaml_node *seq,
+                                        size_t i)
+{
+    if (mg_yaml_kind(seq) != MG_YAML_SEQUENCE || i > INT32_MAX)
+        return NULL;
+    return node_of(fy_node_sequence_get_by_index(fy(seq), (int)i));
+}
+
+const struct mg_yaml_node *mg_yaml_parent(const struct mg_yaml_node *node)
+{
+    return node ? node_of(fy_node_get_parent(fy(node))) : NULL;
+}
+
+bool mg_yaml_node_pos(const struct mg_yaml_node *at, int *line, int *column)
+{
+    struct fy_node *node = fy(at);
     while (node && fy_node_get_type(node) != FYNT_SCALAR) {
         void *iter = NULL;
         if (fy_node_get_type(node) == FYNT_MAPPING) {
@@ -224,11 +343,11 @@ void mg_yaml_node_pos(struct fy_node *node, int *line, int *column)
         }
     }
     if (!node)
-        return;
+        return false;
     struct fy_token *tok = fy_node_get_scalar_token(node);
     const struct fy_mark *m = tok ? fy_token_start_mark(tok) : NULL;
     if (!m)
-        return;
+        return false;
     *line = m->line + 1;
     *column = m->column + 1;
     /* Quoted scalars' marks point past the quote; step back onto it. */
@@ -237,19 +356,43 @@ void mg_yaml_node_pos(struct fy_node *node, int *line, int *column)
          style == FYNS_ALIAS) &&
         *column > 1)
         (*column)--;
+    return true;
 }
 
-int mg_yaml_is_null(struct fy_node *v)
+/* ---- errors ---- */
+
+static int vfail(struct mg_yaml_walk *w, const struct mg_yaml_node *at,
+                 const struct mg_yaml_node *fallback, const char *fmt,
+                 va_list ap) __attribute__((format(printf, 4, 0)));
+static int vfail(struct mg_yaml_walk *w, const struct mg_yaml_node *at,
+                 const struct mg_yaml_node *fallback, const char *fmt,
+                 va_list ap)
 {
-    if (!v || fy_node_is_null(v))
-        return 1;
-    if (fy_node_get_type(v) != FYNT_SCALAR ||
-        fy_node_get_style(v) != FYNS_PLAIN)
-        return 0;
-    size_t len = 0;
-    const char *t = fy_node_get_scalar(v, &len);
-    return (len == 1 && t[0] == '~') ||
-           (len == 4 &&
-            (memcmp(t, "null", 4) == 0 || memcmp(t, "Null", 4) == 0 ||
-             memcmp(t, "NULL", 4) == 0));
+    int line = 0, column = 0;
+    if (!mg_yaml_node_pos(at, &line, &column) &&
+        !mg_yaml_node_pos(fallback, &line, &column)) {
+        const struct mg_yaml_node *up = mg_yaml_parent(at);
+        while (up && !mg_yaml_node_pos(up, &line, &column))
+            up = mg_yaml_parent(up);
+    }
+    char msg[MESSAGE_MAX];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    struct mg_error e;
+    mg_error_set(&e, w->file, line, column, "%s", msg);
+    w->nerrors++;
+    if (w->on_error)
+        w->on_error(w, &e);
+    else if (w->err)
+        *w->err = e;
+    return MG_EINVAL;
+}
+
+int mg_yaml_fail(struct mg_yaml_walk *w, const struct mg_yaml_node *at,
+                 const struct mg_yaml_node *fallback, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vfail(w, at, fallback, fmt, ap);
+    va_end(ap);
+    return rc;
 }

@@ -196,6 +196,15 @@ static void test_yaml_errors(void **state)
          "rules: must be a single value, not a list"},
         {"scalar for mapping", "redis: redis://x\n", 1, 8,
          "redis: must be a mapping"},
+        /* "  body_bytes: [" is 15 characters: an integer's message says
+         * what it wants whatever was written instead. */
+        {"list for an integer", "limits:\n  body_bytes: [5]\n", 2, 16,
+         "limits.body_bytes: must be an integer from 1 to 16777216"},
+        {"mapping for a level", "log: {level: {x: 1}}\n", 1, 15,
+         "log.level: must be one of debug, info, warn, error"},
+        /* "redis: " is 7 characters. */
+        {"section is an alias", "limits: &l {body_bytes: 5}\nredis: *l\n", 2,
+         8, "redis: aliases (*name) are not supported here"},
         {"bad listen", "# c\nlisten: 127.0.0.1:99999\n", 2, 9,
          "listen: listen address: port must be 1..65535"},
         {"bad redis url", "redis:\n  url: http://x\n", 2, 8,

@@ -201,6 +201,16 @@ static void test_malformed(void **state)
         {"non-ASCII", "algorithm: Ed25519\n# \xc3\xa9\n", MG_EINVAL, 2, 3,
          "printable ASCII"},
         {"not a mapping", "- a\n- b\n", MG_EINVAL, 0, 0, "not a key file"},
+        /* A value that is not a single text points at its key: an empty
+         * one (it has no place of its own), ~ (YAML's null), a list. */
+        {"empty value", "algorithm: Ed25519\nkey_id:\n", MG_EINVAL, 2, 1,
+         "must be a single text value"},
+        {"null value", "algorithm: ~\n", MG_EINVAL, 1, 1,
+         "must be a single text value"},
+        {"list value", "algorithm: Ed25519\nseed: [a]\n", MG_EINVAL, 2, 1,
+         "must be a single text value"},
+        {"key not a word", "? [a]\n: b\n", MG_EINVAL, 1, 4,
+         "keys must be plain words"},
         {"empty", "", MG_EINVAL, 0, 0, "empty"},
         {"quoted ok", quoted, 0, 0, 0, ""},
     };

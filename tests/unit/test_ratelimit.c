@@ -442,6 +442,11 @@ static void test_errors(void **state)
         {"count missing", "rate_limits:\n  ip:\n    - period_s: 60\n", 3, 7,
          "rate_limits.ip[0]: needs both count and period_s (count is "
          "missing)"},
+        /* No scalar in the limit or its list: the place of the nearest
+         * node holding them that has one, the key ip. */
+        {"empty limit in an empty list", "rate_limits:\n  ip:\n    - {}\n", 2,
+         3, "rate_limits.ip[0]: needs both count and period_s (count is "
+         "missing)"},
         {"duplicate member",
          "rate_limits:\n  ip:\n    - {count: 5, count: 6, period_s: 60}\n", 3,
          18, "duplicate key"},

@@ -543,6 +543,13 @@ static void test_load_errors(void **state)
          "rules.yaml", "2}", "`caps_ratio_above` wants a number from 0 to 1"},
         {"rules:\n  - {id: a, reason: r, when: {all: []}, score: 1}\n", NULL,
          "rules.yaml", "all: []", "`all` wants at least one condition"},
+        /* an empty value has no place of its own: its key's */
+        {"rules:\n  - {id: a, reason: r, when: {regex: x}, score: }\n", NULL,
+         "rules.yaml", "score: }", "`score` wants a number from -1000 to 1000"},
+        {"rules:\n  - id: a\n    reason:\n    when: {regex: x}\n    score: 1\n",
+         NULL, "rules.yaml", "reason:", "`reason` wants a sentence for moderators"},
+        {"thresholds: {reject: 9, hold: }\n", NULL, "rules.yaml", "hold: }",
+         "a threshold is a number above 0"},
     };
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
         char what[32];
