@@ -452,9 +452,10 @@ static struct info parse_group(struct parser *ps)
         ps->p += 2;
         char k = *ps->p;
         if (k == '#') {
-            skip_past(ps, ')');
-            ps->depth--;
-            return exact_empty();
+            /* a comment is not an atom: "i(?#x)?" makes the i optional,
+             * which this reader would get wrong; not read */
+            ps->fail = true;
+            return nothing();
         } else if (k == ':' || k == '|' || k == '>') {
             ps->p++;
         } else if (k == '=' || k == '!') {
@@ -473,6 +474,10 @@ static struct info parse_group(struct parser *ps)
             }
             if (!is_group) {
                 ps->depth--;
+                /* nor is an option setting: a quantifier after one is not
+                 * read either */
+                if (*ps->p && strchr("?*+{", *ps->p))
+                    ps->fail = true;
                 return exact_empty();
             }
         }

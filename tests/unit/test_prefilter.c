@@ -63,7 +63,9 @@ static void test_needs(void **state)
         {"foo(?=bar)", "foo"},                      /* a lookaround's text is not the match's */
         {"(?<!un)wanted", "wanted"},
         {"(?<name>spam)+", "spam"},
-        {"(?#note)casino", "casino"},
+        {"(?#note)casino", "-"},                    /* comments are not read: */
+        {"\\bi(?#x)?(?:yo|you)\\b", "-"},            /* the ? makes the i optional */
+        {"a(?i)?bc", "-"},
         {"[Kk]ill", "kill"},                        /* a class of two letters */
         /* nothing every match needs */
         {"\\w+", "-"},
