@@ -132,14 +132,6 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
 
 /* ---- the history rules, read-only (POST /v1/check) ---- */
 
-/* The history rules, in the order a submission checks them. */
-enum mg_store_history_rule {
-    MG_HISTORY_DUPLICATE,
-    MG_HISTORY_CAMPAIGN,
-    MG_HISTORY_NEW_COMMENTER,
-    MG_HISTORY_RULE_COUNT
-};
-
 /* What a submission's history check would do with one rule. */
 enum mg_store_history_state {
     MG_HISTORY_OFF,      /* the rule set does not have the rule */
@@ -164,7 +156,7 @@ struct mg_store_history_query {
     bool suspect;            /* mg_verdict.suspect */
 };
 
-/* states[MG_HISTORY_RULE_COUNT], indexed by enum mg_store_history_rule,
+/* states[MG_HISTORY_RULE_COUNT], indexed by enum mg_history_rule (verdict.h),
  * borrowed during the callback; NULL when status is not 0. */
 typedef void (*mg_store_history_cb)(int status,
                                     const enum mg_store_history_state *states,

@@ -10,6 +10,15 @@
 
 enum mg_action { MG_ACTION_PUBLISH, MG_ACTION_HOLD, MG_ACTION_REJECT };
 
+/* The history rules, decided in Redis (docs/rules.md), in the order a
+ * submission checks them. */
+enum mg_history_rule {
+    MG_HISTORY_DUPLICATE,
+    MG_HISTORY_CAMPAIGN,
+    MG_HISTORY_NEW_COMMENTER,
+    MG_HISTORY_RULE_COUNT
+};
+
 /* The history rules as they apply to one comment (Redis decides them, with
  * these settings): what the rule set asks of this body. A window of 0
  * turns a rule off for it: the set lacks the rule, or the normalized body
@@ -50,5 +59,18 @@ const char *mg_action_status(enum mg_action action);
 /* The ids of the rules in a matches array, comma-separated ("" for none);
  * the caller frees it (mg_free). */
 char *mg_matches_rule_ids(const json_t *matches);
+
+/* A history rule's id in matches ("history.duplicate"), and the word
+ * submit.lua answers with ("duplicate"). Static. */
+const char *mg_history_rule_id(enum mg_history_rule r);
+const char *mg_history_rule_word(enum mg_history_rule r);
+
+/* The rule the word names; false for any other word (or NULL). */
+bool mg_history_rule_parse(const char *word, enum mg_history_rule *out);
+
+/* Merges a history rule that fired into v: a match of its own (score 0, no
+ * span) and an action made stricter, never milder (a duplicate rejects,
+ * the others hold). */
+void mg_verdict_add_history(struct mg_verdict *v, enum mg_history_rule r);
 
 #endif

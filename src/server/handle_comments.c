@@ -84,38 +84,6 @@ static int judge(struct mg_server *srv, const struct mg_submission *sub, int64_t
     return mg_rules_judge(srv->rules, &in, verdict, normalized);
 }
 
-/* The history rules (decided in Redis, docs/rules.md), indexed by enum
- * mg_store_history_rule: a submission and POST /v1/check add the same
- * match for the one that fires. */
-static const struct {
-    const char *kind, *rule, *reason;
-    enum mg_action action;
-} history_rules[MG_HISTORY_RULE_COUNT] = {
-    [MG_HISTORY_DUPLICATE] = {"duplicate", "history.duplicate",
-                              "the same comment from the same author again",
-                              MG_ACTION_REJECT},
-    [MG_HISTORY_CAMPAIGN] = {"campaign", "history.campaign",
-                             "the same comment from several authors (copy and paste)",
-                             MG_ACTION_HOLD},
-    [MG_HISTORY_NEW_COMMENTER] = {"new_commenter", "history.new_commenter",
-                                  "a new commenter's comment whose score reached "
-                                  "the new_commenter threshold",
-                                  MG_ACTION_HOLD},
-};
-
-/* History rule r joins v's matches as a match of its own (score 0, no
- * span) and makes the verdict stricter, never milder. */
-static void add_history_match(struct mg_verdict *v, enum mg_store_history_rule r)
-{
-    json_array_append_new(v->matches,
-                          json_pack("{s:s, s:f, s:s, s:s, s:n}", "rule",
-                                    history_rules[r].rule, "score", 0.0, "action",
-                                    mg_action_name(history_rules[r].action),
-                                    "reason", history_rules[r].reason, "span"));
-    if (history_rules[r].action > v->action)
-        v->action = history_rules[r].action;
-}
-
 /* ---- POST /v1/check --------------------------------------------------- */
 
 /* A check whose history rules Redis is deciding. */
@@ -137,7 +105,7 @@ static void check_ctx_free(struct check_ctx *ctx)
 /* Whether the set has history rule r at all: a rule it does not configure
  * is in neither list of the answer. */
 static bool history_configured(const struct mg_rules_history *h,
-                               enum mg_store_history_rule r)
+                               enum mg_history_rule r)
 {
     switch (r) {
     case MG_HISTORY_DUPLICATE: return h->duplicate_window_ms > 0;
@@ -148,11 +116,11 @@ static bool history_configured(const struct mg_rules_history *h,
     return false;
 }
 
-static void add_not_applied(json_t *history, enum mg_store_history_rule r,
+static void add_not_applied(json_t *history, enum mg_history_rule r,
                             const char *reason)
 {
     json_array_append_new(json_object_get(history, "not_applied"),
-                          json_pack("{s:s, s:s}", "rule", history_rules[r].rule,
+                          json_pack("{s:s, s:s}", "rule", mg_history_rule_id(r),
                                     "reason", reason));
 }
 
@@ -162,8 +130,8 @@ static json_t *history_not_applied(const struct mg_rules_history *h, const char 
 {
     json_t *history = json_pack("{s:[], s:[]}", "applied", "not_applied");
     for (size_t r = 0; r < MG_HISTORY_RULE_COUNT; r++)
-        if (!h || history_configured(h, (enum mg_store_history_rule)r))
-            add_not_applied(history, (enum mg_store_history_rule)r,
+        if (!h || history_configured(h, (enum mg_history_rule)r))
+            add_not_applied(history, (enum mg_history_rule)r,
                             h ? reason : "the rule set has no history rules");
     return history;
 }
@@ -197,7 +165,7 @@ static void on_history_checked(int status, const enum mg_store_history_state *st
     }
     history = json_pack("{s:[], s:[]}", "applied", "not_applied");
     for (size_t i = 0; i < MG_HISTORY_RULE_COUNT; i++) {
-        enum mg_store_history_rule r = (enum mg_store_history_rule)i;
+        enum mg_history_rule r = (enum mg_history_rule)i;
         char reason[128];
         switch (states[r]) {
         case MG_HISTORY_OFF:
@@ -221,9 +189,9 @@ static void on_history_checked(int status, const enum mg_store_history_state *st
         case MG_HISTORY_PASSED:
             /* applied: listed whether it fired or not */
             json_array_append_new(json_object_get(history, "applied"),
-                                  json_string(history_rules[r].rule));
+                                  json_string(mg_history_rule_id(r)));
             if (states[r] == MG_HISTORY_FIRED)
-                add_history_match(&ctx->verdict, r);
+                mg_verdict_add_history(&ctx->verdict, r);
             break;
         }
     }
@@ -325,20 +293,15 @@ static void hex_sha256(const void *data, size_t len, char out[65])
 static int send_submission(struct submit_ctx *ctx, bool history_check);
 
 /* The history rule the submit script named (kind) joins the verdict. */
-static void apply_history(struct mg_verdict *v, const char *kind)
-{
-    for (size_t r = 0; r < MG_HISTORY_RULE_COUNT; r++)
-        if (strcmp(history_rules[r].kind, kind) == 0)
-            add_history_match(v, (enum mg_store_history_rule)r);
-}
-
 static void on_submitted(int status, const struct mg_store_submit_result *res,
                          void *data)
 {
     struct submit_ctx *ctx = data;
     struct mg_exchange *x = ctx->x;
     if (status == MG_OK && res->outcome == MG_STORE_HISTORY) {
-        apply_history(&ctx->verdict, res->history);
+        enum mg_history_rule r;
+        if (mg_history_rule_parse(res->history, &r))
+            mg_verdict_add_history(&ctx->verdict, r);
         mg_free(ctx->body);
         ctx->body = NULL;
         int rc = send_submission(ctx, false);

@@ -53,11 +53,10 @@ static void on_submit_reply(struct mg_store *s, int status,
             return;
         }
     } else if (mg__reply_is(word, "history") && reply->elements == 2) {
-        static const char *const kinds[] = {"duplicate", "campaign", "new_commenter"};
         res.outcome = MG_STORE_HISTORY;
-        for (size_t k = 0; k < 3; k++)
-            if (mg__reply_is(reply->element[1], kinds[k]))
-                res.history = kinds[k];
+        for (size_t r = 0; r < MG_HISTORY_RULE_COUNT; r++)
+            if (mg__reply_is(reply->element[1], mg_history_rule_word((enum mg_history_rule)r)))
+                res.history = mg_history_rule_word((enum mg_history_rule)r);
         if (!res.history) {
             cb(MG_EPROTO, NULL, data);
             return;
