@@ -118,12 +118,15 @@ end
 
 local rl_fields, rl_dims, rl_hash, rl_gen = {}, {}, nil, nil
 local rl_hash_new = false -- perhaps: no state of this submission was there
-local rl_values = {rl_author, rl_ip, rl_subnet, rl_article, rl_global}
 for d = 1, 5 do
-  local limits, value = LIMITS[d], rl_values[d]
-  if limits and value ~= '' then
-    rl_fields[#rl_fields + 1] = limits.field .. value
-    rl_dims[#rl_dims + 1] = limits
+  local limits = LIMITS[d]
+  if limits then
+    -- the d-th of the dimensions' values, without a table per call
+    local value = select(d, rl_author, rl_ip, rl_subnet, rl_article, rl_global)
+    if value ~= '' then
+      rl_fields[#rl_fields + 1] = limits.field .. value
+      rl_dims[#rl_dims + 1] = limits
+    end
   end
 end
 local rl_writes = {}
