@@ -83,10 +83,13 @@ int mg_router_match(const char *method, const char *path, size_t path_len,
         if (!pattern_matches(routes[r].pattern, path, path_len, seg, seg_len,
                              &nseg))
             continue;
-        if (strcmp(routes[r].method, method) != 0) {
+        /* HEAD is served wherever GET is (RFC 9110 9.3.2): the same
+         * handler, and the connection sends no body (conn.c) */
+        bool is_get = strcmp(routes[r].method, "GET") == 0;
+        if (strcmp(routes[r].method, method) != 0 && !(is_get && strcmp(method, "HEAD") == 0)) {
             path_known = true;
-            int w = snprintf(m->allow + allow_len, sizeof m->allow - allow_len,
-                             "%s%s", allow_len ? ", " : "", routes[r].method);
+            int w = snprintf(m->allow + allow_len, sizeof m->allow - allow_len, "%s%s%s",
+                             allow_len ? ", " : "", routes[r].method, is_get ? ", HEAD" : "");
             if (w > 0 && (size_t)w < sizeof m->allow - allow_len)
                 allow_len += (size_t)w;
             continue;

@@ -194,7 +194,10 @@ class Spec:
     def check(self, ex):
         """Every way exchange ex disagrees with the spec, as messages."""
         self.checked += 1
-        where, responses, path_item = self.responses_for(ex.method, ex.path)
+        # HEAD is answered wherever GET is (RFC 9110 9.3.2), as GET would be
+        # but without a body: checked against the GET operation
+        head = ex.method.upper() == "HEAD"
+        where, responses, path_item = self.responses_for("GET" if head else ex.method, ex.path)
         label = "%s %s -> %d" % (ex.method, ex.path, ex.status)
         key, response = self.pick_response(responses, ex.status)
         if response is None:
@@ -218,10 +221,17 @@ class Spec:
         if ex.status == 405 and path_item is not None and "allow" in ex.headers:
             allowed = {m.strip().upper() for m in ex.headers["allow"].split(",") if m.strip()}
             documented = {m.upper() for m in path_item if m in HTTP_METHODS}
+            if "GET" in documented:
+                documented.add("HEAD")
             if allowed != documented:
                 errors.append("%s: Allow %r, but the spec's methods for this path are %s"
                               % (label, ex.headers["allow"], ", ".join(sorted(documented))))
 
+        if head:
+            if ex.body:
+                errors.append("%s: a response to HEAD has a body (%d bytes)"
+                              % (label, len(ex.body)))
+            return errors
         content = response.get("content") or {}
         ct = ex.content_type
         if not content:

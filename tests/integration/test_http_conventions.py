@@ -243,9 +243,9 @@ def test_unknown_path_is_404_problem(server, path):
 
 @pytest.mark.parametrize("method,path,allowed", [
     ("GET", "/v1/comments", {"POST"}),
-    ("PUT", "/v1/bans", {"GET", "POST"}),
-    ("DELETE", "/healthz", {"GET"}),
-    ("POST", "/v1/keys", {"GET"}),
+    ("PUT", "/v1/bans", {"GET", "HEAD", "POST"}),
+    ("DELETE", "/healthz", {"GET", "HEAD"}),
+    ("POST", "/v1/keys", {"GET", "HEAD"}),
     ("GET", "/v1/comments/x/approve", {"POST"}),
     ("PATCH", "/v1/bans/ip/1.2.3.4", {"DELETE"}),
 ])
@@ -259,21 +259,50 @@ def test_wrong_method_is_405_with_allow(server, method, path, allowed):
     assert not allow & ({"GET", "POST", "DELETE", "PUT", "PATCH"} - allowed - {"HEAD"}), allow
 
 
-def test_a_response_to_head_has_no_body(server):
-    # 405 (HEAD is not a method of any route) with the Content-Length its
-    # body would have, but no body: the next response follows at once
+def head_then_get(server, path):
+    """HEAD path then GET path pipelined on one connection: (the HEAD's
+    status line and headers, the bytes after them). A body after the HEAD's
+    headers would be taken for the GET's response."""
     with server.connect() as s:
-        s.sendall(request_bytes("HEAD", "/healthz") + get("/healthz"))
+        s.sendall(request_bytes("HEAD", path, [("Authorization", MOD)]) +
+                  request_bytes("GET", path, [("Authorization", MOD)]))
         s.settimeout(5)
         data = b""
-        while b"\r\n\r\n" not in data or len(data.split(b"\r\n\r\n", 1)[1]) < 12:
+        while b"\r\n\r\n" not in data or b"\r\n\r\n" not in data.split(b"\r\n\r\n", 1)[1]:
             chunk = s.recv(65536)
             assert chunk, data
             data += chunk
-    head, rest = data.split(b"\r\n\r\n", 1)
+    return data.split(b"\r\n\r\n", 1)
+
+
+def content_length(head):
+    m = re.search(rb"(?im)^content-length: *(\d+)", head)
+    return int(m.group(1)) if m else None
+
+
+# RFC 9110 9.3.2: HEAD wherever GET is served, with GET's status and
+# headers and no body; load balancers probe /healthz with it.
+@pytest.mark.parametrize("path,status", [
+    ("/healthz", 200),
+    ("/readyz", 200),
+    ("/v1/keys", 200),
+    ("/v1/queue", 200),
+    ("/v1/comments/0190c6d4-0000-7000-8000-000000000000", 404),
+    ("/v1/articles/a-1/comments", 200),
+])
+def test_head_is_get_without_a_body(server, path, status):
+    head, rest = head_then_get(server, path)
+    assert head.startswith(b"HTTP/1.1 %d" % status), head
+    get_head = rest.split(b"\r\n\r\n", 1)[0]
+    assert rest.startswith(b"HTTP/1.1 %d" % status), rest[:80]   # no body in between
+    assert content_length(head) == content_length(get_head) > 0, (head, get_head)
+
+
+def test_head_where_only_post_is_405_with_allow(server):
+    head, rest = head_then_get(server, "/v1/comments")
     assert head.startswith(b"HTTP/1.1 405"), head
-    assert b"content-length: " in head.lower() and b"content-length: 0" not in head.lower()
-    assert rest.startswith(b"HTTP/1.1 200"), rest[:80]
+    assert re.search(rb"(?im)^allow: POST$", head), head
+    assert rest.startswith(b"HTTP/1.1 405"), rest[:80]   # the GET's, with no body between
 
 
 @pytest.mark.parametrize("ctype,expect_415", [
