@@ -377,8 +377,10 @@ def test_checker_passes_good_responses(spec):
     assert check(spec, "GET", "/v1/queue", 200, JSON,
                  b'{"items":[],"total":0,"next_cursor":null}') == []
     assert check(spec, "GET", "/nothing", 404, PROBLEM, problem(404, "not_found")) == []
-    assert check(spec, "DELETE", "/healthz", 405, dict(PROBLEM, Allow="GET"),
+    assert check(spec, "DELETE", "/healthz", 405, dict(PROBLEM, Allow="GET, HEAD"),
                  problem(405, "method_not_allowed")) == []
+    # HEAD: the GET operation's status and headers, no body
+    assert check(spec, "HEAD", "/v1/comments/" + COMMENT["id"], 200, JSON, b"") == []
     assert check(spec, "GET", "/metrics", 200,
                  {"Content-Type": "text/plain; version=0.0.4; charset=utf-8",
                   "X-Request-Id": "abc"}, b"# nothing\n") == []
@@ -394,6 +396,14 @@ def test_checker_catches_a_wrong_body(spec):
     assert check(spec, "POST", "/v1/comments", 201,
                  dict(JSON, Location="/v1/comments/x"), pending) != []
     assert check(spec, "GET", "/v1/comments/x", 200, JSON, b"{not json") != []
+
+
+def test_checker_catches_head_mistakes(spec):
+    # a body after HEAD, an Allow without HEAD beside GET, a status GET lacks
+    assert check(spec, "HEAD", "/healthz", 200, JSON, b'{"status":"ok"}') != []
+    assert check(spec, "DELETE", "/healthz", 405, dict(PROBLEM, Allow="GET"),
+                 problem(405, "method_not_allowed")) != []
+    assert check(spec, "HEAD", "/healthz", 418, JSON, b"") != []
 
 
 def test_checker_catches_an_undocumented_status(spec):
