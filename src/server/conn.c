@@ -8,6 +8,7 @@
  * state: idle (keep-alive), receiving a request, writing, or lingering. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "modgate/alloc.h"
 #include "modgate/crypto.h"
@@ -316,13 +317,14 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     conn_drive(c);
 }
 
-void mg__conn_accept(struct mg_server *srv)
+void mg__conn_accept(struct mg_server *srv, int fd)
 {
     struct mg_conn *c = mg_calloc(1, sizeof *c);
     c->srv = srv;
     uv_tcp_init(srv->loop, &c->tcp);
     c->tcp.data = c;
-    if (uv_accept((uv_stream_t *)&srv->listener, (uv_stream_t *)&c->tcp) != 0) {
+    if (uv_tcp_open(&c->tcp, fd) != 0) {
+        close(fd);
         uv_close((uv_handle_t *)&c->tcp, (uv_close_cb)mg_free);
         return;
     }

@@ -1,6 +1,10 @@
 /* server.c: the listening socket, signals, and graceful shutdown. */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "modgate/alloc.h"
 #include "modgate/log.h"
@@ -9,33 +13,91 @@
 #include "modgate/store.h"
 #include "server.h"
 
-/* Accept errors (EMFILE when out of descriptors) are logged at most this
+/* Connections dropped for want of descriptors are logged at most this
  * often: under a connection flood they come thousands a second. */
 #define ACCEPT_ERROR_LOG_INTERVAL_MS 1000
 
-static void on_connection(uv_stream_t *listener, int status)
+/* Counts n connections dropped (or failed) at accept, and says so in the
+ * log at most once per interval, with how many since the last time. */
+static void note_dropped(struct mg_server *srv, uint64_t n, int err)
 {
-    struct mg_server *srv = listener->data;
-    if (status < 0) {
-        /* libuv already accepted and dropped the connection to keep the
-         * backlog moving (its EMFILE trick); we keep serving the others. */
+    for (uint64_t k = 0; k < n; k++)
         mg_metrics_accept_error(srv->metrics);
-        uint64_t now = uv_now(srv->loop);
-        if (now - srv->accept_errors_logged_at >= ACCEPT_ERROR_LOG_INTERVAL_MS) {
-            srv->accept_errors_logged_at = now;
-            MG_LOG(MG_LOG_WARN, "server", "accept_failed", "{s:s, s:i}", "error",
-                   uv_strerror(status), "open_connections", (int)srv->conn_count);
+    srv->accept_dropped_unlogged += n;
+    uint64_t now = uv_now(srv->loop);
+    if (now - srv->accept_errors_logged_at < ACCEPT_ERROR_LOG_INTERVAL_MS)
+        return;
+    srv->accept_errors_logged_at = now;
+    MG_LOG(MG_LOG_WARN, "server", "accept_failed", "{s:s, s:I, s:i}", "error",
+           strerror(err), "dropped", (json_int_t)srv->accept_dropped_unlogged,
+           "open_connections", (int)srv->conn_count);
+    srv->accept_dropped_unlogged = 0;
+}
+
+/* Out of descriptors (EMFILE, ENFILE): the connections waiting cannot be
+ * taken, and left in the backlog they would wake the loop for ever. The
+ * reserve descriptor is let go for the moment it takes to accept each of
+ * them and close it at once, so its client hears a reset rather than
+ * silence, and every one is counted. (libuv does the same on its own
+ * accept path, but tells its caller nothing: hence this one.) */
+static void drop_waiting(struct mg_server *srv, int lfd, int err)
+{
+    uint64_t dropped = 0;
+    if (srv->reserve_fd >= 0) {
+        close(srv->reserve_fd);
+        int fd;
+        while ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+            close(fd);
+            dropped++;
         }
+        srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+    note_dropped(srv, dropped ? dropped : 1, err);
+}
+
+/* The listening socket is readable: every connection waiting is accepted
+ * and handed to a new mg_conn, until none is left. */
+static void on_acceptable(uv_poll_t *poll, int status, int events)
+{
+    (void)events;
+    struct mg_server *srv = poll->data;
+    if (status < 0 || srv->draining)
+        return;
+    uv_os_fd_t lfd;
+    if (uv_fileno((uv_handle_t *)&srv->listener, &lfd) != 0)
+        return;
+    for (;;) {
+        int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0) {
+            mg__conn_accept(srv, fd);
+            continue;
+        }
+        if (errno == EINTR || errno == ECONNABORTED)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return;
+        if (errno == EMFILE || errno == ENFILE)
+            drop_waiting(srv, lfd, errno);
+        else
+            note_dropped(srv, 1, errno);
         return;
     }
-    if (srv->draining)
-        return;
-    mg__conn_accept(srv);
 }
 
 static void on_closed_quietly(uv_handle_t *h)
 {
     (void)h;
+}
+
+/* Stops taking connections: the poll first (it watches the listener's
+ * socket), then the listener, which closes the socket; and the reserve. */
+static void close_listener(struct mg_server *srv)
+{
+    uv_close((uv_handle_t *)&srv->accept_poll, on_closed_quietly);
+    uv_close((uv_handle_t *)&srv->listener, on_closed_quietly);
+    if (srv->reserve_fd >= 0)
+        close(srv->reserve_fd);
+    srv->reserve_fd = -1;
 }
 
 static void on_store_closed(void *data)
@@ -74,7 +136,7 @@ void mg_server_shutdown(struct mg_server *srv)
     srv->draining = true;
     MG_LOG(MG_LOG_INFO, "server", "draining", "{s:i, s:i}", "connections",
            (int)srv->conn_count, "drain_timeout_ms", srv->cfg->drain_timeout_ms);
-    uv_close((uv_handle_t *)&srv->listener, on_closed_quietly);
+    close_listener(srv);
     uv_timer_start(&srv->drain_timer, on_drain_timeout,
                    (uint64_t)srv->cfg->drain_timeout_ms, 0);
     mg__conn_drain_all(srv);
@@ -111,17 +173,40 @@ static int bind_listener(struct mg_server *srv)
                cfg->listen, "error", "the host is not an IP address");
         return MG_EINVAL;
     }
+    /* The socket is modgate's own, as libuv would make it (SO_REUSEADDR,
+     * non-blocking, close-on-exec), and so is the accepting (on_acceptable),
+     * so that connections dropped for want of descriptors are counted;
+     * the uv_tcp_t only owns the socket, to close it */
+    srv->reserve_fd = -1;
+    socklen_t addr_len = addr.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                    : sizeof(struct sockaddr_in);
+    int lfd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(lfd, (const struct sockaddr *)&addr, addr_len) != 0 || listen(lfd, 511) != 0) {
+        rc = uv_translate_sys_error(errno);
+        if (lfd >= 0)
+            close(lfd);
+        MG_LOG(MG_LOG_ERROR, "server", "listen_failed", "{s:s, s:s}", "listen",
+               cfg->listen, "error", uv_strerror(rc));
+        return MG_EIO;
+    }
     uv_tcp_init(srv->loop, &srv->listener);
     srv->listener.data = srv;
-    rc = uv_tcp_bind(&srv->listener, (const struct sockaddr *)&addr, 0);
-    if (rc == 0)
-        rc = uv_listen((uv_stream_t *)&srv->listener, 511, on_connection);
+    rc = uv_tcp_open(&srv->listener, lfd);
+    if (rc != 0)
+        close(lfd); /* not the handle's: closing the handle leaves it */
+    else
+        rc = uv_poll_init_socket(srv->loop, &srv->accept_poll, lfd);
     if (rc != 0) {
         MG_LOG(MG_LOG_ERROR, "server", "listen_failed", "{s:s, s:s}", "listen",
                cfg->listen, "error", uv_strerror(rc));
         uv_close((uv_handle_t *)&srv->listener, on_closed_quietly);
         return MG_EIO;
     }
+    srv->accept_poll.data = srv;
+    srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    (void)uv_poll_start(&srv->accept_poll, UV_READABLE, on_acceptable);
     return MG_OK;
 }
 
@@ -139,7 +224,7 @@ int mg_server_start(struct mg_server *srv)
     if (rc != MG_OK) {
         MG_LOG(MG_LOG_ERROR, "server", "store_failed", "{s:s}", "error",
                mg_strerror(rc));
-        uv_close((uv_handle_t *)&srv->listener, on_closed_quietly);
+        close_listener(srv);
         return rc;
     }
 

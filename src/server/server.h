@@ -33,7 +33,9 @@ struct mg_server {
     struct mg_metrics *metrics;
     struct mg_http_limits limits;
 
-    uv_tcp_t listener;
+    uv_tcp_t listener;      /* bound; its socket is polled and accepted here */
+    uv_poll_t accept_poll;  /* the listening socket, readable: connections */
+    int reserve_fd;         /* held for the moment descriptors run out */
     uv_signal_t sig_term, sig_int, sig_hup;
     uv_timer_t drain_timer;
 
@@ -45,6 +47,7 @@ struct mg_server {
 
     char read_buf[65536]; /* shared: reads are handled before the next one */
     uint64_t accept_errors_logged_at; /* ms; rate-limits the EMFILE log */
+    uint64_t accept_dropped_unlogged; /* dropped since the last such log */
 };
 
 /* One request and its response. Handlers receive it and must call one of
@@ -67,8 +70,9 @@ int mg_server_start(struct mg_server *srv);
  * timeout), closes Redis; uv_run then returns. Idempotent. */
 void mg_server_shutdown(struct mg_server *srv);
 
-/* Called by conn.c on accept. */
-void mg__conn_accept(struct mg_server *srv);
+/* A new connection on fd (accepted, non-blocking; taken over: closed
+ * here if libuv cannot take it). Called by server.c. */
+void mg__conn_accept(struct mg_server *srv, int fd);
 
 /* Closes idle connections at once and marks busy ones to close after their
  * response (drain). */

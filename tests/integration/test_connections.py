@@ -1,5 +1,6 @@
 """Many connections: running out of file descriptors, and a thousand idle
 keep-alive connections."""
+import json
 import os
 import resource
 import socket
@@ -70,6 +71,17 @@ def test_out_of_descriptors_keeps_serving_existing_connections(redis, start_modg
             t0 = time.monotonic()
             assert healthz_on(keep, timeout=3) == 200
             assert time.monotonic() - t0 < 1.0
+
+        # The connections dropped for want of descriptors are counted and
+        # logged (libuv's own accept path drops them silently).
+        keep.sendall(request_bytes("GET", "/metrics"))
+        (resp,) = read_responses(keep, 1, timeout=3)
+        dropped = metric(parse_metrics(resp[2].decode()), "modgate_http_accept_errors_total")
+        assert dropped >= 1, "no accept error counted"
+        logged = [json.loads(l) for l in m.logs().splitlines()
+                  if '"accept_failed"' in l]
+        assert logged and logged[0]["dropped"] >= 1, m.logs()[-2000:]
+        assert "open files" in logged[0]["error"].lower(), logged[0]
 
         # No busy loop on accept while out of descriptors.
         cpu0, t0 = cpu_seconds(m.proc.pid), time.monotonic()
