@@ -69,21 +69,28 @@ static bool is_visible(UChar32 c)
     return type != U_CONTROL_CHAR && type != U_FORMAT_CHAR;
 }
 
+/* The code point at utf8[*i] (len bytes in all), or a negative value for
+ * invalid bytes; *i moves past it. U8_NEXT takes int32_t offsets: it gets
+ * a window of one sequence (at most 4 bytes), so text of any length works. */
+static UChar32 next_code_point(const uint8_t *s, size_t len, size_t *i)
+{
+    int32_t window = len - *i < 4 ? (int32_t)(len - *i) : 4;
+    int32_t off = 0;
+    UChar32 c;
+    U8_NEXT(s + *i, off, window, c);
+    *i += (size_t)off;
+    return c;
+}
+
 bool mg_unicode_has_visible(const char *utf8, size_t len)
 {
     const uint8_t *s = (const uint8_t *)utf8;
     for (size_t i = 0; i < len;) {
-        /* U8_NEXT takes int32_t offsets: give it a window of one sequence
-         * (at most 4 bytes), so text of any length works. */
-        int32_t window = len - i < 4 ? (int32_t)(len - i) : 4;
-        int32_t off = 0;
-        UChar32 c;
-        U8_NEXT(s + i, off, window, c);
+        UChar32 c = next_code_point(s, len, &i);
         /* Invalid bytes (c < 0) are not whitespace: count them as
          * visible, as a reader would see a replacement character. */
         if (c < 0 || is_visible(c))
             return true;
-        i += (size_t)off;
     }
     return false;
 }
@@ -92,19 +99,15 @@ bool mg_unicode_has_decimal_digit(const char *utf8, size_t len)
 {
     const uint8_t *s = (const uint8_t *)utf8;
     for (size_t i = 0; i < len;) {
-        if (s[i] < 0x80) {
+        if (s[i] < 0x80) { /* the common case, without ICU */
             if (s[i] >= '0' && s[i] <= '9')
                 return true;
             i++;
             continue;
         }
-        int32_t window = len - i < 4 ? (int32_t)(len - i) : 4;
-        int32_t off = 0;
-        UChar32 c;
-        U8_NEXT(s + i, off, window, c);
+        UChar32 c = next_code_point(s, len, &i);
         if (c >= 0 && u_isdigit(c))
             return true;
-        i += (size_t)off;
     }
     return false;
 }

@@ -88,6 +88,8 @@ static void test_needs(void **state)
         {"a{,3}viagra", "-"},
         {"[[:alpha:]]viagra", "-"},
         {"(?|a)", "-"},
+        /* a literal longer than an exact string may grow: its first 32 bytes */
+        {"abcdefghijklmnopqrstuvwxyzABCDEFGHIJ", "abcdefghijklmnopqrstuvwxyzabcdef"},
     };
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
         char *got = needs_of(cases[i].pattern);
@@ -127,6 +129,37 @@ static void test_scan(void **state)
     assert_true(scan_sees("토토사이트", "여기 토토사이트 가입"));
     assert_false(scan_sees("토토사이트", "토토 사이트"));
     assert_false(scan_sees("kill", "k i l l"));
+}
+
+/* An alternation of more strings than a set may hold needs nothing: the
+ * pattern always runs. */
+static void test_too_many_alternatives(void **state)
+{
+    (void)state;
+    char *pattern = mg_strdup("w0000");
+    for (int i = 1; i < 600; i++) {
+        char *next = mg_asprintf("%s|w%04d", pattern, i);
+        mg_free(pattern);
+        pattern = next;
+    }
+    char *got = needs_of(pattern);
+    assert_string_equal(got, "-");
+    mg_free(got);
+    mg_free(pattern);
+}
+
+/* A text longer than the scan's stack buffer is read whole. */
+static void test_scan_long_text(void **state)
+{
+    (void)state;
+    char text[5000];
+    memset(text, 'x', sizeof text);
+    memcpy(text + sizeof text - 8, "viagra!!", 8);
+    text[sizeof text - 1] = '\0';
+    assert_true(scan_sees("viagra", text));
+    text[sizeof text - 3] = '\0'; /* cut inside the word: "viag" */
+    text[sizeof text - 4] = '\0';
+    assert_false(scan_sees("viagra", text));
 }
 
 static void test_digits(void **state)
@@ -210,6 +243,8 @@ int main(void)
         cmocka_unit_test(test_needs),
         cmocka_unit_test(test_scan),
         cmocka_unit_test(test_digits),
+        cmocka_unit_test(test_too_many_alternatives),
+        cmocka_unit_test(test_scan_long_text),
         cmocka_unit_test(test_against_pcre2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

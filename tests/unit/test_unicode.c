@@ -513,6 +513,34 @@ static void test_utf8_one(void **state)
     }
 }
 
+/* PCRE2's \\d with UCP is General_Category Nd: decimal digits of any
+ * script, not other numbers. */
+static void test_has_decimal_digit(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        bool digit;
+    } cases[] = {
+        {"no digits here", false},
+        {"call 555", true},
+        {"\xd9\xa3 arabic-indic three", true},   /* U+0663 */
+        {"\xef\xbc\x95 fullwidth five", true},  /* U+FF15 */
+        {"\xe0\xa5\xa8 devanagari two", true},  /* U+0968 */
+        {"squared \xc2\xb2", false},              /* U+00B2: No, not Nd */
+        {"\xe2\x85\xa7 roman eight", false},      /* U+2167: Nl */
+        {"\xea\xb8\xb0\xec\x82\xac", false},      /* Hangul */
+        {"\xff\xfe bad bytes", false},
+        {"\xff" "7", true},                     /* a digit after bad bytes */
+        {"\xd9", false},                        /* a sequence cut short */
+        {"", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (mg_unicode_has_decimal_digit(cases[i].text, strlen(cases[i].text)) !=
+            cases[i].digit)
+            fail_msg("case %zu (%s): want %d", i, cases[i].text, cases[i].digit);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -523,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_has_visible_long),
         cmocka_unit_test(test_fold),
         cmocka_unit_test(test_folds_beyond_case),
+        cmocka_unit_test(test_has_decimal_digit),
         cmocka_unit_test(test_nfkc_lower),
         cmocka_unit_test(test_category),
         cmocka_unit_test(test_white_space),
