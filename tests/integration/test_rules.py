@@ -19,7 +19,7 @@ from conftest import (MOD_TOKEN, MODCTL, MODGATE, ROOT, SITE_TOKEN, created, met
                       parse_metrics, post_comment, problem, wait_until)
 
 RULES = os.path.join(ROOT, "rules")
-SEEDS = os.path.join(ROOT, "..", "shared", "seeds")
+SEEDS = os.path.join(ROOT, "tests", "data", "news")  # news text written for the project
 
 
 def comment(body, **extra):
@@ -122,7 +122,7 @@ def test_check_judges_without_storing_or_limiting(rules_server, redis):
 
 
 def seed_sentences():
-    """Every sentence of the seed article(s), cut to the 300-character box at
+    """Every sentence of the news text in tests/data/news, cut to the 300-character box at
     word boundaries."""
     out = []
     for path in sorted(glob.glob(os.path.join(SEEDS, "*.txt"))):
