@@ -48,6 +48,8 @@ struct mg_server {
     char read_buf[65536]; /* shared: reads are handled before the next one */
     uint64_t accept_errors_logged_at; /* ms; rate-limits the EMFILE log */
     uint64_t accept_dropped_unlogged; /* dropped since the last such log */
+    uint64_t refused_logged_at;       /* ms; the same for max_connections */
+    uint64_t refused_unlogged;        /* refused since the last such log */
 };
 
 /* One request and its response. Handlers receive it and must call one of
