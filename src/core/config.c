@@ -284,7 +284,7 @@ static const char *find_env(char **envp, const char *name)
 
 /* A variable that a flag overrides is not read at all, so a stale or wrong
  * one in the environment cannot stop a command line that sets the value
- * (API.md: a flag beats a variable). */
+ * (docs/configuration.md: a flag beats a variable). */
 static bool flag_sets(const struct mg__config_flag *flags, size_t nflags,
                       const struct mg__config_row *r)
 {

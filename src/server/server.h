@@ -104,7 +104,7 @@ void mg_respond_invalid(struct mg_exchange *x, const char *field,
                         const char *detail);
 /* 400 invalid_request for a body jansson refused (jerr): naming the member
  * when it is one of members[0..n) holding a string that is not Unicode
- * (API.md), else with detail. */
+ * (docs/api.md), else with detail. */
 void mg_respond_bad_json(struct mg_exchange *x, const json_error_t *jerr,
                          const char *const *members, size_t n, const char *detail);
 /* 503 unavailable with Retry-After: Redis could not answer (status is the
