@@ -1,6 +1,6 @@
 /* canon.h: the exact bytes a comment's signature covers: the RFC 8785 (JCS)
  * serialization of {"v":1, id, article_id, author_id, author_name, body,
- * parent_id, created_at, key_id}, as API.md "Signatures" defines it. Written
+ * parent_id, created_at, key_id}, as docs/api.md "Signatures" defines it. Written
  * by hand for this fixed object, because jansson escapes '/' and sorts keys
  * only on request; tested against vectors made with Python's json.dumps. */
 #ifndef MODGATE_CANON_H

@@ -47,6 +47,8 @@ struct mg_config {
     int request_timeout_ms;   /* a request must arrive within it, else 408 */
     int idle_timeout_ms;      /* idle keep-alive connections close after it */
     int drain_timeout_ms;     /* bound on finishing requests at shutdown */
+    size_t max_connections;   /* client connections open at once; more are
+                                 accepted and closed */
 
     size_t comment_max_chars; /* body, in extended grapheme clusters */
     size_t comment_max_bytes; /* body, in bytes of UTF-8 */

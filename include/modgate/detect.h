@@ -4,7 +4,7 @@
  *
  * Links and contact details are read as a reader sees them: fullwidth
  * forms as ASCII and zero-width characters skipped. Offsets are in code
- * points of the text given (what API.md's `span` counts), [start, end). Links and contacts are listed in text order; a
+ * points of the text given (what docs/api.md's `span` counts), [start, end). Links and contacts are listed in text order; a
  * messenger invite that is a link (t.me/x) is in both lists. */
 #ifndef MODGATE_DETECT_H
 #define MODGATE_DETECT_H

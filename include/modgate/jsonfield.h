@@ -1,7 +1,7 @@
 /* jsonfield.h: which member of a JSON object a parse error is about, when
  * the error is a string that is not Unicode: bytes that are not UTF-8, or a
  * \u escape of a lone surrogate. jansson refuses the whole document for
- * either; API.md wants the 400 to name the field at fault. */
+ * either; docs/api.md wants the 400 to name the field at fault. */
 #ifndef MODGATE_JSONFIELD_H
 #define MODGATE_JSONFIELD_H
 

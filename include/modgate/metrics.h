@@ -40,6 +40,8 @@ void mg_metrics_ban_hit(struct mg_metrics *m, const char *kind);
 void mg_metrics_conn_opened(struct mg_metrics *m);
 void mg_metrics_conn_closed(struct mg_metrics *m);
 void mg_metrics_accept_error(struct mg_metrics *m);
+/* A connection closed at accept: limits.max_connections were open. */
+void mg_metrics_conn_refused(struct mg_metrics *m);
 
 /* The whole exposition. Caller owns the result (mg_free). */
 struct mg_rules;

@@ -114,7 +114,7 @@
  * list entry so stretched is read the same way, without lists (as a leet
  * one is), so that it still meets the comments written like it.
  *
- * Offsets into the original text are in code points (what API.md's `span`
+ * Offsets into the original text are in code points (what docs/api.md's `span`
  * counts); spans never decrease from one word to the next, and a word's
  * span covers the invisibles and dropped marks within it. Everything here
  * is pure: no I/O, no globals that change after the first call (the

@@ -1,4 +1,4 @@
-/* router.h: the table of every route in API.md: method, path pattern, the
+/* router.h: the table of every route in docs/api.md: method, path pattern, the
  * roles allowed, and matching of a request path against it. Pure: no I/O. */
 #ifndef MODGATE_ROUTER_H
 #define MODGATE_ROUTER_H

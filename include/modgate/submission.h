@@ -1,5 +1,5 @@
 /* submission.h: the body of POST /v1/comments and POST /v1/check, decoded
- * and validated as API.md says: a JSON object (duplicate keys refused, strict
+ * and validated as docs/api.md says: a JSON object (duplicate keys refused, strict
  * UTF-8, no NUL), every field's type and form (400 invalid_request with the
  * field at fault), then the body's length (422 too_short / too_long). Pure:
  * no I/O; the fuzzer drives it with bytes. */

@@ -17,7 +17,7 @@ size_t mg_utf8_seq_len(const unsigned char *s, size_t len);
 int mg_text_check_utf8(const char *name, const char *text, size_t len,
                        struct mg_error *err) MG_MUST_CHECK;
 
-/* True for the ids API.md allows for articles and authors: 1 to 128
+/* True for the ids docs/api.md allows for articles and authors: 1 to 128
  * printable ASCII characters, no spaces. */
 bool mg_text_is_id(const char *s);
 

@@ -148,7 +148,7 @@ static const struct verb {
 } verbs[] = {
     {"approve", "approved", "approve", {"pending", "rejected"}},
     /* as POST .../reject: a held comment is rejected, a published one
-     * removed (API.md); `remove` says the second on purpose */
+     * removed (docs/api.md); `remove` says the second on purpose */
     {"reject", "rejected", "reject", {"pending", "published"}},
     {"remove", "removed", "reject", {"published", NULL}},
 };

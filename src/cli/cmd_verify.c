@@ -2,7 +2,7 @@
  * public keys (GET /v1/keys) and the comments (GET /v1/comments/{id}, or
  * the published ones of GET /v1/articles/{id}/comments, over GET
  * /v1/articles for --all) and checks every signature here, with libsodium,
- * on the message API.md defines. modgate's word is not taken for anything
+ * on the message docs/api.md defines. modgate's word is not taken for anything
  * but the bytes. */
 #include <jansson.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* modctl.h: what modctl's command files share: the global options and the
- * exit statuses API.md promises to scripts. */
+ * exit statuses its manual (docs/man/modctl.1) promises to scripts. */
 #ifndef MODCTL_H
 #define MODCTL_H
 

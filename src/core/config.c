@@ -87,6 +87,15 @@ const struct mg__config_row mg__config_rows[] = {
     {.key = {"limits.idle_timeout_ms", INTEGER(100, 3600000), AT(idle_timeout_ms),
       .def = "60000",
       .help = "idle keep-alive connections close after this, in ms"}},
+    /* 10000: each connection costs a descriptor and a few KiB, and a news
+     * site's backend keeps a pool of tens; ten thousand open at once is a
+     * leak or a flood, which the cap keeps from taking every descriptor
+     * (and Redis' with them). It also fits the 524288 systemd gives a
+     * service as its hard limit, so the start-up check stays quiet there. */
+    {.key = {"limits.max_connections", INTEGER(1, 1048576), AT(max_connections),
+      .def = "10000",
+      .help = "most client connections open at once; more are closed at once"},
+     CLI("MODGATE_MAX_CONNECTIONS", "max-connections", "N")},
     {.key = {"limits.drain_timeout_ms", INTEGER(0, 3600000), AT(drain_timeout_ms),
       .def = "10000",
       .help = "time to finish requests in flight at shutdown, in ms"}},
@@ -275,7 +284,7 @@ static const char *find_env(char **envp, const char *name)
 
 /* A variable that a flag overrides is not read at all, so a stale or wrong
  * one in the environment cannot stop a command line that sets the value
- * (API.md: a flag beats a variable). */
+ * (docs/configuration.md: a flag beats a variable). */
 static bool flag_sets(const struct mg__config_flag *flags, size_t nflags,
                       const struct mg__config_row *r)
 {

@@ -180,10 +180,9 @@ const char *mg_config_usage(void)
         "beats\n"
         "the defaults. Both --flag VALUE and --flag=VALUE work. Other "
         "settings\n"
-        "(redis.prefix, redis.*_ms, limits.*, comments.*) are set in the "
-        "config file,\n"
-        "and so are the rate limits and trusted authors (rate_limits:, see\n"
-        "docs/rate-limits.md).\n");
+        "(redis.prefix, redis.*_ms, limits.* but max_connections, comments.*)\n"
+        "are set in the config file, and so are the rate limits and trusted\n"
+        "authors (rate_limits:, see docs/rate-limits.md).\n");
 #undef ADD
     return text;
 }

@@ -1,5 +1,5 @@
 /* submission.c: decoding and validating the body of POST /v1/comments and
- * POST /v1/check (API.md "Submitting a comment"). */
+ * POST /v1/check (docs/api.md, "POST /v1/comments"). */
 #include "modgate/submission.h"
 
 #include <arpa/inet.h>
@@ -95,7 +95,7 @@ static const char *const members[] = {
     "parent_id",  "client_ip", "user_agent", "author_created_at",
 };
 
-/* Refused JSON: a string that is not Unicode names its member, as API.md
+/* Refused JSON: a string that is not Unicode names its member, as docs/api.md
  * asks, when it is one of ours; anything else names the place. */
 static void json_error(struct mg_submission_error *err, const char *json,
                        size_t len, const json_error_t *j)

@@ -186,7 +186,7 @@ static int parse_line(struct mg_tokens *t, const char *name, int lineno,
             return MG_EINVAL;
         }
     }
-    /* API.md sets no length: a short token works, and the server says it
+    /* docs/api.md sets no minimum length: a short token works, and the server says it
      * is guessable (mg_tokens_weak) rather than refusing to start. */
     if (f[2].len < MG_TOKEN_STRONG_LEN && t->weak++ == 0)
         t->first_weak_line = lineno;

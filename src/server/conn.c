@@ -276,7 +276,7 @@ static void conn_drive(struct mg_conn *c)
         return;
     /* Waiting for bytes: a request under way has a deadline from its first
      * byte, and a new connection's first request one from the connection's
-     * start (API.md: "a request must arrive completely within 10 s"; a
+     * start (docs/api.md, "Request limits": 10 s for a whole request; a
      * client that connects and says nothing gets 408 too); a connection
      * idle after a response only the keep-alive one. */
     bool in_request = mg_http_parser_in_request(c->parser);

@@ -64,8 +64,9 @@ static void on_articles(int status, const struct mg_store_article *articles,
                               mg_next_cursor(more, count ? articles[count - 1].id : NULL)));
 }
 
-/* An extension of API.md, for `modctl verify --all`: every article with
- * published comments, to walk GET /v1/articles/{id}/comments over. */
+/* An addition to the first contract (docs/api.md, GET /v1/articles), for
+ * `modctl verify --all`: every article with published comments, to walk
+ * GET /v1/articles/{id}/comments over. */
 void mg_handle_articles(struct mg_exchange *x)
 {
     struct mg_page_query q;

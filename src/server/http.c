@@ -23,7 +23,7 @@
  * (spaces, "HTTP/1.1", CRLF; its method is counted when the URL starts) and
  * of the blank line that ends the head, counted toward the header limit
  * along with the text the callbacks see: a well-formed head is counted to
- * the byte, as API.md's "request line + headers 8 KiB" means. */
+ * the byte, as docs/api.md's limit on "request line and headers" means. */
 #define HEADER_LINE_OVERHEAD  4
 #define REQUEST_LINE_OVERHEAD 12
 #define HEAD_END_OVERHEAD     2
@@ -337,7 +337,7 @@ enum mg_http_result mg_http_parser_feed(struct mg_http_parser *p,
     }
     if (e != HPE_OK) {
         /* http-parser's description is a fragment ("invalid HTTP
-         * method"): the detail is a sentence (API.md) */
+         * method"): the detail is a sentence (docs/api.md) */
         snprintf(p->parse_error, sizeof p->parse_error,
                  "The request is not valid HTTP/1.1: %s.", http_errno_description(e));
         fail(p, 400, "bad_request", p->parse_error);

@@ -1,6 +1,7 @@
 /* main.c: modgate's entry point: configuration, process limits, the loop. */
 #include <jansson.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -15,9 +16,21 @@
 #include "modgate/metrics.h"
 #include "server.h"
 
+/* Descriptors modgate holds besides its client connections. Counted on a
+ * running server (/proc/PID/fd): stdin, stdout, stderr; the loop's epoll,
+ * eventfd and two signal pipes (4 ends); the listener, modgate's reserve
+ * and libuv's (a /dev/null each); the Redis link: 13. A reload reads the
+ * rules directory and one file at a time, and a Redis reconnect may overlap
+ * the old link for a moment: 16 at most. 32 leaves room for a library to
+ * open a file now and then, and for descriptors a service manager passes. */
+#define MG_FD_OVERHEAD 32
+
 /* Each connection costs a descriptor: serve as many as the hard limit
- * allows, not the 1024 a shell's default soft limit gives. */
-static void raise_fd_limit(void)
+ * allows, not the 1024 a shell's default soft limit gives; and say so when
+ * even that is fewer than limits.max_connections needs, since the
+ * connections past it would be dropped at accept (accept_failed) rather
+ * than refused by the setting. */
+static void raise_fd_limit(const struct mg_config *cfg)
 {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
@@ -30,6 +43,18 @@ static void raise_fd_limit(void)
     }
     MG_LOG(MG_LOG_INFO, "main", "fd_limit", "{s:I, s:I}", "soft",
            (json_int_t)rl.rlim_cur, "was", (json_int_t)before);
+    rlim_t needed = (rlim_t)cfg->max_connections + MG_FD_OVERHEAD;
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= needed)
+        return;
+    char note[200];
+    snprintf(note, sizeof note,
+             "raise the limit to %ju (systemd: LimitNOFILE=; a shell: ulimit -n) "
+             "or lower limits.max_connections to %ju",
+             (uintmax_t)needed,
+             (uintmax_t)(rl.rlim_cur > MG_FD_OVERHEAD ? rl.rlim_cur - MG_FD_OVERHEAD : 1));
+    MG_LOG(MG_LOG_WARN, "main", "fd_limit_low", "{s:I, s:I, s:I, s:s}", "limit",
+           (json_int_t)rl.rlim_cur, "needed", (json_int_t)needed, "max_connections",
+           (json_int_t)cfg->max_connections, "note", note);
 }
 
 static void config_error(const struct mg_error *err)
@@ -130,7 +155,7 @@ static int run(struct mg_server *srv, const struct mg_config *cfg)
     MG_LOG(MG_LOG_INFO, "main", "starting", "{s:s, s:s, s:i, s:i}", "version", MG_VERSION,
            "redis_host", cfg->redis.host, "redis_port", cfg->redis.port, "tokens",
            srv->tokens ? (int)mg_tokens_count(srv->tokens) : 0);
-    raise_fd_limit();
+    raise_fd_limit(cfg);
     int code = 0;
     if (mg_server_start(srv) != MG_OK)
         code = 1;

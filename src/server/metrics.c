@@ -65,6 +65,7 @@ struct mg_metrics {
     int64_t conns_open;
     uint64_t conns_accepted;
     uint64_t accept_errors;
+    uint64_t conns_refused;
 };
 
 struct mg_metrics *mg_metrics_new(void)
@@ -175,6 +176,11 @@ void mg_metrics_accept_error(struct mg_metrics *m)
     m->accept_errors++;
 }
 
+void mg_metrics_conn_refused(struct mg_metrics *m)
+{
+    m->conns_refused++;
+}
+
 static void addf(struct mg_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -267,6 +273,9 @@ char *mg_metrics_render(const struct mg_metrics *m,
             "Client connections accepted.", m->conns_accepted);
     counter(&b, "modgate_http_accept_errors_total",
             "Failed accepts (e.g. out of file descriptors).", m->accept_errors);
+    counter(&b, "modgate_http_connections_refused_total",
+            "Connections closed at accept: limits.max_connections were open.",
+            m->conns_refused);
 
     addf(&b, "# HELP modgate_redis_up 1 while Redis answers, else 0.\n"
              "# TYPE modgate_redis_up gauge\nmodgate_redis_up %d\n", redis->up);

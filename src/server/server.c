@@ -17,6 +17,16 @@
  * often: under a connection flood they come thousands a second. */
 #define ACCEPT_ERROR_LOG_INTERVAL_MS 1000
 
+/* True when a line of a flood's log is due: at most one per interval. */
+static bool log_due(struct mg_server *srv, uint64_t *logged_at)
+{
+    uint64_t now = uv_now(srv->loop);
+    if (now - *logged_at < ACCEPT_ERROR_LOG_INTERVAL_MS)
+        return false;
+    *logged_at = now;
+    return true;
+}
+
 /* Counts n connections dropped (or failed) at accept, and says so in the
  * log at most once per interval, with how many since the last time. */
 static void note_dropped(struct mg_server *srv, uint64_t n, int err)
@@ -24,14 +34,28 @@ static void note_dropped(struct mg_server *srv, uint64_t n, int err)
     for (uint64_t k = 0; k < n; k++)
         mg_metrics_accept_error(srv->metrics);
     srv->accept_dropped_unlogged += n;
-    uint64_t now = uv_now(srv->loop);
-    if (now - srv->accept_errors_logged_at < ACCEPT_ERROR_LOG_INTERVAL_MS)
+    if (!log_due(srv, &srv->accept_errors_logged_at))
         return;
-    srv->accept_errors_logged_at = now;
     MG_LOG(MG_LOG_WARN, "server", "accept_failed", "{s:s, s:I, s:i}", "error",
            strerror(err), "dropped", (json_int_t)srv->accept_dropped_unlogged,
            "open_connections", (int)srv->conn_count);
     srv->accept_dropped_unlogged = 0;
+}
+
+/* A connection over limits.max_connections: closed at once, so its client
+ * hears an end rather than waiting in a queue it cannot see, and counted;
+ * logged like the drops above, at most once a second. */
+static void refuse(struct mg_server *srv, int fd)
+{
+    close(fd);
+    mg_metrics_conn_refused(srv->metrics);
+    srv->refused_unlogged++;
+    if (!log_due(srv, &srv->refused_logged_at))
+        return;
+    MG_LOG(MG_LOG_WARN, "server", "max_connections", "{s:I, s:I}", "refused",
+           (json_int_t)srv->refused_unlogged, "max_connections",
+           (json_int_t)srv->cfg->max_connections);
+    srv->refused_unlogged = 0;
 }
 
 /* Out of descriptors (EMFILE, ENFILE): the connections waiting cannot be
@@ -69,7 +93,10 @@ static void on_acceptable(uv_poll_t *poll, int status, int events)
     for (;;) {
         int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
-            mg__conn_accept(srv, fd);
+            if (srv->conn_count >= srv->cfg->max_connections)
+                refuse(srv, fd);
+            else
+                mg__conn_accept(srv, fd);
             continue;
         }
         if (errno == EINTR || errno == ECONNABORTED)

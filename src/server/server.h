@@ -48,6 +48,8 @@ struct mg_server {
     char read_buf[65536]; /* shared: reads are handled before the next one */
     uint64_t accept_errors_logged_at; /* ms; rate-limits the EMFILE log */
     uint64_t accept_dropped_unlogged; /* dropped since the last such log */
+    uint64_t refused_logged_at;       /* ms; the same for max_connections */
+    uint64_t refused_unlogged;        /* refused since the last such log */
 };
 
 /* One request and its response. Handlers receive it and must call one of
@@ -102,7 +104,7 @@ void mg_respond_invalid(struct mg_exchange *x, const char *field,
                         const char *detail);
 /* 400 invalid_request for a body jansson refused (jerr): naming the member
  * when it is one of members[0..n) holding a string that is not Unicode
- * (API.md), else with detail. */
+ * (docs/api.md), else with detail. */
 void mg_respond_bad_json(struct mg_exchange *x, const json_error_t *jerr,
                          const char *const *members, size_t n, const char *detail);
 /* 503 unavailable with Retry-After: Redis could not answer (status is the

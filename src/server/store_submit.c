@@ -8,7 +8,7 @@
 
 #include "modgate/alloc.h"
 
-/* API.md: an Idempotency-Key is remembered for 24 hours. */
+/* docs/api.md: an Idempotency-Key is remembered for 24 hours. */
 #define IDEMPOTENCY_TTL_S (24 * 3600)
 
 static void on_submit_reply(struct mg_store *s, int status,

@@ -1,5 +1,5 @@
 /* fuzz_submission.c: bytes as the body of POST /v1/comments; what passes
- * must hold what API.md promises, and its signed message must be JSON that
+ * must hold what docs/api.md promises, and its signed message must be JSON that
  * reads back to the same strings. */
 #include <jansson.h>
 #include <stddef.h>

@@ -401,7 +401,7 @@ def post_comment(server, payload, token=SITE_TOKEN, headers=None, raw=None):
 
 def problem(r, status, code):
     """Asserts r is a problem+json with this status and code and every
-    member RFC 9457 and API.md require; returns the decoded body."""
+    member RFC 9457 and docs/api.md require; returns the decoded body."""
     assert r.status_code == status, (r.status_code, r.text)
     assert r.headers["Content-Type"].startswith("application/problem+json")
     body = r.json()

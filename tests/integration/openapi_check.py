@@ -26,8 +26,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SPEC_PATH = os.path.join(ROOT, "docs", "openapi.yaml")
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
-# Disagreements between the server and API.md that are known and reported
-# (the spec follows API.md): (regex over a check() message, why). The hook
+# Disagreements between the server and docs/api.md that are known and reported
+# (the spec follows docs/api.md): (regex over a check() message, why). The hook
 # lists them in the session summary instead of failing the test. Remove an
 # entry once the server is fixed.
 # Example: (r"^POST /v1/comments -> 503: required header Retry-After is

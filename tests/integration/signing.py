@@ -1,5 +1,5 @@
 """Independent signature checks for the tests: the signed message built from
-API.md's description alone, verified with python3-cryptography (not
+docs/api.md's description alone, verified with python3-cryptography (not
 libsodium, which the server uses)."""
 import base64
 import hashlib

@@ -1,4 +1,4 @@
-"""Bearer-token authentication and roles (API.md, Conventions)."""
+"""Bearer-token authentication and roles (docs/api.md, Conventions)."""
 import base64
 import json
 
@@ -175,7 +175,7 @@ def test_token_names_and_roles_from_file(workdir, redis, start_modgate):
 
 
 def test_short_tokens_work_and_the_log_warns(workdir, redis, start_modgate):
-    """API.md sets no length for a token (its examples are '9f2c…'): a short
+    """docs/api.md sets no minimum length for a token: a short
     one is accepted, and the start-up log says it can be guessed, without
     printing it."""
     import os

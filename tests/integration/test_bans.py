@@ -1,5 +1,5 @@
-"""Bans (API.md "Moderation", the bans bullet, and the 403 row of
-"Submitting a comment"): POST/GET/DELETE /v1/bans for authors, addresses and
+"""Bans (docs/api.md, "POST /v1/bans" and the next two, and the 403 row of
+"POST /v1/comments"): POST/GET/DELETE /v1/bans for authors, addresses and
 subnets, what a ban catches, normalized values, expiry, validation, roles,
 that a banned submission stores nothing and counts against no limit, and the
 metrics."""

@@ -1,5 +1,5 @@
 """POST /v1/comments and reading comments back: validation, length limits,
-signatures, idempotency, storage in Redis, pagination (API.md)."""
+signatures, idempotency, storage in Redis, pagination (docs/api.md)."""
 import concurrent.futures
 import json
 import os
@@ -230,8 +230,8 @@ NOT_UNICODE = [
 
 @pytest.mark.parametrize("field,raw", NOT_UNICODE, ids=[n[0] for n in NOT_UNICODE])
 def test_a_string_that_is_not_utf8_names_its_field(server, redis, field, raw):
-    # API.md: "a string that is not valid UTF-8: 400 invalid_request with
-    # member field where one field is at fault"
+    # docs/api.md: strings must be valid UTF-8, else 400 invalid_request with
+    # `field` naming the member at fault
     for path in ("/v1/comments", "/v1/check"):
         token = SITE_TOKEN if path == "/v1/comments" else MOD_TOKEN
         r = server.post(path, token=token, data=raw,

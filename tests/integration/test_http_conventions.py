@@ -1,4 +1,4 @@
-"""HTTP/1.1 conventions of API.md: keep-alive, pipelining, body framing,
+"""HTTP/1.1 conventions of docs/api.md: keep-alive, pipelining, body framing,
 problem responses for protocol errors, limits and timeouts. Everything here
 is sent as raw bytes so that framing is under the test's control."""
 import re
@@ -437,7 +437,7 @@ def test_many_small_headers_over_8k_are_431(server):
 @pytest.mark.parametrize("method,path", [("GET", "/healthz"), ("POST", "/v1/check"),
                                          ("DELETE", "/v1/bans/ip/192.0.2.1")])
 def test_the_8k_head_limit_is_exact(server, method, path):
-    # API.md: "request line + headers 8 KiB": the whole head, from the method
+    # docs/api.md: "request line and headers", 8 KiB: the whole head, from the method
     # to the blank line that ends it, counted to the byte
     base = len(request_bytes(method, path, [("Authorization", MOD), ("X-Big", "")]))
     for size, refused in ((8192, False), (8193, True)):
@@ -603,7 +603,7 @@ def test_second_request_on_keep_alive_connection_also_times_out(fast_server):
 
 
 def test_a_new_connection_that_sends_nothing_gets_408(fast_server):
-    # API.md: "a request must arrive completely within 10 s": for a new
+    # docs/api.md: a whole request must arrive within 10 s: for a new
     # connection the clock starts when it opens (request_timeout_ms here)
     with fast_server.connect() as s:
         t0 = time.monotonic()

@@ -1,4 +1,4 @@
-"""Moderation (API.md "Moderation"): the queue of held comments, the
+"""Moderation (docs/api.md, the moderators' endpoints): the queue of held comments, the
 comments the rules rejected, approve / reject / remove with the decision on
 the record, 409 conflicts (also between two moderators racing on two
 instances), the audit log and the stats. The rules here are a tiny set: a

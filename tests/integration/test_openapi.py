@@ -20,7 +20,7 @@ HANDLERS_C = os.path.join(ROOT, "src", "server", "handlers.c")
 ROLE_NAMES = {"MG_ROLE_SITE": {"site"}, "MG_ROLE_MODERATOR": {"moderator"},
               "ANY_ROLE": {"site", "moderator"}, "0": set()}
 
-# The problem codes of API.md (and docs/operations.md), by status.
+# The problem codes of docs/api.md (and docs/operations.md), by status.
 CODES_BY_STATUS = {
     400: {"invalid_request", "bad_request"},
     401: {"unauthorized"},

@@ -1,4 +1,4 @@
-"""Rate limits on POST /v1/comments (API.md "Submitting a comment", the 429
+"""Rate limits on POST /v1/comments (docs/api.md, "POST /v1/comments", the 429
 row; docs/configuration.md "Rate limits"): each dimension on its own, GCRA
 bursts and Retry-After, several limits on one dimension, trusted authors,
 address forms and subnets, what counts and what does not, limits shared by

@@ -1,6 +1,6 @@
 /* test_canon.c: the signed message against vectors made with Python's
  * json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
- * as API.md "Signatures" promises any verifier can. */
+ * as docs/api.md "Signatures" promises any verifier can. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

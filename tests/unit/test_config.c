@@ -49,6 +49,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.request_timeout_ms, 10000);
     assert_int_equal(cfg.idle_timeout_ms, 60000);
     assert_int_equal(cfg.drain_timeout_ms, 10000);
+    assert_int_equal(cfg.max_connections, 10000);
     assert_int_equal(cfg.log_level, MG_LOG_INFO);
     struct mg_error err = {0};
     assert_int_equal(mg_config_finish(&cfg, &err), 0);
@@ -509,6 +510,42 @@ static void test_args(void **state)
     }
 }
 
+/* limits.max_connections from the file, a variable and a flag, in that
+ * order of precedence; 0 and past 2^20 are refused, naming the source. */
+static void test_max_connections(void **state)
+{
+    struct fixture *f = *state;
+    char file[128];
+    snprintf(file, sizeof file, "%s/modgate.yaml", f->dir);
+    mg_test_write_file(file, "limits:\n  max_connections: 300\n", 0644);
+    static const struct {
+        const char *flag, *env;
+        size_t want;
+        const char *message; /* of the error, or NULL */
+    } cases[] = {
+        {NULL, NULL, 300, NULL},
+        {NULL, "MODGATE_MAX_CONNECTIONS=40", 40, NULL},
+        {"--max-connections=7", "MODGATE_MAX_CONNECTIONS=40", 7, NULL},
+        {"--max-connections=0", NULL, 0,
+         "--max-connections: must be an integer from 1 to 1048576"},
+        {NULL, "MODGATE_MAX_CONNECTIONS=1048577", 0,
+         "MODGATE_MAX_CONNECTIONS: must be an integer from 1 to 1048576"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        char *argv[5] = {"modgate", "-c", file, (char *)(uintptr_t)cases[i].flag, NULL};
+        char *envp[2] = {(char *)(uintptr_t)cases[i].env, NULL};
+        struct mg_config cfg;
+        enum mg_config_action action;
+        struct mg_error err = {0};
+        int rc = from_args(&cfg, argv, envp, &action, &err);
+        if (cases[i].message ? rc == 0 || !strstr(err.message, cases[i].message)
+                             : rc != 0 || cfg.max_connections != cases[i].want)
+            fail_msg("case %zu: rc %d, max_connections %zu, message \"%s\"", i, rc,
+                     cfg.max_connections, err.message);
+        mg_config_close(&cfg);
+    }
+}
+
 static void test_finish_files(void **state)
 {
     struct fixture *f = *state;
@@ -828,6 +865,8 @@ static void test_usage(void **state)
         "MODGATE_TOKENS",
         "--log-level LEVEL",
         "MODGATE_LOG_LEVEL",
+        "--max-connections N",
+        "MODGATE_MAX_CONNECTIONS",
         "--check-config",
         "--version",
         "-h, --help",
@@ -849,6 +888,7 @@ int main(void)
         cmocka_unit_test(test_yaml_errors),
         cmocka_unit_test_setup_teardown(test_precedence, mg_test_setup_dir, mg_test_teardown_dir),
         cmocka_unit_test(test_args),
+        cmocka_unit_test_setup_teardown(test_max_connections, mg_test_setup_dir, mg_test_teardown_dir),
         cmocka_unit_test_setup_teardown(test_finish_files, mg_test_setup_dir, mg_test_teardown_dir),
         cmocka_unit_test_setup_teardown(test_finish_retired_keys, mg_test_setup_dir, mg_test_teardown_dir),
         cmocka_unit_test(test_listen_parse),

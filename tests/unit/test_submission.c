@@ -1,4 +1,4 @@
-/* test_submission.c: decoding and validating a submission (API.md
+/* test_submission.c: decoding and validating a submission (docs/api.md
  * "Submitting a comment"): every field's valid and invalid forms, strict
  * JSON, the order of the checks, and the body's length limits. */
 #include <setjmp.h>
@@ -92,7 +92,7 @@ static void test_malformed_json(void **state)
         {"duplicate body", S(WITH("\"body\":\"again\"")), NULL},
         {"duplicate unknown member", S(WITH("\"x\":1,\"x\":1")), NULL},
         {"duplicate via escape", S(WITH("\"bod\\u0079\":\"again\"")), NULL},
-        /* a string that is not Unicode names its member (API.md) */
+        /* a string that is not Unicode names its member (docs/api.md) */
         {"invalid UTF-8 in body", S(WITHOUT_BODY("\"body\":\"a\xff\"")), "body"},
         {"overlong UTF-8", S(WITHOUT_BODY("\"body\":\"\xc0\xaf\"")), "body"},
         {"UTF-8 surrogate", S(WITHOUT_BODY("\"body\":\"\xed\xa0\x80\"")), "body"},

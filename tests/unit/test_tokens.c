@@ -58,7 +58,7 @@ static void test_valid_file(void **state)
     mg_tokens_free(t);
 }
 
-/* API.md sets no length for a token: a short one works, and is counted
+/* docs/api.md sets no minimum length for a token: a short one works, and is counted
  * as weak (the server warns at start), with the line of the first. */
 static void test_short_tokens_work_and_are_counted(void **state)
 {

@@ -16,7 +16,7 @@
 -- again. Two moderators who saw the same comment and decided it at about
 -- the same time would otherwise both win whenever the second read the
 -- first's result (approve, then reject = remove): the guard makes the
--- second one lose, as API.md says "at once" must. A moderator may change
+-- second one lose, as docs/api.md says "at once" must. A moderator may change
 -- their own mind at once: they know what they decided.
 -- Returns {"ok"} | {"conflict", current status} | {"gone"}
 local key = prefix .. 'c:' .. id
