@@ -4,6 +4,7 @@
  * otherwise ignored: serving comments matters more than telling systemd. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include <systemd/sd-daemon.h>
@@ -28,8 +29,8 @@ static void tell(const char *state)
 {
     int rc = sd_notify(0, state);
     if (rc < 0)
-        MG_LOG(MG_LOG_DEBUG, "notify", "sd_notify_failed", "{s:s, s:i}", "state", state,
-               "error", rc);
+        MG_LOG(MG_LOG_DEBUG, "notify", "sd_notify_failed", "{s:s, s:s}", "state", state,
+               "error", strerror(-rc));
 }
 
 /* "READY=1\nSTATUS=..." (prefix and a STATUS= line) for what the server
@@ -83,7 +84,13 @@ void mg_notify_start(struct mg_server *srv)
     /* libsystemd's own test of "under systemd": sd_notify returns 0 when
      * there is no NOTIFY_SOCKET. Then there is no one to tell anything,
      * nor to ping, whatever WATCHDOG_USEC says. */
-    if (sd_notify(0, "STATUS=starting") <= 0)
+    int rc = sd_notify(0, "STATUS=starting");
+    if (rc < 0)
+        MG_LOG(MG_LOG_WARN, "notify", "notify_socket_unusable", "{s:s, s:s}", "error",
+               strerror(-rc),
+               "note", "NOTIFY_SOCKET is set but cannot be written: systemd will "
+                       "not hear that modgate is ready");
+    if (rc <= 0)
         return;
     st.active = true;
     mg_store_watch(srv->store, on_link, NULL);

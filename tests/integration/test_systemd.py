@@ -218,6 +218,14 @@ def test_outside_systemd_no_watchdog_timer(redis, start_modgate):
     assert not any(line.get("event") == "watchdog" for line in m.log_lines())
 
 
+def test_notify_socket_that_cannot_be_written_is_said_and_ignored(redis, workdir,
+                                                                   start_modgate):
+    m = start_modgate(redis.url, env={"NOTIFY_SOCKET": os.path.join(workdir, "absent")})
+    wait_until(lambda: m.get("/readyz").status_code == 200, timeout=15)
+    lines = [line for line in m.log_lines() if line.get("event") == "notify_socket_unusable"]
+    assert len(lines) == 1 and lines[0]["error"] == "No such file or directory", lines
+
+
 # ---- the unit file -------------------------------------------------------
 
 def read_unit():
