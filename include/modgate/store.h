@@ -48,6 +48,14 @@ bool mg_store_ready(const struct mg_store *store);
 void mg_store_get_stats(const struct mg_store *store,
                         struct mg_store_stats *out);
 
+/* Who hears the link change: ready true when it comes up (connected,
+ * authenticated, scripts loaded: mg_store_ready turns true), false when a
+ * link that was up is lost. One watcher per store; cb NULL removes it. It
+ * is called from inside the store's own callbacks, so it must not close
+ * the store. (The service manager's readiness: src/server/notify.c.) */
+typedef void (*mg_store_link_cb)(bool ready, void *data);
+void mg_store_watch(struct mg_store *store, mg_store_link_cb cb, void *data);
+
 /* Runs the probe script (EVALSHA, reloaded on NOSCRIPT): Redis' own clock in
  * milliseconds. MG_EUNAVAIL now when not connected. */
 typedef void (*mg_store_time_cb)(int status, int64_t redis_ms, void *data);

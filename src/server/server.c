@@ -11,6 +11,7 @@
 #include "modgate/metrics.h"
 #include "modgate/rules.h"
 #include "modgate/store.h"
+#include "notify.h"
 #include "server.h"
 
 /* Connections dropped for want of descriptors are logged at most this
@@ -161,6 +162,7 @@ void mg_server_shutdown(struct mg_server *srv)
     if (srv->draining)
         return;
     srv->draining = true;
+    mg_notify_stopping();
     MG_LOG(MG_LOG_INFO, "server", "draining", "{s:i, s:i}", "connections",
            (int)srv->conn_count, "drain_timeout_ms", srv->cfg->drain_timeout_ms);
     close_listener(srv);
@@ -177,7 +179,8 @@ static void on_signal(uv_signal_t *h, int signum)
     if (signum == SIGHUP) {
         MG_LOG(MG_LOG_INFO, "server", "sighup", "{s:s}", "note", "reloading the rules");
         struct mg_rules_errors *errs = mg_calloc(1, sizeof *errs);
-        (void)mg__server_rules_reload(srv, errs);
+        mg_notify_reloading();
+        mg_notify_reloaded(mg__server_rules_reload(srv, errs) == MG_OK);
         mg_free(errs);
         return;
     }
@@ -267,5 +270,6 @@ int mg_server_start(struct mg_server *srv)
 
     MG_LOG(MG_LOG_INFO, "server", "listening", "{s:s, s:i}", "host",
            srv->cfg->listen_host, "port", srv->cfg->listen_port);
+    mg_notify_start(srv); /* systemd: READY=1 once Redis answers; watchdog */
     return MG_OK;
 }

@@ -121,6 +121,8 @@ struct mg_store {
     bool outage;
     uint64_t outage_since;
     int outage_failures;
+    mg_store_link_cb watch; /* mg_store_watch: hears the link come and go */
+    void *watch_data;
 
     struct op *ops; /* unanswered operations, newest first */
     /* submit.lua as this store runs it: the embedded script behind a

@@ -114,6 +114,8 @@ void mg__store_link_down(struct mg_store *s, const char *event, const char *why)
                                         : "redis_unavailable";
     log_failure(s, event, why);
     schedule_retry(s);
+    if (was == LINK_READY && s->watch)
+        s->watch(false, s->watch_data);
 }
 
 /* Ends the current link on our side. Never call it from on_connect (hiredis
@@ -164,6 +166,8 @@ static void link_ready(struct mg_store *s)
                                                          : s->backoff_max_ms;
     (void)uv_timer_start(&s->probe_timer, on_probe_timer, PROBE_INTERVAL_MS,
                          PROBE_INTERVAL_MS);
+    if (s->watch)
+        s->watch(true, s->watch_data);
 }
 
 /* Handshake steps, passed as the op's tag; HS_LOAD + i loads script i. */
@@ -599,6 +603,12 @@ int mg_store_new(struct uv_loop_s *loop, const struct mg_config *cfg,
     (void)uv_timer_start(&s->retry_timer, on_retry_timer, 0, 0);
     *out = s;
     return 0;
+}
+
+void mg_store_watch(struct mg_store *store, mg_store_link_cb cb, void *data)
+{
+    store->watch = cb;
+    store->watch_data = data;
 }
 
 bool mg_store_ready(const struct mg_store *store)
