@@ -1,4 +1,5 @@
-/* server.c: the listening socket, signals, and graceful shutdown. */
+/* server.c: the listening socket, signals (SIGHUP reloads: reload.c), and
+ * graceful shutdown. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -6,7 +7,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "modgate/alloc.h"
 #include "modgate/log.h"
 #include "modgate/metrics.h"
 #include "modgate/rules.h"
@@ -148,10 +148,9 @@ static void on_signal(uv_signal_t *h, int signum)
 {
     struct mg_server *srv = h->data;
     if (signum == SIGHUP) {
-        MG_LOG(MG_LOG_INFO, "server", "sighup", "{s:s}", "note", "reloading the rules");
-        struct mg_rules_errors *errs = mg_calloc(1, sizeof *errs);
-        (void)mg__server_rules_reload(srv, errs);
-        mg_free(errs);
+        MG_LOG(MG_LOG_INFO, "server", "sighup", "{s:s}", "note",
+               "reloading the configuration");
+        (void)mg_server_reload(srv);
         return;
     }
     MG_LOG(MG_LOG_INFO, "server", "signal", "{s:s}", "signal",
