@@ -11,8 +11,8 @@ import threading
 import time
 
 from conftest import (MOD_TOKEN, MOD2_TOKEN, MODCTL, Modgate, Redis, SITE_TOKEN,
-                      free_port, post_comment, problem, wait_until, write_key,
-                      write_tokens)
+                      free_port, metric, parse_metrics, post_comment, problem,
+                      wait_until, write_key, write_tokens)
 
 CAROL_TOKEN = "mod-token-carol-0123456789abcdef"
 NO_LIMITS = "\n".join(["rate_limits:"] + ["  %s: []" % d for d in
@@ -90,20 +90,28 @@ def test_a_request_waiting_on_redis_outlives_its_token(workdir, start_modgate):
 def waiting_ban_outlives_its_token(redis, start_modgate):
     m = start_modgate(redis.url, config="redis: {timeout_ms: 5000}\n")
     wait_until(lambda: m.get("/readyz").status_code == 200)
-    sleeper = threading.Thread(target=redis.cli, args=("DEBUG", "SLEEP", "1.5"))
+    sleeper = threading.Thread(target=redis.cli, args=("DEBUG", "SLEEP", "2"))
     sleeper.start()
     time.sleep(0.2)  # Redis is asleep
     out = {}
     sender = threading.Thread(target=lambda: out.update(r=m.post(
         "/v1/bans", token=MOD_TOKEN, json={"author_id": "u-spam", "reason": "spam"})))
     sender.start()
-    time.sleep(0.3)  # the ban waits on Redis
+    # the ban's connection is open (besides the one asking), then its
+    # request waits on Redis
+    wait_until(lambda: metric(parse_metrics(m.get("/metrics").text),
+                              "modgate_http_connections_open") >= 2, timeout=1.5)
+    time.sleep(0.2)
     rewrite(write_tokens(m.workdir), tokens_text("moderator bob %s" % MOD2_TOKEN))
     reload(m)
     sender.join()
     sleeper.join()
     assert out["r"].status_code == 201, out["r"].text
     assert out["r"].json()["by"] == "alice"
+    # let in before the reload, answered after it
+    order = [l.get("event") for l in m.log_lines()
+             if l.get("event") == "reloaded" or l.get("path") == "/v1/bans"]
+    assert order == ["reloaded", "access"], order
     assert queue(m, MOD_TOKEN) == 401
 
 
