@@ -98,6 +98,30 @@ int mg_config_from_args(struct mg_config *cfg, int argc, char **argv,
  * file exists, is private and parses. */
 int mg_config_finish(struct mg_config *cfg, struct mg_error *err) MG_MUST_CHECK;
 
+/* A reload (SIGHUP) reads the configuration again and compares it with the
+ * one running (config_diff.c): which keys changed, by their names in the
+ * table (config.c), in its order; split into those a running server
+ * applies and those it reads at start only (listen, redis.*, key). */
+#define MG_CONFIG_MAX_KEYS 32
+struct mg_config_diff {
+    const char *live[MG_CONFIG_MAX_KEYS]; /* applied by mg_config_apply_live */
+    size_t nlive;
+    const char *restart[MG_CONFIG_MAX_KEYS]; /* need a restart */
+    size_t nrestart;
+};
+void mg_config_diff(const struct mg_config *running,
+                    const struct mg_config *fresh, struct mg_config_diff *out);
+
+/* True when key (a table name such as "redis.url") is read at start only;
+ * false for the others and for names that are no key. */
+bool mg_config_key_restart_only(const char *key);
+
+/* Moves the values of every key that is not restart-only from fresh into
+ * cfg, and cfg's old ones into fresh, which the caller then closes: a
+ * swap, so nothing is copied and nothing can fail. The restart-only keys
+ * and the fields parsed from them (listen_host, redis) stay as they are. */
+void mg_config_apply_live(struct mg_config *cfg, struct mg_config *fresh);
+
 /* "HOST:PORT" or "[V6]:PORT". */
 int mg_listen_parse(const char *text, char *host, size_t host_size, int *port,
                     struct mg_error *err) MG_MUST_CHECK;

@@ -10,6 +10,9 @@ extern enum mg_log_level mg_log_threshold;
 /* "debug" | "info" | "warn" | "error" -> level; MG_EINVAL otherwise. */
 int mg_log_level_parse(const char *text, enum mg_log_level *out);
 
+/* The level's name, as mg_log_level_parse reads it. */
+const char *mg_log_level_name(enum mg_log_level level);
+
 /* fields is a jansson json_pack() format for an object ("{s:s, s:i}") whose
  * members join the line, followed by its arguments; or NULL. */
 void mg__log(enum mg_log_level level, const char *module, const char *event,

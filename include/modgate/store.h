@@ -42,6 +42,11 @@ struct mg_store_stats {
 int mg_store_new(struct uv_loop_s *loop, const struct mg_config *cfg,
                  struct mg_store **out) MG_MUST_CHECK;
 
+/* Makes rl the rate limits of the submissions from now on (a reload):
+ * the submit script is written again around them (the limits live in its
+ * source) and loaded into Redis. rl is copied into the script, not kept. */
+void mg_store_set_rate_limits(struct mg_store *store, const struct mg_rl_config *rl);
+
 /* True while Redis answers (see stats.ready). */
 bool mg_store_ready(const struct mg_store *store);
 
@@ -66,7 +71,7 @@ int mg_store_time(struct mg_store *store, mg_store_time_cb cb,
 
 /* A rate-limited dimension of a submission and the value it keys on. The
  * limits applied are the configuration's (cfg->rate_limits), worked into
- * script arguments once, when the store is made. */
+ * the submit script when the store is made and on mg_store_set_rate_limits. */
 
 /* A new comment, ready to store. Strings are borrowed (copied before the
  * call returns). */

@@ -9,6 +9,9 @@
 
 enum mg_role { MG_ROLE_SITE = 1u << 0, MG_ROLE_MODERATOR = 1u << 1 };
 
+/* The longest NAME a tokens file may give. */
+#define MG_TOKEN_NAME_MAX 64
+
 /* Who a token belongs to. Borrowed from the token set. */
 struct mg_principal {
     enum mg_role role;

@@ -5,6 +5,7 @@
 #ifndef MODGATE_CORE_CONFIG_INTERNAL_H
 #define MODGATE_CORE_CONFIG_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "modgate/config.h"
@@ -21,6 +22,9 @@ struct mg__config_row {
      * what it should be (mg_config_finish). Problems inside the file keep
      * their own place in inner; others name the path as the file. */
     int (*check_file)(const char *path, struct mg_error *inner);
+    /* Read at start only: a reload (SIGHUP) that finds it changed keeps
+     * the running value and says a restart is needed (config_diff.c). */
+    bool restart;
 };
 
 /* The key table, in the order docs/configuration.md lists it. */

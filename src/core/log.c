@@ -25,6 +25,13 @@ int mg_log_level_parse(const char *text, enum mg_log_level *out)
     return MG_EINVAL;
 }
 
+const char *mg_log_level_name(enum mg_log_level level)
+{
+    return (unsigned)level < sizeof level_names / sizeof level_names[0]
+               ? level_names[level]
+               : "?";
+}
+
 void mg__log(enum mg_log_level level, const char *module, const char *event,
              const char *fields, ...)
 {

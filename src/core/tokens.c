@@ -9,7 +9,7 @@
 #include "modgate/crypto.h"
 #include "modgate/files.h"
 
-#define NAME_MAX_LEN  64
+#define NAME_MAX_LEN  MG_TOKEN_NAME_MAX
 #define TOKEN_MAX_LEN 256
 /* A tokens file is a short list; anything this large is a mistake. */
 #define TOKENS_FILE_MAX (1024 * 1024)

@@ -1,5 +1,5 @@
 /* handle_rules.c: the rule set in force. It is loaded at start, and loaded
- * again on SIGHUP and POST /v1/rules/reload: a set that loads replaces the
+ * again on POST /v1/rules/reload (and by a reload, reload.c): a set that loads replaces the
  * old one at once (judging is synchronous, so no request straddles the
  * swap; a request holding a reference would keep the old set alive), a set
  * that does not leaves the old one in force and says why. */
@@ -22,15 +22,23 @@ int mg__server_rules_load(struct mg_server *srv, struct mg_rules_errors *errs)
     struct mg_rules *fresh;
     if (mg_rules_load(dir, &fresh, errs) != MG_OK)
         return MG_EINVAL;
+    mg__server_rules_install(srv, fresh, dir);
+    return MG_OK;
+}
+
+void mg__server_rules_install(struct mg_server *srv, struct mg_rules *fresh,
+                              const char *dir)
+{
     if (srv->rules) {
-        mg_rules_inherit_hits(fresh, srv->rules);
+        if (fresh)
+            mg_rules_inherit_hits(fresh, srv->rules);
         mg_rules_unref(srv->rules);
     }
     srv->rules = fresh;
-    MG_LOG(MG_LOG_INFO, "rules", "rules_loaded", "{s:s, s:s, s:i}", "dir", dir,
-           "rules_version", mg_rules_version(fresh), "rules",
-           (int)mg_rules_count(fresh));
-    return MG_OK;
+    if (fresh)
+        MG_LOG(MG_LOG_INFO, "rules", "rules_loaded", "{s:s, s:s, s:i}", "dir", dir,
+               "rules_version", mg_rules_version(fresh), "rules",
+               (int)mg_rules_count(fresh));
 }
 
 static json_t *errors_json(const struct mg_rules_errors *errs)

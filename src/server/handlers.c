@@ -179,7 +179,13 @@ void mg__dispatch(struct mg_exchange *x)
     }
     const struct mg_route *route = x->match.route;
     if (route->roles) {
-        x->principal = authenticate(x);
+        const struct mg_principal *who = authenticate(x);
+        if (who) {
+            /* a copy: a reload may free the token set before the answer */
+            snprintf(x->principal_name, sizeof x->principal_name, "%s", who->name);
+            x->principal_copy = (struct mg_principal){who->role, x->principal_name};
+            x->principal = &x->principal_copy;
+        }
         if (!x->principal) {
             struct mg_http_header www = {"WWW-Authenticate", "Bearer"};
             mg_respond_problem(x,

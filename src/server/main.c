@@ -98,26 +98,11 @@ static int check_config(const struct mg_config *cfg)
 static bool load_tokens(struct mg_server *srv, const struct mg_config *cfg)
 {
     struct mg_error err = {0};
-    if (!cfg->tokens_file) {
-        MG_LOG(MG_LOG_WARN, "main", "no_tokens", "{s:s}", "note",
-               "no tokens file: every authenticated endpoint answers 401");
-        return true;
-    }
-    if (mg_tokens_load(cfg->tokens_file, &srv->tokens, &err) != MG_OK) {
+    if (cfg->tokens_file && mg_tokens_load(cfg->tokens_file, &srv->tokens, &err) != MG_OK) {
         config_error(&err);
         return false;
     }
-    int line;
-    size_t weak = mg_tokens_weak(srv->tokens, &line);
-    if (weak) {
-        char note[160];
-        snprintf(note, sizeof note,
-                 "tokens under %d characters can be guessed; make one with: "
-                 "head -c 32 /dev/urandom | base64 | tr -d '/+='",
-                 MG_TOKEN_STRONG_LEN);
-        MG_LOG(MG_LOG_WARN, "main", "weak_tokens", "{s:s, s:i, s:i, s:s}", "file",
-               cfg->tokens_file, "count", (int)weak, "first_line", line, "note", note);
-    }
+    mg__server_tokens_note(srv);
     return true;
 }
 
@@ -197,6 +182,9 @@ int main(int argc, char **argv, char **envp)
         memset(&srv, 0, sizeof srv);
         srv.loop = uv_default_loop();
         srv.cfg = &cfg;
+        srv.argc = argc; /* a reload reads the configuration again */
+        srv.argv = argv;
+        srv.envp = envp;
         if (!load_tokens(&srv, &cfg) || !load_keys_and_rules(&srv, &cfg))
             code = 2;
         else

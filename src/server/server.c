@@ -1,4 +1,5 @@
-/* server.c: the listening socket, signals, and graceful shutdown. */
+/* server.c: the listening socket, signals (SIGHUP reloads: reload.c), and
+ * graceful shutdown. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -6,7 +7,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "modgate/alloc.h"
 #include "modgate/log.h"
 #include "modgate/metrics.h"
 #include "modgate/rules.h"
@@ -177,11 +177,10 @@ static void on_signal(uv_signal_t *h, int signum)
 {
     struct mg_server *srv = h->data;
     if (signum == SIGHUP) {
-        MG_LOG(MG_LOG_INFO, "server", "sighup", "{s:s}", "note", "reloading the rules");
-        struct mg_rules_errors *errs = mg_calloc(1, sizeof *errs);
+        MG_LOG(MG_LOG_INFO, "server", "sighup", "{s:s}", "note",
+               "reloading the configuration");
         mg_notify_reloading();
-        mg_notify_reloaded(mg__server_rules_reload(srv, errs) == MG_OK);
-        mg_free(errs);
+        mg_notify_reloaded(mg_server_reload(srv) == MG_OK);
         return;
     }
     MG_LOG(MG_LOG_INFO, "server", "signal", "{s:s}", "signal",

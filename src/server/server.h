@@ -25,7 +25,10 @@ struct mg_rules_errors;
 
 struct mg_server {
     uv_loop_t *loop;
-    const struct mg_config *cfg; /* borrowed from main */
+    struct mg_config *cfg;       /* main's; a reload swaps the values of
+                                    the keys it can change (reload.c) */
+    int argc;                    /* main's, for a reload to read the */
+    char **argv, **envp;         /* configuration again the same way */
     struct mg_tokens *tokens;    /* NULL when no tokens file: every auth fails */
     struct mg_keyring *keyring;  /* NULL when no key file: nothing is published */
     struct mg_store *store;
@@ -59,10 +62,25 @@ struct mg_exchange {
     struct mg_conn *conn;
     struct mg_http_request *req; /* owned */
     struct mg_route_match match; /* owned */
-    const struct mg_principal *principal; /* borrowed from srv->tokens */
+    /* Who sent it: points at principal_copy, which holds a copy of the
+     * token's entry, as a reload may free the token set while the
+     * exchange waits on Redis. NULL before authentication. */
+    const struct mg_principal *principal;
+    struct mg_principal principal_copy;
+    char principal_name[MG_TOKEN_NAME_MAX + 1];
     char request_id[65];
     uint64_t start_ns;
 };
+
+/* SIGHUP (reload.c): reads the configuration again as at start, then the
+ * tokens, the keys and the rules it names, and puts them all in force at
+ * once, with the new rate limits and log level; or, when one does not
+ * load, changes nothing and logs why. MG_OK or that part's error. */
+int mg_server_reload(struct mg_server *srv);
+
+/* Warns about the tokens in force (srv->tokens, from cfg->tokens_file):
+ * none configured, or some short enough to guess. At start and reload. */
+void mg__server_tokens_note(const struct mg_server *srv);
 
 /* Starts listening and handling signals. On failure logs why and returns a
  * negative mg_status. srv must be zeroed with loop, cfg, tokens set. */
@@ -140,7 +158,10 @@ json_t *mg_next_cursor(bool more, const char *last_id);
 
 /* Loads the rules directory into srv->rules (replacing the set in force
  * only when the new one loads); MG_EINVAL with errs filled otherwise.
- * _reload also logs the failure. */
+ * _reload also logs the failure. _install puts fresh (loaded from dir, or
+ * NULL for none) in force, keeping the old set's hit counts. */
+void mg__server_rules_install(struct mg_server *srv, struct mg_rules *fresh,
+                              const char *dir);
 int mg__server_rules_load(struct mg_server *srv, struct mg_rules_errors *errs);
 int mg__server_rules_reload(struct mg_server *srv, struct mg_rules_errors *errs);
 

@@ -15,6 +15,7 @@
 #include "modgate/alloc.h"
 #include "modgate/buf.h"
 #include "modgate/log.h"
+#include "modgate/sha1.h"
 #include "modgate/uuid.h"
 
 #define PROBE_INTERVAL_MS 1000
@@ -559,7 +560,62 @@ static void add_limits_prologue(struct mg_buf *b, const char *prefix,
     mg_free(hash);
 }
 
+/* submit.lua behind the prologue of limits rl, as this store runs it. */
+static void build_submit_source(struct mg_store *s, const struct mg_rl_config *rl)
+{
+    struct mg_buf source;
+    mg_buf_init(&source, 1 << 20);
+    add_limits_prologue(&source, mg__store_prefix(s), rl);
+    mg_buf_add(&source, mg__scripts[MG_SCRIPT_SUBMIT].source,
+               mg__scripts[MG_SCRIPT_SUBMIT].len);
+    mg_free(s->submit_source);
+    s->submit_source = mg_buf_take(&source, &s->submit_len);
+}
+
+static void on_limits_loaded(struct mg_store *s, int status, const redisReply *reply,
+                             const struct mg__store_call *call)
+{
+    (void)call;
+    if (status != 0 || !mg__reply_is_sha1(reply)) {
+        /* the next submission's NOSCRIPT loads it instead */
+        MG_LOG(MG_LOG_WARN, "store", "script_load_failed", "{s:s, s:s}", "script",
+               mg__scripts[MG_SCRIPT_SUBMIT].name, "error",
+               status != 0 ? mg_strerror(status)
+               : reply->type == REDIS_REPLY_ERROR ? reply->str
+                                                  : "unexpected reply");
+        return;
+    }
+    if (memcmp(reply->str, s->sha[MG_SCRIPT_SUBMIT], 40) != 0)
+        MG_LOG(MG_LOG_ERROR, "store", "script_digest_mismatch", "{s:s}", "script",
+               mg__scripts[MG_SCRIPT_SUBMIT].name);
+    mg__store_keep_sha(s, MG_SCRIPT_SUBMIT, reply);
+}
+
 /* ---- public ---------------------------------------------------------- */
+
+/* The script's name in Redis is the SHA-1 of its source, worked out here
+ * so that the very next submission asks for the new script: Redis answers
+ * NOSCRIPT if it does not have it yet, and the op loads it and runs it
+ * again (store_ops.c). It is also loaded at once when linked, which
+ * spares the first submission that round trip: commands on the link run
+ * in order, so that load comes before any later submission. */
+void mg_store_set_rate_limits(struct mg_store *store, const struct mg_rl_config *rl)
+{
+    struct mg_store *s = store;
+    build_submit_source(s, rl);
+    mg_sha1_hex(s->submit_source, s->submit_len, s->sha[MG_SCRIPT_SUBMIT]);
+    s->loaded[MG_SCRIPT_SUBMIT] = false;
+    /* The next handshake loads every script; one under way has sent the
+     * old source already, and this load's reply comes after its own. */
+    if (s->state != LINK_READY && s->state != LINK_HANDSHAKE)
+        return;
+    const char *argv[3] = {"SCRIPT", "LOAD", s->submit_source};
+    size_t lens[3] = {6, 4, s->submit_len};
+    if (mg__store_send(s, "SCRIPT LOAD", 3, argv, lens, on_limits_loaded,
+                       &(struct mg__store_call){0}) == 0)
+        s->stats.script_loads++;
+}
+
 
 int mg_store_new(struct uv_loop_s *loop, const struct mg_config *cfg,
                  struct mg_store **out)
@@ -586,12 +642,7 @@ int mg_store_new(struct uv_loop_s *loop, const struct mg_config *cfg,
         timers[i]->data = s;
         s->alive++;
     }
-    struct mg_buf source;
-    mg_buf_init(&source, 1 << 20);
-    add_limits_prologue(&source, mg__store_prefix(s), &cfg->rate_limits);
-    mg_buf_add(&source, mg__scripts[MG_SCRIPT_SUBMIT].source,
-               mg__scripts[MG_SCRIPT_SUBMIT].len);
-    s->submit_source = mg_buf_take(&source, &s->submit_len);
+    build_submit_source(s, &cfg->rate_limits);
     /* The build's digests; submit.lua's own is learnt from SCRIPT LOAD in
      * the handshake, before any submission can run. */
     for (int i = 0; i < MG_SCRIPT_COUNT; i++) {

@@ -196,7 +196,8 @@ def test_broken_reload_keeps_the_rules_in_force(rules_server):
     assert out["rules_version"] == version and out["verdict"] == "reject"
     # SIGHUP says the same in the log, and changes nothing either
     server.signal(signal.SIGHUP)
-    wait_until(lambda: any(l.get("event") == "rules_reload_failed"
+    wait_until(lambda: any(l.get("event") == "reload_failed" and l.get("part") == "rules"
+                           and "20-abuse.yaml" in l.get("error", "")
                            for l in server.log_lines()), timeout=10)
     assert check(server, "x")["rules_version"] == version
     assert server.get("/readyz").status_code == 200
