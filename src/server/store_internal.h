@@ -131,6 +131,13 @@ struct mg_store {
     size_t submit_len;
     char sha[MG_SCRIPT_COUNT][41];
     bool loaded[MG_SCRIPT_COUNT]; /* Redis said it has the script */
+    /* The script's source changed (new rate limits) and Redis has not yet
+     * named it: operations send it whole with EVAL, which Redis caches
+     * too, until the answers to the SCRIPT LOADs sent since (counted in
+     * submit_loads_pending) give its SHA-1. modgate does not work out
+     * SHA-1 itself: Redis does, and no library of the stack has it. */
+    bool sha_unknown[MG_SCRIPT_COUNT];
+    unsigned submit_loads_pending;
     struct mg_store_stats stats;
 
     /* Closing: every handle, request, adapter poll handle and operation

@@ -15,7 +15,6 @@
 #include "modgate/alloc.h"
 #include "modgate/buf.h"
 #include "modgate/log.h"
-#include "modgate/sha1.h"
 #include "modgate/uuid.h"
 
 #define PROBE_INTERVAL_MS 1000
@@ -576,8 +575,10 @@ static void on_limits_loaded(struct mg_store *s, int status, const redisReply *r
                              const struct mg__store_call *call)
 {
     (void)call;
+    s->submit_loads_pending--;
     if (status != 0 || !mg__reply_is_sha1(reply)) {
-        /* the next submission's NOSCRIPT loads it instead */
+        /* operations go on sending the source with EVAL; the next
+         * handshake loads it */
         MG_LOG(MG_LOG_WARN, "store", "script_load_failed", "{s:s, s:s}", "script",
                mg__scripts[MG_SCRIPT_SUBMIT].name, "error",
                status != 0 ? mg_strerror(status)
@@ -585,35 +586,32 @@ static void on_limits_loaded(struct mg_store *s, int status, const redisReply *r
                                                   : "unexpected reply");
         return;
     }
-    if (memcmp(reply->str, s->sha[MG_SCRIPT_SUBMIT], 40) != 0)
-        MG_LOG(MG_LOG_ERROR, "store", "script_digest_mismatch", "{s:s}", "script",
-               mg__scripts[MG_SCRIPT_SUBMIT].name);
     mg__store_keep_sha(s, MG_SCRIPT_SUBMIT, reply);
 }
 
 /* ---- public ---------------------------------------------------------- */
 
-/* The script's name in Redis is the SHA-1 of its source, worked out here
- * so that the very next submission asks for the new script: Redis answers
- * NOSCRIPT if it does not have it yet, and the op loads it and runs it
- * again (store_ops.c). It is also loaded at once when linked, which
- * spares the first submission that round trip: commands on the link run
- * in order, so that load comes before any later submission. */
+/* The script's name in Redis is the SHA-1 of its source, which Redis
+ * works out: until SCRIPT LOAD answers, submissions send the new source
+ * whole with EVAL, so the very next one runs under the new limits. It is
+ * loaded at once when linked; commands on the link run in order, so every
+ * submission after this call sees the new script. Unlinked, the next
+ * handshake loads it. */
 void mg_store_set_rate_limits(struct mg_store *store, const struct mg_rl_config *rl)
 {
     struct mg_store *s = store;
     build_submit_source(s, rl);
-    mg_sha1_hex(s->submit_source, s->submit_len, s->sha[MG_SCRIPT_SUBMIT]);
+    s->sha_unknown[MG_SCRIPT_SUBMIT] = true;
     s->loaded[MG_SCRIPT_SUBMIT] = false;
-    /* The next handshake loads every script; one under way has sent the
-     * old source already, and this load's reply comes after its own. */
     if (s->state != LINK_READY && s->state != LINK_HANDSHAKE)
         return;
     const char *argv[3] = {"SCRIPT", "LOAD", s->submit_source};
     size_t lens[3] = {6, 4, s->submit_len};
     if (mg__store_send(s, "SCRIPT LOAD", 3, argv, lens, on_limits_loaded,
-                       &(struct mg__store_call){0}) == 0)
+                       &(struct mg__store_call){0}) == 0) {
+        s->submit_loads_pending++;
         s->stats.script_loads++;
+    }
 }
 
 

@@ -119,6 +119,10 @@ bool mg__reply_is_sha1(const redisReply *reply)
 
 void mg__store_keep_sha(struct mg_store *s, int script, const redisReply *reply)
 {
+    /* an answer for a source older than the newest one sent */
+    if (script == MG_SCRIPT_SUBMIT && s->submit_loads_pending > 0)
+        return;
+    s->sha_unknown[script] = false;
     memcpy(s->sha[script], reply->str, 40);
     s->sha[script][40] = '\0';
     s->loaded[script] = true;
@@ -173,7 +177,10 @@ static int retry_eval(struct op *op, redisAsyncContext *ac)
         return MG_EUNAVAIL;
     op->refs++;
     s->stats.script_loads++;
+    op->argv[0] = "EVALSHA";
+    op->argvlen[0] = 7;
     op->argv[1] = s->sha[op->script];
+    op->argvlen[1] = 40;
     if (redisAsyncCommandArgv(ac, on_redis_reply, op, op->argc,
                               op->argv, op->argvlen) != REDIS_OK)
         return MG_EUNAVAIL;
@@ -263,10 +270,18 @@ int mg__store_eval(struct mg_store *s, enum mg__script_id id, int nkeys, int nar
 
     char *at = op->strings;
     int n = snprintf(at, 16, "%d", nkeys);
-    op->argv[0] = "EVALSHA";
-    op->argvlen[0] = 7;
-    op->argv[1] = s->sha[id];
-    op->argvlen[1] = 40;
+    if (s->sha_unknown[id]) {
+        /* hiredis copies the command as it is sent, so the source may
+         * be replaced after this call */
+        op->argv[0] = "EVAL";
+        op->argvlen[0] = 4;
+        op->argv[1] = mg__store_script_source(s, (int)id, &op->argvlen[1]);
+    } else {
+        op->argv[0] = "EVALSHA";
+        op->argvlen[0] = 7;
+        op->argv[1] = s->sha[id];
+        op->argvlen[1] = 40;
+    }
     op->argv[2] = at;
     op->argvlen[2] = (size_t)n;
     at += 16;

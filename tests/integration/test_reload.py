@@ -128,14 +128,50 @@ def test_a_changed_rate_limit_takes_effect(redis, start_modgate):
 
     rewrite(config_path(m), NO_LIMITS + "\n  author: [{count: 1, period_s: 60}]\n")
     reload(m)
-    # Redis forgets its scripts: the submission loads the new one by the
-    # name modgate worked out for it, or Redis would not find it
+    # Redis forgets its scripts: the submission loads the new one again
     redis.cli("SCRIPT", "FLUSH")
     assert post_comment(m, comment(4)).status_code == 201
     problem(post_comment(m, comment(5)), 429, "rate_limited")
     # another author has limits of their own
     assert post_comment(m, comment(6, author="u-other")).status_code == 201
     assert not events(m, "script_digest_mismatch") and not events(m, "script_load_failed")
+
+
+def test_new_limits_hold_before_redis_names_their_script(workdir, start_modgate):
+    """Redis names a script (its SHA-1) when it loads it. A submission sent
+    after the reload but before that answer sends the new script whole
+    (EVAL) and is held to the new limits, not to the old script's."""
+    redis = Redis(workdir, extra_args=["--enable-debug-command", "yes"]).start()
+    try:
+        m = start_modgate(redis.url, config="redis: {timeout_ms: 5000}\n" + NO_LIMITS +
+                          "\n  author: [{count: 5, period_s: 60}]\n")
+        wait_until(lambda: m.get("/readyz").status_code == 200)
+        assert post_comment(m, comment(0)).status_code == 201
+        evals = lambda: redis.cli("INFO", "commandstats").count("cmdstat_eval:")
+        assert evals() == 0
+        sleeper = threading.Thread(target=redis.cli, args=("DEBUG", "SLEEP", "1.5"))
+        sleeper.start()
+        time.sleep(0.2)  # Redis is asleep: the SCRIPT LOAD waits unanswered
+        rewrite(config_path(m), "redis: {timeout_ms: 5000}\n" + NO_LIMITS +
+                "\n  author: [{count: 1, period_s: 60}]\n")
+        reload(m)
+        # two submissions while Redis sleeps; under the old limits (5, one
+        # used) both would publish
+        codes = []
+        posts = [threading.Thread(target=lambda n=n: codes.append(
+            post_comment(m, comment(n)).status_code)) for n in (1, 2)]
+        for t in posts:
+            t.start()
+        for t in posts:
+            t.join()
+        sleeper.join()
+        assert sorted(codes) == [201, 429]
+        assert evals() == 1
+        # named now: the next ones go by name and the limit holds
+        problem(post_comment(m, comment(3)), 429, "rate_limited")
+        assert not events(m, "script_load_failed")
+    finally:
+        redis.stop()
 
 
 def test_the_log_level_changes(redis, start_modgate):
