@@ -151,14 +151,14 @@ in_root() { chroot "$root" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 "$@
 # --- 4. install --------------------------------------------------------------
 apt_install() {
     in_root apt-get install -y -q --no-install-recommends -o APT::Sandbox::User=root \
-        "/tmp/$(basename "$deb")" redis-server systemd >"$work/install.log" 2>&1
+        "/tmp/$(basename "$deb")" redis-server systemd man-db >"$work/install.log" 2>&1
 }
 t0=$SECONDS
 # A cached root's package lists may name versions the mirror no longer has.
 if ! apt_install && online && in_root apt-get -q update >/dev/null 2>&1; then apt_install; fi
 rc=$?
 [ "$rc" -eq 0 ] || tail -n 30 "$work/install.log"
-check "apt-get install ./$(basename "$deb") redis-server systemd on a fresh bookworm root ($((SECONDS - t0)) s)" \
+check "apt-get install ./$(basename "$deb") redis-server systemd man-db on a fresh bookworm root ($((SECONDS - t0)) s)" \
     test "$rc" -eq 0
 [ "$rc" -eq 0 ] || finish
 
@@ -166,10 +166,10 @@ user=$(in_root getent passwd modgate)
 IFS=: read -r _ _ uid _ _ home shell <<<"$user"
 check "postinst made the system user modgate (uid ${uid:-none} < 1000, home $home, shell $shell)" \
     test -n "$user" -a "${uid:-1000}" -lt 1000 -a "$home" = /nonexistent -a "$shell" = /usr/sbin/nologin
-check "postinst made the group modgate" in_root getent group modgate
+check "postinst made the group modgate" bash -c "chroot '$root' getent group modgate >/dev/null"
 check "no home directory was made for modgate" test ! -e "$root/nonexistent"
 for f in signing.key tokens; do
-    got=$(stat -c '%a %U %G %F' "$root/etc/modgate/$f" 2>&1)
+    got=$(in_root stat -c '%a %U %G %F' "/etc/modgate/$f" 2>&1)
     check "postinst made /etc/modgate/$f 0640 root:modgate ($got)" \
         test "$got" = "640 root modgate regular file"
 done
@@ -230,7 +230,7 @@ serve() {
     check "modgate, run as user modgate from /etc/modgate/modgate.yaml, is ready on 127.0.0.1:8080 (/readyz $ready)" \
         test "$ready" = 200
     check "it runs as user modgate" \
-        test "$(stat -c %U "/proc/$pid")" = modgate
+        test "$(stat -c %u "/proc/$pid")" = "$(chroot "$root" id -u modgate)"
     local body='{"article_id":"2024-10-28-nk-troops-kursk","author_id":"u-48121","author_name":"Minji","body":"Hard to believe they are being moved in civilian Kamaz trucks."}'
     local code
     code=$(curl -s -o "$work/post.json" -w '%{http_code}' -X POST http://127.0.0.1:8080/v1/comments \
@@ -261,7 +261,7 @@ say "# served in $((SECONDS - t0)) s"
 grep -q '"level":"error"' "$work/modgate.log" && say "# modgate log: $(cat "$work/modgate.log")"
 
 # --- 6. reinstall, remove, purge ---------------------------------------------
-sums() { (cd "$root/etc/modgate" && sha256sum signing.key tokens && stat -c '%a %U %G %n' signing.key tokens); }
+sums() { (cd "$root/etc/modgate" && sha256sum signing.key tokens && stat -c '%a %u %g %n' signing.key tokens); }
 before=$(sums)
 in_root dpkg -i "/tmp/$(basename "$deb")" >"$work/reinstall.log" 2>&1
 check "dpkg -i over the installed package succeeds" test $? -eq 0
