@@ -183,6 +183,8 @@ check "modgate --check-config -c /etc/modgate/modgate.yaml exits 0 right after i
 check "the same check passes as user modgate (it can read the key and tokens)" \
     in_root setpriv --reuid=modgate --regid=modgate --init-groups \
     modgate --check-config -c /etc/modgate/modgate.yaml
+check "the example configuration (/usr/share/doc/modgate/examples) passes --check-config too" \
+    in_root modgate --check-config -c /usr/share/doc/modgate/examples/modgate.example.yaml
 check "man modgate and the bash completion are in place" \
     test -s "$root/usr/share/man/man8/modgate.8.gz" -a -s "$root/usr/share/bash-completion/completions/modctl"
 if [ -x "$root/usr/bin/systemd-analyze" ]; then
@@ -241,7 +243,7 @@ serve() {
         "$work/post.json" 2>&1)
     read -r status signed_by siglen id <<<"$got"
     check "the comment is published, signed with the key postinst made ($got; key $key_id)" \
-        test "$status" = published -a "$signed_by" = "$key_id" -a "${siglen:-0}" -gt 0
+        test "$status" = published -a "$signed_by" = "$key_id" -a "${siglen:-0}" != 0
     check "the article's comments list holds it (stored in Redis)" \
         bash -c "curl -sf -H 'Authorization: Bearer $site_token' \
           http://127.0.0.1:8080/v1/articles/2024-10-28-nk-troops-kursk/comments | grep -q '\"$id\"'"
@@ -272,10 +274,20 @@ check "dpkg -r modgate succeeds" test $? -eq 0
 check "remove takes /usr/bin/modgate away" test ! -e "$root/usr/bin/modgate"
 check "remove keeps /etc/modgate/modgate.yaml, the key and tokens as they were" \
     test -f "$root/etc/modgate/modgate.yaml" -a "$(sums 2>&1)" = "$before"
+# A key rotation as docs/signatures.md does it leaves these beside the key.
+cp -p "$root/etc/modgate/signing.key" "$root/etc/modgate/signing-2027.key"
+: >"$root/etc/modgate/retired-keys.yaml"
 in_root dpkg -P modgate >"$work/purge.log" 2>&1
 check "dpkg -P modgate succeeds" test $? -eq 0
-check "purge deletes /etc/modgate with the key and tokens ($(ls -A "$root/etc/modgate" 2>&1 | tr '\n' ' '))" \
+check "purge deletes /etc/modgate: configuration, keys, tokens, retired keys (left: $(ls -A "$root/etc/modgate" 2>&1 | tr '\n' ' '))" \
     test ! -e "$root/etc/modgate"
 check "dpkg forgets modgate after purge" \
     bash -c "! chroot '$root' dpkg-query -W modgate >/dev/null 2>&1"
+# Once more, with a site's own rules copy: purge leaves that alone.
+in_root dpkg -i "/tmp/$(basename "$deb")" >"$work/reinstall2.log" 2>&1
+check "a new install after purge makes a new key" test -f "$root/etc/modgate/signing.key"
+cp -r "$root/usr/share/modgate/rules" "$root/etc/modgate/rules"
+in_root dpkg -P modgate >"$work/purge2.log" 2>&1
+check "purge keeps a rules copy in /etc/modgate/rules and deletes the rest (left: $(ls -A "$root/etc/modgate" 2>&1 | tr '\n' ' '))" \
+    test "$(ls -A "$root/etc/modgate" 2>&1)" = rules -a -f "$root/etc/modgate/rules/00-thresholds.yaml"
 finish
