@@ -271,7 +271,34 @@ def test_unit_asks_for_what_the_issue_requires():
         "the unit must say why MemoryDenyWriteExecute is off"
 
 
-def test_unit_verifies_with_systemd_analyze(workdir):
+TEMPLATE = os.path.join(ROOT, "deploy", "systemd", "modgate@.service")
+
+
+def unit_body(path):
+    """The unit's lines after its header comment."""
+    with open(path) as f:
+        lines = f.read().splitlines()
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    return lines
+
+
+def test_template_is_the_unit_with_a_port_for_its_instance_name():
+    # systemd has no include: modgate@.service repeats modgate.service, and
+    # only these lines may differ
+    unit, template = unit_body(UNIT), unit_body(TEMPLATE)
+    only_unit = [l for l in unit if l not in template]
+    only_template = [l for l in template if l not in unit]
+    assert only_unit == ["Description=modgate comment moderation service"]
+    assert only_template == ["Description=modgate comment moderation service on port %i",
+                             "Environment=MODGATE_LISTEN=127.0.0.1:%i"]
+    # and the lines they share come in the same order
+    assert [l for l in template if l in unit] == [l for l in unit if l in template]
+
+
+@pytest.mark.parametrize("unit,name", [(UNIT, "modgate.service"),
+                                       (TEMPLATE, "modgate@8081.service")])
+def test_unit_verifies_with_systemd_analyze(workdir, unit, name):
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
         pytest.skip("systemd-analyze is not installed (Debian package systemd; "
@@ -281,10 +308,10 @@ def test_unit_verifies_with_systemd_analyze(workdir):
     # unit as shipped with that one path replaced by the binary just built.
     # Its Documentation= man pages are looked up with man(1): MANPATH points
     # at the repository's own pages, laid out as man would install them.
-    with open(UNIT) as f:
+    with open(unit) as f:
         text = f.read()
     assert text.count("ExecStart=/usr/bin/modgate ") == 1
-    copy = os.path.join(workdir, "modgate.service")
+    copy = os.path.join(workdir, name)
     with open(copy, "w") as f:
         f.write(text.replace("ExecStart=/usr/bin/modgate ", "ExecStart=%s " % MODGATE))
     man = os.path.join(workdir, "man")
@@ -298,7 +325,7 @@ def test_unit_verifies_with_systemd_analyze(workdir):
     out = r.stdout + r.stderr
     assert r.returncode == 0, out
     # unknown keys and bad values are only warnings: none may be printed
-    assert "modgate.service" not in out, out
+    assert name not in out and "modgate@" not in out, out
 
 
 def test_systemd_analyze_verify_catches_a_bad_unit(workdir):

@@ -85,7 +85,8 @@ check "the build ran the unit and style suites, none failed" \
 dpkg-deb -c "$deb" | awk '{print $1, $2, $6}' >"$work/contents"
 has() { grep -q " \./$1\$" "$work/contents"; }
 for f in usr/bin/modgate usr/bin/modctl etc/modgate/modgate.yaml \
-         lib/systemd/system/modgate.service usr/share/man/man8/modgate.8.gz \
+         lib/systemd/system/modgate.service lib/systemd/system/modgate@.service \
+         usr/share/man/man8/modgate.8.gz \
          usr/share/man/man1/modctl.1.gz usr/share/bash-completion/completions/modctl \
          usr/share/doc/modgate/copyright usr/share/modgate/rules/ATTRIBUTION.md; do
     check "the package holds /$f" has "$f"
@@ -193,6 +194,13 @@ if [ -x "$root/usr/bin/systemd-analyze" ]; then
     [ -z "$out" ] || say "# systemd-analyze verify: $out"
     check "systemd-analyze verify modgate.service exits 0 with nothing to say about it" \
         bash -c "[ $rc -eq 0 ] && ! grep -q 'modgate.service' <<<\"\$1\"" _ "$out"
+    # a template is verified as one of its instances
+    out=$(in_root bash -c 'cp /lib/systemd/system/modgate@.service /tmp/modgate@8081.service &&
+        systemd-analyze verify /tmp/modgate@8081.service' 2>&1)
+    rc=$?
+    [ -z "$out" ] || say "# systemd-analyze verify: $out"
+    check "systemd-analyze verify modgate@8081.service (the template) exits 0 with nothing to say about it" \
+        bash -c "[ $rc -eq 0 ] && ! grep -q 'modgate@' <<<\"\$1\"" _ "$out"
     check "modgate.service is enabled at install (dh_installsystemd)" \
         test -L "$root/etc/systemd/system/multi-user.target.wants/modgate.service"
 else
