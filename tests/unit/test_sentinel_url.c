@@ -138,7 +138,7 @@ static void test_count_limit(void **state)
     for (int i = 1; i <= MG_REDIS_SENTINELS_MAX; i++)
         snprintf(text + strlen(text), sizeof text - strlen(text), "%sh%d:%d",
                  i > 1 ? "," : "", i, 1000 + i);
-    strcat(text, "/m");
+    snprintf(text + strlen(text), sizeof text - strlen(text), "/m");
     struct mg_redis_url url;
     struct mg_error err = {0};
     assert_int_equal(mg_redis_url_parse(text, &url, &err), MG_OK);
