@@ -111,6 +111,8 @@ struct mg_store {
     int port;
     struct mg__sentinel *sentinel;
     bool moved; /* host came from +switch-master: connect without asking */
+    uint64_t hold_until; /* uv_now before which no attempt starts (a
+                            failover under way), 0 for none */
     redisAsyncContext *ac; /* the current link; NULL when there is none */
     uv_getaddrinfo_t resolver;
     bool resolving;
@@ -171,6 +173,15 @@ const char *mg__store_script_source(const struct mg_store *s, int id, size_t *le
 /* The key prefix ("mg:" by default). */
 const char *mg__store_prefix(const struct mg_store *s);
 
+/* Starts the next connection attempt on the loop's next turn. */
+void mg__store_retry_now(struct mg_store *s);
+
+/* ---- store_sentinel.c ---- */
+
+/* A sentinel is about to promote a replica of our primary: the link lets
+ * go of the old primary and makes no new one until the sentinels name the
+ * new primary (mg__store_primary_moved) or FAILOVER_HOLD_MS pass. */
+void mg__store_failover_begins(struct mg_store *s);
 /* A sentinel announced that our primary is now host:port (a failover):
  * the link moves there at once. */
 void mg__store_primary_moved(struct mg_store *s, const char *host, int port);
@@ -179,8 +190,6 @@ void mg__store_primary_moved(struct mg_store *s, const char *host, int port);
  * sentinels again) and says true; false for any other reply. */
 bool mg__store_readonly(struct mg_store *s, const redisAsyncContext *ac,
                         const redisReply *reply);
-
-/* ---- store_sentinel.c ---- */
 
 struct mg__sentinel;
 /* The sentinels' answer: the primary's host and port, or host NULL and

@@ -76,6 +76,7 @@ static void on_timer_closed(uv_handle_t *handle)
 static void on_retry_timer(uv_timer_t *timer);
 static void on_link_timer(uv_timer_t *timer);
 static void on_probe_timer(uv_timer_t *timer);
+static bool held(struct mg_store *s);
 
 static void schedule_retry(struct mg_store *s)
 {
@@ -365,6 +366,10 @@ static void on_resolved(uv_getaddrinfo_t *req, int status,
         maybe_free(s);
         return;
     }
+    if (held(s)) {
+        uv_freeaddrinfo(res);
+        return;
+    }
     if (status < 0) {
         mg__store_link_down(s, NULL, uv_strerror(status));
         return;
@@ -429,11 +434,25 @@ static void connect_host(struct mg_store *s)
     s->alive++;
 }
 
+/* True, with the next attempt put off, while a failover the sentinels
+ * began keeps the link away (mg__store_failover_begins). */
+static bool held(struct mg_store *s)
+{
+    uint64_t now = uv_now(s->loop);
+    if (s->hold_until <= now) {
+        s->hold_until = 0;
+        return false;
+    }
+    s->state = LINK_IDLE;
+    (void)uv_timer_start(&s->retry_timer, on_retry_timer, s->hold_until - now, 0);
+    return true;
+}
+
 /* The sentinels' answer to start_attempt's question. */
 static void on_primary_found(struct mg_store *s, const char *host, int port,
                              const char *why)
 {
-    if (s->closing || s->state != LINK_RESOLVING || s->ac)
+    if (s->closing || s->state != LINK_RESOLVING || s->ac || held(s))
         return;
     if (s->moved) {
         /* +switch-master came while asking: its address is the newer */
@@ -450,6 +469,8 @@ static void on_primary_found(struct mg_store *s, const char *host, int port,
 
 static void start_attempt(struct mg_store *s)
 {
+    if (held(s))
+        return;
     s->attempts++;
     if (s->sentinel && !s->moved) {
         s->state = LINK_RESOLVING;
@@ -460,37 +481,11 @@ static void start_attempt(struct mg_store *s)
     connect_host(s);
 }
 
-void mg__store_primary_moved(struct mg_store *s, const char *host, int port)
+/* The next attempt on the loop's next turn, not after the backoff. */
+void mg__store_retry_now(struct mg_store *s)
 {
-    if (s->closing)
-        return;
-    bool same = strcmp(s->host, host) == 0 && s->port == port;
-    MG_LOG(MG_LOG_INFO, "store", "redis_primary_moved", "{s:s, s:i, s:s, s:i, s:b}", "host",
-           host, "port", port, "from_host", s->host, "from_port", s->port, "linked",
-           same && s->state != LINK_IDLE);
-    if (same && s->state != LINK_IDLE)
-        return; /* there already, or on the way */
-    if (s->ac)
-        mg__store_drop_link(s, NULL, "failover: the sentinels named another primary");
-    snprintf(s->host, sizeof s->host, "%s", host);
-    s->port = port;
-    s->moved = true;
-    if (s->state == LINK_RESOLVING)
-        return; /* on_primary_found or on_resolved goes on from here */
-    (void)uv_timer_start(&s->retry_timer, on_retry_timer, 0, 0);
-}
-
-bool mg__store_readonly(struct mg_store *s, const redisAsyncContext *ac,
-                        const redisReply *reply)
-{
-    if (!s->sentinel || reply->type != REDIS_REPLY_ERROR || reply->len < 8 ||
-        memcmp(reply->str, "READONLY", 8) != 0)
-        return false;
-    if (s->ac == ac) { /* inside its callback: hiredis frees it on return */
-        mg__sentinel_distrust(s->sentinel);
-        mg__store_drop_link(s, "redis_not_primary", reply->str);
-    }
-    return true;
+    if (!s->closing)
+        (void)uv_timer_start(&s->retry_timer, on_retry_timer, 0, 0);
 }
 
 static void on_retry_timer(uv_timer_t *timer)

@@ -9,12 +9,19 @@
  *                 down, hangs (a deadline), refuses the password or knows
  *                 no such primary is passed over. The link asks before
  *                 each connection attempt (store_link.c).
- *   the watch     one connection to a sentinel, subscribed to
- *                 +switch-master: a failover of our primary moves the link
- *                 to the new one at once (mg__store_primary_moved) instead
- *                 of after the old primary is demoted and its clients
- *                 killed. Lost, it is made again a second later, on the
- *                 next sentinel.
+ *   the watch     a connection to each sentinel, subscribed to
+ *                 +failover-state-send-slaveof-noone, which a sentinel
+ *                 publishes a moment before it promotes a replica of our
+ *                 primary (mg__store_failover_begins: the link lets go of
+ *                 the old primary, whose writes from then on would be
+ *                 lost), and +switch-master, which names the new primary
+ *                 once it is one (mg__store_primary_moved: the link goes
+ *                 there at once, instead of after the old primary is
+ *                 demoted and its clients killed, seconds later). Only the
+ *                 sentinel leading a failover publishes the first message,
+ *                 and the others learn of the second up to two seconds
+ *                 later, hence one per sentinel. A lost one is made again
+ *                 a second later.
  *
  * Whether the address is really the primary is the link's ROLE check. */
 #include "src/server/store_internal.h"
@@ -29,6 +36,11 @@
 #include "modgate/log.h"
 
 #define WATCH_RETRY_MS 1000
+/* How long a failover the sentinels began may keep the link away from the
+ * old primary without +switch-master naming the new one (one that aborted,
+ * a lost message): then the sentinels are asked as usual. A planned
+ * failover takes about a second from the first message to the last. */
+#define FAILOVER_HOLD_MS 5000
 
 #define HOST_MAX 256 /* as struct mg_redis_endpoint's host */
 
@@ -50,6 +62,8 @@ struct dial {
     size_t idx;               /* which sentinel, in the URL's order */
     redisAsyncContext *ac;    /* NULL when there is none (or we let go) */
     struct lookup *lookup;    /* in flight, NULL when none */
+    unsigned turns;           /* lookups answered: which address comes first */
+    bool warned;              /* a watch: its loss was logged at warn */
     /* The context is made (commands may be queued) or could not be. */
     void (*opened)(struct dial *d);
     /* It failed or went away; d->ac is already NULL. */
@@ -70,10 +84,9 @@ struct mg__sentinel {
     mg__sentinel_found_fn found;
     char why[320];   /* the last sentinel's failure, for the log */
 
-    /* the watch */
-    struct dial watch;
+    /* the watch: one per sentinel, in the URL's order */
+    struct dial *watch;
     uv_timer_t watch_timer; /* the next attempt after a loss */
-    bool watch_warned;      /* its loss is logged once until it is back */
 };
 
 /* ---- dialling ---------------------------------------------------------- */
@@ -171,8 +184,17 @@ static void on_dial_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo 
         return;
     }
     d->lookup = NULL;
+    /* Each lookup starts one address further, so a name whose first
+     * address refuses (::1 for a sentinel bound to 127.0.0.1) is reached
+     * next time, as the link does (store_link.c). */
+    unsigned count = 0;
+    for (struct addrinfo *ai = status < 0 ? NULL : res; ai; ai = ai->ai_next)
+        count++;
+    struct addrinfo *first = res;
+    for (unsigned skip = count ? d->turns++ % count : 0; skip > 0; skip--)
+        first = first->ai_next;
     char ip[INET6_ADDRSTRLEN] = "";
-    for (struct addrinfo *ai = status < 0 ? NULL : res; ai && !ip[0]; ai = ai->ai_next) {
+    for (struct addrinfo *ai = count ? first : NULL; ai && !ip[0]; ai = ai->ai_next) {
         if (ai->ai_family == AF_INET)
             (void)uv_ip4_name((const struct sockaddr_in *)(const void *)ai->ai_addr, ip,
                               sizeof ip);
@@ -329,20 +351,23 @@ void mg__sentinel_distrust(struct mg__sentinel *sn)
 
 static void on_watch_timer(uv_timer_t *timer);
 
+/* A watch failed or went: logged at warn once until it is back. */
 static void on_watch_lost(struct dial *d, const char *why)
 {
     struct mg__sentinel *sn = d->sn;
     const struct mg_redis_endpoint *ep = endpoint(d);
     if (sn->store->closing)
         return;
-    MG_LOG(sn->watch_warned ? MG_LOG_DEBUG : MG_LOG_WARN, "store", "sentinel_watch_lost",
+    MG_LOG(d->warned ? MG_LOG_DEBUG : MG_LOG_WARN, "store", "sentinel_watch_lost",
            "{s:s, s:i, s:s}", "host", ep->host, "port", ep->port, "error", why);
-    sn->watch_warned = true;
-    (void)uv_timer_start(&sn->watch_timer, on_watch_timer, WATCH_RETRY_MS, 0);
+    d->warned = true;
+    if (!uv_is_active((uv_handle_t *)&sn->watch_timer))
+        (void)uv_timer_start(&sn->watch_timer, on_watch_timer, WATCH_RETRY_MS, 0);
 }
 
-/* "NAME OLD-IP OLD-PORT NEW-IP NEW-PORT": our primary moved? */
-static void on_switch_message(struct mg__sentinel *sn, const redisReply *msg)
+/* A message on channel from the sentinel: our primary's failover? */
+static void on_watch_message(struct mg__sentinel *sn, const redisReply *channel,
+                             const redisReply *msg)
 {
     char name[129], host[HOST_MAX];
     int port;
@@ -351,23 +376,31 @@ static void on_switch_message(struct mg__sentinel *sn, const redisReply *msg)
         return;
     memcpy(text, msg->str, msg->len);
     text[msg->len] = '\0';
-    if (sscanf(text, "%128s %*s %*d %255s %d", name, host, &port) != 3 ||
-        strcmp(name, sn->url->master_name) != 0 || port < 1 || port > 65535)
+    if (mg__reply_is(channel, "+switch-master")) {
+        /* "NAME OLD-IP OLD-PORT NEW-IP NEW-PORT" */
+        if (sscanf(text, "%128s %*s %*d %255s %d", name, host, &port) == 3 &&
+            strcmp(name, sn->url->master_name) == 0 && port >= 1 && port <= 65535)
+            mg__store_primary_moved(sn->store, host, port);
         return;
-    mg__store_primary_moved(sn->store, host, port);
+    }
+    /* "slave NAME IP PORT @ MASTER-NAME MASTER-IP MASTER-PORT" */
+    const char *at = strstr(text, " @ ");
+    if (at && sscanf(at + 3, "%128s", name) == 1 && strcmp(name, sn->url->master_name) == 0)
+        mg__store_failover_begins(sn->store);
 }
 
 static void on_watch_reply(redisAsyncContext *ac, void *r, void *privdata)
 {
-    struct mg__sentinel *sn = privdata;
+    struct dial *d = privdata;
+    struct mg__sentinel *sn = d->sn;
     const redisReply *reply = r;
-    if (sn->watch.ac != ac || !reply)
+    if (d->ac != ac || !reply)
         return;
     if (reply->type == REDIS_REPLY_ERROR) {
         char why[200];
         snprintf(why, sizeof why, "%s", reply->str);
-        dial_close(&sn->watch);
-        on_watch_lost(&sn->watch, why);
+        dial_close(d);
+        on_watch_lost(d, why);
         return;
     }
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
@@ -375,34 +408,83 @@ static void on_watch_reply(redisAsyncContext *ac, void *r, void *privdata)
         reply->element[2]->type == REDIS_REPLY_NIL)
         return;
     if (mg__reply_is(reply->element[0], "subscribe")) {
-        const struct mg_redis_endpoint *ep = endpoint(&sn->watch);
-        MG_LOG(sn->watch_warned ? MG_LOG_INFO : MG_LOG_DEBUG, "store", "sentinel_watching",
+        if (!mg__reply_is(reply->element[1], "+switch-master"))
+            return; /* the last channel says for both */
+        const struct mg_redis_endpoint *ep = endpoint(d);
+        MG_LOG(d->warned ? MG_LOG_INFO : MG_LOG_DEBUG, "store", "sentinel_watching",
                "{s:s, s:i}", "host", ep->host, "port", ep->port);
-        sn->watch_warned = false;
+        d->warned = false;
     } else if (mg__reply_is(reply->element[0], "message") &&
+               reply->element[1]->type == REDIS_REPLY_STRING &&
                reply->element[2]->type == REDIS_REPLY_STRING) {
-        on_switch_message(sn, reply->element[2]);
+        on_watch_message(sn, reply->element[1], reply->element[2]);
     }
 }
 
 static void on_watch_opened(struct dial *d)
 {
-    struct mg__sentinel *sn = d->sn;
-    if (redisAsyncCommand(d->ac, on_watch_reply, sn, "SUBSCRIBE +switch-master") !=
+    if (redisAsyncCommand(d->ac, on_watch_reply, d,
+                          "SUBSCRIBE +failover-state-send-slaveof-noone +switch-master") !=
         REDIS_OK) {
         dial_close(d);
         on_watch_lost(d, "SUBSCRIBE could not be sent");
     }
 }
 
+/* (Re)makes every watch that is down. */
 static void on_watch_timer(uv_timer_t *timer)
 {
     struct mg__sentinel *sn = timer->data;
-    if (sn->store->closing || sn->watch.ac || sn->watch.lookup)
+    for (size_t i = 0; i < sn->url->nsentinels && !sn->store->closing; i++)
+        if (!sn->watch[i].ac && !sn->watch[i].lookup)
+            dial_start(&sn->watch[i], i);
+}
+
+/* ---- what the news does to the link --------------------------------- */
+
+void mg__store_primary_moved(struct mg_store *s, const char *host, int port)
+{
+    if (s->closing)
         return;
-    /* the next sentinel after the one lost; the first time, the first */
-    size_t idx = sn->watch.idx == SIZE_MAX ? 0 : (sn->watch.idx + 1) % sn->url->nsentinels;
-    dial_start(&sn->watch, idx);
+    bool same = strcmp(s->host, host) == 0 && s->port == port;
+    /* every sentinel announces it: the first one moves the link */
+    if (same && s->state != LINK_IDLE)
+        return; /* there already, or on the way */
+    MG_LOG(MG_LOG_INFO, "store", "redis_primary_moved", "{s:s, s:i, s:s, s:i}", "host", host,
+           "port", port, "from_host", s->host, "from_port", s->port);
+    if (s->ac)
+        mg__store_drop_link(s, NULL, "failover: the sentinels named another primary");
+    snprintf(s->host, sizeof s->host, "%s", host);
+    s->port = port;
+    s->moved = true;
+    s->hold_until = 0;
+    if (s->state == LINK_RESOLVING)
+        return; /* on_primary_found or on_resolved goes on from here */
+    mg__store_retry_now(s);
+}
+
+void mg__store_failover_begins(struct mg_store *s)
+{
+    if (s->closing || s->hold_until)
+        return;
+    MG_LOG(MG_LOG_INFO, "store", "redis_failover_begins", "{s:s, s:i, s:i}", "host", s->host,
+           "port", s->port, "hold_ms", FAILOVER_HOLD_MS);
+    s->hold_until = uv_now(s->loop) + FAILOVER_HOLD_MS;
+    if (s->ac)
+        mg__store_drop_link(s, NULL, "failover: a replica is being promoted");
+}
+
+bool mg__store_readonly(struct mg_store *s, const redisAsyncContext *ac,
+                        const redisReply *reply)
+{
+    if (!s->sentinel || reply->type != REDIS_REPLY_ERROR || reply->len < 8 ||
+        memcmp(reply->str, "READONLY", 8) != 0)
+        return false;
+    if (s->ac == ac) { /* inside its callback: hiredis frees it on return */
+        mg__sentinel_distrust(s->sentinel);
+        mg__store_drop_link(s, "redis_not_primary", reply->str);
+    }
+    return true;
 }
 
 /* ---- lifetime ---------------------------------------------------------- */
@@ -423,8 +505,10 @@ struct mg__sentinel *mg__sentinel_new(struct mg_store *s)
     sn->url = url;
     sn->password = s->cfg->redis_sentinel_password;
     sn->ask = (struct dial){.sn = sn, .opened = on_ask_opened, .lost = on_ask_lost};
-    sn->watch = (struct dial){.sn = sn, .idx = SIZE_MAX, .opened = on_watch_opened,
-                              .lost = on_watch_lost};
+    sn->watch = mg_calloc(url->nsentinels, sizeof *sn->watch);
+    for (size_t i = 0; i < url->nsentinels; i++)
+        sn->watch[i] = (struct dial){.sn = sn, .idx = i, .opened = on_watch_opened,
+                                     .lost = on_watch_lost};
     uv_timer_t *timers[] = {&sn->ask_timer, &sn->watch_timer};
     for (size_t i = 0; i < 2; i++) {
         (void)uv_timer_init(s->loop, timers[i]);
@@ -443,10 +527,12 @@ void mg__sentinel_close(struct mg__sentinel *sn)
     uv_close((uv_handle_t *)&sn->ask_timer, on_sentinel_timer_closed);
     uv_close((uv_handle_t *)&sn->watch_timer, on_sentinel_timer_closed);
     dial_close(&sn->ask);
-    dial_close(&sn->watch);
+    for (size_t i = 0; i < sn->url->nsentinels; i++)
+        dial_close(&sn->watch[i]);
 }
 
 void mg__sentinel_free(struct mg__sentinel *sn)
 {
+    mg_free(sn->watch);
     mg_free(sn);
 }
