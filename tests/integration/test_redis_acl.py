@@ -43,10 +43,10 @@ class ConfRedis:
     its directory overridden), or without it (Debian's stock Redis has no
     modgate user)."""
 
-    def __init__(self, workdir, with_conf=True):
+    def __init__(self, workdir, with_conf=True, data_dir=None):
         self.port = free_port()
-        self.dir = os.path.join(workdir, "redis-%d" % self.port)
-        os.makedirs(self.dir)
+        self.dir = data_dir or os.path.join(workdir, "redis-%d" % self.port)
+        os.makedirs(self.dir, exist_ok=True)
         args = ["redis-server"] + ([CONF] if with_conf else []) + [
             "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
             "--daemonize", "no", "--logfile", os.path.join(self.dir, "log")]
