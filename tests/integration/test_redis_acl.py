@@ -47,7 +47,11 @@ class ConfRedis:
         self.port = free_port()
         self.dir = data_dir or os.path.join(workdir, "redis-%d" % self.port)
         os.makedirs(self.dir, exist_ok=True)
-        args = ["redis-server"] + ([CONF] if with_conf else []) + [
+        conf = []
+        if with_conf:  # a copy: a CONFIG REWRITE must not touch the shipped file
+            conf = [os.path.join(self.dir, "redis.conf")]
+            shutil.copyfile(CONF, conf[0])
+        args = ["redis-server"] + conf + [
             "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
             "--daemonize", "no", "--logfile", os.path.join(self.dir, "log")]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
