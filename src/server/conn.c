@@ -447,16 +447,19 @@ void mg_respond(struct mg_exchange *x, int status, const char *content_type,
     set_timer(c, TIMER_WRITE, (uint64_t)c->srv->cfg->request_timeout_ms);
 }
 
+/* No connection is closed here, idle ones included: a client (a proxy such
+ * as nginx) may be sending a request on an idle keep-alive connection at
+ * this very moment, and closing it would lose that request after it was
+ * sent, which the client cannot safely retry (a POST). So every connection
+ * stays open: the next response on it says Connection: close and ends it,
+ * and one that stays idle ends by its own timer (idle or first-request
+ * timeout) or the drain timeout, whichever comes first. A proxy whose idle
+ * timeout is shorter than those closes its idle connections first, and no
+ * race remains (docs/operations.md, "TLS in front: nginx"). */
 void mg__conn_drain_all(struct mg_server *srv)
 {
-    for (struct mg_conn *c = srv->conns, *next; c; c = next) {
-        next = c->next;
-        if (!c->x && !c->writing && !mg_http_parser_in_request(c->parser) &&
-            c->pending.len == 0)
-            conn_close(c);
-        else
-            c->close_after = true;
-    }
+    for (struct mg_conn *c = srv->conns; c; c = c->next)
+        c->close_after = true;
 }
 
 void mg__conn_close_all(struct mg_server *srv)

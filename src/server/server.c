@@ -161,6 +161,10 @@ void mg_server_shutdown(struct mg_server *srv)
 {
     if (srv->draining)
         return;
+    /* Connections the kernel completed but we have not accepted yet would
+     * be reset when the listener closes, possibly after the client sent its
+     * request: accept them first, so that they are drained like the others. */
+    on_acceptable(&srv->accept_poll, 0, UV_READABLE);
     srv->draining = true;
     mg_notify_stopping();
     MG_LOG(MG_LOG_INFO, "server", "draining", "{s:i, s:i}", "connections",

@@ -94,8 +94,8 @@ void mg_server_shutdown(struct mg_server *srv);
  * here if libuv cannot take it). Called by server.c. */
 void mg__conn_accept(struct mg_server *srv, int fd);
 
-/* Closes idle connections at once and marks busy ones to close after their
- * response (drain). */
+/* Marks every connection to close after its next response (drain); idle
+ * ones are left to their timers and the drain timeout (conn.c says why). */
 void mg__conn_drain_all(struct mg_server *srv);
 /* Closes every connection now (the drain timeout passed). */
 void mg__conn_close_all(struct mg_server *srv);

@@ -85,24 +85,63 @@ def test_sigint_on_idle_server_exits_0_quickly(server):
     server.stop()
 
 
-def test_idle_keep_alive_connections_are_closed_at_shutdown(server):
+def test_idle_keep_alive_connection_still_answers_during_drain(server):
+    """An idle keep-alive connection is not closed at SIGTERM: a client (a
+    proxy such as nginx) may be sending a request on it at that moment, and
+    a POST lost after it was sent cannot be retried safely. A request on it
+    is answered, with Connection: close; once the clients close theirs,
+    modgate exits at once."""
     socks = []
     for i in range(3):
         s = server.connect()
         s.sendall(request_bytes("GET", "/healthz"))
         assert read_responses(s, 1)[0][0] == 200
         socks.append(s)
-    t0 = time.monotonic()
     server.signal(signal.SIGTERM)
+    time.sleep(0.3)
+    assert server.proc.poll() is None, "exited with idle connections open"
+    assert refused(server.port), "still accepting connections after SIGTERM"
+    body = b'{"article_id":"a-1","author_id":"u-1","body":"Sent as the drain began."}'
+    socks[0].sendall(request_bytes(
+        "POST", "/v1/comments",
+        [("Authorization", "Bearer " + SITE_TOKEN),
+         ("Content-Type", "application/json")], body))
+    ((status, headers, _),) = read_responses(socks[0], 1)
+    assert status == 201, status
+    assert headers.get("connection", "").lower() == "close"
+    assert peer_closed(socks[0], 2.0), "not closed after its Connection: close"
+    t0 = time.monotonic()
     for s in socks:
-        assert peer_closed(s, 2.0), "idle connection not closed at shutdown"
         s.close()
     code, _ = wait_exit(server, 5)
     assert code == 0
-    assert time.monotonic() - t0 < 2.0
+    assert time.monotonic() - t0 < 1.0, "did not exit once the clients closed"
     server.stop()
     log = [l for l in server.log_lines() if l.get("level") in ("error", "fatal")]
     assert not log, log
+
+
+@pytest.mark.parametrize("idle_ms, drain_ms", [(500, 5000), (60000, 800)],
+                         ids=["idle-timeout-first", "drain-timeout-first"])
+def test_idle_connection_closes_at_idle_or_drain_timeout(redis, start_modgate,
+                                                         idle_ms, drain_ms):
+    """A client that keeps an idle connection open and sends nothing holds
+    shutdown only until the idle timeout or the drain timeout, the first."""
+    m = start_modgate(redis.url, config=(
+        "limits:\n  idle_timeout_ms: %d\n  drain_timeout_ms: %d\n" % (idle_ms, drain_ms)))
+    with m.connect() as s:
+        s.sendall(request_bytes("GET", "/healthz"))
+        assert read_responses(s, 1)[0][0] == 200
+        t0 = time.monotonic()
+        m.signal(signal.SIGTERM)
+        assert not peer_closed(s, 0.25), "idle connection closed at SIGTERM"
+        bound = min(idle_ms, drain_ms) / 1000.0
+        assert peer_closed(s, bound + 1.0), "idle connection still open"
+        took = time.monotonic() - t0
+        assert bound - 0.1 <= took <= bound + 1.0, (took, bound)
+    code, _ = wait_exit(m, 5)
+    assert code == 0
+    m.stop()
 
 
 @pytest.mark.parametrize("partial", [

@@ -88,7 +88,8 @@ for f in usr/bin/modgate usr/bin/modctl etc/modgate/modgate.yaml \
          lib/systemd/system/modgate.service lib/systemd/system/modgate@.service \
          usr/share/man/man8/modgate.8.gz \
          usr/share/man/man1/modctl.1.gz usr/share/bash-completion/completions/modctl \
-         usr/share/doc/modgate/copyright usr/share/modgate/rules/ATTRIBUTION.md; do
+         usr/share/doc/modgate/copyright usr/share/modgate/rules/ATTRIBUTION.md \
+         usr/share/doc/modgate/examples/nginx/modgate.conf; do
     check "the package holds /$f" has "$f"
 done
 missing_rules=$(cd "$src/rules" && find . -type f | sed 's|^\./||' | while read -r f; do
