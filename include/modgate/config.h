@@ -14,13 +14,31 @@
 #include "modgate/error.h"
 #include "modgate/ratelimit.h"
 
-/* A parsed redis:// URL. */
-struct mg_redis_url {
+/* One HOST:PORT of a redis+sentinel:// URL. */
+struct mg_redis_endpoint {
     char host[256];
     int port;
+};
+
+/* A redis+sentinel:// URL names at most this many sentinels. */
+#define MG_REDIS_SENTINELS_MAX 16
+/* The port of a sentinel written without one. */
+#define MG_REDIS_SENTINEL_PORT 26379
+
+/* A parsed redis:// or redis+sentinel:// URL. */
+struct mg_redis_url {
+    char host[256]; /* redis:// only; "" for a sentinel URL */
+    int port;       /* redis:// only; 0 for a sentinel URL */
     int db;
     char *username; /* NULL when none (then AUTH takes only the password) */
     char *password; /* NULL when none */
+    /* redis+sentinel:// only (master_name NULL otherwise): the name the
+     * sentinels know the primary by, and the sentinels to ask for its
+     * address, in the URL's order. The user and password are the Redis
+     * servers', not the sentinels' (redis.sentinel_password). */
+    char *master_name;
+    struct mg_redis_endpoint *sentinels;
+    size_t nsentinels;
 };
 
 struct mg_config {
@@ -32,6 +50,7 @@ struct mg_config {
 
     char *redis_url;             /* as given */
     struct mg_redis_url redis;   /* parsed by mg_config_finish */
+    char *redis_sentinel_password; /* AUTH to the sentinels; NULL when none */
     char *redis_prefix;          /* key prefix, default "mg:" */
     int redis_timeout_ms;        /* per command */
     int redis_connect_timeout_ms;
@@ -126,11 +145,17 @@ void mg_config_apply_live(struct mg_config *cfg, struct mg_config *fresh);
 int mg_listen_parse(const char *text, char *host, size_t host_size, int *port,
                     struct mg_error *err) MG_MUST_CHECK;
 
-/* redis://[[user]:password@]host[:port][/db]. Caller closes with
+/* redis://[[user]:password@]host[:port][/db], or
+ * redis+sentinel://[[user]:password@]host[:port][,host[:port]...]/name[/db]
+ * (a sentinel's port defaults to 26379). Caller closes with
  * mg_redis_url_close. */
 int mg_redis_url_parse(const char *text, struct mg_redis_url *out,
                        struct mg_error *err) MG_MUST_CHECK;
 void mg_redis_url_close(struct mg_redis_url *url);
+/* For logs and status lines, without the credentials: "HOST:PORT/DB", or
+ * "sentinel NAME via HOST:PORT,HOST:PORT/DB" (cut to fit). */
+void mg_redis_url_describe(const struct mg_redis_url *url, char *out,
+                           size_t size);
 
 /* The usage text for --help. Static. */
 const char *mg_config_usage(void);

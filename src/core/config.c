@@ -51,7 +51,8 @@ const struct mg__config_row mg__config_rows[] = {
      CLI("MODGATE_LISTEN", "listen", "HOST:PORT"), .restart = true},
     {.key = {"redis.url", TEXT(1, 4096), AT(redis_url),
       .def = "redis://127.0.0.1:6379/0",
-      .help = "Redis to use: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]",
+      .help = "Redis to use: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or "
+              "redis+sentinel://[[USER]:PASSWORD@]HOST[:PORT][,...]/NAME[/DB]",
       .check = check_redis_url},
      CLI("MODGATE_REDIS_URL", "redis", "URL"), .restart = true},
     {.key = {"redis.prefix", TEXT(0, 64), AT(redis_prefix), .def = "mg:",
@@ -68,6 +69,10 @@ const struct mg__config_row mg__config_rows[] = {
       .def = "1000",
       .help = "longest wait between reconnection attempts, in ms"},
      .restart = true},
+    /* A secret: a variable but no flag, which ps would show. */
+    {.key = {"redis.sentinel_password", TEXT(1, 4096), AT(redis_sentinel_password),
+      .help = "password of the sentinels of a redis+sentinel:// URL"},
+     CLI("MODGATE_REDIS_SENTINEL_PASSWORD", NULL, NULL), .restart = true},
     {.key = {"rules", TEXT(1, 4096), AT(rules_dir),
       .help = "directory of moderation rules"},
      CLI("MODGATE_RULES", "rules", "DIR"), .check_file = check_rules_dir},

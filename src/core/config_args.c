@@ -171,6 +171,12 @@ const char *mg_config_usage(void)
             ADD(", default %s", r->key.def);
         ADD(")\n");
     }
+    for (size_t i = 0; i < mg__config_nrows; i++) {
+        const struct mg__config_row *r = &mg__config_rows[i];
+        /* a variable without a flag: a secret, which ps would show */
+        if (r->env && !r->flag)
+            ADD("      (env %s)\n        %s\n", r->env, r->key.help);
+    }
     ADD("      --check-config\n        check the configuration and the files "
         "it "
         "names, then exit\n"

@@ -6,6 +6,8 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -131,76 +133,175 @@ static int url_error(struct mg_redis_url *out, struct mg_error *err,
     return MG_EINVAL;
 }
 
-int mg_redis_url_parse(const char *text, struct mg_redis_url *out,
-                       struct mg_error *err)
+/* "[USER]:PASSWORD@" at the front of rest, if any: *rest moves past it. */
+static int parse_credentials(const char **rest, struct mg_redis_url *out,
+                             struct mg_error *err)
 {
-    memset(out, 0, sizeof *out);
-    out->port = 6379;
-    if (strncasecmp(text, "rediss://", 9) == 0)
-        return url_error(out, err,
-                         "rediss:// (TLS) is not supported; use redis://");
-    if (strncasecmp(text, "redis://", 8) != 0)
-        return url_error(
-            out, err,
-            "must start with redis://, as in redis://127.0.0.1:6379/0");
-    const char *rest = text + 8;
-    if (strpbrk(rest, "?#"))
-        return url_error(out, err, "query parameters (?...) are not supported");
-
     /* The last '@' ends the credentials: a password may contain '@' only
-     * percent-encoded, but the database path never contains one. */
-    const char *at = strrchr(rest, '@');
-    if (at) {
-        const char *colon = memchr(rest, ':', (size_t)(at - rest));
-        if (!colon)
-            return url_error(out, err,
-                             "credentials must be written [USER]:PASSWORD@ "
-                             "(a password alone is :PASSWORD@)");
-        if (colon > rest) {
-            if (mg_percent_decode(rest, (size_t)(colon - rest),
-                                  &out->username) != MG_OK)
-                return url_error(out, err, "bad %-escape in the user name");
-        }
-        if (at == colon + 1)
-            return url_error(out, err, "the password is empty");
-        if (mg_percent_decode(colon + 1, (size_t)(at - colon - 1),
-                              &out->password) != MG_OK)
-            return url_error(out, err, "bad %-escape in the password");
-        rest = at + 1;
-    }
+     * percent-encoded, but the hosts and the path never contain one. */
+    const char *text = *rest;
+    const char *at = strrchr(text, '@');
+    if (!at)
+        return MG_OK;
+    const char *colon = memchr(text, ':', (size_t)(at - text));
+    if (!colon)
+        return url_error(out, err,
+                         "credentials must be written [USER]:PASSWORD@ "
+                         "(a password alone is :PASSWORD@)");
+    if (colon > text &&
+        mg_percent_decode(text, (size_t)(colon - text), &out->username) != MG_OK)
+        return url_error(out, err, "bad %-escape in the user name");
+    if (at == colon + 1)
+        return url_error(out, err, "the password is empty");
+    if (mg_percent_decode(colon + 1, (size_t)(at - colon - 1), &out->password) !=
+        MG_OK)
+        return url_error(out, err, "bad %-escape in the password");
+    *rest = at + 1;
+    return MG_OK;
+}
 
-    const char *slash = strchr(rest, '/');
-    size_t hostport_len = slash ? (size_t)(slash - rest) : strlen(rest);
+/* "0".."1000000": the database number after the last '/'. */
+static int parse_db(const char *text, struct mg_redis_url *out,
+                    struct mg_error *err)
+{
+    long long db = 0;
+    size_t dlen = strlen(text);
+    if (text[0] == '-' || dlen > 7 || !mg_yaml_text_integer(text, dlen, &db) ||
+        db > 1000000)
+        return url_error(out, err, "database number must be 0..1000000");
+    out->db = (int)db;
+    return MG_OK;
+}
+
+/* "host[:port]" in text[0..len) into *ep; what names it in errors. */
+static int parse_endpoint(const char *what, const char *text, size_t len,
+                          struct mg_redis_endpoint *ep, struct mg_redis_url *out,
+                          struct mg_error *err)
+{
     const char *h, *after;
     size_t hlen;
     struct mg_error herr = {0};
-    if (split_host("redis URL", rest, hostport_len, &h, &hlen, &after, &herr) !=
-        MG_OK) {
+    if (split_host(what, text, len, &h, &hlen, &after, &herr) != MG_OK) {
         mg_redis_url_close(out);
         if (err)
             *err = herr;
         return MG_EINVAL;
     }
-    if (hlen >= sizeof out->host)
-        return url_error(out, err, "host is too long");
-    memcpy(out->host, h, hlen);
-    out->host[hlen] = '\0';
-
-    const char *end = rest + hostport_len;
-    if (after < end) {
-        if (*after != ':' ||
-            parse_port(after + 1, (size_t)(end - after - 1), &out->port) != 0)
-            return url_error(out, err, "port must be 1..65535");
+    if (hlen >= sizeof ep->host) {
+        mg_error_set(err, NULL, 0, 0, "%s: host is too long", what);
+        mg_redis_url_close(out);
+        return MG_EINVAL;
     }
-    if (slash && slash[1] != '\0') {
-        long long db = 0;
-        size_t dlen = strlen(slash + 1);
-        if (slash[1] == '-' || dlen > 7 ||
-            !mg_yaml_text_integer(slash + 1, dlen, &db) || db > 1000000)
-            return url_error(out, err, "database number must be 0..1000000");
-        out->db = (int)db;
+    memcpy(ep->host, h, hlen);
+    ep->host[hlen] = '\0';
+    const char *end = text + len;
+    if (after < end &&
+        (*after != ':' || parse_port(after + 1, (size_t)(end - after - 1), &ep->port) != 0)) {
+        mg_error_set(err, NULL, 0, 0, "%s: port must be 1..65535", what);
+        mg_redis_url_close(out);
+        return MG_EINVAL;
     }
     return MG_OK;
+}
+
+/* redis://: "host[:port][/db]". */
+static int parse_plain(const char *rest, struct mg_redis_url *out,
+                       struct mg_error *err)
+{
+    const char *slash = strchr(rest, '/');
+    size_t hostport_len = slash ? (size_t)(slash - rest) : strlen(rest);
+    struct mg_redis_endpoint ep = {.port = 6379};
+    if (parse_endpoint("redis URL", rest, hostport_len, &ep, out, err) != MG_OK)
+        return MG_EINVAL;
+    memcpy(out->host, ep.host, sizeof out->host);
+    out->port = ep.port;
+    if (slash && slash[1] != '\0')
+        return parse_db(slash + 1, out, err);
+    return MG_OK;
+}
+
+/* The sentinel's name of the primary: what `sentinel monitor` accepts in
+ * practice, kept to characters that need no escaping anywhere. */
+static bool master_name_ok(const char *name, size_t len)
+{
+    if (len == 0 || len > 128)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (!isalnum(c) && c != '.' && c != '-' && c != '_')
+            return false;
+    }
+    return true;
+}
+
+/* redis+sentinel://: "host[:port][,host[:port]...]/name[/db]". */
+static int parse_sentinel(const char *rest, struct mg_redis_url *out,
+                          struct mg_error *err)
+{
+    out->port = 0;
+    const char *slash = strchr(rest, '/');
+    if (!slash || slash[1] == '\0' || slash[1] == '/')
+        return url_error(out, err,
+                         "redis+sentinel:// needs the primary's name after "
+                         "the sentinels, as in "
+                         "redis+sentinel://127.0.0.1:26379/mymaster/0");
+    size_t count = 1;
+    for (const char *p = rest; p < slash; p++)
+        count += *p == ',';
+    if (count > MG_REDIS_SENTINELS_MAX) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "at most %d sentinels", MG_REDIS_SENTINELS_MAX);
+        return url_error(out, err, msg);
+    }
+    out->sentinels = mg_calloc(count, sizeof *out->sentinels);
+    const char *item = rest;
+    for (size_t i = 0; i < count; i++) {
+        const char *comma = memchr(item, ',', (size_t)(slash - item));
+        const char *end = comma ? comma : slash;
+        char what[48];
+        snprintf(what, sizeof what, "redis URL: sentinel %zu", i + 1);
+        struct mg_redis_endpoint *ep = &out->sentinels[i];
+        ep->port = MG_REDIS_SENTINEL_PORT;
+        if (parse_endpoint(what, item, (size_t)(end - item), ep, out, err) != MG_OK)
+            return MG_EINVAL;
+        out->nsentinels++;
+        item = end + 1;
+    }
+    const char *name = slash + 1;
+    const char *db = strchr(name, '/');
+    size_t nlen = db ? (size_t)(db - name) : strlen(name);
+    if (!master_name_ok(name, nlen))
+        return url_error(out, err,
+                         "the primary's name must be 1..128 letters, digits, "
+                         "'.', '-' or '_'");
+    out->master_name = mg_strndup(name, nlen);
+    if (db && db[1] != '\0')
+        return parse_db(db + 1, out, err);
+    return MG_OK;
+}
+
+int mg_redis_url_parse(const char *text, struct mg_redis_url *out,
+                       struct mg_error *err)
+{
+    static const char sentinel[] = "redis+sentinel://";
+    memset(out, 0, sizeof *out);
+    out->port = 6379;
+    if (strncasecmp(text, "rediss://", 9) == 0)
+        return url_error(out, err,
+                         "rediss:// (TLS) is not supported; use redis://");
+    bool is_sentinel = strncasecmp(text, sentinel, sizeof sentinel - 1) == 0;
+    if (!is_sentinel && strncasecmp(text, "redis://", 8) != 0)
+        return url_error(
+            out, err,
+            "must start with redis:// or redis+sentinel://, as in "
+            "redis://127.0.0.1:6379/0");
+    const char *rest = text + (is_sentinel ? sizeof sentinel - 1 : 8);
+    if (strpbrk(rest, "?#"))
+        return url_error(out, err, "query parameters (?...) are not supported");
+    if (parse_credentials(&rest, out, err) != MG_OK)
+        return MG_EINVAL;
+    return is_sentinel ? parse_sentinel(rest, out, err)
+                       : parse_plain(rest, out, err);
 }
 
 void mg_redis_url_close(struct mg_redis_url *url)
@@ -210,6 +311,34 @@ void mg_redis_url_close(struct mg_redis_url *url)
         mg_free(url->password);
     }
     mg_free(url->username);
+    mg_free(url->master_name);
+    mg_free(url->sentinels);
     url->username = NULL;
     url->password = NULL;
+    url->master_name = NULL;
+    url->sentinels = NULL;
+    url->nsentinels = 0;
+}
+
+void mg_redis_url_describe(const struct mg_redis_url *url, char *out,
+                           size_t size)
+{
+    if (size == 0)
+        return;
+    if (!url->master_name) {
+        snprintf(out, size, "%s:%d/%d", url->host, url->port, url->db);
+        return;
+    }
+    size_t used = 0;
+    int n = snprintf(out, size, "sentinel %s via ", url->master_name);
+    for (size_t i = 0; n >= 0 && i < url->nsentinels; i++) {
+        used += (size_t)n;
+        if (used >= size)
+            return;
+        n = snprintf(out + used, size - used, "%s%s:%d", i ? "," : "",
+                     url->sentinels[i].host, url->sentinels[i].port);
+    }
+    used += n > 0 ? (size_t)n : 0;
+    if (used < size)
+        snprintf(out + used, size - used, "/%d", url->db);
 }

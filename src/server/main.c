@@ -86,10 +86,12 @@ static int check_config(const struct mg_config *cfg)
         mg_rules_unref(rules);
         mg_free(errs);
     }
-    if (code == 0)
-        printf("modgate: configuration OK (listen %s, redis %s:%d/%d, rules %s)\n",
-               cfg->listen, cfg->redis.host, cfg->redis.port, cfg->redis.db,
-               cfg->rules_dir ? cfg->rules_dir : "none");
+    if (code == 0) {
+        char redis[512];
+        mg_redis_url_describe(&cfg->redis, redis, sizeof redis);
+        printf("modgate: configuration OK (listen %s, redis %s, rules %s)\n",
+               cfg->listen, redis, cfg->rules_dir ? cfg->rules_dir : "none");
+    }
     return code;
 }
 
@@ -137,9 +139,10 @@ static bool load_keys_and_rules(struct mg_server *srv, const struct mg_config *c
 /* Runs the server until it stops; its exit status. */
 static int run(struct mg_server *srv, const struct mg_config *cfg)
 {
-    MG_LOG(MG_LOG_INFO, "main", "starting", "{s:s, s:s, s:i, s:i}", "version", MG_VERSION,
-           "redis_host", cfg->redis.host, "redis_port", cfg->redis.port, "tokens",
-           srv->tokens ? (int)mg_tokens_count(srv->tokens) : 0);
+    char redis[512];
+    mg_redis_url_describe(&cfg->redis, redis, sizeof redis);
+    MG_LOG(MG_LOG_INFO, "main", "starting", "{s:s, s:s, s:i}", "version", MG_VERSION,
+           "redis", redis, "tokens", srv->tokens ? (int)mg_tokens_count(srv->tokens) : 0);
     raise_fd_limit(cfg);
     int code = 0;
     if (mg_server_start(srv) != MG_OK)

@@ -39,14 +39,19 @@ static void send_status(const char *prefix, const char *note)
 {
     const struct mg_server *srv = st.srv;
     const struct mg_redis_url *r = &srv->cfg->redis;
-    char msg[512];
+    char msg[512], where[300];
+    if (r->master_name)
+        snprintf(where, sizeof where, "the primary %s (asking its sentinels)",
+                 r->master_name);
+    else
+        snprintf(where, sizeof where, "%s:%d", r->host, r->port);
     if (!srv->store || !mg_store_ready(srv->store)) {
-        snprintf(msg, sizeof msg, "%sSTATUS=waiting for Redis at %s:%d%s", prefix, r->host,
-                 r->port, note);
+        snprintf(msg, sizeof msg, "%sSTATUS=waiting for Redis at %s%s", prefix, where,
+                 note);
     } else {
         const struct mg_rules *rules = srv->rules;
-        snprintf(msg, sizeof msg, "%sSTATUS=serving; Redis %s:%d db %d; %zu rules (%s)%s",
-                 prefix, r->host, r->port, r->db, rules ? mg_rules_count(rules) : (size_t)0,
+        snprintf(msg, sizeof msg, "%sSTATUS=serving; Redis %s db %d; %zu rules (%s)%s",
+                 prefix, where, r->db, rules ? mg_rules_count(rules) : (size_t)0,
                  rules ? mg_rules_version(rules) : "no rules directory", note);
     }
     tell(msg);

@@ -9,6 +9,8 @@
  *   store_moderation.c  decisions and the audit log
  *   store_bans.c        bans
  *   store_lists.c       a comment, the listings, the articles, the stats
+ *   store_sentinel.c    a redis+sentinel:// URL: asking the sentinels where
+ *                       the primary is, and hearing of failovers
  *
  * Only these files include hiredis (docs/architecture.md). */
 #ifndef MODGATE_SERVER_STORE_INTERNAL_H
@@ -29,7 +31,7 @@
 
 enum link_state {
     LINK_IDLE,      /* no link; retry_timer runs (or is about to) */
-    LINK_RESOLVING, /* uv_getaddrinfo in flight */
+    LINK_RESOLVING, /* asking the sentinels, or uv_getaddrinfo in flight */
     LINK_CONNECTING,/* TCP connect in flight; link_timer is its deadline */
     LINK_HANDSHAKE, /* AUTH, SELECT, SCRIPT LOAD, probe sent, not all answered */
     LINK_READY,
@@ -103,6 +105,14 @@ struct mg_store {
     int backoff_max_ms;
 
     enum link_state state;
+    /* The server the link connects to: the URL's, or the primary the
+     * sentinels named last (store_sentinel.c; NULL for redis://). */
+    char host[256];
+    int port;
+    struct mg__sentinel *sentinel;
+    bool moved; /* host came from +switch-master: connect without asking */
+    uint64_t hold_until; /* uv_now before which no attempt starts (a
+                            failover under way), 0 for none */
     redisAsyncContext *ac; /* the current link; NULL when there is none */
     uv_getaddrinfo_t resolver;
     bool resolving;
@@ -162,6 +172,44 @@ void mg__store_release(struct mg_store *s);
 const char *mg__store_script_source(const struct mg_store *s, int id, size_t *len);
 /* The key prefix ("mg:" by default). */
 const char *mg__store_prefix(const struct mg_store *s);
+
+/* Starts the next connection attempt on the loop's next turn. */
+void mg__store_retry_now(struct mg_store *s);
+
+/* ---- store_sentinel.c ---- */
+
+/* A sentinel is about to promote a replica of our primary: the link lets
+ * go of the old primary and makes no new one until the sentinels name the
+ * new primary (mg__store_primary_moved) or FAILOVER_HOLD_MS pass. */
+void mg__store_failover_begins(struct mg_store *s);
+/* A sentinel announced that our primary is now host:port (a failover):
+ * the link moves there at once. */
+void mg__store_primary_moved(struct mg_store *s, const char *host, int port);
+/* For a sentinel URL, a READONLY error on the current link ac means the
+ * server is a replica now: drops the link (the next attempt asks the
+ * sentinels again) and says true; false for any other reply. */
+bool mg__store_readonly(struct mg_store *s, const redisAsyncContext *ac,
+                        const redisReply *reply);
+
+struct mg__sentinel;
+/* The sentinels' answer: the primary's host and port, or host NULL and
+ * why none answered. */
+typedef void (*mg__sentinel_found_fn)(struct mg_store *s, const char *host, int port,
+                                      const char *why);
+/* Starts watching for failovers when s's URL is a sentinel URL (else NULL).
+ * Its handles count in s->alive. */
+struct mg__sentinel *mg__sentinel_new(struct mg_store *s);
+/* Asks the sentinels in turn; calls found once, from the loop (or from
+ * inside this call when no sentinel can even be tried). One question at a
+ * time: a second ask while one runs is ignored. */
+void mg__sentinel_ask(struct mg__sentinel *sn, mg__sentinel_found_fn found);
+/* The sentinel that answered last named a server that is no primary: the
+ * next question starts with the one after it. */
+void mg__sentinel_distrust(struct mg__sentinel *sn);
+/* Stops asking and watching (found is not called); frees nothing. */
+void mg__sentinel_close(struct mg__sentinel *sn);
+/* Frees sn, once the store's last handle has closed. */
+void mg__sentinel_free(struct mg__sentinel *sn);
 
 /* ---- store_uv.c ---- */
 

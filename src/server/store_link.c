@@ -1,6 +1,10 @@
 /* store_link.c: modgate's one link to Redis: connecting (and again, with
  * backoff, after a loss), the handshake (AUTH, SELECT, the scripts), the
- * liveness probe, and the store's lifetime. Operations on the link are in
+ * liveness probe, and the store's lifetime. For a redis+sentinel:// URL
+ * each attempt first asks the sentinels where the primary is
+ * (store_sentinel.c), the handshake checks with ROLE that the server is
+ * the primary, and a READONLY reply or a failover the sentinels announce
+ * sends the link to look again. Operations on the link are in
  * store_ops.c, the store's public operations in store_submit.c,
  * store_moderation.c, store_bans.c and store_lists.c. */
 #include "src/server/store_internal.h"
@@ -49,6 +53,8 @@ static void maybe_free(struct mg_store *s)
     /* on_closed may still read the stats; the store goes right after. */
     if (s->on_closed)
         s->on_closed(s->closed_data);
+    if (s->sentinel)
+        mg__sentinel_free(s->sentinel);
     mg_free(s->submit_source);
     mg_free(s);
 }
@@ -70,6 +76,7 @@ static void on_timer_closed(uv_handle_t *handle)
 static void on_retry_timer(uv_timer_t *timer);
 static void on_link_timer(uv_timer_t *timer);
 static void on_probe_timer(uv_timer_t *timer);
+static bool held(struct mg_store *s);
 
 static void schedule_retry(struct mg_store *s)
 {
@@ -81,16 +88,15 @@ static void schedule_retry(struct mg_store *s)
 
 static void log_failure(struct mg_store *s, const char *event, const char *why)
 {
-    const struct mg_redis_url *r = &s->cfg->redis;
     if (!s->outage) {
         s->outage = true;
         s->outage_since = uv_now(s->loop);
         s->outage_failures = 0;
         MG_LOG(MG_LOG_WARN, "store", event, "{s:s, s:s, s:i}", "error", why,
-               "host", r->host, "port", r->port);
+               "host", s->host, "port", s->port);
     } else {
         MG_LOG(MG_LOG_DEBUG, "store", event, "{s:s, s:s, s:i}", "error", why,
-               "host", r->host, "port", r->port);
+               "host", s->host, "port", s->port);
     }
     s->outage_failures++;
 }
@@ -143,6 +149,7 @@ static void request_drop(struct mg_store *s, const char *why)
 static void link_ready(struct mg_store *s)
 {
     const struct mg_redis_url *r = &s->cfg->redis;
+    const char *host = s->host;
     s->state = LINK_READY;
     s->stats.connects++;
     if (s->ever_ready)
@@ -151,13 +158,13 @@ static void link_ready(struct mg_store *s)
         uint64_t down = uv_now(s->loop) - s->outage_since;
         MG_LOG(MG_LOG_INFO, "store",
                s->ever_ready ? "redis_reconnected" : "redis_connected",
-               "{s:s, s:i, s:i, s:i, s:i}", "host", r->host, "port", r->port,
+               "{s:s, s:i, s:i, s:i, s:i}", "host", host, "port", s->port,
                "db", r->db, "down_ms", down > INT32_MAX ? INT32_MAX : (int)down,
                "failures", s->outage_failures);
     } else {
         MG_LOG(MG_LOG_INFO, "store",
                s->ever_ready ? "redis_reconnected" : "redis_connected",
-               "{s:s, s:i, s:i}", "host", r->host, "port", r->port, "db",
+               "{s:s, s:i, s:i}", "host", host, "port", s->port, "db",
                r->db);
     }
     s->ever_ready = true;
@@ -171,7 +178,14 @@ static void link_ready(struct mg_store *s)
 }
 
 /* Handshake steps, passed as the op's tag; HS_LOAD + i loads script i. */
-enum { HS_AUTH, HS_SELECT, HS_PROBE, HS_LOAD };
+enum { HS_AUTH, HS_SELECT, HS_ROLE, HS_PROBE, HS_LOAD };
+
+/* ROLE's answer begins "master" on a primary, "slave" on a replica. */
+static bool is_primary(const redisReply *reply)
+{
+    return reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+           mg__reply_is(reply->element[0], "master");
+}
 
 static void on_handshake_reply(struct mg_store *s, int status, const redisReply *reply,
                                const struct mg__store_call *call)
@@ -195,6 +209,13 @@ static void on_handshake_reply(struct mg_store *s, int status, const redisReply 
             err = "SCRIPT LOAD: unexpected reply";
     } else if (step == HS_PROBE && mg__time_from_reply(reply, &ms) != 0)
         err = "probe: unexpected reply";
+    else if (step == HS_ROLE && !is_primary(reply)) {
+        /* the sentinel's answer is stale, or a failover is under way:
+         * ask another sentinel first next time */
+        mg__sentinel_distrust(s->sentinel);
+        mg__store_drop_link(s, "redis_not_primary", "ROLE: a replica, not the primary");
+        return;
+    }
 
     if (err) {
         mg__store_drop_link(s, "redis_handshake_failed", err);
@@ -239,6 +260,14 @@ static int send_handshake(struct mg_store *s)
         lens[1] = (size_t)n;
         if (mg__store_send(s, "SELECT", 2, argv, lens, on_handshake_reply,
                            &(struct mg__store_call){.tag = HS_SELECT}) != 0)
+            return MG_EUNAVAIL;
+        s->handshake_left++;
+    }
+    if (s->sentinel) {
+        argv[0] = "ROLE";
+        lens[0] = 4;
+        if (mg__store_send(s, "ROLE", 1, argv, lens, on_handshake_reply,
+                           &(struct mg__store_call){.tag = HS_ROLE}) != 0)
             return MG_EUNAVAIL;
         s->handshake_left++;
     }
@@ -298,7 +327,7 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 static int connect_to(struct mg_store *s, const char *ip, char *err,
                       size_t errlen)
 {
-    redisAsyncContext *ac = redisAsyncConnect(ip, s->cfg->redis.port);
+    redisAsyncContext *ac = redisAsyncConnect(ip, s->port);
     if (ac == NULL) {
         snprintf(err, errlen, "%s", "out of memory");
         return MG_EUNAVAIL;
@@ -337,6 +366,10 @@ static void on_resolved(uv_getaddrinfo_t *req, int status,
         maybe_free(s);
         return;
     }
+    if (held(s)) {
+        uv_freeaddrinfo(res);
+        return;
+    }
     if (status < 0) {
         mg__store_link_down(s, NULL, uv_strerror(status));
         return;
@@ -370,13 +403,13 @@ static void on_resolved(uv_getaddrinfo_t *req, int status,
     mg__store_link_down(s, NULL, err);
 }
 
-static void start_attempt(struct mg_store *s)
+/* Connects to s->host, through a name lookup when it is no address. */
+static void connect_host(struct mg_store *s)
 {
-    const char *host = s->cfg->redis.host;
+    const char *host = s->host;
     unsigned char addr[sizeof(struct in6_addr)];
     char err[128];
 
-    s->attempts++;
     if (inet_pton(AF_INET, host, addr) == 1 ||
         inet_pton(AF_INET6, host, addr) == 1) {
         s->state = LINK_CONNECTING;
@@ -399,6 +432,60 @@ static void start_attempt(struct mg_store *s)
     }
     s->resolving = true;
     s->alive++;
+}
+
+/* True, with the next attempt put off, while a failover the sentinels
+ * began keeps the link away (mg__store_failover_begins). */
+static bool held(struct mg_store *s)
+{
+    uint64_t now = uv_now(s->loop);
+    if (s->hold_until <= now) {
+        s->hold_until = 0;
+        return false;
+    }
+    s->state = LINK_IDLE;
+    (void)uv_timer_start(&s->retry_timer, on_retry_timer, s->hold_until - now, 0);
+    return true;
+}
+
+/* The sentinels' answer to start_attempt's question. */
+static void on_primary_found(struct mg_store *s, const char *host, int port,
+                             const char *why)
+{
+    if (s->closing || s->state != LINK_RESOLVING || s->ac || held(s))
+        return;
+    if (s->moved) {
+        /* +switch-master came while asking: its address is the newer */
+    } else if (!host) {
+        mg__store_link_down(s, "redis_sentinel_failed", why);
+        return;
+    } else {
+        snprintf(s->host, sizeof s->host, "%s", host);
+        s->port = port;
+    }
+    s->moved = false;
+    connect_host(s);
+}
+
+static void start_attempt(struct mg_store *s)
+{
+    if (held(s))
+        return;
+    s->attempts++;
+    if (s->sentinel && !s->moved) {
+        s->state = LINK_RESOLVING;
+        mg__sentinel_ask(s->sentinel, on_primary_found);
+        return;
+    }
+    s->moved = false;
+    connect_host(s);
+}
+
+/* The next attempt on the loop's next turn, not after the backoff. */
+void mg__store_retry_now(struct mg_store *s)
+{
+    if (!s->closing)
+        (void)uv_timer_start(&s->retry_timer, on_retry_timer, 0, 0);
 }
 
 static void on_retry_timer(uv_timer_t *timer)
@@ -618,8 +705,9 @@ void mg_store_set_rate_limits(struct mg_store *store, const struct mg_rl_config 
 int mg_store_new(struct uv_loop_s *loop, const struct mg_config *cfg,
                  struct mg_store **out)
 {
-    if (cfg->redis.host[0] == '\0' || cfg->redis.port <= 0 ||
-        cfg->redis.port > 65535)
+    if (cfg->redis.master_name ? cfg->redis.nsentinels == 0
+                               : cfg->redis.host[0] == '\0' || cfg->redis.port <= 0 ||
+                                     cfg->redis.port > 65535)
         return MG_EINVAL;
 
     struct mg_store *s = mg_calloc(1, sizeof *s);
@@ -633,6 +721,8 @@ int mg_store_new(struct uv_loop_s *loop, const struct mg_config *cfg,
     s->backoff_ms = BACKOFF_START_MS < s->backoff_max_ms ? BACKOFF_START_MS
                                                          : s->backoff_max_ms;
     s->state = LINK_IDLE;
+    snprintf(s->host, sizeof s->host, "%s", cfg->redis.host);
+    s->port = cfg->redis.port;
     s->resolver.data = s;
     uv_timer_t *timers[] = {&s->retry_timer, &s->link_timer, &s->probe_timer};
     for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
@@ -640,6 +730,7 @@ int mg_store_new(struct uv_loop_s *loop, const struct mg_config *cfg,
         timers[i]->data = s;
         s->alive++;
     }
+    s->sentinel = mg__sentinel_new(s);
     build_submit_source(s, &cfg->rate_limits);
     /* The build's digests; submit.lua's own is learnt from SCRIPT LOAD in
      * the handshake, before any submission can run. */
@@ -707,6 +798,8 @@ void mg_store_close(struct mg_store *store, void (*on_closed)(void *data),
 
     if (s->resolving)
         (void)uv_cancel((uv_req_t *)&s->resolver); /* on_resolved still runs */
+    if (s->sentinel)
+        mg__sentinel_close(s->sentinel);
     uv_close((uv_handle_t *)&s->retry_timer, on_timer_closed);
     uv_close((uv_handle_t *)&s->link_timer, on_timer_closed);
     uv_close((uv_handle_t *)&s->probe_timer, on_timer_closed);

@@ -218,6 +218,12 @@ static void on_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
             s->stats.errors++;
             mg__op_retire(op);
             op->fn(s, MG_EUNAVAIL, NULL, &op->call);
+        } else if (mg__store_readonly(s, ac, reply)) {
+            /* a replica now (a failover): nothing was written, and the
+             * link has gone to find the primary */
+            s->stats.errors++;
+            mg__op_retire(op);
+            op->fn(s, MG_EUNAVAIL, NULL, &op->call);
         } else {
             if (reply->type == REDIS_REPLY_ERROR)
                 s->stats.errors++;

@@ -1,4 +1,5 @@
-/* fuzz_config.c: bytes as a YAML config, a listen address, a Redis URL. */
+/* fuzz_config.c: bytes as a YAML config, a listen address, a Redis URL
+ * (redis:// or redis+sentinel://). */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -45,9 +46,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         port < 1)
         __builtin_trap();
     struct mg_redis_url url;
-    if (mg_redis_url_parse(text, &url, &err) == MG_OK &&
-        (url.port < 1 || url.db < 0))
-        __builtin_trap();
+    if (mg_redis_url_parse(text, &url, &err) == MG_OK) {
+        if (url.db < 0 || (!url.master_name && url.port < 1))
+            __builtin_trap();
+        /* a sentinel URL: 1..16 sentinels, each with a host and a port */
+        if (url.master_name &&
+            (url.nsentinels < 1 || url.nsentinels > MG_REDIS_SENTINELS_MAX))
+            __builtin_trap();
+        for (size_t i = 0; i < url.nsentinels; i++)
+            if (!url.sentinels[i].host[0] || url.sentinels[i].port < 1 ||
+                url.sentinels[i].port > 65535)
+                __builtin_trap();
+        char described[64];
+        mg_redis_url_describe(&url, described, sizeof described);
+    }
     mg_redis_url_close(&url);
     mg_free(text);
     return 0;

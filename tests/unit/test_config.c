@@ -758,7 +758,7 @@ static void test_redis_url_parse(void **state)
         {"redis://[::1]", 0, "::1", 6379, 0, NULL, NULL, NULL},
         {"redis://h/1000000", 0, "h", 6379, 1000000, NULL, NULL, NULL},
         {"http://h", MG_EINVAL, NULL, 0, 0, NULL, NULL,
-         "must start with redis://"},
+         "must start with redis:// or redis+sentinel://"},
         {"rediss://h", MG_EINVAL, NULL, 0, 0, NULL, NULL, "TLS"},
         {"redis://h:0", MG_EINVAL, NULL, 0, 0, NULL, NULL,
          "port must be 1..65535"},
