@@ -315,8 +315,10 @@ static void hex_sha256(const void *data, size_t len, char out[65])
 static void implicit_key(const struct mg_exchange *x, const struct mg_submission *sub,
                          char out[65])
 {
+    /* "parent" or "none" first: an empty parent_id is not no parent */
     const char *parts[] = {"implicit", x->principal->name, sub->author_id,
-                           sub->article_id, sub->parent_id ? sub->parent_id : ""};
+                           sub->article_id, sub->parent_id ? "parent" : "none",
+                           sub->parent_id ? sub->parent_id : ""};
     struct mg_buf b;
     mg_buf_init(&b, SIZE_MAX);
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
