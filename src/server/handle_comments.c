@@ -44,7 +44,9 @@ static void respond_not_stored_or_unknown(struct mg_exchange *x, int status)
         return;
     }
     mg_metrics_submission(x->srv->metrics, "outcome_unknown");
-    mg_respond_outcome_unknown(x, status, "The comment");
+    mg_respond_outcome_unknown(x, status,
+                               "the comment may have been stored: retry with the same "
+                               "Idempotency-Key to get its outcome.");
 }
 
 static json_t *submission_problem(const struct mg_submission_error *e)
