@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from conftest import (MOD_TOKEN, ROOT, Redis, created, post_comment, problem,
-                      wait_until)
+from conftest import (MOD_TOKEN, ROOT, Redis, created, metric, parse_metrics,
+                      post_comment, problem, wait_until)
 
 RULES = os.path.join(ROOT, "rules")
 
@@ -71,6 +71,9 @@ def test_stall_longer_than_the_timeout_is_outcome_unknown_and_the_retry_gets_it(
         again = created(post_comment(m, comment(), headers=key))
         assert again["id"] == stored[0]
         assert published_ids(r) == stored  # stored once
+        counts = parse_metrics(m.get("/metrics").text)
+        assert metric(counts, "modgate_submissions_total", outcome="outcome_unknown") == 1
+        assert metric(counts, "modgate_submissions_total", outcome="unavailable") == 0
     finally:
         r.stop()
 
