@@ -55,6 +55,8 @@ struct mg_config {
     int redis_timeout_ms;        /* per command */
     int redis_connect_timeout_ms;
     int redis_reconnect_max_ms;  /* cap of the reconnect backoff */
+    int redis_min_replicas_ack;  /* replicas a write waits for (WAIT); 0: none */
+    int redis_replica_ack_timeout_ms; /* WAIT's timeout */
 
     char *rules_dir; /* NULL when not configured */
     char *key_file;  /* NULL when not configured */

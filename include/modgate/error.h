@@ -19,6 +19,8 @@ enum mg_status {
     MG_EMETHOD = -9,    /* the route exists, the method does not */
     MG_EPROTO = -10,    /* the peer answered something unexpected */
     MG_EEXIST = -11,    /* refusing to overwrite */
+    MG_ELOST = -12,     /* the link was lost after the request was sent */
+    MG_ENOACK = -13,    /* Redis answered, but too few replicas confirmed */
 };
 
 #define MG_MUST_CHECK __attribute__((warn_unused_result))

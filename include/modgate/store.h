@@ -135,8 +135,13 @@ struct mg_store_submit_result {
 };
 
 /* Stores c in one script call: all of it or nothing. status 0 means Redis
- * answered and res says how; otherwise MG_EUNAVAIL / MG_ETIMEDOUT /
- * MG_ECLOSED / MG_EPROTO and res is NULL. */
+ * answered and res says how (and, with redis.min_replicas_ack, that the
+ * replicas have what it stored); otherwise res is NULL and the status says
+ * what is known: MG_EUNAVAIL, nothing was stored (Redis refused the script
+ * before its first write, or it could not be sent); MG_ETIMEDOUT,
+ * MG_ELOST, MG_ECLOSED, MG_EPROTO (no answer, or one not understood) and
+ * MG_ENOACK (stored, or replayed, but too few replicas confirmed): it may
+ * have been stored. A call that fails at once sent nothing. */
 typedef void (*mg_store_submit_cb)(int status,
                                    const struct mg_store_submit_result *res,
                                    void *data);

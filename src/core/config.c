@@ -73,6 +73,19 @@ const struct mg__config_row mg__config_rows[] = {
     {.key = {"redis.sentinel_password", TEXT(1, 4096), AT(redis_sentinel_password),
       .help = "password of the sentinels of a redis+sentinel:// URL"},
      CLI("MODGATE_REDIS_SENTINEL_PASSWORD", NULL, NULL), .restart = true},
+    /* Restart-only like the other redis.* rows: the store reads them once,
+     * and an operator changing the durability of writes wants to know
+     * exactly when it took effect. */
+    {.key = {"redis.min_replicas_ack", INTEGER(0, 64), AT(redis_min_replicas_ack),
+      .def = "0",
+      .help = "replicas that must have a write before it is answered as done "
+              "(WAIT); 0: none"},
+     .restart = true},
+    {.key = {"redis.replica_ack_timeout_ms", INTEGER(1, 60000),
+      AT(redis_replica_ack_timeout_ms), .def = "1000",
+      .help = "time a write waits for its replicas, in ms (then 503 "
+              "outcome_unknown)"},
+     .restart = true},
     {.key = {"rules", TEXT(1, 4096), AT(rules_dir),
       .help = "directory of moderation rules"},
      CLI("MODGATE_RULES", "rules", "DIR"), .check_file = check_rules_dir},

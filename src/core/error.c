@@ -19,6 +19,8 @@ const char *mg_strerror(int status)
     case MG_EMETHOD: return "method not allowed";
     case MG_EPROTO: return "protocol error";
     case MG_EEXIST: return "already exists";
+    case MG_ELOST: return "connection lost before the answer";
+    case MG_ENOACK: return "not acknowledged by enough replicas";
     default: return "unknown error";
     }
 }

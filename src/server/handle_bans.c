@@ -82,7 +82,7 @@ static void on_created(int status, int64_t at_ms, int64_t until_ms, void *data)
     struct create_ctx *ctx = data;
     struct mg_exchange *x = ctx->x;
     if (status != MG_OK)
-        mg_respond_unavailable(x, status);
+        mg_respond_write_failed(x, status);
     else
         mg_respond_json(x, 201, ban_json(ctx->target.kind, ctx->target.value,
                                          ctx->reason, x->principal->name, at_ms,
@@ -229,7 +229,7 @@ static void on_deleted(int status, bool found, void *data)
 {
     struct mg_exchange *x = data;
     if (status != MG_OK)
-        mg_respond_unavailable(x, status);
+        mg_respond_write_failed(x, status);
     else if (!found)
         mg_respond_error(x, 404, "not_found", "There is no such ban in force.");
     else

@@ -1,5 +1,6 @@
 /* handle_comments.c: submitting a comment (POST /v1/comments) and reading
  * comments back (GET /v1/comments/{id}, GET /v1/articles/{id}/comments). */
+#include <stdint.h>
 #include <string.h>
 
 #include "modgate/alloc.h"
@@ -31,6 +32,21 @@ static void respond_unavailable(struct mg_exchange *x, int status)
     if (x->match.route && x->match.route->id == MG_ROUTE_SUBMIT)
         mg_metrics_submission(x->srv->metrics, "unavailable");
     mg_respond_unavailable(x, status);
+}
+
+/* A submission's script went to Redis and its outcome did not come back
+ * (store.h, mg_store_submit): only MG_EUNAVAIL there means nothing was
+ * stored. */
+static void respond_not_stored_or_unknown(struct mg_exchange *x, int status)
+{
+    if (status == MG_EUNAVAIL) {
+        respond_unavailable(x, status);
+        return;
+    }
+    mg_metrics_submission(x->srv->metrics, "outcome_unknown");
+    mg_respond_outcome_unknown(x, status,
+                               "the comment may have been stored: retry with the same "
+                               "Idempotency-Key to get its outcome.");
 }
 
 static json_t *submission_problem(const struct mg_submission_error *e)
@@ -290,6 +306,30 @@ static void hex_sha256(const void *data, size_t len, char out[65])
     mg_crypto_hex(digest, sizeof digest, out);
 }
 
+/* The key of a submission sent without an Idempotency-Key: the token's
+ * holder, the author, the article, the parent and the body, so that a
+ * retry of it (the site's, or the reader's second click) gets the first
+ * outcome rather than being judged again, and rejected as a duplicate of
+ * itself (docs/api.md, Idempotency). The parent is in it because the same
+ * words in reply to another comment are another comment. The parts are
+ * NUL-separated after a domain word, so no explicit key's scope (one NUL)
+ * is ever the same input. */
+static void implicit_key(const struct mg_exchange *x, const struct mg_submission *sub,
+                         char out[65])
+{
+    /* "parent" or "none" first: an empty parent_id is not no parent */
+    const char *parts[] = {"implicit", x->principal->name, sub->author_id,
+                           sub->article_id, sub->parent_id ? "parent" : "none",
+                           sub->parent_id ? sub->parent_id : ""};
+    struct mg_buf b;
+    mg_buf_init(&b, SIZE_MAX);
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        mg_buf_add(&b, parts[i], strlen(parts[i]) + 1);
+    mg_buf_add(&b, sub->body, sub->body_bytes);
+    hex_sha256(b.data, b.len, out);
+    mg_buf_close(&b);
+}
+
 static int send_submission(struct submit_ctx *ctx, bool history_check);
 
 /* The history rule the submit script named (kind) joins the verdict. */
@@ -307,9 +347,9 @@ static void on_submitted(int status, const struct mg_store_submit_result *res,
         int rc = send_submission(ctx, false);
         if (rc == MG_OK)
             return; /* answered by the second call */
-        respond_unavailable(x, rc);
+        respond_unavailable(x, rc); /* the first stored nothing, and this was not sent */
     } else if (status != MG_OK) {
-        respond_unavailable(x, status);
+        respond_not_stored_or_unknown(x, status);
     } else if (res->outcome == MG_STORE_STORED) {
         mg_metrics_submission(x->srv->metrics, ctx->outcome);
         struct mg_http_header loc = {"Location", ctx->location};
@@ -529,6 +569,11 @@ void mg_handle_submit(struct mg_exchange *x)
         size_t scope_len = strlen(x->principal->name) + 1 + strlen(idem);
         hex_sha256(scope, scope_len, ctx->scoped_key);
         mg_free(scope);
+    } else {
+        /* the key says it all: the same key is always the same request */
+        ctx->has_idem = true;
+        implicit_key(x, sub, ctx->scoped_key);
+        memcpy(ctx->fingerprint, ctx->scoped_key, sizeof ctx->fingerprint);
     }
     int rc = send_submission(ctx, true);
     if (rc != MG_OK) {

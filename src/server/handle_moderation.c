@@ -109,7 +109,7 @@ static void on_decided(int status, enum mg_store_decide_outcome outcome,
     struct decide_ctx *ctx = data;
     struct mg_exchange *x = ctx->x;
     if (status != MG_OK)
-        mg_respond_unavailable(x, status);
+        mg_respond_write_failed(x, status);
     else if (outcome == MG_DECISION_CONFLICT)
         respond_conflict(x, current);
     else if (outcome == MG_DECISION_GONE)

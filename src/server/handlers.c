@@ -96,6 +96,28 @@ void mg_respond_unavailable(struct mg_exchange *x, int status)
     mg_respond_problem(x, p, &retry, 1);
 }
 
+void mg_respond_outcome_unknown(struct mg_exchange *x, int status, const char *then)
+{
+    /* The contract's "nothing stored" belongs to code unavailable only:
+     * here the write reached Redis, or may have. */
+    const char *why = status == MG_ENOACK      ? "Too few Redis replicas confirmed the write"
+                      : status == MG_ETIMEDOUT ? "Redis did not answer in time"
+                                               : "Redis' answer was lost";
+    char detail[256];
+    snprintf(detail, sizeof detail, "%s, so %s", why, then);
+    struct mg_http_header retry = {"Retry-After", "1"};
+    mg_respond_problem(x, mg_problem_new(503, "outcome_unknown", detail), &retry, 1);
+}
+
+void mg_respond_write_failed(struct mg_exchange *x, int status)
+{
+    if (status == MG_EUNAVAIL)
+        mg_respond_unavailable(x, status);
+    else
+        mg_respond_outcome_unknown(x, status,
+                                   "it may have taken effect: look before repeating it.");
+}
+
 void mg_respond_no_key(struct mg_exchange *x)
 {
     /* Only an operator can fix this; other instances behind the load

@@ -128,6 +128,14 @@ void mg_respond_bad_json(struct mg_exchange *x, const json_error_t *jerr,
 /* 503 unavailable with Retry-After: Redis could not answer (status is the
  * store's error: MG_ETIMEDOUT or another). */
 void mg_respond_unavailable(struct mg_exchange *x, int status);
+/* 503 outcome_unknown with Retry-After: a write was sent to Redis and no
+ * answer came (status MG_ETIMEDOUT, MG_ELOST...), or too few replicas
+ * confirmed it (MG_ENOACK): it may have taken effect. then ends the detail
+ * ("the comment may have been stored: ..."). */
+void mg_respond_outcome_unknown(struct mg_exchange *x, int status, const char *then);
+/* A moderator's write failed with status (its callback's): 503 unavailable
+ * when nothing was done (MG_EUNAVAIL, store.h), else outcome_unknown. */
+void mg_respond_write_failed(struct mg_exchange *x, int status);
 /* 503 unavailable, Retry-After 60: this instance has no signing key, so it
  * cannot publish (only an operator can fix that). */
 void mg_respond_no_key(struct mg_exchange *x);

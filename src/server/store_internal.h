@@ -67,8 +67,11 @@ struct mg__store_call {
 
 /* What an operation's owner does with its outcome: status is 0 when Redis
  * answered (reply is then non-NULL, borrowed, possibly an error reply, and
- * freed by hiredis after return) or negative (MG_ETIMEDOUT, MG_EUNAVAIL,
- * MG_ECLOSED; reply NULL). Public calls turn the reply into their own
+ * freed by hiredis after return) or negative: MG_EUNAVAIL when the command
+ * never reached Redis' queue as a whole (a NOSCRIPT retry that could not
+ * be sent); MG_ETIMEDOUT, MG_ELOST, MG_ECLOSED when it was sent and no
+ * answer came, so it may have run (reply NULL); MG_ENOACK, with the reply,
+ * for mg__store_eval_acked. Public calls turn the reply into their own
  * hiredis-free callback, call->cb. */
 typedef void (*mg__reply_fn)(struct mg_store *s, int status, const redisReply *reply,
                              const struct mg__store_call *call);
@@ -90,6 +93,11 @@ struct op {
     bool done;       /* fn has been called (or is being called) */
     bool retried;    /* the NOSCRIPT reload has been tried */
     bool timer_live; /* deadline initialised and not yet closed */
+    /* Replica acknowledgement (mg__store_eval_acked): the script is
+     * followed on the link by WAIT acks, and its reply, copied into held,
+     * is given to fn only once WAIT has answered. */
+    int acks;
+    redisReply *held;
     /* The EVALSHA command, kept for the retry after NOSCRIPT. */
     int argc;
     const char **argv;
@@ -135,6 +143,10 @@ struct mg_store {
     void *watch_data;
 
     struct op *ops; /* unanswered operations, newest first */
+    /* WAITs sent on the current link and not yet answered: Redis runs
+     * nothing else of this link while one waits, so every operation sent
+     * behind them gets their timeouts added to its deadline. */
+    unsigned waits_pending;
     /* submit.lua as this store runs it: the embedded script behind a
      * prologue that holds the configured limits (store_link.c). */
     char *submit_source;
@@ -233,6 +245,18 @@ int mg__store_send(struct mg_store *s, const char *what, int argc, const char **
 int mg__store_eval(struct mg_store *s, enum mg__script_id id, int nkeys, int nargs,
                    const char *const *args, const size_t *argslen, mg__reply_fn fn,
                    const struct mg__store_call *call);
+
+/* mg__store_eval for a write whose answer must not claim more than the
+ * replicas have: with redis.min_replicas_ack N > 0 the script is followed,
+ * in the same round trip, by WAIT N redis.replica_ack_timeout_ms, and fn
+ * hears the script's reply once WAIT answers: status 0 when N replicas
+ * have everything this link wrote, MG_ENOACK (reply still given) when
+ * fewer do, or WAIT did not answer. With N 0, mg__store_eval. */
+int mg__store_eval_acked(struct mg_store *s, enum mg__script_id id, int nargs,
+                         const char *const *args, const size_t *argslen, mg__reply_fn fn,
+                         const struct mg__store_call *call);
+/* Whether operations on s wait for replicas (redis.min_replicas_ack > 0). */
+bool mg__store_acks(const struct mg_store *s);
 
 /* mg__store_eval for a public operation: MG_ECLOSED or MG_EUNAVAIL now when
  * the store is closing or not ready; nargs (at most 16) NUL-terminated

@@ -23,8 +23,43 @@ static struct op *op_alloc(struct mg_store *s, const char *what, int script,
     return op;
 }
 
+/* A copy of reply that outlives the hiredis callback (hiredis 0.14 frees
+ * a reply when its callback returns, and an acknowledged write's reply
+ * must wait for WAIT's). */
+static redisReply *reply_copy(const redisReply *r)
+{
+    redisReply *c = mg_calloc(1, sizeof *c);
+    c->type = r->type;
+    c->integer = r->integer;
+    if (r->str) {
+        c->str = mg_malloc(r->len + 1);
+        memcpy(c->str, r->str, r->len);
+        c->str[r->len] = '\0';
+        c->len = r->len;
+    }
+    if (r->element) {
+        c->element = mg_calloc(r->elements, sizeof *c->element);
+        c->elements = r->elements;
+        for (size_t i = 0; i < r->elements; i++)
+            c->element[i] = reply_copy(r->element[i]);
+    }
+    return c;
+}
+
+static void reply_free(redisReply *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->elements; i++)
+        reply_free(r->element[i]);
+    mg_free(r->element);
+    mg_free(r->str);
+    mg_free(r);
+}
+
 static void op_discard(struct op *op)
 {
+    reply_free(op->held);
     mg_free(op->argv);
     mg_free(op->argvlen);
     mg_free(op->strings);
@@ -56,7 +91,11 @@ static void op_start(struct op *op)
     (void)uv_timer_init(s->loop, &op->deadline);
     op->deadline.data = op;
     op->timer_live = true;
-    (void)uv_timer_start(&op->deadline, on_deadline, (uint64_t)s->timeout_ms,
+    /* Redis runs nothing of this link while a WAIT sent before (or with)
+     * this operation waits, so each one pending may hold it up that long. */
+    uint64_t wait_ms = (uint64_t)s->waits_pending *
+                       (uint64_t)s->cfg->redis_replica_ack_timeout_ms;
+    (void)uv_timer_start(&op->deadline, on_deadline, (uint64_t)s->timeout_ms + wait_ms,
                          0);
     op->next = s->ops;
     if (s->ops)
@@ -96,7 +135,10 @@ static void on_deadline(uv_timer_t *timer)
      * callback already sees the store not ready. Any late reply dies with
      * the connection. */
     mg__store_drop_link(s, "redis_timeout", why);
-    op->fn(s, MG_ETIMEDOUT, NULL, &op->call);
+    if (op->held) /* the script answered; its WAIT did not */
+        op->fn(s, MG_ENOACK, op->held, &op->call);
+    else
+        op->fn(s, MG_ETIMEDOUT, NULL, &op->call);
 }
 
 static bool is_noscript(const redisReply *reply)
@@ -149,6 +191,7 @@ static void on_reload_reply(redisAsyncContext *ac, void *r, void *privdata)
 }
 
 static void on_redis_reply(redisAsyncContext *ac, void *r, void *privdata);
+static int send_wait(struct op *op, redisAsyncContext *ac);
 
 /* NOSCRIPT: Redis lost its script cache (restart, SCRIPT FLUSH, failover).
  * Load the script and send the EVALSHA again right behind it, under the
@@ -185,6 +228,60 @@ static int retry_eval(struct op *op, redisAsyncContext *ac)
                               op->argv, op->argvlen) != REDIS_OK)
         return MG_EUNAVAIL;
     op->refs++;
+    /* the WAIT sent with the first try answers before this EVALSHA does,
+     * and finds nothing held: it is this one's that counts */
+    if (op->acks > 0)
+        (void)send_wait(op, ac);
+    return 0;
+}
+
+/* A NULL reply: hiredis is freeing ac. When ac is still the store's link,
+ * this is the first the store hears of its loss: forget ac (hiredis frees
+ * it) and mark the link down. */
+static void note_link_lost(struct mg_store *s, redisAsyncContext *ac)
+{
+    if (s->ac != ac)
+        return;
+    s->ac = NULL;
+    mg__store_link_down(s, NULL, ac->errstr[0] ? ac->errstr : "connection lost");
+}
+
+/* WAIT's reply: how many replicas have all this link wrote so far. */
+static void on_wait_reply(redisAsyncContext *ac, void *r, void *privdata)
+{
+    struct op *op = privdata;
+    struct mg_store *s = op->store;
+    const redisReply *reply = r;
+
+    op->refs--;
+    if (s->waits_pending > 0)
+        s->waits_pending--;
+    if (reply == NULL)
+        note_link_lost(s, ac);
+    if (!op->done && op->held) {
+        bool acked = reply && reply->type == REDIS_REPLY_INTEGER &&
+                     reply->integer >= op->acks;
+        mg__op_retire(op);
+        op->fn(s, acked ? 0 : MG_ENOACK, op->held, &op->call);
+    }
+    /* else: the script's reply was an error, or NOSCRIPT (a WAIT follows
+     * the retry), or op was answered already: nothing to confirm */
+    op_free_if_idle(op);
+}
+
+/* Queues WAIT op->acks replica_ack_timeout_ms behind op's script. */
+static int send_wait(struct op *op, redisAsyncContext *ac)
+{
+    struct mg_store *s = op->store;
+    char n[16], ms[16];
+    snprintf(n, sizeof n, "%d", op->acks);
+    snprintf(ms, sizeof ms, "%d", s->cfg->redis_replica_ack_timeout_ms);
+    const char *argv[3] = {"WAIT", n, ms};
+    size_t lens[3] = {4, strlen(n), strlen(ms)};
+    if (redisAsyncCommandArgv(ac, on_wait_reply, op, 3, argv, lens) != REDIS_OK)
+        return MG_EUNAVAIL;
+    op->refs++;
+    s->waits_pending++;
     return 0;
 }
 
@@ -199,14 +296,11 @@ static void on_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
 
     op->refs--;
     if (reply == NULL) {
-        if (s->ac == ac) {
-            /* hiredis is already freeing ac: forget it, do not free it. */
-            s->ac = NULL;
-            mg__store_link_down(s, NULL, ac->errstr[0] ? ac->errstr : "connection lost");
-        }
+        note_link_lost(s, ac);
         if (!op->done) {
-            int status = s->closing ? MG_ECLOSED : MG_EUNAVAIL;
-            if (status == MG_EUNAVAIL)
+            /* sent, and no answer: it may have run */
+            int status = s->closing ? MG_ECLOSED : MG_ELOST;
+            if (status == MG_ELOST)
                 s->stats.errors++;
             mg__op_retire(op);
             op->fn(s, status, NULL, &op->call);
@@ -215,6 +309,7 @@ static void on_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
         if (op->script >= 0 && !op->retried && is_noscript(reply)) {
             if (retry_eval(op, ac) == 0)
                 return; /* refs went up: not idle */
+            /* the script did not run, and could not be sent again */
             s->stats.errors++;
             mg__op_retire(op);
             op->fn(s, MG_EUNAVAIL, NULL, &op->call);
@@ -224,6 +319,9 @@ static void on_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
             s->stats.errors++;
             mg__op_retire(op);
             op->fn(s, MG_EUNAVAIL, NULL, &op->call);
+        } else if (op->acks > 0 && reply->type != REDIS_REPLY_ERROR) {
+            /* answered once WAIT has (on_wait_reply) */
+            op->held = reply_copy(reply);
         } else {
             if (reply->type == REDIS_REPLY_ERROR)
                 s->stats.errors++;
@@ -251,9 +349,9 @@ int mg__store_send(struct mg_store *s, const char *what, int argc, const char **
     return 0;
 }
 
-int mg__store_eval(struct mg_store *s, enum mg__script_id id, int nkeys, int nargs,
-                   const char *const *args, const size_t *argslen, mg__reply_fn fn,
-                   const struct mg__store_call *call)
+static int eval_send(struct mg_store *s, enum mg__script_id id, int nkeys, int nargs,
+                     const char *const *args, const size_t *argslen, int acks,
+                     mg__reply_fn fn, const struct mg__store_call *call)
 {
     const struct mg__script *sc = &mg__scripts[id];
     if (nargs < sc->required || nargs > sc->nargs) {
@@ -305,8 +403,34 @@ int mg__store_eval(struct mg_store *s, enum mg__script_id id, int nkeys, int nar
         return MG_EUNAVAIL;
     }
     op->refs = 1;
+    op->acks = acks;
+    /* Pipelined: Redis runs WAIT right after the script, with no round
+     * trip between. Should it not queue (the link is going), the script's
+     * NULL reply answers. */
+    if (acks > 0)
+        (void)send_wait(op, s->ac);
     op_start(op);
     return 0;
+}
+
+int mg__store_eval(struct mg_store *s, enum mg__script_id id, int nkeys, int nargs,
+                   const char *const *args, const size_t *argslen, mg__reply_fn fn,
+                   const struct mg__store_call *call)
+{
+    return eval_send(s, id, nkeys, nargs, args, argslen, 0, fn, call);
+}
+
+bool mg__store_acks(const struct mg_store *s)
+{
+    return s->cfg->redis_min_replicas_ack > 0;
+}
+
+int mg__store_eval_acked(struct mg_store *s, enum mg__script_id id, int nargs,
+                         const char *const *args, const size_t *argslen, mg__reply_fn fn,
+                         const struct mg__store_call *call)
+{
+    return eval_send(s, id, 0, nargs, args, argslen, s->cfg->redis_min_replicas_ack, fn,
+                     call);
 }
 
 bool mg__parse_i64(const char *text, size_t len, int64_t *out)

@@ -11,6 +11,21 @@
 /* docs/api.md: an Idempotency-Key is remembered for 24 hours. */
 #define IDEMPOTENCY_TTL_S (24 * 3600)
 
+/* Whether an error reply is Redis refusing the script before it wrote
+ * anything: its first write refused (not enough replicas, no memory, a
+ * read-only replica, a failing disk), or the script not run at all. A Lua
+ * error would be a bug here, and might have come after a write. */
+static bool refused_before_write(const redisReply *reply)
+{
+    static const char *const codes[] = {"NOREPLICAS ", "OOM ", "READONLY ", "MISCONF ",
+                                        "LOADING ", "BUSY ", "MASTERDOWN ", "NOSCRIPT "};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (reply->len >= strlen(codes[i]) &&
+            memcmp(reply->str, codes[i], strlen(codes[i])) == 0)
+            return true;
+    return false;
+}
+
 static void on_submit_reply(struct mg_store *s, int status,
                             const redisReply *reply,
         const struct mg__store_call *call)
@@ -18,13 +33,21 @@ static void on_submit_reply(struct mg_store *s, int status,
     (void)s;
     mg_store_submit_cb cb = call->cb.submit;
     void *data = call->data;
-    if (status != 0) {
+    if (status != 0 && status != MG_ENOACK) {
         cb(status, NULL, data);
         return;
     }
     struct mg_store_submit_result res = {0};
+    if (reply->type == REDIS_REPLY_ERROR) {
+        cb(refused_before_write(reply) ? MG_EUNAVAIL : MG_EPROTO, NULL, data);
+        return;
+    }
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0) {
         cb(MG_EPROTO, NULL, data);
+        return;
+    }
+    if (mg__reply_is(reply->element[0], "unconfirmed")) {
+        cb(MG_ENOACK, NULL, data); /* a replay Redis would not write again */
         return;
     }
     const redisReply *word = reply->element[0];
@@ -92,6 +115,13 @@ static void on_submit_reply(struct mg_store *s, int status,
         cb(MG_EPROTO, NULL, data);
         return;
     }
+    /* What was stored (or is answered as stored) needs its replicas; a
+     * refusal stored nothing, and says so whatever they have. */
+    if (status == MG_ENOACK &&
+        (res.outcome == MG_STORE_STORED || res.outcome == MG_STORE_REPLAY)) {
+        cb(MG_ENOACK, NULL, data);
+        return;
+    }
     cb(0, &res, data);
 }
 
@@ -155,6 +185,7 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
         [MG_ARG_SUBMIT_SUSPECT] = c->suspect ? "1" : "0",
         [MG_ARG_SUBMIT_CHECK] = c->history_check ? "1" : "0",
         [MG_ARG_SUBMIT_RULES] = c->rule_ids ? c->rule_ids : "",
+        [MG_ARG_SUBMIT_ACK] = mg__store_acks(store) ? "1" : "0",
     };
     /* what each rate limit dimension keys on, "" where it does not apply */
     static const int dim_arg[MG_RL_DIM_COUNT] = {
@@ -169,8 +200,9 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
     size_t lens[MG_ARGS_SUBMIT];
     for (size_t i = 0; i < MG_ARGS_SUBMIT; i++)
         lens[i] = strlen(args[i]);
-    return mg__store_eval(store, MG_SCRIPT_SUBMIT, 0, MG_ARGS_SUBMIT, args, lens,
-                          on_submit_reply, &(struct mg__store_call){.cb.submit = cb, .data = data});
+    return mg__store_eval_acked(store, MG_SCRIPT_SUBMIT, MG_ARGS_SUBMIT, args, lens,
+                                on_submit_reply,
+                                &(struct mg__store_call){.cb.submit = cb, .data = data});
 }
 
 /* ---- the history rules, read-only ---- */

@@ -35,7 +35,7 @@ CODES_BY_STATUS = {
     429: {"rate_limited"},
     431: {"headers_too_large"},
     501: {"unsupported_transfer_coding"},
-    503: {"unavailable"},
+    503: {"unavailable", "outcome_unknown"},
     505: {"http_version_not_supported"},
 }
 

@@ -41,6 +41,8 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.redis_timeout_ms, 1000);
     assert_int_equal(cfg.redis_connect_timeout_ms, 1000);
     assert_int_equal(cfg.redis_reconnect_max_ms, 1000);
+    assert_int_equal(cfg.redis_min_replicas_ack, 0);
+    assert_int_equal(cfg.redis_replica_ack_timeout_ms, 1000);
     assert_null(cfg.rules_dir);
     assert_null(cfg.key_file);
     assert_null(cfg.tokens_file);
@@ -70,6 +72,8 @@ static void test_full_file(void **state)
         "  timeout_ms: 250\n"
         "  connect_timeout_ms: 500\n"
         "  reconnect_max_ms: 2000\n"
+        "  min_replicas_ack: 2\n"
+        "  replica_ack_timeout_ms: 300\n"
         "rules: /srv/rules\n"
         "key: '/srv/key'\n"
         "tokens: /srv/tokens   # comment\n"
@@ -98,6 +102,8 @@ static void test_full_file(void **state)
     assert_int_equal(cfg.redis_timeout_ms, 250);
     assert_int_equal(cfg.redis_connect_timeout_ms, 500);
     assert_int_equal(cfg.redis_reconnect_max_ms, 2000);
+    assert_int_equal(cfg.redis_min_replicas_ack, 2);
+    assert_int_equal(cfg.redis_replica_ack_timeout_ms, 300);
     assert_string_equal(cfg.rules_dir, "/srv/rules");
     assert_string_equal(cfg.key_file, "/srv/key");
     assert_string_equal(cfg.tokens_file, "/srv/tokens");

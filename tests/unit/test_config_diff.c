@@ -155,7 +155,8 @@ static void test_restart_only_keys(void **state)
     (void)state;
     static const char *const restart[] = {
         "listen", "redis.url", "redis.prefix", "redis.timeout_ms",
-        "redis.connect_timeout_ms", "redis.reconnect_max_ms", "key"};
+        "redis.connect_timeout_ms", "redis.reconnect_max_ms",
+        "redis.min_replicas_ack", "redis.replica_ack_timeout_ms", "key"};
     static const char *const live[] = {
         "rules", "retired_keys", "tokens", "limits.header_bytes",
         "limits.body_bytes", "limits.request_timeout_ms", "log.level",

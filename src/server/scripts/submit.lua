@@ -22,7 +22,7 @@
 -- call, argument and formatted number costs Redis' single thread time;
 -- tests/bench/submit measures the whole.
 --
--- args: prefix id article parent status record meta idem fingerprint response_status response_body idem_ttl retention created author ip_hex rl_author rl_ip rl_subnet rl_article rl_global digest dup_window camp_window camp_authors new_below suspect check rules
+-- args: prefix id article parent status record meta idem fingerprint response_status response_body idem_ttl retention created author ip_hex rl_author rl_ip rl_subnet rl_article rl_global digest dup_window camp_window camp_authors new_below suspect check rules ack
 --
 -- Arguments by position: 1 key prefix, 2 id, 3 article_id, 4 parent_id or "", 5 status
 -- (published | pending | rejected), 6 record JSON, 7 meta JSON, 8 idempotency
@@ -33,9 +33,10 @@
 -- address as hex (8 digits IPv4, 32 IPv6) or "", 17-21 what each rate limit
 -- dimension keys on, "" to skip it: author id, address hex, subnet
 -- ("hex/prefix"), article id, "all"; 22-28 the history rules (below);
--- 29 the ids of the rules that fired, comma-separated, or "".
+-- 29 the ids of the rules that fired, comma-separated, or ""; 30 ack ("1":
+-- the store follows this call with WAIT, see the replay below).
 --
--- Returns {"stored"} | {"replay", status, body} | {"conflict"} |
+-- Returns {"stored"} | {"replay", status, body} | {"unconfirmed"} | {"conflict"} |
 -- {"invalid_parent"} | {"banned", kind, until or ""} |
 -- {"limited", dimension, retry_after_s} |
 -- {"history", "duplicate" | "campaign" | "new_commenter"}
@@ -46,6 +47,17 @@ if idem ~= '' then
   local prev = redis.call('HMGET', idem_key, 'fp', 'status', 'body')
   if prev[1] then
     if prev[1] == fingerprint then
+      -- WAIT counts what this connection wrote. A replay writes nothing,
+      -- and on a connection made since the first answer was lost WAIT
+      -- would then confirm at once: write the same value again, so that
+      -- WAIT confirms the stream up to here, the first write included.
+      -- Refused (min-replicas-to-write, OOM): not known to be replicated.
+      if ack == '1' then
+        local touched = redis.pcall('HSET', idem_key, 'fp', fingerprint)
+        if type(touched) == 'table' and touched.err then
+          return {'unconfirmed'}
+        end
+      end
       return {'replay', prev[2], prev[3]}
     end
     return {'conflict'}
