@@ -215,8 +215,10 @@ def test_modgate_works_as_the_restricted_user(acl_redis, start_modgate, workdir)
     problem(slur, 422, "rejected")
     rejected = m.get("/v1/rejected", token=MOD_TOKEN).json()
     assert slur.json()["id"] in [c["id"] for c in rejected["items"]]
-    # history: the same text again by the same author is a duplicate
-    dup = post("A plain and friendly comment about the article", "u-1")
+    # history: the same text again by the same author is a duplicate (in
+    # other bytes: the very same bytes are a repeat of the first request,
+    # answered as it was)
+    dup = post("A plain and friendly comment about the ARTICLE", "u-1")
     problem(dup, 422, "rejected")
     check = m.post("/v1/check", token=SITE_TOKEN, json={
         "article_id": "acl-1", "author_id": "u-1",
