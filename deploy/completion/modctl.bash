@@ -5,9 +5,9 @@
 #
 #   modctl [--url URL] [--token TOKEN] [--json] COMMAND [ARGS]
 #
-# Completes the global options, the commands, the rules subcommands, each
-# command's options, file names after --out/--key and a directory after
-# `rules lint`. Ids, texts, durations and addresses are left to the user.
+# Completes the global options, the commands, the rules and article
+# subcommands, each command's options, file names after --out/--key and a
+# directory after `rules lint`. Ids, texts, durations and addresses are left to the user.
 
 # Files (or, with -d, directories) matching $cur.
 _modctl_files()
@@ -85,7 +85,7 @@ _modctl()
     fi
 
     local commands="queue show approve reject remove review rejected audit
-        stats rules check ban unban bans verify keygen pubkey help"
+        stats rules article check ban unban bans verify keygen pubkey help"
     local global_opts="--url --token --json --help --version"
 
     # Find the command: the first word that is not a global option or the
@@ -108,7 +108,7 @@ _modctl()
     case $prev in
         --url | --token | --limit | --reason | --rule | --author | \
             --author-id | --author-name | --article | --older-than | --for | \
-            --ip | --subnet)
+            --ip | --subnet | --at)
             [[ -n $cmd || $prev == --url || $prev == --token ]] && return
             ;;
     esac
@@ -169,6 +169,26 @@ _modctl()
             case $prev in
                 --key | -k) _modctl_files ;;
                 *) _modctl_options "--key" ;;
+            esac
+            ;;
+        article)
+            # article show|open|premoderate|close ID [--at TIME]
+            local sub=""
+            ((cmd_at + 1 < cword)) && sub=${words[cmd_at + 1]}
+            case $sub in
+                "")
+                    if [[ $cur == -* ]]; then
+                        _modctl_words "--help"
+                    else
+                        _modctl_words "show open premoderate close"
+                    fi
+                    ;;
+                show)
+                    [[ $cur == -* ]] && _modctl_words "--help"
+                    ;;
+                open | premoderate | close)
+                    [[ $cur == -* ]] && _modctl_options "--at"
+                    ;;
             esac
             ;;
         rules)

@@ -30,7 +30,7 @@ void mg_metrics_observe_request(struct mg_metrics *m, const char *route,
 /* One more submission with this outcome: "published", "pending",
  * "rejected", "invalid" (400), "too_short", "too_long", "invalid_parent",
  * "replayed", "idempotency_conflict", "unavailable", "banned",
- * "rate_limited". outcome must be a
+ * "rate_limited", "comments_closed". outcome must be a
  * static string. */
 void mg_metrics_submission(struct mg_metrics *m, const char *outcome);
 /* A submission refused by a rate limit of this dimension ("author", ...). */

@@ -27,6 +27,9 @@ enum mg_route_id {
     MG_ROUTE_AUDIT,
     MG_ROUTE_STATS,
     MG_ROUTE_RULES_RELOAD,
+    /* article settings (issue 17) */
+    MG_ROUTE_ARTICLE_SETTINGS_GET,
+    MG_ROUTE_ARTICLE_SETTINGS_PUT,
     MG_ROUTE_COUNT
 };
 
@@ -34,7 +37,7 @@ enum mg_route_id {
 
 struct mg_route {
     enum mg_route_id id;
-    const char *method;  /* "GET", "POST", "DELETE" */
+    const char *method;  /* "GET", "POST", "PUT", "DELETE" */
     const char *pattern; /* "/v1/comments/{id}": also the metrics label */
     unsigned roles;      /* mask of enum mg_role; 0 = no authentication */
 };

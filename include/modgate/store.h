@@ -119,6 +119,11 @@ enum mg_store_submit_outcome {
     MG_STORE_RATE_LIMITED,   /* see limit, retry_after_s */
     MG_STORE_HISTORY,        /* a history rule changes the verdict: see
                                 history; nothing was written */
+    MG_STORE_CLOSED,         /* the article takes no comments (closed, or
+                                past its closes_at); nothing was written */
+    MG_STORE_PREMODERATED,   /* status was "published" and the article is
+                                pre-moderated: send it again held; nothing
+                                was written */
 };
 
 struct mg_store_submit_result {
@@ -329,6 +334,41 @@ typedef void (*mg_store_bans_cb)(int status, const struct mg_store_ban_view *ban
                                  size_t count, void *data);
 int mg_store_ban_list(struct mg_store *store, mg_store_bans_cb cb,
                       void *data) MG_MUST_CHECK;
+
+/* ---- article settings (store_articles.c) ---- */
+
+/* An article's mode: whether comments to it are taken, and how. An article
+ * never configured is open with no closing time. */
+enum mg_article_mode {
+    MG_MODE_OPEN,         /* the rules decide */
+    MG_MODE_PREMODERATED, /* what the rules would publish is held */
+    MG_MODE_CLOSED,       /* no comment is taken */
+};
+/* "open", "premoderated", "closed"; parse: false for any other word. */
+const char *mg_article_mode_name(enum mg_article_mode mode);
+bool mg_article_mode_parse(const char *word, enum mg_article_mode *out);
+
+/* An article's settings as stored, and Redis' clock when they were read
+ * (submissions compare closes_ms with that clock too). */
+struct mg_store_article_settings {
+    enum mg_article_mode mode;
+    bool has_closes; /* closes_ms is set */
+    int64_t closes_ms;
+    int64_t now_ms;
+};
+/* The mode a comment sent now meets: closed once closes_ms has passed. */
+enum mg_article_mode mg_article_mode_now(const struct mg_store_article_settings *s);
+
+typedef void (*mg_store_settings_cb)(int status, const struct mg_store_article_settings *s,
+                                     void *data);
+int mg_store_article_settings_get(struct mg_store *store, const char *article_id,
+                                  mg_store_settings_cb cb, void *data) MG_MUST_CHECK;
+/* Sets them (mode, and closes_ms when has_closes) and writes an audit entry
+ * by moderator, at once; cb's status says whether it was written. */
+int mg_store_article_settings_put(struct mg_store *store, const char *article_id,
+                                  const struct mg_store_article_settings *s,
+                                  const char *moderator, mg_store_done_cb cb,
+                                  void *data) MG_MUST_CHECK;
 
 /* Disconnects; callbacks still pending get MG_ECLOSED. on_closed runs once
  * every handle is closed, after which the store is freed. */

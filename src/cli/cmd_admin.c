@@ -49,7 +49,7 @@ static int run_audit(const struct modctl_globals *g, const struct modctl_args *a
     } else if (rc == EXIT_OK) {
         static const char *const header[] = {"AT", "MODERATOR", "ACTION", "TARGET",
                                              "REASON"};
-        static const int max[] = {24, 16, 8, 64, 0};
+        static const int max[] = {24, 16, 16, 64, 0}; /* article_settings */
         size_t n = json_array_size(entries);
         char ***rows = mg_calloc(n, sizeof *rows);
         size_t i;
@@ -79,7 +79,8 @@ const struct modctl_command modctl_audit_command = {
     .summary = "every moderator action, newest first",
     .description =
         "Every moderator action, newest first (50 unless --limit): approvals,\n"
-        "rejections, removals, bans and unbans, with who, when and why.\n",
+        "rejections, removals, bans and unbans, article settings, with who,\n"
+        "when and why.\n",
     .run = run_audit,
 };
 

@@ -25,7 +25,9 @@ extern const struct modctl_command modctl_queue_command, modctl_review_command,
     modctl_stats_command, modctl_ban_command, modctl_unban_command,
     modctl_bans_command, modctl_verify_command, modctl_rules_stats_command,
     modctl_rules_lint_command, modctl_rules_reload_command,
-    modctl_check_command, modctl_keygen_command, modctl_pubkey_command;
+    modctl_check_command, modctl_keygen_command, modctl_pubkey_command,
+    modctl_article_show_command, modctl_article_open_command,
+    modctl_article_premoderate_command, modctl_article_close_command;
 
 /* Every command `modctl help` lists, in its order, NULL-terminated. */
 extern const struct modctl_command *const modctl_commands[];

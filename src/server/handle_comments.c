@@ -1,5 +1,6 @@
 /* handle_comments.c: submitting a comment (POST /v1/comments) and reading
- * comments back (GET /v1/comments/{id}, GET /v1/articles/{id}/comments). */
+ * one back (GET /v1/comments/{id}); an article's comments are
+ * handle_articles.c's. */
 #include <stdint.h>
 #include <string.h>
 
@@ -278,6 +279,7 @@ struct submit_ctx {
     char created_at[MG_TIME_LEN];
     bool has_idem;
     char fingerprint[65], scoped_key[65];
+    bool history_check; /* the last call asked the script to decide history */
 };
 
 static void ctx_free(struct submit_ctx *ctx)
@@ -332,22 +334,53 @@ static void implicit_key(const struct mg_exchange *x, const struct mg_submission
 
 static int send_submission(struct submit_ctx *ctx, bool history_check);
 
+/* The article is pre-moderated: what the rules would publish is held, and
+ * the record's matches say why (docs/api.md, article settings). */
+static void hold_for_premoderation(struct mg_verdict *v)
+{
+    json_array_append_new(v->matches,
+                          json_pack("{s:s, s:f, s:s, s:s, s:n}", "rule",
+                                    "article.premoderated", "score", 0.0, "action", "hold",
+                                    "reason",
+                                    "The article is pre-moderated: every comment is "
+                                    "held for a moderator.",
+                                    "span"));
+    v->action = MG_ACTION_HOLD;
+}
+
+/* The script changed the verdict before writing anything (a history rule,
+ * or the article's pre-moderation): the record is built again and sent
+ * again. True when the second call is on its way (it answers). */
+static bool send_again(struct submit_ctx *ctx, const struct mg_store_submit_result *res)
+{
+    bool history_check = false;
+    if (res->outcome == MG_STORE_PREMODERATED) {
+        hold_for_premoderation(&ctx->verdict);
+        history_check = ctx->history_check; /* not decided yet */
+    } else {
+        enum mg_history_rule r;
+        if (mg_history_rule_parse(res->history, &r))
+            mg_verdict_add_history(&ctx->verdict, r);
+    }
+    mg_free(ctx->body);
+    ctx->body = NULL;
+    int rc = send_submission(ctx, history_check);
+    if (rc == MG_OK)
+        return true;
+    respond_unavailable(ctx->x, rc); /* the first stored nothing, and this was not sent */
+    return false;
+}
+
 /* The history rule the submit script named (kind) joins the verdict. */
 static void on_submitted(int status, const struct mg_store_submit_result *res,
                          void *data)
 {
     struct submit_ctx *ctx = data;
     struct mg_exchange *x = ctx->x;
-    if (status == MG_OK && res->outcome == MG_STORE_HISTORY) {
-        enum mg_history_rule r;
-        if (mg_history_rule_parse(res->history, &r))
-            mg_verdict_add_history(&ctx->verdict, r);
-        mg_free(ctx->body);
-        ctx->body = NULL;
-        int rc = send_submission(ctx, false);
-        if (rc == MG_OK)
+    if (status == MG_OK && (res->outcome == MG_STORE_HISTORY ||
+                            res->outcome == MG_STORE_PREMODERATED)) {
+        if (send_again(ctx, res))
             return; /* answered by the second call */
-        respond_unavailable(x, rc); /* the first stored nothing, and this was not sent */
     } else if (status != MG_OK) {
         respond_not_stored_or_unknown(x, status);
     } else if (res->outcome == MG_STORE_STORED) {
@@ -394,6 +427,10 @@ static void on_submitted(int status, const struct mg_store_submit_result *res,
                             json_integer((json_int_t)res->retry_after_s));
         struct mg_http_header h = {"Retry-After", retry};
         mg_respond_problem(x, p, &h, 1);
+    } else if (res->outcome == MG_STORE_CLOSED) {
+        mg_metrics_submission(x->srv->metrics, "comments_closed");
+        mg_respond_error(x, 403, "comments_closed",
+                         "The article takes no more comments; nothing was stored.");
     } else if (res->outcome == MG_STORE_IDEM_CONFLICT) {
         mg_metrics_submission(x->srv->metrics, "idempotency_conflict");
         mg_respond_error(x, 409, "idempotency_conflict",
@@ -443,6 +480,7 @@ static int send_submission(struct submit_ctx *ctx, bool history_check)
     struct mg_server *srv = x->srv;
     const struct mg_submission *sub = &ctx->sub;
     const struct mg_verdict *verdict = &ctx->verdict;
+    ctx->history_check = history_check;
     bool publish = verdict->action == MG_ACTION_PUBLISH;
 
     struct mg_record_new r = {
@@ -605,13 +643,6 @@ void mg_handle_comment_get(struct mg_exchange *x)
     int rc = mg_store_get_comment(x->srv->store, id, on_record, x);
     if (rc != MG_OK)
         respond_unavailable(x, rc);
-}
-
-/* ---- GET /v1/articles/{article_id}/comments ---------------------------- */
-
-void mg_handle_article_comments(struct mg_exchange *x)
-{
-    mg_page_list(x, MG_INDEX_PUBLISHED, x->match.params[0]);
 }
 
 /* ---- GET /v1/keys ----------------------------------------------------- */

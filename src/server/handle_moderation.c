@@ -34,13 +34,13 @@ void mg_handle_queue(struct mg_exchange *x)
         mg_respond_invalid(x, "article_id", "article_id is not valid.");
         return;
     }
-    mg_page_list(x, MG_INDEX_QUEUE, article);
+    mg_page_list(x, MG_INDEX_QUEUE, article, NULL);
     mg_free(article);
 }
 
 void mg_handle_rejected(struct mg_exchange *x)
 {
-    mg_page_list(x, MG_INDEX_REJECTED, NULL);
+    mg_page_list(x, MG_INDEX_REJECTED, NULL, NULL);
 }
 
 /* ---- GET /v1/articles ---------------------------------------------------- */

@@ -34,6 +34,9 @@ static const handler_fn handlers[MG_ROUTE_COUNT] = {
     [MG_ROUTE_REJECT] = mg_handle_reject,
     [MG_ROUTE_AUDIT] = mg_handle_audit,
     [MG_ROUTE_STATS] = mg_handle_stats,
+    /* article settings (issue 17) */
+    [MG_ROUTE_ARTICLE_SETTINGS_GET] = mg_handle_article_settings_get,
+    [MG_ROUTE_ARTICLE_SETTINGS_PUT] = mg_handle_article_settings_put,
 };
 
 void mg_respond_json(struct mg_exchange *x, int status, json_t *body)

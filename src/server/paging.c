@@ -123,7 +123,7 @@ bool mg_page_query(struct mg_exchange *x, enum mg_cursor_kind kind,
 }
 
 void mg_page_respond(struct mg_exchange *x, const char *list_name,
-                     const struct mg_store_page *page)
+                     const struct mg_store_page *page, const char *extra)
 {
     /* The records are stored as the JSON the API returns: splice them in
      * as they are rather than parse and print them again. */
@@ -141,13 +141,18 @@ void mg_page_respond(struct mg_exchange *x, const char *list_name,
     if (page->more && page->count > 0) {
         char cursor[128];
         mg_cursor_encode(page->ids[page->count - 1], cursor, sizeof cursor);
-        snprintf(tail, sizeof tail, "],\"total\":%zu,\"next_cursor\":\"%s\"}",
+        snprintf(tail, sizeof tail, "],\"total\":%zu,\"next_cursor\":\"%s\"",
                  page->total, cursor);
     } else {
-        snprintf(tail, sizeof tail, "],\"total\":%zu,\"next_cursor\":null}",
+        snprintf(tail, sizeof tail, "],\"total\":%zu,\"next_cursor\":null",
                  page->total);
     }
     mg_buf_adds(&b, tail);
+    if (extra && *extra) {
+        mg_buf_adds(&b, ",");
+        mg_buf_adds(&b, extra);
+    }
+    mg_buf_adds(&b, "}");
     size_t len;
     char *body = mg_buf_take(&b, &len);
     mg_respond(x, 200, "application/json; charset=utf-8", body, len, NULL, 0);
@@ -160,29 +165,44 @@ static const char *list_name(const struct mg_exchange *x)
     return x->match.route->id == MG_ROUTE_ARTICLE_COMMENTS ? "comments" : "items";
 }
 
+/* A list on its way: what the page's JSON gets besides the list. */
+struct list_ctx {
+    struct mg_exchange *x;
+    char *extra;
+};
+
 static void on_listed(int status, const struct mg_store_page *page, void *data)
 {
-    struct mg_exchange *x = data;
+    struct list_ctx *ctx = data;
+    struct mg_exchange *x = ctx->x;
     if (status != MG_OK)
         mg_respond_unavailable(x, status);
     else
-        mg_page_respond(x, list_name(x), page);
+        mg_page_respond(x, list_name(x), page, ctx->extra);
+    mg_free(ctx->extra);
+    mg_free(ctx);
 }
 
 void mg_page_list(struct mg_exchange *x, enum mg_store_index index,
-                  const char *article_id)
+                  const char *article_id, const char *extra)
 {
     struct mg_page_query q;
     if (!mg_page_query(x, MG_CURSOR_COMMENT, &q))
         return;
     if (article_id && !mg_text_is_id(article_id)) {
         /* no comment can have been stored under it */
-        mg_respond_json(x, 200, json_pack("{s:[], s:i, s:n}", list_name(x), "total",
-                                          0, "next_cursor"));
+        const struct mg_store_page empty = {0};
+        mg_page_respond(x, list_name(x), &empty, extra);
         return;
     }
+    struct list_ctx *ctx = mg_calloc(1, sizeof *ctx);
+    ctx->x = x;
+    ctx->extra = extra ? mg_strdup(extra) : NULL;
     int rc = mg_store_list(x->srv->store, index, article_id,
-                           q.has_after ? q.after : NULL, q.limit, on_listed, x);
-    if (rc != MG_OK)
+                           q.has_after ? q.after : NULL, q.limit, on_listed, ctx);
+    if (rc != MG_OK) {
+        mg_free(ctx->extra);
+        mg_free(ctx);
         mg_respond_unavailable(x, rc);
+    }
 }

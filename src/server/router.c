@@ -33,6 +33,11 @@ static const struct mg_route routes[MG_ROUTE_COUNT] = {
     {MG_ROUTE_AUDIT, "GET", "/v1/audit", MG_ROLE_MODERATOR},
     {MG_ROUTE_STATS, "GET", "/v1/stats", MG_ROLE_MODERATOR},
     {MG_ROUTE_RULES_RELOAD, "POST", "/v1/rules/reload", MG_ROLE_MODERATOR},
+    /* article settings (issue 17) */
+    {MG_ROUTE_ARTICLE_SETTINGS_GET, "GET", "/v1/articles/{article_id}/settings",
+     MG_ROLE_MODERATOR},
+    {MG_ROUTE_ARTICLE_SETTINGS_PUT, "PUT", "/v1/articles/{article_id}/settings",
+     MG_ROLE_MODERATOR},
 };
 
 const struct mg_route *mg_routes(void)

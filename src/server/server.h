@@ -153,12 +153,13 @@ struct mg_page_query {
 bool mg_page_query(struct mg_exchange *x, enum mg_cursor_kind kind,
                    struct mg_page_query *q);
 /* Answers a list endpoint: its page of index (of article_id, when not
- * NULL), as {"comments" | "items": [records], "total", "next_cursor"}. */
+ * NULL), as {"comments" | "items": [records], "total", "next_cursor"},
+ * followed by extra when not NULL: JSON members, '"a":1,"b":2' (copied). */
 void mg_page_list(struct mg_exchange *x, enum mg_store_index index,
-                  const char *article_id);
-/* 200 with {"<list_name>": [records], "total", "next_cursor"}. */
+                  const char *article_id, const char *extra);
+/* 200 with {"<list_name>": [records], "total", "next_cursor"[, extra]}. */
 void mg_page_respond(struct mg_exchange *x, const char *list_name,
-                     const struct mg_store_page *page);
+                     const struct mg_store_page *page, const char *extra);
 void mg_cursor_encode(const char *id, char *out, size_t size);
 /* A page's next_cursor: the cursor after last_id when more follow, else
  * JSON null. */
@@ -193,5 +194,7 @@ void mg_handle_approve(struct mg_exchange *x);
 void mg_handle_reject(struct mg_exchange *x);
 void mg_handle_audit(struct mg_exchange *x);
 void mg_handle_stats(struct mg_exchange *x);
+void mg_handle_article_settings_get(struct mg_exchange *x);
+void mg_handle_article_settings_put(struct mg_exchange *x);
 
 #endif

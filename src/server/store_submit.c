@@ -55,6 +55,10 @@ static void on_submit_reply(struct mg_store *s, int status,
         res.outcome = MG_STORE_STORED;
     } else if (mg__reply_is(word, "conflict")) {
         res.outcome = MG_STORE_IDEM_CONFLICT;
+    } else if (mg__reply_is(word, "closed")) {
+        res.outcome = MG_STORE_CLOSED;
+    } else if (mg__reply_is(word, "premoderated")) {
+        res.outcome = MG_STORE_PREMODERATED;
     } else if (mg__reply_is(word, "invalid_parent")) {
         res.outcome = MG_STORE_INVALID_PARENT;
     } else if (mg__reply_is(word, "banned") && reply->elements == 3 &&

@@ -81,6 +81,8 @@ def test_completion_script_parses_and_completes():
                                                        "--help"}
     assert complete("modctl help qu") == {"queue"}
     assert complete("modctl help rules ") == {"lint", "reload", "stats"}
+    assert complete("modctl article ") == {"show", "open", "premoderate", "close"}
+    assert complete("modctl article close art-1 --") == {"--at", "--help"}
 
 
 def test_meson_install_puts_pages_and_completion_in_place(tmp_path):

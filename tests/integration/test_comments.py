@@ -399,7 +399,8 @@ def test_article_pages_oldest_first_with_total_and_stable_cursor(server):
     assert list_page(server, ARTICLE, cursor="") == whole
     assert all(c["status"] == "published" for c in whole["comments"])
     assert list_page(server, "no-comments-here") == {"comments": [], "total": 0,
-                                                      "next_cursor": None}
+                                                      "next_cursor": None, "mode": "open",
+                                                      "closes_at": None}
 
 
 @pytest.mark.parametrize("params,field", [

@@ -25,7 +25,8 @@ def modctl(*args):
 
 
 def listed_commands():
-    """Every command `modctl help` lists, "rules lint" as two words."""
+    """Every command `modctl help` lists, "rules lint" and "article show"
+    as two words."""
     out = modctl("help").stdout
     section = out.split("commands:\n", 1)[1].split("\n\n", 1)[0]
     names = []
@@ -33,7 +34,8 @@ def listed_commands():
         m = re.match(r"  ([a-z]+)(?: ([a-z]+)\b)?", line)
         if not m:
             continue
-        name = m.group(1) + (" " + m.group(2) if m.group(1) == "rules" else "")
+        groups = ("rules", "article")
+        name = m.group(1) + (" " + m.group(2) if m.group(1) in groups else "")
         if name not in names:
             names.append(name)
     return names
@@ -47,7 +49,8 @@ def test_the_commands_are_those_of_the_manual():
     assert set(COMMANDS) == {
         "queue", "review", "show", "approve", "reject", "remove", "rejected",
         "audit", "stats", "ban", "unban", "bans", "verify", "rules stats",
-        "rules lint", "rules reload", "check", "keygen", "pubkey", "help"}
+        "rules lint", "rules reload", "check", "keygen", "pubkey", "help",
+        "article show", "article open", "article premoderate", "article close"}
 
 
 def help_options(name):

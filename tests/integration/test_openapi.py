@@ -24,14 +24,15 @@ ROLE_NAMES = {"MG_ROLE_SITE": {"site"}, "MG_ROLE_MODERATOR": {"moderator"},
 CODES_BY_STATUS = {
     400: {"invalid_request", "bad_request"},
     401: {"unauthorized"},
-    403: {"forbidden", "banned"},
+    403: {"forbidden", "banned", "comments_closed"},
     404: {"not_found"},
     405: {"method_not_allowed"},
     408: {"timeout"},
     409: {"idempotency_conflict", "conflict"},
     413: {"body_too_large"},
     415: {"unsupported_media_type"},
-    422: {"too_short", "too_long", "invalid_parent", "rejected", "invalid_rules"},
+    422: {"too_short", "too_long", "invalid_parent", "rejected", "invalid_rules",
+          "invalid_mode", "invalid_closes_at"},
     429: {"rate_limited"},
     431: {"headers_too_large"},
     501: {"unsupported_transfer_coding"},
@@ -371,7 +372,8 @@ def test_checker_passes_good_responses(spec):
                  dict(JSON, Location="/v1/comments/" + COMMENT["id"]), comment) == []
     assert check(spec, "GET", "/v1/comments/" + COMMENT["id"], 200, JSON, comment) == []
     assert check(spec, "GET", "/v1/articles/a%2Fb/comments?limit=2", 200, JSON,
-                 b'{"comments":[],"total":0,"next_cursor":null}') == []
+                 b'{"comments":[],"total":0,"next_cursor":null,"mode":"open",'
+                 b'"closes_at":null}') == []
     assert check(spec, "POST", "/v1/comments", 422, PROBLEM,
                  problem(422, "too_long", limit=300, length=301, unit="characters")) == []
     assert check(spec, "GET", "/v1/queue", 200, JSON,

@@ -257,6 +257,28 @@ def test_modgate_works_as_the_restricted_user(acl_redis, start_modgate, workdir)
     assert "user=modgate" in clients, clients
 
 
+def test_article_settings_as_the_restricted_user(acl_redis, start_modgate):
+    """The article settings scripts (and submit.lua's mode check) need no
+    command the shipped user lacks."""
+    m = start_modgate(acl_url(acl_redis))
+    wait_until(lambda: m.get("/readyz").status_code == 200, timeout=10)
+    path = "/v1/articles/acl-art/settings"
+    r = m.put(path, token=MOD_TOKEN, json={"mode": "premoderated",
+                                           "closes_at": "2031-01-01T00:00:00Z"})
+    assert r.status_code == 200, r.text
+    assert m.get(path, token=MOD_TOKEN).json()["mode"] == "premoderated"
+    c = {"article_id": "acl-art", "author_id": "u-1", "body": "Plain words here"}
+    assert post_comment(m, c).status_code == 202
+    assert m.put(path, token=MOD_TOKEN, json={"mode": "closed"}).status_code == 200
+    problem(post_comment(m, dict(c, author_id="u-2")), 403, "comments_closed")
+    page = m.get("/v1/articles/acl-art/comments", token=SITE_TOKEN).json()
+    assert page["mode"] == "closed"
+    assert m.put(path, token=MOD_TOKEN, json={"mode": "open"}).status_code == 200
+    assert m.get("/v1/audit", token=MOD_TOKEN).json()["entries"][0]["action"] == \
+        "article_settings"
+    assert "NOPERM" not in m.logs()
+
+
 def test_the_restricted_user_cannot_flush_configure_or_leave_its_prefix(acl_redis):
     acl_redis.admin(["SET", "other:key", "kept"])
     acl_redis.admin(["HSET", "mg:stats", "published", "1"])

@@ -1,13 +1,16 @@
 -- submit.lua: one comment submission, atomically, in this order:
 --   1. idempotency: a repeat of a known request gets its first response and
 --      counts for nothing; the same key with another request is a conflict;
---   2. bans on the author, the address, or any banned subnet holding it;
---   3. rate limits (GCRA, as redis-cell), all with Redis' own clock, so
+--   2. the article's mode (article_settings_put.lua writes it): closed, or
+--      past its closes_at by Redis' clock, refuses; pre-moderated sends a
+--      comment the rules would publish back to be held;
+--   3. bans on the author, the address, or any banned subnet holding it;
+--   4. rate limits (GCRA, as redis-cell), all with Redis' own clock, so
 --      instances with skewed clocks agree: every submission that gets here
 --      counts against every limit, unless one refuses it;
---   4. history rules (duplicates, copy-paste campaigns, new commenters),
+--   5. history rules (duplicates, copy-paste campaigns, new commenters),
 --      when the rule set has them;
---   5. the parent check; 6. the record, its index, the counters, the
+--   6. the parent check; 7. the record, its index, the counters, the
 --      idempotency record, what later history checks look at.
 -- Everything that can refuse runs before the first write, so a refusal
 -- writes nothing but the rate limit state of a counted submission.
@@ -37,7 +40,8 @@
 -- the store follows this call with WAIT, see the replay below).
 --
 -- Returns {"stored"} | {"replay", status, body} | {"unconfirmed"} | {"conflict"} |
--- {"invalid_parent"} | {"banned", kind, until or ""} |
+-- {"invalid_parent"} | {"closed"} | {"premoderated"} |
+-- {"banned", kind, until or ""} |
 -- {"limited", dimension, retry_after_s} |
 -- {"history", "duplicate" | "campaign" | "new_commenter"}
 
@@ -61,6 +65,32 @@ if idem ~= '' then
       return {'replay', prev[2], prev[3]}
     end
     return {'conflict'}
+  end
+end
+
+-- Redis' clock in ms, read once and only when something needs it.
+local now_ms
+local function clock()
+  if not now_ms then
+    local time = redis.call('TIME')
+    now_ms = time[1] * 1000 + time[2] / 1000
+  end
+  return now_ms
+end
+
+-- the article's mode ---------------------------------------------------------
+-- Before bans and limits: a comment refused here counts for nothing. A
+-- pre-moderated article answers before any write too; the caller sends
+-- the comment again held (status "pending"), and that call is the one that
+-- counts (and meets the mode again: closed meanwhile, it is refused).
+local settings = redis.call('HMGET', prefix .. 'a:' .. article .. ':settings',
+                            'mode', 'closes')
+if settings[1] then
+  if settings[1] == 'closed' or (settings[2] and clock() >= tonumber(settings[2])) then
+    return {'closed'}
+  end
+  if settings[1] == 'premoderated' and status == 'published' then
+    return {'premoderated'}
   end
 end
 
@@ -118,16 +148,6 @@ end
 -- state with its own expiry: this writes all of a submission's states with
 -- one HSET and keeps no expiry per state, which tests/bench/submit measured
 -- at about half the limiter's Redis time (docs/rate-limits.md).
--- Redis' clock in ms, read once and only when something needs it.
-local now_ms
-local function clock()
-  if not now_ms then
-    local time = redis.call('TIME')
-    now_ms = time[1] * 1000 + time[2] / 1000
-  end
-  return now_ms
-end
-
 local rl_fields, rl_dims, rl_hash, rl_gen = {}, {}, nil, nil
 local rl_hash_new = false -- perhaps: no state of this submission was there
 for d = 1, 5 do
