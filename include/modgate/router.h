@@ -27,6 +27,9 @@ enum mg_route_id {
     MG_ROUTE_AUDIT,
     MG_ROUTE_STATS,
     MG_ROUTE_RULES_RELOAD,
+    /* readers' reports */
+    MG_ROUTE_REPORT_CREATE,
+    MG_ROUTE_REPORTED,
     MG_ROUTE_COUNT
 };
 

@@ -34,6 +34,9 @@ static const handler_fn handlers[MG_ROUTE_COUNT] = {
     [MG_ROUTE_REJECT] = mg_handle_reject,
     [MG_ROUTE_AUDIT] = mg_handle_audit,
     [MG_ROUTE_STATS] = mg_handle_stats,
+    /* readers' reports */
+    [MG_ROUTE_REPORT_CREATE] = mg_handle_report_create,
+    [MG_ROUTE_REPORTED] = mg_handle_reported,
 };
 
 void mg_respond_json(struct mg_exchange *x, int status, json_t *body)

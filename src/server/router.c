@@ -33,6 +33,9 @@ static const struct mg_route routes[MG_ROUTE_COUNT] = {
     {MG_ROUTE_AUDIT, "GET", "/v1/audit", MG_ROLE_MODERATOR},
     {MG_ROUTE_STATS, "GET", "/v1/stats", MG_ROLE_MODERATOR},
     {MG_ROUTE_RULES_RELOAD, "POST", "/v1/rules/reload", MG_ROLE_MODERATOR},
+    /* readers' reports (handle_reports.c) */
+    {MG_ROUTE_REPORT_CREATE, "POST", "/v1/comments/{id}/reports", MG_ROLE_SITE},
+    {MG_ROUTE_REPORTED, "GET", "/v1/reported", MG_ROLE_MODERATOR},
 };
 
 const struct mg_route *mg_routes(void)

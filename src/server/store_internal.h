@@ -9,6 +9,7 @@
  *   store_moderation.c  decisions and the audit log
  *   store_bans.c        bans
  *   store_lists.c       a comment, the listings, the articles, the stats
+ *   store_reports.c     readers' reports and the reported list
  *   store_sentinel.c    a redis+sentinel:// URL: asking the sentinels where
  *                       the primary is, and hearing of failovers
  *
@@ -54,6 +55,7 @@ union mg__store_cb {
     mg_store_ban_cb ban;
     mg_store_found_cb found;
     mg_store_bans_cb bans;
+    mg_store_reported_cb reported;
 };
 
 /* Who hears an operation's outcome, copied into the operation: the
