@@ -35,6 +35,7 @@ const struct modctl_command *const modctl_commands[] = {
     &modctl_rules_stats_command,
     &modctl_rules_lint_command,
     &modctl_rules_reload_command,
+    &modctl_reported_command, /* readers' reports */
     &modctl_check_command,
     &modctl_keygen_command,
     &modctl_pubkey_command,
