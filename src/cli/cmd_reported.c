@@ -50,7 +50,7 @@ static void print_reported(json_t *items, json_int_t total)
     static const char *const header[] = {"ID", "REPORTS", "WEIGHT", "REASONS",
                                          "STATUS", "BODY"};
     static const int max[] = {0, 0, 0, 40, 0, 0};
-    static const int drop[] = {3, 2, 4, -1};
+    static const int drop[] = {2, 4, 3, -1}; /* weight, status, then reasons */
     char ***rows = mg_calloc(n, sizeof *rows);
     for (size_t i = 0; i < n; i++) {
         const json_t *item = json_array_get(items, i);
@@ -65,7 +65,7 @@ static void print_reported(json_t *items, json_int_t total)
         rows[i][4] = mg_strdup(json_string_value(json_object_get(comment, "status")));
         rows[i][5] = mg_strdup(json_string_value(json_object_get(comment, "body")));
     }
-    struct modctl_table t = {6, header, max, 5, 20, drop, n, rows};
+    struct modctl_table t = {6, header, max, 5, 16, drop, n, rows};
     modctl_print_table(stdout, &t);
     for (size_t i = 0; i < n; i++) {
         for (size_t c = 0; c < 6; c++)

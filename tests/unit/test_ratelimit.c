@@ -215,7 +215,8 @@ static void test_off(void **state)
                   "  ip: []\n"
                   "  subnet: []\n"
                   "  article: []\n"
-                  "  global: []\n");
+                  "  global: []\n"
+                  "  reporter: []\n");
     for (int d = 0; d < MG_RL_DIM_COUNT; d++)
         if (cfg.rate_limits.nlimits[d] != 0)
             fail_msg("%s still has %zu limits",
@@ -344,7 +345,7 @@ static void test_errors(void **state)
     } cases[] = {
         {"unknown member", "rate_limits:\n  burst: []\n", 2, 3,
          "unknown key \"rate_limits.burst\" (known keys under rate_limits: "
-         "author, ip, subnet, article, global, trusted_authors, "
+         "author, ip, subnet, article, global, reporter, trusted_authors, "
          "subnet_prefix_v4, subnet_prefix_v6)"},
         {"misspelt dimension", "rate_limits:\n  authors: []\n", 2, 3,
          "unknown key \"rate_limits.authors\""},
