@@ -354,7 +354,7 @@ typedef void (*mg_store_reported_cb)(int status, const char *items, size_t len,
                                      size_t total, const char *last_id, void *data);
 int mg_store_reported(struct mg_store *store, const char *after_id, size_t limit,
                       mg_store_reported_cb cb, void *data) MG_MUST_CHECK;
-/* A comment's open reports, {"count", "reasons"} as JSON. */
+/* A comment's open reports, {"count", "reasons"} as JSON; "" when none. */
 int mg_store_report_summary(struct mg_store *store, const char *id,
                             mg_store_json_cb cb, void *data) MG_MUST_CHECK;
 /* Approving a published comment that has reports: dismisses them (each

@@ -176,6 +176,9 @@ void mg_handle_reported(struct mg_exchange *x)
 
 /* ---- a record as moderators see it ----------------------------------- */
 
+/* A record with open reports gets "reports": {count, reasons}; one without
+ * is answered as it is (the fourteen members every endpoint returns). */
+
 struct record_ctx {
     struct mg_exchange *x;
     json_t *record;
@@ -185,7 +188,9 @@ static void on_summary(int status, const char *json, size_t len, void *data)
 {
     struct record_ctx *ctx = data;
     json_t *summary = status == MG_OK ? json_loadb(json, len, 0, NULL) : NULL;
-    if (!summary)
+    if (status == MG_OK && len == 0)
+        mg_respond_json(ctx->x, 200, json_incref(ctx->record)); /* no reports */
+    else if (!summary)
         mg_respond_unavailable(ctx->x, status != MG_OK ? status : MG_EPROTO);
     else {
         json_object_set_new(ctx->record, "reports", summary);

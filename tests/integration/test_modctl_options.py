@@ -47,7 +47,8 @@ def test_the_commands_are_those_of_the_manual():
     assert set(COMMANDS) == {
         "queue", "review", "show", "approve", "reject", "remove", "rejected",
         "audit", "stats", "ban", "unban", "bans", "verify", "rules stats",
-        "rules lint", "rules reload", "check", "keygen", "pubkey", "help"}
+        "rules lint", "rules reload", "check", "keygen", "pubkey", "help",
+        "reported"}
 
 
 def help_options(name):

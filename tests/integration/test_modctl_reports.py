@@ -54,7 +54,7 @@ def test_approve_dismisses_and_remove_upholds(server):
     b = reported_three_times(server)
     assert run(server, "approve", a, "--reason", "fair comment").returncode == 0
     record = server.get("/v1/comments/" + a, token=MOD_TOKEN).json()
-    assert record["status"] == "published" and record["reports"]["count"] == 0
+    assert record["status"] == "published" and "reports" not in record
     assert run(server, "remove", b).returncode == 0
     assert server.get("/v1/comments/" + b, token=MOD_TOKEN).json()["status"] == "removed"
     assert ok_json(run(server, "--json", "reported"))["items"] == []

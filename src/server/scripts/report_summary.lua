@@ -1,5 +1,6 @@
 -- report_summary.lua: a comment's open reports as moderators see them in
--- its record: {"count": n, "reasons": {reason: n}} (count 0 when none).
+-- its record: {"count": n, "reasons": {reason: n}}, or "" when it has none
+-- (the record is then shown as it is stored).
 --
 -- args: prefix id
 local flat = redis.call('HGETALL', prefix .. 'rpn:' .. id)
@@ -11,6 +12,6 @@ for i = 1, #flat, 2 do
   end
 end
 if count == 0 then
-  return '{"count":0,"reasons":{}}'
+  return ''
 end
 return cjson.encode({count = count, reasons = reasons})
