@@ -12,6 +12,7 @@ import json
 import pytest
 
 from conftest import MOD_TOKEN, SITE_TOKEN, post_comment, problem, wait_until
+from test_redis_acl import acl_redis, acl_url  # noqa: F401 (a fixture)
 
 _seq = itertools.count(1)
 JSON = {"Content-Type": "application/json"}
@@ -250,3 +251,20 @@ def test_two_instances_count_exactly(redis, start_modgate):
     items = reported(two)["items"]
     assert items[0]["reports"]["count"] == 25
     assert items[0]["reports"]["reporters"] == ["reader-%02d" % i for i in range(25)]
+
+
+def test_reports_as_the_restricted_user(acl_redis, start_modgate):
+    """The report scripts (and decide.lua's settling) need no command the
+    shipped Redis user of deploy/redis.conf lacks."""
+    m = ready(start_modgate(acl_url(acl_redis), config="reports:\n  hold_threshold: 4\n"))
+    a, b = publish(m), publish(m)
+    for i in range(4):
+        assert report(m, a, "acl-%d" % i).status_code == 201
+        if i < 3:
+            assert report(m, b, "acl-%d" % i).status_code == 201
+    assert m.get("/v1/comments/" + a, token=MOD_TOKEN).json()["status"] == "pending"
+    assert [i["comment"]["id"] for i in reported(m)["items"]] == [a, b]
+    assert summary(m, b)["count"] == 3
+    assert m.post("/v1/comments/%s/approve" % b, token=MOD_TOKEN).status_code == 200
+    assert m.post("/v1/comments/%s/reject" % a, token=MOD_TOKEN).status_code == 200
+    assert reported(m)["items"] == []
