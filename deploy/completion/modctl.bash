@@ -85,7 +85,7 @@ _modctl()
     fi
 
     local commands="queue show approve reject remove review rejected audit
-        stats rules article check ban unban bans verify keygen pubkey help"
+        stats rules article check ban unban bans verify keygen pubkey help reported"
     local global_opts="--url --token --json --help --version"
 
     # Find the command: the first word that is not a global option or the
@@ -129,7 +129,7 @@ _modctl()
         review)
             _modctl_options "--article"
             ;;
-        rejected | audit)
+        rejected | audit | reported)
             _modctl_options "--limit"
             ;;
         show)

@@ -80,6 +80,10 @@ struct mg_config {
                                  is not decided again by another
                                  moderator (409) */
 
+    int reports_threshold;      /* weighted reports that list a comment in
+                                   GET /v1/reported */
+    int reports_hold_threshold; /* ... that hold it; 0 never */
+
     int log_level; /* enum mg_log_level */
 
     /* The `rate_limits:` section: a mapping of lists, read by the rows of

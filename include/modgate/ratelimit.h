@@ -1,5 +1,6 @@
 /* ratelimit.h: rate limit settings, the `rate_limits:` section of the
- * config. Each dimension (author, ip, subnet, article, global) has a list of
+ * config. Each dimension (author, ip, subnet, article, global; and reporter,
+ * which limits readers' reports instead of submissions) has a list of
  * limits; a limit allows `count` submissions per `period_s` seconds, all of
  * which may come at once (GCRA, as redis-cell: a theoretical arrival time per
  * key advancing by period_s / count per submission). The limiter itself runs
@@ -19,6 +20,8 @@ enum mg_rl_dim {
     MG_RL_SUBNET,
     MG_RL_ARTICLE,
     MG_RL_GLOBAL,
+    MG_RL_REPORTER, /* readers' reports (POST /v1/comments/{id}/reports), not
+                       submissions: fixed windows in report_create.lua */
     MG_RL_DIM_COUNT
 };
 

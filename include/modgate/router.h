@@ -30,6 +30,9 @@ enum mg_route_id {
     /* article settings (issue 17) */
     MG_ROUTE_ARTICLE_SETTINGS_GET,
     MG_ROUTE_ARTICLE_SETTINGS_PUT,
+    /* readers' reports */
+    MG_ROUTE_REPORT_CREATE,
+    MG_ROUTE_REPORTED,
     MG_ROUTE_COUNT
 };
 

@@ -369,6 +369,40 @@ int mg_store_article_settings_put(struct mg_store *store, const char *article_id
                                   const struct mg_store_article_settings *s,
                                   const char *moderator, mg_store_done_cb cb,
                                   void *data) MG_MUST_CHECK;
+/* ---- readers' reports (store_reports.c) ---- */
+
+/* A reader's report, ready to store. Strings are borrowed. */
+struct mg_store_report {
+    const char *comment_id;
+    const char *reporter_id;
+    const char *reason;      /* spam | abuse | off_topic | other */
+    const char *report_json; /* the report as the API returns it */
+};
+/* Stores r unless the comment is gone, not published, the reporter's own,
+ * already reported by them, or the reporter is over their limits
+ * (rate_limits.reporter); counts it, weighs it, lists the comment in
+ * "reported" from reports.threshold and holds it from
+ * reports.hold_threshold, in one script. json is the script's answer, a
+ * JSON object with "outcome" (report_create.lua), borrowed during the
+ * callback. */
+int mg_store_report(struct mg_store *store, const struct mg_store_report *r,
+                    mg_store_json_cb cb, void *data) MG_MUST_CHECK;
+/* A page of GET /v1/reported: items is the JSON array text of the items,
+ * last_id the cursor's id when more follow (else NULL); both borrowed. */
+typedef void (*mg_store_reported_cb)(int status, const char *items, size_t len,
+                                     size_t total, const char *last_id, void *data);
+int mg_store_reported(struct mg_store *store, const char *after_id, size_t limit,
+                      mg_store_reported_cb cb, void *data) MG_MUST_CHECK;
+/* A comment's open reports, {"count", "reasons"} as JSON; "" when none. */
+int mg_store_report_summary(struct mg_store *store, const char *id,
+                            mg_store_json_cb cb, void *data) MG_MUST_CHECK;
+/* Approving a published comment that has reports: dismisses them (each
+ * reporter's record counts it) with an audit entry. The callback hears
+ * MG_DECIDED with current = the record JSON, MG_DECISION_CONFLICT with the
+ * status (also when it has no reports), or MG_DECISION_GONE. */
+int mg_store_reports_dismiss(struct mg_store *store, const char *id,
+                             const char *moderator, const char *reason, int64_t at_ms,
+                             mg_store_decide_cb cb, void *data) MG_MUST_CHECK;
 
 /* Disconnects; callbacks still pending get MG_ECLOSED. on_closed runs once
  * every handle is closed, after which the store is freed. */

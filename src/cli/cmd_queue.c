@@ -169,6 +169,16 @@ static bool applies(const struct verb *v, const char *status)
     return false;
 }
 
+/* approve on a published comment readers reported: it dismisses their
+ * reports (docs/api.md "Reader reports"); the record moderators read
+ * counts them */
+static bool dismisses(const struct verb *v, const char *status, const json_t *record)
+{
+    const json_t *reports = json_object_get(record, "reports");
+    return strcmp(v->name, "approve") == 0 && status && strcmp(status, "published") == 0 &&
+           json_integer_value(json_object_get(reports, "count")) > 0;
+}
+
 int modctl_decide(const struct modctl_globals *g, const char *verb_name,
                   const char *id, const char *reason, const char *expect,
                   json_t **result)
@@ -183,7 +193,7 @@ int modctl_decide(const struct modctl_globals *g, const char *verb_name,
     int rc = modctl_call(g, verb_name, "GET", path, NULL, true, &status, &record);
     const char *current = json_string_value(json_object_get(record, "status"));
     if (rc == EXIT_OK &&
-        (!applies(v, current) || (expect && current && strcmp(expect, current) != 0))) {
+        ((!applies(v, current) && !dismisses(v, current, record)) || (expect && current && strcmp(expect, current) != 0))) {
         *result = json_pack("{s:s, s:s, s:s}", "id", id, "code", "conflict",
                             "current_status", current);
         json_decref(record);

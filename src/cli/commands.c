@@ -39,6 +39,7 @@ const struct modctl_command *const modctl_commands[] = {
     &modctl_article_open_command,
     &modctl_article_premoderate_command,
     &modctl_article_close_command,
+    &modctl_reported_command, /* readers' reports */
     &modctl_check_command,
     &modctl_keygen_command,
     &modctl_pubkey_command,

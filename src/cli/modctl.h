@@ -22,6 +22,7 @@ struct modctl_command;
 extern const struct modctl_command modctl_queue_command, modctl_review_command,
     modctl_show_command, modctl_approve_command, modctl_reject_command,
     modctl_remove_command, modctl_rejected_command, modctl_audit_command,
+    modctl_reported_command,
     modctl_stats_command, modctl_ban_command, modctl_unban_command,
     modctl_bans_command, modctl_verify_command, modctl_rules_stats_command,
     modctl_rules_lint_command, modctl_rules_reload_command,

@@ -142,6 +142,14 @@ const struct mg__config_row mg__config_rows[] = {
       AT(decision_guard_ms), .def = "5000",
       .help = "a comment decided less than this long ago is not decided "
               "again (409), in ms"}},
+    {.key = {"reports.threshold", INTEGER(1, 1000000), AT(reports_threshold),
+      .def = "3",
+      .help = "weighted reports that list a published comment in GET "
+              "/v1/reported"}},
+    {.key = {"reports.hold_threshold", INTEGER(0, 1000000),
+      AT(reports_hold_threshold), .def = "0",
+      .help = "weighted reports that hold a published comment (pending "
+              "again); 0 never"}},
     {.key = {"log.level", .type = MG_YAML_T_ENUM, AT(log_level), .def = "info",
       .names = log_levels,
       .help = "least severe log level written: debug, info, warn, error"},

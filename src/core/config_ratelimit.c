@@ -1,6 +1,6 @@
 /* config_ratelimit.c: the rate_limits: section of the config file
  * (docs/rate-limits.md, docs/configuration.md) as a table of keys the YAML
- * walker reads into a struct mg_rl_config: the five dimensions' lists of
+ * walker reads into a struct mg_rl_config: the six dimensions' lists of
  * limits, the trusted authors, the subnet prefix lengths. The section has
  * no variables or flags. Errors name the place in the section, counting
  * list entries from 0: "rate_limits.author[1].period_s: ...". */
@@ -217,6 +217,7 @@ static const struct mg_yaml_key rate_limit_keys[] = {
     DIMENSION("subnet", MG_RL_SUBNET),
     DIMENSION("article", MG_RL_ARTICLE),
     DIMENSION("global", MG_RL_GLOBAL),
+    DIMENSION("reporter", MG_RL_REPORTER),
     {.name = "trusted_authors", .type = MG_YAML_T_CUSTOM,
      .parse = parse_trusted,
      .help = "authors who skip the author limits (at most 10000 ids)"},

@@ -22,17 +22,19 @@ static const struct mg_rl_limit
         [MG_RL_ARTICLE] = {{600, 60}},
         /* The last fuse, for Redis and the moderators' queue. */
         [MG_RL_GLOBAL] = {{6000, 60}},
+        /* a reader: 10 reports a minute, 100 an hour */
+        [MG_RL_REPORTER] = {{10, 60}, {100, 3600}},
 };
 
 static const size_t default_nlimits[MG_RL_DIM_COUNT] = {
     [MG_RL_AUTHOR] = 2,  [MG_RL_IP] = 2,     [MG_RL_SUBNET] = 2,
-    [MG_RL_ARTICLE] = 1, [MG_RL_GLOBAL] = 1,
+    [MG_RL_ARTICLE] = 1, [MG_RL_GLOBAL] = 1, [MG_RL_REPORTER] = 2,
 };
 
 static const char *const dim_names[MG_RL_DIM_COUNT] = {
     [MG_RL_AUTHOR] = "author", [MG_RL_IP] = "ip",
     [MG_RL_SUBNET] = "subnet", [MG_RL_ARTICLE] = "article",
-    [MG_RL_GLOBAL] = "global",
+    [MG_RL_GLOBAL] = "global", [MG_RL_REPORTER] = "reporter",
 };
 
 void mg_rl_config_defaults(struct mg_rl_config *rl)
@@ -106,6 +108,7 @@ void mg_rl_keys_of(const struct mg_rl_config *rl, const char *author_id,
         case MG_RL_SUBNET: value = has_ip ? out->subnet : NULL; break;
         case MG_RL_ARTICLE: value = article_id; break;
         case MG_RL_GLOBAL: value = "all"; break;
+        case MG_RL_REPORTER: break; /* not a submission's */
         case MG_RL_DIM_COUNT: break;
         }
         if (value && rl->nlimits[d] > 0)

@@ -629,6 +629,8 @@ static void on_record(int status, const char *json, size_t len, void *data)
         respond_unavailable(x, status);
     else if (!json)
         mg_respond_error(x, 404, "not_found", "No comment has this id.");
+    else if (x->principal->role & MG_ROLE_MODERATOR)
+        mg_respond_record_for_moderator(x, json, len); /* with its reports */
     else
         mg_respond(x, 200, json_media_type, json, len, NULL, 0);
 }

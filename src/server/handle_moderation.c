@@ -139,6 +139,14 @@ static void on_record(int status, const char *json, size_t len, void *data)
         ctx_free(ctx);
         return;
     }
+    if (ctx->verb == MG_RECORD_APPROVE && from_status == MG_RECORD_PUBLISHED) {
+        /* approving a published comment that readers reported dismisses
+         * their reports (handle_reports.c); 409 when it has none */
+        json_decref(record);
+        mg_reports_dismiss(x, ctx->reason);
+        ctx_free(ctx);
+        return;
+    }
     const char *action = NULL;
     if (!mg_record_decide(from_status, ctx->verb, &to_status, &action)) {
         respond_conflict(x, from);

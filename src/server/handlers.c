@@ -37,6 +37,9 @@ static const handler_fn handlers[MG_ROUTE_COUNT] = {
     /* article settings (issue 17) */
     [MG_ROUTE_ARTICLE_SETTINGS_GET] = mg_handle_article_settings_get,
     [MG_ROUTE_ARTICLE_SETTINGS_PUT] = mg_handle_article_settings_put,
+    /* readers' reports */
+    [MG_ROUTE_REPORT_CREATE] = mg_handle_report_create,
+    [MG_ROUTE_REPORTED] = mg_handle_reported,
 };
 
 void mg_respond_json(struct mg_exchange *x, int status, json_t *body)

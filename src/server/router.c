@@ -38,6 +38,9 @@ static const struct mg_route routes[MG_ROUTE_COUNT] = {
      MG_ROLE_MODERATOR},
     {MG_ROUTE_ARTICLE_SETTINGS_PUT, "PUT", "/v1/articles/{article_id}/settings",
      MG_ROLE_MODERATOR},
+    /* readers' reports (handle_reports.c) */
+    {MG_ROUTE_REPORT_CREATE, "POST", "/v1/comments/{id}/reports", MG_ROLE_SITE},
+    {MG_ROUTE_REPORTED, "GET", "/v1/reported", MG_ROLE_MODERATOR},
 };
 
 const struct mg_route *mg_routes(void)

@@ -196,5 +196,14 @@ void mg_handle_audit(struct mg_exchange *x);
 void mg_handle_stats(struct mg_exchange *x);
 void mg_handle_article_settings_get(struct mg_exchange *x);
 void mg_handle_article_settings_put(struct mg_exchange *x);
+/* handle_reports.c: readers' reports */
+void mg_handle_report_create(struct mg_exchange *x);
+void mg_handle_reported(struct mg_exchange *x);
+/* 200 with the record json and, when it has open reports, their summary
+ * "reports": {count, reasons}. */
+void mg_respond_record_for_moderator(struct mg_exchange *x, const char *json, size_t len);
+/* Answers an approval of a published comment: dismisses its reports (409
+ * when it has none). reason may be NULL. */
+void mg_reports_dismiss(struct mg_exchange *x, const char *reason);
 
 #endif

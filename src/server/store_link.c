@@ -604,7 +604,8 @@ static void add_limits_prologue(struct mg_buf *b, const char *prefix,
     for (int d = 0; d < MG_RL_DIM_COUNT; d++) {
         const char *name = mg_rl_dim_name((enum mg_rl_dim)d);
         size_t n = rl->nlimits[d];
-        if (n == 0) {
+        /* reports have their own script (report_create.lua) */
+        if (n == 0 || d == MG_RL_REPORTER) {
             mg_buf_adds(b, "  false,\n");
             continue;
         }

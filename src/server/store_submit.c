@@ -198,7 +198,8 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
         [MG_RL_GLOBAL] = MG_ARG_SUBMIT_RL_GLOBAL,
     };
     for (int d = 0; d < MG_RL_DIM_COUNT; d++)
-        args[dim_arg[d]] = "";
+        if (d != MG_RL_REPORTER) /* reports' own, not an argument here */
+            args[dim_arg[d]] = "";
     for (size_t i = 0; i < c->nlimits; i++)
         args[dim_arg[c->limits[i].dim]] = c->limits[i].value;
     size_t lens[MG_ARGS_SUBMIT];

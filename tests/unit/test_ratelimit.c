@@ -215,7 +215,8 @@ static void test_off(void **state)
                   "  ip: []\n"
                   "  subnet: []\n"
                   "  article: []\n"
-                  "  global: []\n");
+                  "  global: []\n"
+                  "  reporter: []\n");
     for (int d = 0; d < MG_RL_DIM_COUNT; d++)
         if (cfg.rate_limits.nlimits[d] != 0)
             fail_msg("%s still has %zu limits",
@@ -344,17 +345,17 @@ static void test_errors(void **state)
     } cases[] = {
         {"unknown member", "rate_limits:\n  burst: []\n", 2, 3,
          "unknown key \"rate_limits.burst\" (known keys under rate_limits: "
-         "author, ip, subnet, article, global, trusted_authors, "
+         "author, ip, subnet, article, global, reporter, trusted_authors, "
          "subnet_prefix_v4, subnet_prefix_v6)"},
         {"misspelt dimension", "rate_limits:\n  authors: []\n", 2, 3,
          "unknown key \"rate_limits.authors\""},
         {"top level lists the section", "ratelimits: {}\n", 1, 1,
          "unknown key \"ratelimits\" (known keys: listen, redis, rules, key, "
-         "retired_keys, tokens, limits, comments, moderation, log, rate_limits)"},
+         "retired_keys, tokens, limits, comments, moderation, reports, log, rate_limits)"},
         /* "rate_limits: " is 13 characters. */
         {"section is a scalar", "rate_limits: 5\n", 1, 14,
          "rate_limits: must be a mapping with keys author, ip, subnet, "
-         "article, global, trusted_authors, subnet_prefix_v4, "
+         "article, global, reporter, trusted_authors, subnet_prefix_v4, "
          "subnet_prefix_v6"},
         {"section is a list", "rate_limits: [author]\n", 1, 15,
          "rate_limits: must be a mapping"},

@@ -61,6 +61,19 @@ if action == 'approve' and rules ~= '' then
     redis.call('HINCRBY', prefix .. 'rulestats', rule .. ':overturned', 1)
   end
 end
+-- readers' reports are settled with the comment: approving it dismisses
+-- them, rejecting or removing it upholds them; either way each reporter's
+-- record (their weight, report_create.lua) counts one more
+local reports_key = prefix .. 'rp:' .. id
+if redis.call('EXISTS', reports_key) == 1 then
+  local outcome = 'upheld'
+  if to == 'published' then outcome = 'dismissed' end
+  for _, reporter in ipairs(redis.call('HKEYS', reports_key)) do
+    redis.call('HINCRBY', prefix .. 'reporter:' .. reporter, outcome, 1)
+  end
+  redis.call('DEL', reports_key, prefix .. 'rpn:' .. id)
+  redis.call('ZREM', prefix .. 'reported', id)
+end
 redis.call('XADD', prefix .. 'audit', 'MAXLEN', '~', audit_cap, '*',
            'at', at, 'moderator', moderator, 'action', action,
            'target', id, 'reason', reason)
