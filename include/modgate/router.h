@@ -30,6 +30,10 @@ enum mg_route_id {
     /* article settings (issue 17) */
     MG_ROUTE_ARTICLE_SETTINGS_GET,
     MG_ROUTE_ARTICLE_SETTINGS_PUT,
+    /* authors (issue 17) */
+    MG_ROUTE_AUTHOR_GET,
+    MG_ROUTE_AUTHOR_WATCH,
+    MG_ROUTE_AUTHOR_UNWATCH,
     MG_ROUTE_COUNT
 };
 

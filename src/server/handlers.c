@@ -37,6 +37,9 @@ static const handler_fn handlers[MG_ROUTE_COUNT] = {
     /* article settings (issue 17) */
     [MG_ROUTE_ARTICLE_SETTINGS_GET] = mg_handle_article_settings_get,
     [MG_ROUTE_ARTICLE_SETTINGS_PUT] = mg_handle_article_settings_put,
+    [MG_ROUTE_AUTHOR_GET] = mg_handle_author_get,
+    [MG_ROUTE_AUTHOR_WATCH] = mg_handle_author_watch,
+    [MG_ROUTE_AUTHOR_UNWATCH] = mg_handle_author_unwatch,
 };
 
 void mg_respond_json(struct mg_exchange *x, int status, json_t *body)

@@ -38,6 +38,10 @@ static const struct mg_route routes[MG_ROUTE_COUNT] = {
      MG_ROLE_MODERATOR},
     {MG_ROUTE_ARTICLE_SETTINGS_PUT, "PUT", "/v1/articles/{article_id}/settings",
      MG_ROLE_MODERATOR},
+    /* authors (issue 17) */
+    {MG_ROUTE_AUTHOR_GET, "GET", "/v1/authors/{author_id}", MG_ROLE_MODERATOR},
+    {MG_ROUTE_AUTHOR_WATCH, "POST", "/v1/authors/{author_id}/watch", MG_ROLE_MODERATOR},
+    {MG_ROUTE_AUTHOR_UNWATCH, "DELETE", "/v1/authors/{author_id}/watch", MG_ROLE_MODERATOR},
 };
 
 const struct mg_route *mg_routes(void)

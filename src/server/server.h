@@ -196,5 +196,8 @@ void mg_handle_audit(struct mg_exchange *x);
 void mg_handle_stats(struct mg_exchange *x);
 void mg_handle_article_settings_get(struct mg_exchange *x);
 void mg_handle_article_settings_put(struct mg_exchange *x);
+void mg_handle_author_get(struct mg_exchange *x);
+void mg_handle_author_watch(struct mg_exchange *x);
+void mg_handle_author_unwatch(struct mg_exchange *x);
 
 #endif
