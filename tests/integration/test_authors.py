@@ -193,7 +193,7 @@ def test_watch_without_body_and_never_seen(srv):
 def test_bans_in_force_show(srv):
     created(post(srv, comment("bob-b")))
     r = srv.post("/v1/bans", token=MOD_TOKEN,
-                 json={"kind": "author_id", "value": "bob-b", "reason": "spam",
+                 json={"author_id": "bob-b", "reason": "spam",
                        "duration_s": 3600})
     assert r.status_code == 201, r.text
     bans = author(srv, "bob-b").json()["bans"]
