@@ -50,7 +50,8 @@ def test_the_commands_are_those_of_the_manual():
         "queue", "review", "show", "approve", "reject", "remove", "rejected",
         "audit", "stats", "ban", "unban", "bans", "verify", "rules stats",
         "rules lint", "rules reload", "check", "keygen", "pubkey", "help",
-        "article show", "article open", "article premoderate", "article close"}
+        "article show", "article open", "article premoderate", "article close",
+        "author", "watch", "unwatch"}
 
 
 def help_options(name):

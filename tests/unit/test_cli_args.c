@@ -234,8 +234,8 @@ static void test_every_option_of_every_command(void **state)
     }
     /* the commands modctl help lists, and their options, counted by hand
      * in docs/man/modctl.1 (so that a table cut short shows) */
-    assert_int_equal(commands, 24); /* + article show|open|premoderate|close */
-    assert_int_equal(options, 38);  /* + their --at (not show's) */
+    assert_int_equal(commands, 27); /* + article show|open|premoderate|close, author, watch, unwatch */
+    assert_int_equal(options, 40);  /* + their --at (not show's), author --limit, watch --reason */
 }
 
 static void test_unknown_options_are_refused(void **state)
