@@ -85,7 +85,8 @@ _modctl()
     fi
 
     local commands="queue show approve reject remove review rejected audit
-        stats rules article check ban unban bans verify keygen pubkey help reported"
+        stats rules article author watch unwatch check ban unban bans verify
+        keygen pubkey help reported"
     local global_opts="--url --token --json --help --version"
 
     # Find the command: the first word that is not a global option or the
@@ -158,6 +159,15 @@ _modctl()
             ;;
         stats | bans)
             _modctl_options ""
+            ;;
+        author)
+            [[ $cur == -* ]] && _modctl_options "--limit"
+            ;;
+        watch)
+            [[ $cur == -* ]] && _modctl_options "--reason"
+            ;;
+        unwatch)
+            [[ $cur == -* ]] && _modctl_options ""
             ;;
         keygen)
             case $prev in

@@ -33,6 +33,10 @@ enum mg_route_id {
     /* readers' reports */
     MG_ROUTE_REPORT_CREATE,
     MG_ROUTE_REPORTED,
+    /* authors (issue 17) */
+    MG_ROUTE_AUTHOR_GET,
+    MG_ROUTE_AUTHOR_WATCH,
+    MG_ROUTE_AUTHOR_UNWATCH,
     MG_ROUTE_COUNT
 };
 

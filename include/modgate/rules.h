@@ -82,6 +82,10 @@ struct mg_rules_history {
     double new_commenter_min_score;   /* score >= this; without it, a rule
                                          with a positive score fired or the
                                          comment has a link */
+    uint32_t established_published; /* history.established: authors with */
+    int64_t established_clean_ms;    /* this many published comments and no
+                                        rejection for this long skip
+                                        new_commenter; 0: off */
 };
 
 /* The set's history rules, or NULL when it has none (then the server

@@ -124,6 +124,8 @@ enum mg_store_submit_outcome {
     MG_STORE_PREMODERATED,   /* status was "published" and the article is
                                 pre-moderated: send it again held; nothing
                                 was written */
+    MG_STORE_WATCHED,        /* status was "published" and the author is on
+                                the watch list: likewise */
 };
 
 struct mg_store_submit_result {
@@ -403,6 +405,23 @@ int mg_store_report_summary(struct mg_store *store, const char *id,
 int mg_store_reports_dismiss(struct mg_store *store, const char *id,
                              const char *moderator, const char *reason, int64_t at_ms,
                              mg_store_decide_cb cb, void *data) MG_MUST_CHECK;
+
+/* ---- authors (store_authors.c) ---- */
+
+/* Puts author on the watch list (on; reason "" for none) or takes them off,
+ * with an audit entry by moderator, at once. found is false when on is
+ * false and the author was not watched (nothing was written); at_ms is the
+ * watch's time (Redis' clock) when on. */
+typedef void (*mg_store_watch_cb)(int status, bool found, int64_t at_ms, void *data);
+int mg_store_author_watch(struct mg_store *store, const char *author_id, bool on,
+                          const char *reason, const char *moderator,
+                          mg_store_watch_cb cb, void *data) MG_MUST_CHECK;
+
+/* What author_get.lua knows of author_id, as its JSON text (json NULL when
+ * nothing at all), with a page of limit comments, newest first, after the
+ * comment id after (NULL: from the newest). */
+int mg_store_author_get(struct mg_store *store, const char *author_id, const char *after,
+                        size_t limit, mg_store_json_cb cb, void *data) MG_MUST_CHECK;
 
 /* Disconnects; callbacks still pending get MG_ECLOSED. on_closed runs once
  * every handle is closed, after which the store is freed. */

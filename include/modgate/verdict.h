@@ -30,6 +30,8 @@ struct mg_verdict_history {
     int64_t campaign_window_ms;
     uint32_t campaign_authors;
     uint32_t new_commenter_below; /* 0: off */
+    uint32_t established_published; /* history.established, 0: off */
+    int64_t established_clean_ms;
     bool duplicate_short, campaign_short;
 };
 

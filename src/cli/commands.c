@@ -40,6 +40,9 @@ const struct modctl_command *const modctl_commands[] = {
     &modctl_article_premoderate_command,
     &modctl_article_close_command,
     &modctl_reported_command, /* readers' reports */
+    &modctl_author_command,
+    &modctl_watch_command,
+    &modctl_unwatch_command,
     &modctl_check_command,
     &modctl_keygen_command,
     &modctl_pubkey_command,

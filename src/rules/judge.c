@@ -630,6 +630,8 @@ int mg_rules_judge(struct mg_rules *rules, const struct mg_rules_input *in,
                               out->body_chars < h->campaign_min_chars,
             .campaign_authors = h->campaign_authors,
             .new_commenter_below = h->new_commenter_below,
+            .established_published = h->established_published,
+            .established_clean_ms = h->established_clean_ms,
         };
         if (!out->history.duplicate_short)
             out->history.duplicate_window_ms = h->duplicate_window_ms;

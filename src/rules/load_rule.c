@@ -246,7 +246,10 @@ static const struct mg_yaml_key campaign_keys[] = {
     MEMBER("window", 0), MEMBER("authors", 1), MEMBER("min_chars", 2)};
 static const struct mg_yaml_key new_commenter_keys[] = {
     MEMBER("published_below", 0), MEMBER("min_score", 1)};
+static const struct mg_yaml_key established_keys[] = {
+    MEMBER("published", 0), MEMBER("clean_days", 1)};
 static const struct mg_yaml_table duplicate_table = ITEM_TABLE(duplicate_keys);
+static const struct mg_yaml_table established_table = ITEM_TABLE(established_keys);
 static const struct mg_yaml_table campaign_table = ITEM_TABLE(campaign_keys);
 static const struct mg_yaml_table new_commenter_table =
     ITEM_TABLE(new_commenter_keys);
@@ -371,6 +374,28 @@ static int on_new_commenter(struct mg_yaml_walk *w,
     return MG_OK;
 }
 
+/* established: {published: 5, clean_days: 30}: an author with this many
+ * published comments and no rejection for clean_days skips new_commenter. */
+static int on_established(struct mg_yaml_walk *w, const struct mg_yaml_key *row,
+                          const char *label, const struct mg_yaml_node *key,
+                          const struct mg_yaml_node *value, void *base)
+{
+    struct mg_rules_history *h = base;
+    struct history_item item = {0};
+    uint32_t days;
+    (void)label;
+    if (!read_item(w, row, key, value, &established_table, 2, &item) ||
+        !history_count(w, item.vals[0], "published", &h->established_published) ||
+        !history_count(w, item.vals[1], "clean_days", &days))
+        return MG_OK;
+    if (days > 3650) {
+        mg_yaml_fail(w, item.vals[1], NULL, "`clean_days` is at most 3650");
+        return MG_OK;
+    }
+    h->established_clean_ms = (int64_t)days * 86400000;
+    return MG_OK;
+}
+
 static int on_unknown_history_key(struct mg_yaml_walk *w,
                                   const struct mg_yaml_node *key,
                                   const char *name, void *base)
@@ -378,7 +403,7 @@ static int on_unknown_history_key(struct mg_yaml_walk *w,
     (void)base;
     return mg_yaml_fail(w, key, NULL,
                         "unknown key '%s' in `history` (duplicate, campaign, "
-                        "new_commenter)",
+                        "new_commenter, established)",
                         name ? name : "?");
 }
 
@@ -387,6 +412,7 @@ static const struct mg_yaml_key history_keys[] = {
     {.name = "campaign", .type = MG_YAML_T_CUSTOM, .parse = on_campaign},
     {.name = "new_commenter", .type = MG_YAML_T_CUSTOM,
      .parse = on_new_commenter},
+    {.name = "established", .type = MG_YAML_T_CUSTOM, .parse = on_established},
 };
 
 static const struct mg_yaml_table history_table = {
@@ -396,7 +422,8 @@ static const struct mg_yaml_table history_table = {
 /* history:
  *   duplicate: {window: 1h, min_chars: 30}
  *   campaign: {window: 10m, authors: 3, min_chars: 40}
- *   new_commenter: {published_below: 3, min_score: 4} */
+ *   new_commenter: {published_below: 3, min_score: 4}
+ *   established: {published: 5, clean_days: 30} */
 int mg__load_history(struct mg_yaml_walk *w, const struct mg_yaml_key *row,
                      const char *label, const struct mg_yaml_node *key,
                      const struct mg_yaml_node *value, void *base)

@@ -348,14 +348,29 @@ static void hold_for_premoderation(struct mg_verdict *v)
     v->action = MG_ACTION_HOLD;
 }
 
+/* The author is on the watch list: likewise (POST /v1/authors/{id}/watch). */
+static void hold_for_watch(struct mg_verdict *v)
+{
+    json_array_append_new(v->matches,
+                          json_pack("{s:s, s:f, s:s, s:s, s:n}", "rule", "author.watched",
+                                    "score", 0.0, "action", "hold", "reason",
+                                    "The author is on the moderators' watch list: every "
+                                    "comment is held for a moderator.",
+                                    "span"));
+    v->action = MG_ACTION_HOLD;
+}
+
 /* The script changed the verdict before writing anything (a history rule,
  * or the article's pre-moderation): the record is built again and sent
  * again. True when the second call is on its way (it answers). */
 static bool send_again(struct submit_ctx *ctx, const struct mg_store_submit_result *res)
 {
     bool history_check = false;
-    if (res->outcome == MG_STORE_PREMODERATED) {
-        hold_for_premoderation(&ctx->verdict);
+    if (res->outcome == MG_STORE_PREMODERATED || res->outcome == MG_STORE_WATCHED) {
+        if (res->outcome == MG_STORE_PREMODERATED)
+            hold_for_premoderation(&ctx->verdict);
+        else
+            hold_for_watch(&ctx->verdict);
         history_check = ctx->history_check; /* not decided yet */
     } else {
         enum mg_history_rule r;
@@ -378,7 +393,8 @@ static void on_submitted(int status, const struct mg_store_submit_result *res,
     struct submit_ctx *ctx = data;
     struct mg_exchange *x = ctx->x;
     if (status == MG_OK && (res->outcome == MG_STORE_HISTORY ||
-                            res->outcome == MG_STORE_PREMODERATED)) {
+                            res->outcome == MG_STORE_PREMODERATED ||
+                            res->outcome == MG_STORE_WATCHED)) {
         if (send_again(ctx, res))
             return; /* answered by the second call */
     } else if (status != MG_OK) {

@@ -40,6 +40,9 @@ static const handler_fn handlers[MG_ROUTE_COUNT] = {
     /* readers' reports */
     [MG_ROUTE_REPORT_CREATE] = mg_handle_report_create,
     [MG_ROUTE_REPORTED] = mg_handle_reported,
+    [MG_ROUTE_AUTHOR_GET] = mg_handle_author_get,
+    [MG_ROUTE_AUTHOR_WATCH] = mg_handle_author_watch,
+    [MG_ROUTE_AUTHOR_UNWATCH] = mg_handle_author_unwatch,
 };
 
 void mg_respond_json(struct mg_exchange *x, int status, json_t *body)

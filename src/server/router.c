@@ -41,6 +41,10 @@ static const struct mg_route routes[MG_ROUTE_COUNT] = {
     /* readers' reports (handle_reports.c) */
     {MG_ROUTE_REPORT_CREATE, "POST", "/v1/comments/{id}/reports", MG_ROLE_SITE},
     {MG_ROUTE_REPORTED, "GET", "/v1/reported", MG_ROLE_MODERATOR},
+    /* authors (issue 17) */
+    {MG_ROUTE_AUTHOR_GET, "GET", "/v1/authors/{author_id}", MG_ROLE_MODERATOR},
+    {MG_ROUTE_AUTHOR_WATCH, "POST", "/v1/authors/{author_id}/watch", MG_ROLE_MODERATOR},
+    {MG_ROUTE_AUTHOR_UNWATCH, "DELETE", "/v1/authors/{author_id}/watch", MG_ROLE_MODERATOR},
 };
 
 const struct mg_route *mg_routes(void)

@@ -205,5 +205,8 @@ void mg_respond_record_for_moderator(struct mg_exchange *x, const char *json, si
 /* Answers an approval of a published comment: dismisses its reports (409
  * when it has none). reason may be NULL. */
 void mg_reports_dismiss(struct mg_exchange *x, const char *reason);
+void mg_handle_author_get(struct mg_exchange *x);
+void mg_handle_author_watch(struct mg_exchange *x);
+void mg_handle_author_unwatch(struct mg_exchange *x);
 
 #endif

@@ -11,6 +11,7 @@
  *   store_lists.c       a comment, the listings, the articles, the stats
  *   store_articles.c    an article's settings (mode, closes_at)
  *   store_reports.c     readers' reports and the reported list
+ *   store_authors.c     an author's view and the watch list
  *   store_sentinel.c    a redis+sentinel:// URL: asking the sentinels where
  *                       the primary is, and hearing of failovers
  *
@@ -58,6 +59,7 @@ union mg__store_cb {
     mg_store_bans_cb bans;
     mg_store_settings_cb settings;
     mg_store_reported_cb reported;
+    mg_store_watch_cb watch;
 };
 
 /* Who hears an operation's outcome, copied into the operation: the

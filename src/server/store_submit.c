@@ -59,6 +59,8 @@ static void on_submit_reply(struct mg_store *s, int status,
         res.outcome = MG_STORE_CLOSED;
     } else if (mg__reply_is(word, "premoderated")) {
         res.outcome = MG_STORE_PREMODERATED;
+    } else if (mg__reply_is(word, "watched")) {
+        res.outcome = MG_STORE_WATCHED;
     } else if (mg__reply_is(word, "invalid_parent")) {
         res.outcome = MG_STORE_INVALID_PARENT;
     } else if (mg__reply_is(word, "banned") && reply->elements == 3 &&
@@ -134,6 +136,7 @@ static void on_submit_reply(struct mg_store *s, int status,
  * campaign's authors, the new commenters' threshold. h NULL or off: all 0. */
 struct history_args {
     char dup_window[24], camp_window[24], camp_authors[24], new_below[24];
+    char est_published[24], est_clean[24];
 };
 
 static void history_args_of(const struct mg_verdict_history *h, struct history_args *out)
@@ -147,6 +150,10 @@ static void history_args_of(const struct mg_verdict_history *h, struct history_a
              on ? (unsigned)h->campaign_authors : 0u);
     snprintf(out->new_below, sizeof out->new_below, "%u",
              on ? (unsigned)h->new_commenter_below : 0u);
+    snprintf(out->est_published, sizeof out->est_published, "%u",
+             on ? (unsigned)h->established_published : 0u);
+    snprintf(out->est_clean, sizeof out->est_clean, "%lld",
+             on ? (long long)h->established_clean_ms : 0LL);
 }
 
 int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
@@ -156,7 +163,8 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
         return MG_ECLOSED;
     if (store->state != LINK_READY)
         return MG_EUNAVAIL;
-    char status_text[8], idem_ttl[16], retention[16], created[24];
+    char status_text[8], idem_ttl[16], retention[16], created[24], audit_cap[24];
+    snprintf(audit_cap, sizeof audit_cap, "%zu", store->cfg->audit_max_entries);
     snprintf(status_text, sizeof status_text, "%d", c->response_status);
     snprintf(idem_ttl, sizeof idem_ttl, "%d", IDEMPOTENCY_TTL_S);
     snprintf(retention, sizeof retention, "%d", store->cfg->rejected_retention_s);
@@ -190,6 +198,9 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
         [MG_ARG_SUBMIT_CHECK] = c->history_check ? "1" : "0",
         [MG_ARG_SUBMIT_RULES] = c->rule_ids ? c->rule_ids : "",
         [MG_ARG_SUBMIT_ACK] = mg__store_acks(store) ? "1" : "0",
+        [MG_ARG_SUBMIT_EST_PUBLISHED] = hist.est_published,
+        [MG_ARG_SUBMIT_EST_CLEAN] = hist.est_clean,
+        [MG_ARG_SUBMIT_AUDIT_CAP] = audit_cap,
     };
     /* what each rate limit dimension keys on, "" where it does not apply */
     static const int dim_arg[MG_RL_DIM_COUNT] = {
@@ -279,6 +290,8 @@ int mg_store_history_check(struct mg_store *store,
         [MG_ARG_CHECK_HISTORY_NEW_BELOW] = hist.new_below,
         [MG_ARG_CHECK_HISTORY_SUSPECT] = q->suspect ? "1" : "0",
         [MG_ARG_CHECK_HISTORY_STATUS] = q->status,
+        [MG_ARG_CHECK_HISTORY_EST_PUBLISHED] = hist.est_published,
+        [MG_ARG_CHECK_HISTORY_EST_CLEAN] = hist.est_clean,
     };
     struct mg__store_call call = {.cb.history = cb, .data = data};
     if (h->duplicate_short)

@@ -234,8 +234,8 @@ static void test_every_option_of_every_command(void **state)
     }
     /* the commands modctl help lists, and their options, counted by hand
      * in docs/man/modctl.1 (so that a table cut short shows) */
-    assert_int_equal(commands, 25); /* + article show|open|premoderate|close, reported */
-    assert_int_equal(options, 39);  /* + their --at (not show's), reported's --limit */
+    assert_int_equal(commands, 28); /* + article show|open|premoderate|close, reported, author, watch, unwatch */
+    assert_int_equal(options, 41);  /* + their --at (not show's), reported --limit, author --limit, watch --reason */
 }
 
 static void test_unknown_options_are_refused(void **state)

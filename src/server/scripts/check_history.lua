@@ -4,14 +4,15 @@
 -- limit state, no history, so a check changes nothing that a later
 -- submission (or check) sees. Change it together with submit.lua's block.
 --
--- args: prefix author digest dup_window camp_window camp_authors new_below suspect status
+-- args: prefix author digest dup_window camp_window camp_authors new_below suspect status est_published est_clean
 --
 -- Arguments by position: 1 key prefix, 2 author_id, 3 the normalized body's digest, 4 the
 -- duplicate window (ms, 0 off: also for a body shorter than its min_chars),
 -- 5 the campaign window (ms, 0 off, likewise), 6 the campaign's distinct
 -- authors, 7 the new commenters' threshold of published comments (0 off),
 -- 8 suspect ("1"), 9 the status the other rules give (published | pending |
--- rejected).
+-- rejected), 10-11 history.established (published comments, clean ms;
+-- "0" off): an established author skips new_commenter, as in submit.lua.
 --
 -- Returns one word per rule, in the order duplicate, campaign,
 -- new_commenter: "off" (its window or threshold is 0), "rejected" (the
@@ -60,7 +61,17 @@ end
 out[3] = skipped(new_below > 0, true)
 if not out[3] then
   out[3] = 'passed'
-  if suspect then
+  local established = false
+  est_published, est_clean = tonumber(est_published), tonumber(est_clean)
+  if est_published > 0 then
+    local u = redis.call('HMGET', prefix .. 'u:' .. author, 'published', 'rejected_at')
+    local time = redis.call('TIME')
+    local now = time[1] * 1000 + time[2] / 1000
+    local last_rejected = tonumber(u[2] or '')
+    established = tonumber(u[1] or '0') >= est_published and
+                  (not last_rejected or now - last_rejected >= est_clean)
+  end
+  if suspect and not established then
     local published = tonumber(redis.call('GET', prefix .. 'hist:pub:' .. author) or '0')
     if published < new_below then out[3] = 'fired' end
   end

@@ -20,7 +20,7 @@
 -- their own mind at once: they know what they decided.
 -- Returns {"ok"} | {"conflict", current status} | {"gone"}
 local key = prefix .. 'c:' .. id
-local now = redis.call('HMGET', key, 'status', 'article', 'decided_at', 'decided_by')
+local now = redis.call('HMGET', key, 'status', 'article', 'decided_at', 'decided_by', 'author')
 if not now[1] then
   return {'gone'}
 end
@@ -54,6 +54,16 @@ redis.call('HSET', key, 'json', record, 'status', to, 'decided_at',
            string.format('%.0f', now_ms), 'decided_by', moderator)
 redis.call('HINCRBY', prefix .. 'stats', from, -1)
 redis.call('HINCRBY', prefix .. 'stats', to, 1)
+-- the author's counts by status (submit.lua's u:AUTHOR), when the record
+-- names its author (those stored before the index do not)
+if now[5] then
+  local user_key = prefix .. 'u:' .. now[5]
+  redis.call('HINCRBY', user_key, from, -1)
+  redis.call('HINCRBY', user_key, to, 1)
+  if to == 'rejected' then
+    redis.call('HSET', user_key, 'rejected_at', string.format('%.0f', now_ms))
+  end
+end
 
 -- rules whose hold or rejection a moderator overturned, for rules stats
 if action == 'approve' and rules ~= '' then

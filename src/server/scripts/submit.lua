@@ -3,7 +3,8 @@
 --      counts for nothing; the same key with another request is a conflict;
 --   2. the article's mode (article_settings_put.lua writes it): closed, or
 --      past its closes_at by Redis' clock, refuses; pre-moderated sends a
---      comment the rules would publish back to be held;
+--      comment the rules would publish back to be held; so does an author
+--      on the watch list (author_watch.lua);
 --   3. bans on the author, the address, or any banned subnet holding it;
 --   4. rate limits (GCRA, as redis-cell), all with Redis' own clock, so
 --      instances with skewed clocks agree: every submission that gets here
@@ -11,7 +12,8 @@
 --   5. history rules (duplicates, copy-paste campaigns, new commenters),
 --      when the rule set has them;
 --   6. the parent check; 7. the record, its index, the counters, the
---      idempotency record, what later history checks look at.
+--      author's index (u:AUTHOR, u:AUTHOR:c: GET /v1/authors/{author_id}),
+--      the idempotency record, what later history checks look at.
 -- Everything that can refuse runs before the first write, so a refusal
 -- writes nothing but the rate limit state of a counted submission.
 --
@@ -25,7 +27,7 @@
 -- call, argument and formatted number costs Redis' single thread time;
 -- tests/bench/submit measures the whole.
 --
--- args: prefix id article parent status record meta idem fingerprint response_status response_body idem_ttl retention created author ip_hex rl_author rl_ip rl_subnet rl_article rl_global digest dup_window camp_window camp_authors new_below suspect check rules ack
+-- args: prefix id article parent status record meta idem fingerprint response_status response_body idem_ttl retention created author ip_hex rl_author rl_ip rl_subnet rl_article rl_global digest dup_window camp_window camp_authors new_below suspect check rules ack est_published est_clean audit_cap
 --
 -- Arguments by position: 1 key prefix, 2 id, 3 article_id, 4 parent_id or "", 5 status
 -- (published | pending | rejected), 6 record JSON, 7 meta JSON, 8 idempotency
@@ -37,10 +39,12 @@
 -- dimension keys on, "" to skip it: author id, address hex, subnet
 -- ("hex/prefix"), article id, "all"; 22-28 the history rules (below);
 -- 29 the ids of the rules that fired, comma-separated, or ""; 30 ack ("1":
--- the store follows this call with WAIT, see the replay below).
+-- the store follows this call with WAIT, see the replay below); 31-32 when
+-- an author is established (history.established: published comments, and
+-- days in ms without a rejection; "0" off); 33 audit entries kept.
 --
 -- Returns {"stored"} | {"replay", status, body} | {"unconfirmed"} | {"conflict"} |
--- {"invalid_parent"} | {"closed"} | {"premoderated"} |
+-- {"invalid_parent"} | {"closed"} | {"premoderated"} | {"watched"} |
 -- {"banned", kind, until or ""} |
 -- {"limited", dimension, retry_after_s} |
 -- {"history", "duplicate" | "campaign" | "new_commenter"}
@@ -92,6 +96,10 @@ if settings[1] then
   if settings[1] == 'premoderated' and status == 'published' then
     return {'premoderated'}
   end
+end
+-- the watch list: the same as pre-moderation, for one author's comments
+if status == 'published' and redis.call('EXISTS', prefix .. 'watch:' .. author) == 1 then
+  return {'watched'}
 end
 
 -- bans -----------------------------------------------------------------------
@@ -219,6 +227,19 @@ camp_authors, new_below = tonumber(camp_authors), tonumber(new_below)
 local dup_key = prefix .. 'hist:dup:' .. author .. ':' .. digest
 local camp_key = prefix .. 'hist:camp:' .. digest
 local pub_key = prefix .. 'hist:pub:' .. author
+-- history.established: est_published published comments (as u:AUTHOR
+-- counts them, approvals included) and no rejection for est_clean ms; such
+-- an author skips history.new_commenter. Read before this comment counts.
+est_published, est_clean = tonumber(est_published), tonumber(est_clean)
+local user_key = prefix .. 'u:' .. author
+local established, was_established = false, nil
+if est_published > 0 then
+  local u = redis.call('HMGET', user_key, 'published', 'rejected_at', 'est')
+  local last_rejected = tonumber(u[2] or '')
+  established = tonumber(u[1] or '0') >= est_published and
+                (not last_rejected or clock() - last_rejected >= est_clean)
+  was_established = u[3] == '1'
+end
 if digest ~= '' and check == '1' and status ~= 'rejected' then
   if dup_window > 0 and redis.call('EXISTS', dup_key) == 1 then
     return {'history', 'duplicate'}
@@ -232,7 +253,7 @@ if digest ~= '' and check == '1' and status ~= 'rejected' then
       return {'history', 'campaign'}
     end
   end
-  if status == 'published' and new_below > 0 and suspect == '1' then
+  if status == 'published' and new_below > 0 and suspect == '1' and not established then
     local published = tonumber(redis.call('GET', pub_key) or '0')
     if published < new_below then
       return {'history', 'new_commenter'}
@@ -258,7 +279,7 @@ end
 
 local record_key = prefix .. 'c:' .. id
 redis.call('HSET', record_key, 'json', record, 'article', article,
-           'status', status, 'meta', meta)
+           'status', status, 'meta', meta, 'author', author)
 if status == 'published' then
   -- one score for all: members sort by id, and UUIDv7 ids sort by time
   redis.call('ZADD', prefix .. 'a:' .. article .. ':pub', 0, id)
@@ -278,6 +299,33 @@ else
              '(' .. string.sub(hex, 1, 8) .. '-' .. string.sub(hex, 9, 12))
 end
 redis.call('HINCRBY', prefix .. 'stats', status, 1)
+
+-- the author's index: first and last seen (ms), comments by status (decide.lua
+-- moves them), the last rejection, and their latest comment ids (by id, so by
+-- time), kept to the last 1000: GET /v1/authors/{author_id} reads them
+local seen = now_ms or tonumber(created)
+local seen_text = string.format('%.0f', seen)
+redis.call('HSETNX', user_key, 'first', seen_text)
+redis.call('HSET', user_key, 'last', seen_text)
+redis.call('HINCRBY', user_key, status, 1)
+if status == 'rejected' then
+  redis.call('HSET', user_key, 'rejected_at', seen_text)
+end
+redis.call('ZADD', user_key .. ':c', 0, id)
+if redis.call('ZCARD', user_key .. ':c') > 1000 then
+  redis.call('ZREMRANGEBYRANK', user_key .. ':c', 0, -1001)
+end
+-- an author who became (or stopped being) established, as this submission
+-- found them, goes in the audit log once per change
+if was_established ~= nil and established ~= was_established then
+  redis.call('HSET', user_key, 'est', established and '1' or '0')
+  redis.call('XADD', prefix .. 'audit', 'MAXLEN', '~', audit_cap, '*',
+             'at', seen_text, 'moderator', 'modgate',
+             'action', established and 'established' or 'not_established',
+             'target', 'author_id:' .. author,
+             'reason', 'history.established: ' .. est_published ..
+             ' published, no rejection in ' .. math.floor(est_clean / 86400000) .. ' days')
+end
 
 -- what GET /v1/stats sums (stats.lua): one hash per hour, st:HOUR, with a
 -- field per minute, n:MM, and per rule and minute, r:RULE:MM; one HINCRBY

@@ -1,0 +1,73 @@
+"""modctl author ID [--limit N], modctl watch ID [--reason TEXT], modctl
+unwatch ID (docs/man/modctl.1): text and --json, and errors (an unknown
+author, a site token)."""
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import MOD_TOKEN, MODCTL, SITE_TOKEN, created, post_comment, wait_until
+
+
+@pytest.fixture
+def server(redis, start_modgate):
+    m = start_modgate(redis.url)
+    wait_until(lambda: m.get("/readyz").status_code == 200, timeout=10)
+    return m
+
+
+def run(server, *args, token=MOD_TOKEN):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODGATE_")}
+    env.update({"XDG_CONFIG_HOME": "/nonexistent", "COLUMNS": "200"})
+    cmd = [MODCTL, "--url", server.base, "--token", token]
+    return subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=30,
+                          env=env)
+
+
+def ok_json(r):
+    assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
+    return json.loads(r.stdout)
+
+
+def post(server, author, n):
+    return created(post_comment(server, {"article_id": "art-1", "author_id": author,
+                                         "body": "A fair point, well made (%d)." % n}))
+
+
+def test_author_text_and_json(server):
+    ids = [post(server, "ann", n)["id"] for n in range(3)]
+    r = run(server, "author", "ann")
+    assert r.returncode == 0, r.stderr
+    assert "author:      ann" in r.stdout
+    assert "3 published, 0 pending, 0 rejected" in r.stdout
+    assert "watched:     no" in r.stdout
+    assert r.stdout.index(ids[2]) < r.stdout.index(ids[0])  # newest first
+    v = ok_json(run(server, "--json", "author", "ann", "--limit", "2"))
+    assert [c["id"] for c in v["comments"]] == ids[:0:-1]
+    assert v["counts"]["published"] == 3
+
+
+def test_watch_and_unwatch(server):
+    r = run(server, "watch", "bob", "--reason", "new account, links")
+    assert r.returncode == 0 and "watching bob" in r.stdout, r
+    held = post_comment(server, {"article_id": "art-1", "author_id": "bob",
+                                 "body": "A fair point, well made."})
+    assert held.status_code == 202
+    v = ok_json(run(server, "--json", "author", "bob"))
+    assert v["watch"]["reason"] == "new account, links" and v["watch"]["by"] == "alice"
+    assert "watched:     since" in run(server, "author", "bob").stdout
+    assert ok_json(run(server, "--json", "unwatch", "bob")) == {"author_id": "bob",
+                                                                "watched": False}
+    # not watched any more: 404, exit 1
+    r = run(server, "unwatch", "bob")
+    assert r.returncode == 1 and "not_found" in r.stderr + r.stdout
+    w = ok_json(run(server, "--json", "watch", "carl"))
+    assert w["watch"]["reason"] is None
+
+
+def test_unknown_author_and_site_token(server):
+    r = run(server, "author", "nobody")
+    assert r.returncode == 1 and "not_found" in r.stderr + r.stdout
+    r = run(server, "author", "nobody", token=SITE_TOKEN)
+    assert r.returncode == 1 and "forbidden" in r.stderr + r.stdout
