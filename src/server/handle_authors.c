@@ -94,13 +94,29 @@ static json_t *bans_json(const json_t *b)
     return list;
 }
 
-/* Reports received (on the author's comments) and filed (by the author):
- * none are kept yet; the members are here so that clients can rely on
- * them. */
-static json_t *reports_json(void)
+/* {"count", "open", "upheld", "dismissed"} from h's counters (count under
+ * the name total; the others prefixed): what moderators made of the
+ * reports, those not yet decided open. */
+static json_t *report_outcomes(const json_t *h, const char *total, const char *prefix)
 {
-    return json_pack("{s:{s:i, s:[]}, s:{s:i, s:[]}}", "received", "count", 0, "items",
-                     "filed", "count", 0, "items");
+    char upheld[32], dismissed[32];
+    snprintf(upheld, sizeof upheld, "%supheld", prefix);
+    snprintf(dismissed, sizeof dismissed, "%sdismissed", prefix);
+    json_int_t n = count_of(h, total), up = count_of(h, upheld),
+               down = count_of(h, dismissed);
+    json_int_t open = n - up - down;
+    return json_pack("{s:I, s:I, s:I, s:I}", "count", n, "open", open > 0 ? open : 0,
+                     "upheld", up, "dismissed", down);
+}
+
+/* Reports received (on the author's comments: their index, kept by
+ * report_create.lua and the decisions) and filed (by the author as a
+ * reader: their reporter record, which also weighs their reports). */
+static json_t *reports_json(const json_t *user, const json_t *reporter)
+{
+    return json_pack("{s:o, s:o}", "received",
+                     report_outcomes(user, "reports_received", "reports_"), "filed",
+                     report_outcomes(reporter, "filed", ""));
 }
 
 /* ---- GET /v1/authors/{author_id} ---- */
@@ -113,7 +129,7 @@ static void on_author(int status, const char *text, size_t len, void *data)
         return;
     }
     if (!text) {
-        mg_respond_error(x, 404, "not_found", "modgate has no comment, watch or ban of "
+        mg_respond_error(x, 404, "not_found", "modgate has no comment, watch, ban or report of "
                                               "this author.");
         return;
     }
@@ -140,7 +156,8 @@ static void on_author(int status, const char *text, size_t len, void *data)
         time_of(user, "last"), "counts", "published", count_of(user, "published"),
         "pending", count_of(user, "pending"), "rejected", count_of(user, "rejected"), "trust",
         trust_json(x->srv, user, now), "watch", watch_json(json_object_get(raw, "watch")),
-        "bans", bans_json(json_object_get(raw, "ban")), "reports", reports_json(),
+        "bans", bans_json(json_object_get(raw, "ban")), "reports",
+        reports_json(json_object_get(raw, "user"), json_object_get(raw, "reporter")),
         "comments", comments, "total", json_integer_value(json_object_get(raw, "total")),
         "next_cursor",
         mg_next_cursor(json_is_true(json_object_get(raw, "more")),

@@ -98,12 +98,46 @@ def test_view_counts_times_and_comments(srv):
     assert v["comments"][0]["id"] == rejected.json()["id"]
     assert v["total"] == 4 and v["next_cursor"] is None
     assert v["watch"] is None and v["bans"] == []
-    assert v["reports"] == {"received": {"count": 0, "items": []},
-                            "filed": {"count": 0, "items": []}}
+    none = {"count": 0, "open": 0, "upheld": 0, "dismissed": 0}
+    assert v["reports"] == {"received": none, "filed": none}
     assert v["trust"]["rule"] == {"published": 2, "clean_days": 30}
     # a rejection in the last 30 days: not established
     assert v["trust"]["established"] is False
     assert v["trust"]["last_rejection_at"] is not None
+
+
+def report(server, cid, reporter):
+    r = server.post("/v1/comments/%s/reports" % cid, token=SITE_TOKEN,
+                    json={"reporter_id": reporter, "reason": "abuse"})
+    assert r.status_code == 201, r.text
+
+
+def test_reports_received_and_filed_with_their_outcomes(srv):
+    upheld = created(post(srv, comment("rae")))["id"]
+    dismissed = created(post(srv, comment("rae")))["id"]
+    still_open = created(post(srv, comment("rae")))["id"]
+    other = created(post(srv, comment("sol")))["id"]
+    for reporter in ("kim", "lee"):
+        report(srv, upheld, reporter)
+    report(srv, dismissed, "kim")
+    report(srv, still_open, "lee")
+    report(srv, other, "kim")
+    assert srv.post("/v1/comments/%s/reject" % upheld, token=MOD_TOKEN,
+                    json={"reason": "abuse"}).status_code == 200
+    assert srv.post("/v1/comments/%s/approve" % dismissed, token=MOD_TOKEN,
+                    json={}).status_code == 200
+    rae = author(srv, "rae").json()["reports"]
+    assert rae["received"] == {"count": 4, "open": 1, "upheld": 2, "dismissed": 1}
+    assert rae["filed"] == {"count": 0, "open": 0, "upheld": 0, "dismissed": 0}
+    # kim reported three comments (one upheld, one dismissed, one open) and
+    # never wrote one: a reporter is an author the view knows
+    kim = author(srv, "kim")
+    assert kim.status_code == 200, kim.text
+    assert kim.json()["reports"]["filed"] == {"count": 3, "open": 1, "upheld": 1,
+                                              "dismissed": 1}
+    assert kim.json()["counts"] == {"published": 0, "pending": 0, "rejected": 0}
+    assert author(srv, "lee").json()["reports"]["filed"] == {
+        "count": 2, "open": 1, "upheld": 1, "dismissed": 0}
 
 
 def test_comments_are_paged(srv):

@@ -1,8 +1,11 @@
 -- author_get.lua: what GET /v1/authors/{author_id} shows, as one JSON
 -- object of raw values (store_authors.c and handle_authors.c shape it): the
 -- author's index as submit.lua and decide.lua keep it (u:AUTHOR: first,
--- last, published, pending, rejected, rejected_at), the watch entry, the
--- ban on the author id in force, a page of their comments, newest first
+-- last, published, pending, rejected, rejected_at, reports_received,
+-- reports_upheld, reports_dismissed), the watch entry, the
+-- ban on the author id in force, their record as a reporter (reporter:ID:
+-- filed, upheld, dismissed; report_create.lua), a page of their comments,
+-- newest first
 -- (u:AUTHOR:c; rejected comments whose records expired are left out), and
 -- Redis' clock.
 --
@@ -11,7 +14,7 @@
 -- Arguments by position: 1 key prefix, 2 author id, 3 the last comment id of
 -- the previous page or "", 4 page size
 -- Returns the JSON text, or "" when modgate knows nothing of the author
--- (no index, no watch, no ban).
+-- (no index, no watch, no ban, no report filed).
 local user_key = prefix .. 'u:' .. author
 local ids_key = user_key .. ':c'
 local function hash(key)
@@ -24,7 +27,8 @@ end
 local user = hash(user_key)
 local watch = hash(prefix .. 'watch:' .. author)
 local ban = hash(prefix .. 'ban:author_id:' .. author)
-if not user and not watch and not ban then
+local reporter = hash(prefix .. 'reporter:' .. author)
+if not user and not watch and not ban and not reporter then
   return ''
 end
 limit = tonumber(limit)
@@ -39,6 +43,7 @@ end
 local time = redis.call('TIME')
 return cjson.encode({
   user = user or {}, watch = watch or false, ban = ban or false,
+  reporter = reporter or {},
   comments = comments, more = more, last = ids[math.min(#ids, limit)] or '',
   total = redis.call('ZCARD', ids_key),
   now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000),

@@ -78,8 +78,12 @@ local reports_key = prefix .. 'rp:' .. id
 if redis.call('EXISTS', reports_key) == 1 then
   local outcome = 'upheld'
   if to == 'published' then outcome = 'dismissed' end
-  for _, reporter in ipairs(redis.call('HKEYS', reports_key)) do
+  local reporters = redis.call('HKEYS', reports_key)
+  for _, reporter in ipairs(reporters) do
     redis.call('HINCRBY', prefix .. 'reporter:' .. reporter, outcome, 1)
+  end
+  if now[5] then -- the author view's reports received, by outcome
+    redis.call('HINCRBY', prefix .. 'u:' .. now[5], 'reports_' .. outcome, #reporters)
   end
   redis.call('DEL', reports_key, prefix .. 'rpn:' .. id)
   redis.call('ZREM', prefix .. 'reported', id)

@@ -35,7 +35,8 @@ local old = redis.call('HGET', rkey, reporter)
 if old then
   return '{"outcome":"exists","report":' .. old .. '}'
 end
-if cjson.decode(c[2]).author_id == reporter then
+local author = cjson.decode(c[2]).author_id
+if author == reporter then
   return '{"outcome":"own_comment"}'
 end
 if c[1] ~= 'published' then
@@ -64,6 +65,9 @@ local upheld, dismissed = tonumber(rec[1] or '0'), tonumber(rec[2] or '0')
 local w = (1 + upheld) / (1 + upheld + dismissed)
 
 redis.call('HSET', rkey, reporter, report)
+-- for the author view: reports filed by the reporter, received by the author
+redis.call('HINCRBY', prefix .. 'reporter:' .. reporter, 'filed', 1)
+redis.call('HINCRBY', prefix .. 'u:' .. author, 'reports_received', 1)
 local nkey = prefix .. 'rpn:' .. id
 local n = redis.call('HINCRBY', nkey, 'count', 1)
 redis.call('HINCRBY', nkey, 'reason:' .. reason, 1)

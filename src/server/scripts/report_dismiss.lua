@@ -7,7 +7,7 @@
 --
 -- Returns {"ok", record JSON} | {"conflict", current status} | {"gone"}
 local key = prefix .. 'c:' .. id
-local now = redis.call('HMGET', key, 'status', 'json')
+local now = redis.call('HMGET', key, 'status', 'json', 'author')
 if not now[1] then
   return {'gone'}
 end
@@ -15,8 +15,12 @@ local rkey = prefix .. 'rp:' .. id
 if now[1] ~= 'published' or redis.call('EXISTS', rkey) == 0 then
   return {'conflict', now[1]}
 end
-for _, reporter in ipairs(redis.call('HKEYS', rkey)) do
+local reporters = redis.call('HKEYS', rkey)
+for _, reporter in ipairs(reporters) do
   redis.call('HINCRBY', prefix .. 'reporter:' .. reporter, 'dismissed', 1)
+end
+if now[3] then -- the author view's reports received, by outcome
+  redis.call('HINCRBY', prefix .. 'u:' .. now[3], 'reports_dismissed', #reporters)
 end
 redis.call('DEL', rkey, prefix .. 'rpn:' .. id)
 redis.call('ZREM', prefix .. 'reported', id)
