@@ -118,9 +118,7 @@ static size_t row_of_letter(const struct rows *r, int c)
     return n;
 }
 
-/* A duration of a whole number and a unit, s, m, h or d ("30m"), in
- * seconds; false when text is not one or it is 0 or more than ten years. */
-static bool parse_duration(const char *text, int64_t *seconds)
+bool modctl_parse_duration(const char *text, int64_t *seconds)
 {
     char *end = NULL;
     if (!text || text[0] < '0' || text[0] > '9')
@@ -191,7 +189,7 @@ static bool set_value(const struct modctl_option *o, void *target,
         snprintf(why, size, "--%s must be a number from 1 to 100000", o->name);
         return false;
     case MODCTL_DURATION:
-        if (parse_duration(text, (int64_t *)field))
+        if (modctl_parse_duration(text, (int64_t *)field))
             return true;
         snprintf(why, size, "--%s wants a duration such as 30m, 2h, 7d",
                  o->name);

@@ -141,4 +141,8 @@ const char *modctl__form_operands(const struct modctl_command *c, unsigned f);
 unsigned modctl__option_forms(const struct modctl_command *c,
                               const struct modctl_option *o);
 
+/* A duration of a whole number and a unit, s, m, h or d ("30m"), in
+ * seconds; false when text is not one or it is 0 or more than ten years. */
+bool modctl_parse_duration(const char *text, int64_t *seconds);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include "args.h"
 #include "client.h"
+#include "comments.h"
 #include "modgate/alloc.h"
 #include "modctl.h"
 #include "term.h"
@@ -47,18 +48,27 @@ static const char *or_dash(const json_t *o, const char *key)
     return s ? s : "-";
 }
 
-/* The view as a few lines, then the comments, one a line. */
-static void print_author(const json_t *v)
+/* "reports received: 4 (2 upheld, 1 dismissed, 1 open)"; which ends in ':' */
+static void print_reports(const char *which, const json_t *r)
+{
+#define N(key) (long long)json_integer_value(json_object_get(r, key))
+    printf("reports %-10s%lld (%lld upheld, %lld dismissed, %lld open)\n", which, N("count"),
+           N("upheld"), N("dismissed"), N("open"));
+#undef N
+}
+
+void modctl_print_author(const json_t *v)
 {
     const json_t *counts = json_object_get(v, "counts"), *trust = json_object_get(v, "trust");
     const json_t *w = json_object_get(v, "watch"), *reports = json_object_get(v, "reports");
     printf("author:      %s\n", modctl_text(v, "author_id"));
     printf("first seen:  %s\nlast seen:   %s\n", or_dash(v, "first_seen"),
            or_dash(v, "last_seen"));
-    printf("comments:    %lld published, %lld pending, %lld rejected\n",
+    printf("comments:    %lld published, %lld pending, %lld rejected, %lld removed\n",
            (long long)json_integer_value(json_object_get(counts, "published")),
            (long long)json_integer_value(json_object_get(counts, "pending")),
-           (long long)json_integer_value(json_object_get(counts, "rejected")));
+           (long long)json_integer_value(json_object_get(counts, "rejected")),
+           (long long)json_integer_value(json_object_get(counts, "removed")));
     printf("established: %s (last rejection %s)\n",
            json_is_true(json_object_get(trust, "established")) ? "yes" : "no",
            or_dash(trust, "last_rejection_at"));
@@ -72,11 +82,8 @@ static void print_author(const json_t *v)
     json_array_foreach(json_object_get(v, "bans"), i, b)
         printf("banned:      until %s by %s: %s\n", or_dash(b, "until"), or_dash(b, "by"),
                or_dash(b, "reason"));
-    printf("reports:     %lld received, %lld filed\n",
-           (long long)json_integer_value(
-               json_object_get(json_object_get(reports, "received"), "count")),
-           (long long)json_integer_value(
-               json_object_get(json_object_get(reports, "filed"), "count")));
+    print_reports("received:", json_object_get(reports, "received"));
+    print_reports("filed:", json_object_get(reports, "filed"));
     const json_t *c;
     json_array_foreach(json_object_get(v, "comments"), i, c)
         printf("%s  %-9s  %s  %s\n", modctl_text(c, "id"), modctl_text(c, "status"),
@@ -95,7 +102,7 @@ static int run_author(const struct modctl_globals *g, const struct modctl_args *
         if (g->json)
             modctl_print_json(reply);
         else
-            print_author(reply);
+            modctl_print_author(reply);
     }
     json_decref(reply);
     mg_free(path);

@@ -66,12 +66,61 @@ static const char help_text[] =
     "  a  approve: publish it, signed now\n"
     "  r  reject: you may give a reason (Enter for none)\n"
     "  s  skip: leave it in the queue for later or for someone else\n"
+    "  h  the author's history: counts, trust, watch, bans, reports, latest comments\n"
+    "  b  ban the author: asks for how long and why (the comment stays to decide)\n"
     "  q  quit\n"
     "  ?  this help\n";
 
 struct tally {
     size_t approved, rejected, skipped, elsewhere;
 };
+
+/* h: the author's history, as modctl author prints it (ten comments). */
+static void show_author(const struct modctl_globals *g, const char *author)
+{
+    char *eid = modctl_escape(author);
+    char *path = mg_asprintf("/v1/authors/%s?limit=10", eid);
+    json_t *view = NULL;
+    if (modctl_call(g, "review", "GET", path, NULL, false, NULL, &view) == EXIT_OK)
+        modctl_print_author(view);
+    json_decref(view);
+    mg_free(path);
+    mg_free(eid);
+}
+
+/* b: bans the author, asking for how long (Enter: for good) and why, as
+ * modctl ban --author does (the ban is in the audit log). */
+static void ban_author(const struct modctl_globals *g, const char *author)
+{
+    char duration[32], reason[512];
+    int64_t seconds = 0;
+    for (;;) {
+        printf("ban %s for how long (90s, 30m, 2h, 7d; Enter for good): ", author);
+        fflush(stdout);
+        read_line(duration, sizeof duration);
+        if (!duration[0] || modctl_parse_duration(duration, &seconds))
+            break;
+        printf("not a duration\n");
+    }
+    printf("reason (optional, Enter for none): ");
+    fflush(stdout);
+    read_line(reason, sizeof reason);
+    json_t *body = json_pack("{s:s, s:s?}", "author_id", author, "reason",
+                             reason[0] ? reason : NULL);
+    if (seconds > 0)
+        json_object_set_new(body, "duration_s", json_integer(seconds));
+    json_t *reply = NULL;
+    if (modctl_call(g, "review", "POST", "/v1/bans", body, false, NULL, &reply) == EXIT_OK)
+        printf("banned %s %s\n", author,
+               json_is_string(json_object_get(reply, "until"))
+                   ? modctl_text(reply, "until")
+                   : "for good");
+    json_decref(reply);
+    json_decref(body);
+}
+
+static bool decide_one(const struct modctl_globals *g, const char *id, const char *author,
+                       struct tally *t, int *rc);
 
 /* Acts on one comment; false when the moderator quits. */
 static bool review_one(const struct modctl_globals *g, const json_t *item, size_t n,
@@ -103,9 +152,20 @@ static bool review_one(const struct modctl_globals *g, const json_t *item, size_
     printf("\n%s[%zu of %zu]%s\n", colour ? "\033[1m" : "", n, total,
            colour ? "\033[0m" : "");
     modctl_print_record(stdout, record, colour);
+    char *author = mg_strdup(modctl_text(record, "author_id"));
     json_decref(record);
+    bool go_on = decide_one(g, id, author, t, rc);
+    mg_free(author);
+    return go_on;
+}
+
+/* The keys for one comment shown; false when the moderator quits. */
+static bool decide_one(const struct modctl_globals *g, const char *id, const char *author,
+                       struct tally *t, int *rc)
+{
     for (;;) {
-        printf("\napprove (a), reject (r), skip (s), quit (q), help (?): ");
+        printf("\napprove (a), reject (r), skip (s), author (h), ban author (b), "
+               "quit (q), help (?): ");
         fflush(stdout);
         int key = read_key();
         if (key >= ' ')
@@ -123,6 +183,8 @@ static bool review_one(const struct modctl_globals *g, const json_t *item, size_
             verb = "reject";
             break;
         case 's': t->skipped++; return true;
+        case 'h': show_author(g, author); continue;
+        case 'b': ban_author(g, author); continue;
         case 'q':
         case -1: return false;
         case '?': fputs(help_text, stdout); continue;
@@ -241,12 +303,13 @@ const struct modctl_command modctl_review_command = {
     .name = "review",
     .options = review_options,
     .options_size = sizeof(struct review_options),
-    .summary = "work the queue one comment at a time (a/r/s/q)",
+    .summary = "work the queue one comment at a time (a/r/s/h/b/q)",
     .description =
         "Works the queue one held comment at a time, from the oldest: shows the\n"
         "comment, its article, author, age, score and every rule that fired with\n"
         "the text it matched; then one key decides:\n"
         "  a approve   r reject (asks for an optional reason)   s skip   q quit\n"
+        "  h the author's history   b ban the author (asks how long and why)\n"
         "  ? help\n"
         "A comment another moderator decided first is reported and skipped.\n"
         "Needs a terminal; for scripts use modctl queue, approve and reject.\n",

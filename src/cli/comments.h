@@ -14,5 +14,8 @@ void modctl_print_comments(const json_t *list, const char *what);
 
 /* One record: its fields, body and matches. */
 void modctl_print_record(FILE *out, const json_t *record, bool colour);
+/* GET /v1/authors/{id} as a few lines (counts, trust, watch, bans,
+ * reports), then the comments, one a line (cmd_author.c). */
+void modctl_print_author(const json_t *view);
 
 #endif

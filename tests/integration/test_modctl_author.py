@@ -40,7 +40,7 @@ def test_author_text_and_json(server):
     r = run(server, "author", "ann")
     assert r.returncode == 0, r.stderr
     assert "author:      ann" in r.stdout
-    assert "3 published, 0 pending, 0 rejected" in r.stdout
+    assert "3 published, 0 pending, 0 rejected, 0 removed" in r.stdout
     assert "watched:     no" in r.stdout
     assert r.stdout.index(ids[2]) < r.stdout.index(ids[0])  # newest first
     v = ok_json(run(server, "--json", "author", "ann", "--limit", "2"))

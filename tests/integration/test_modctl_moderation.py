@@ -375,6 +375,41 @@ def test_review_through_a_terminal(server):
     assert status_of(server, c) == "pending"
 
 
+def test_review_shows_the_author_and_bans_them(server):
+    a = held(server)
+    author = server.get("/v1/comments/" + a["id"], token=MOD_TOKEN).json()["author_id"]
+    t = Terminal(server)
+    t.expect(r"\[1 of 1\]")
+    t.expect(r"help \(\?\): ")
+    t.send("h")
+    t.expect(r"author:\s+%s" % re.escape(author))
+    t.expect(r"comments:\s+0 published, 1 pending, 0 rejected, 0 removed")
+    t.expect(r"%s\s+pending" % a["id"])
+    t.expect(r"help \(\?\): ")
+    t.send("b")
+    t.expect(r"for how long \(90s, 30m, 2h, 7d; Enter for good\): ")
+    t.send("forever\n")
+    t.expect(r"not a duration")
+    t.expect(r"for how long")
+    t.send("2h\n")
+    t.expect(r"reason \(optional, Enter for none\): ")
+    t.send("spam run\n")
+    t.expect(r"banned %s \d{4}-" % re.escape(author))
+    t.expect(r"help \(\?\): ")
+    t.send("r")
+    t.expect(r"reason \(optional, Enter for none\): ")
+    t.send("\n")
+    t.expect(r"rejected")
+    assert t.wait() == 0
+    bans = server.get("/v1/bans", token=MOD_TOKEN).json()["bans"]
+    ban = [b for b in bans if b["kind"] == "author_id" and b["value"] == author]
+    assert len(ban) == 1 and ban[0]["reason"] == "spam run" and ban[0]["by"] == "alice"
+    assert ban[0]["until"] is not None
+    audit = server.get("/v1/audit", token=MOD_TOKEN).json()["entries"]
+    assert any(e["action"] == "ban" and author in e["target"] for e in audit), audit
+    assert status_of(server, a["id"]) == "rejected"
+
+
 def test_review_skips_what_was_decided_before_it_was_shown_and_quits(server):
     a, b, c = (held(server)["id"] for _ in range(3))
     t = Terminal(server)

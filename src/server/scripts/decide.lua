@@ -60,7 +60,9 @@ if now[5] then
   local user_key = prefix .. 'u:' .. now[5]
   redis.call('HINCRBY', user_key, from, -1)
   redis.call('HINCRBY', user_key, to, 1)
-  if to == 'rejected' then
+  -- a removal is a moderator's rejection of a published comment: it
+  -- ends an author's clean record too (history.established)
+  if to == 'rejected' or to == 'removed' then
     redis.call('HSET', user_key, 'rejected_at', string.format('%.0f', now_ms))
   end
 end
