@@ -73,6 +73,24 @@ void modctl_print_comments(const json_t *list, const char *what)
     mg_free(rows);
 }
 
+/* "reports   3: abuse 2, off_topic 1", when readers' reports are open
+ * (moderators' view of a record; docs/api.md "Reader reports"). */
+static void print_reports(FILE *out, const json_t *reports)
+{
+    if (!json_is_object(reports))
+        return;
+    fprintf(out, "reports   %lld",
+            (long long)json_integer_value(json_object_get(reports, "count")));
+    const char *reason;
+    const json_t *n;
+    const char *sep = ": ";
+    json_object_foreach(json_object_get(reports, "reasons"), reason, n) {
+        fprintf(out, "%s%s %lld", sep, reason, (long long)json_integer_value(n));
+        sep = ", ";
+    }
+    fputc('\n', out);
+}
+
 void modctl_print_record(FILE *out, const json_t *record, bool colour)
 {
     char age[24];
@@ -99,6 +117,7 @@ void modctl_print_record(FILE *out, const json_t *record, bool colour)
         fprintf(out, "decision  %s by %s at %s%s%s\n", modctl_text(d, "action"), modctl_text(d, "by"),
                 modctl_text(d, "at"), *reason ? ": " : "", reason);
     }
+    print_reports(out, json_object_get(record, "reports"));
     fprintf(out, "\n  ");
     for (const char *b = modctl_text(record, "body"); *b; b++) {
         fputc(*b, out);

@@ -61,3 +61,16 @@ def test_approve_dismisses_and_remove_upholds(server):
     audit = ok_json(run(server, "--json", "audit"))
     actions = {(e["action"], e["target"]) for e in audit["entries"]}
     assert ("dismiss_reports", a) in actions and ("remove", b) in actions
+
+
+def test_show_prints_open_reports(server):
+    cid = reported_three_times(server)
+    r = run(server, "show", cid)
+    assert r.returncode == 0, r.stderr
+    line = [l for l in r.stdout.splitlines() if l.startswith("reports ")]
+    assert len(line) == 1, r.stdout
+    assert line[0].split(None, 1)[1] in ("3: spam 2, abuse 1", "3: abuse 1, spam 2"), line
+    # none open: no line
+    plain = publish(server)
+    assert not any(l.startswith("reports ") for l in
+                   run(server, "show", plain).stdout.splitlines())
