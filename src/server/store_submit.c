@@ -156,7 +156,10 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
         return MG_ECLOSED;
     if (store->state != LINK_READY)
         return MG_EUNAVAIL;
-    char status_text[8], idem_ttl[16], retention[16], created[24];
+    char status_text[8], idem_ttl[16], retention[16], created[24], addr_ttl[16];
+    char score[40];
+    snprintf(addr_ttl, sizeof addr_ttl, "%d", store->cfg->ip_retention_s);
+    snprintf(score, sizeof score, "%.17g", c->score);
     snprintf(status_text, sizeof status_text, "%d", c->response_status);
     snprintf(idem_ttl, sizeof idem_ttl, "%d", IDEMPOTENCY_TTL_S);
     snprintf(retention, sizeof retention, "%d", store->cfg->rejected_retention_s);
@@ -190,6 +193,11 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
         [MG_ARG_SUBMIT_CHECK] = c->history_check ? "1" : "0",
         [MG_ARG_SUBMIT_RULES] = c->rule_ids ? c->rule_ids : "",
         [MG_ARG_SUBMIT_ACK] = mg__store_acks(store) ? "1" : "0",
+        [MG_ARG_SUBMIT_ADDR_IP] = c->client_ip ? c->client_ip : "",
+        [MG_ARG_SUBMIT_ADDR_UA] = c->user_agent ? c->user_agent : "",
+        [MG_ARG_SUBMIT_ADDR_TTL] = addr_ttl,
+        [MG_ARG_SUBMIT_SCORE] = score,
+        [MG_ARG_SUBMIT_NORM] = c->normalized ? c->normalized : "",
     };
     /* what each rate limit dimension keys on, "" where it does not apply */
     static const int dim_arg[MG_RL_DIM_COUNT] = {
