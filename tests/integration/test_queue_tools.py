@@ -7,11 +7,14 @@ address without answering with it; the queue sorts by age or score and
 filters by rule, author, article and normalized text."""
 import base64
 import itertools
+import json
 import os
+import re
+import subprocess
 
 import pytest
 
-from conftest import MOD_TOKEN, SITE_TOKEN, post_comment, problem, wait_until
+from conftest import MOD_TOKEN, MODCTL, SITE_TOKEN, post_comment, problem, wait_until
 
 _seq = itertools.count(1)
 
@@ -237,3 +240,84 @@ def test_cursor_of_a_filtered_page_is_opaque(mod_server):
     cursor = page["next_cursor"]
     raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     assert raw == ids[1]
+
+
+# ---- modctl -------------------------------------------------------------------------
+
+def modctl(server, *args, token=MOD_TOKEN):
+    e = {k: v for k, v in os.environ.items() if not k.startswith("MODGATE_")}
+    e.update({"XDG_CONFIG_HOME": "/nonexistent", "COLUMNS": "200"})
+    return subprocess.run([MODCTL, "--url", server.base, "--token", token] + list(args),
+                          capture_output=True, text=True, timeout=30, env=e,
+                          stdin=subprocess.DEVNULL)
+
+
+def ok_json(r):
+    assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
+    return json.loads(r.stdout)
+
+
+def test_modctl_show_shows_address_and_agent(mod_server):
+    rec = held(mod_server, ip="203.0.113.77", ua="Bot/1.0\x1b[31m")
+    r = modctl(mod_server, "show", rec["id"])
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"^address +203\.0\.113\.77$", r.stdout, re.M), r.stdout
+    assert re.search(r"^agent +Bot/1\.0\?\[31m$", r.stdout, re.M), r.stdout
+    meta = ok_json(modctl(mod_server, "--json", "show", rec["id"]))["meta"]
+    assert meta == {"client_ip": "203.0.113.77", "user_agent": "Bot/1.0\x1b[31m"}
+    out = ok_json(modctl(mod_server, "--json", "queue"))
+    assert out["items"][0]["meta"]["client_ip"] == "203.0.113.77"
+
+
+def test_modctl_queue_sort_and_filters(mod_server):
+    a = held(mod_server, body="cheap watches HOLDME", author="u-q1")
+    b = held(mod_server, body="HOLDME LINKY", author="u-q2")
+    c = held(mod_server, body="HOLDME LOUD watches", author="u-q1", article="art-9")
+
+    def ids(*args):
+        return [x["id"] for x in ok_json(modctl(mod_server, "--json", "queue", *args))["items"]]
+
+    assert ids() == [a["id"], b["id"], c["id"]]
+    assert ids("--sort", "score") == [b["id"], c["id"], a["id"]]
+    assert ids("--rule", "test.extra") == [c["id"]]
+    assert ids("--author", "u-q1") == [a["id"], c["id"]]
+    assert ids("--article", "art-9") == [c["id"]]
+    assert ids("--q", "WATCHES", "--sort", "score") == [c["id"], a["id"]]
+    r = modctl(mod_server, "queue", "--q", "cheap")
+    assert r.returncode == 0 and a["id"] in r.stdout and b["id"] not in r.stdout
+    r = modctl(mod_server, "queue", "--sort", "newest")
+    assert r.returncode != 0 and "sort" in r.stderr, (r.stdout, r.stderr)
+
+
+def test_modctl_bulk_reject_with_rule_and_q(mod_server):
+    a = held(mod_server, body="cheap watches HOLDME LOUD")
+    b = held(mod_server, body="cheap watches HOLDME")
+    c = held(mod_server, body="other thing HOLDME LOUD")
+    r = modctl(mod_server, "--json", "reject", "--rule", "test.extra", "--q", "watches",
+               "--dry-run")
+    assert [x["id"] for x in ok_json(r)] == [a["id"]]
+    r = modctl(mod_server, "--json", "reject", "--rule", "test.extra", "--q", "watches",
+               "--yes")
+    assert [x["id"] for x in ok_json(r)] == [a["id"]]
+    assert queue_ids(mod_server) == [b["id"], c["id"]]
+    r = modctl(mod_server, "reject", "--q", "watches", "--yes")
+    assert r.returncode == 0, r.stderr
+    assert queue_ids(mod_server) == [c["id"]]
+
+
+def test_modctl_ban_ip_of_and_subnet_of(mod_server):
+    rec = held(mod_server, ip="198.51.100.23")
+    r = modctl(mod_server, "ban", "--ip-of", rec["id"], "--reason", "flood")
+    assert r.returncode == 0, r.stderr
+    assert "198.51.100.23" not in r.stdout + r.stderr
+    assert rec["id"] in r.stdout
+    other = held(mod_server, ip="2001:db8:1:2::9")
+    ban = ok_json(modctl(mod_server, "--json", "ban", "--subnet-of", other["id"]))
+    assert ban["kind"] == "subnet" and ban["value"] is None
+    assert ban["comment_id"] == other["id"]
+    bans = {b["value"] for b in ok_json(modctl(mod_server, "--json", "bans"))["bans"]}
+    assert bans == {"198.51.100.23", "2001:db8:1::/56"}
+    r = modctl(mod_server, "ban", "--ip-of", "01938f6e-7c1a-7b2e-9a41-3f5c2d1e0b9a")
+    assert r.returncode != 0 and "not_found" in r.stderr, (r.stdout, r.stderr)
+    r = modctl(mod_server, "ban", "--ip-of", rec["id"], "--ip", "192.0.2.1")
+    assert r.returncode == 2, (r.stdout, r.stderr)
