@@ -108,10 +108,15 @@ _modctl()
     case $prev in
         --url | --token | --limit | --reason | --rule | --author | \
             --author-id | --author-name | --article | --older-than | --for | \
-            --ip | --subnet | --at)
+            --ip | --subnet | --at | --q | --ip-of | --subnet-of)
             [[ -n $cmd || $prev == --url || $prev == --token ]] && return
             ;;
     esac
+
+    if [[ -n $cmd && $prev == --sort ]]; then
+        _modctl_words "age score"
+        return
+    fi
 
     if [[ -z $cmd ]]; then
         if [[ $cur == -* ]]; then
@@ -124,7 +129,7 @@ _modctl()
 
     case $cmd in
         queue)
-            _modctl_options "--article --limit"
+            _modctl_options "--article --sort --rule --author --q --limit"
             ;;
         review)
             _modctl_options "--article"
@@ -138,7 +143,7 @@ _modctl()
             ;;
         approve | reject)
             [[ $cur == -* ]] && _modctl_options "--reason --rule --author
-                --older-than --article --dry-run --yes"
+                --older-than --article --q --dry-run --yes"
             ;;
         remove)
             [[ $cur == -* ]] && _modctl_options "--reason"
@@ -148,7 +153,7 @@ _modctl()
                 _modctl_options "--author --author-id --author-name --article"
             ;;
         ban)
-            _modctl_options "--author --ip --subnet --for --reason"
+            _modctl_options "--author --ip --subnet --ip-of --subnet-of --for --reason"
             ;;
         unban)
             _modctl_options "--author --ip --subnet"

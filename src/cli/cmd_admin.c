@@ -280,11 +280,11 @@ static const struct modctl_option ban_options[] = {
     TARGET_ROWS,
     /* the address behind a comment, banned by the server without being
      * shown (POST /v1/bans ip_of, subnet_of) */
-    {.name = "ip-of", .kind = MODCTL_TEXT, .value_name = "COMMENT_ID",
-     .help = "the address a comment came from, not shown",
+    {.name = "ip-of", .kind = MODCTL_TEXT, .value_name = "ID",
+     .help = "the address comment ID came from, not shown",
      .offset = offsetof(struct ban_options, ip_of), .forms = 8, .required = true},
-    {.name = "subnet-of", .kind = MODCTL_TEXT, .value_name = "COMMENT_ID",
-     .help = "the subnet (as the rate limits see it) of a comment's address",
+    {.name = "subnet-of", .kind = MODCTL_TEXT, .value_name = "ID",
+     .help = "the subnet (as the rate limits see it) of comment ID's address",
      .offset = offsetof(struct ban_options, subnet_of), .forms = 16,
      .required = true},
     {.name = "for", .kind = MODCTL_DURATION, .value_name = "DURATION",
