@@ -142,7 +142,7 @@ const struct mg__config_row mg__config_rows[] = {
       AT(decision_guard_ms), .def = "5000",
       .help = "a comment decided less than this long ago is not decided "
               "again (409), in ms"}},
-    {.key = {"privacy.ip_retention_s", INTEGER(60, 315360000),
+    {.key = {"privacy.ip_retention_s", INTEGER(1, 315360000),
       AT(ip_retention_s), .def = "2592000",
       .help = "a comment's client_ip and user_agent are kept this long, in s "
               "(then Redis erases them)"}},

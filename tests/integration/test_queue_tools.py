@@ -121,6 +121,27 @@ def test_address_expires_by_redis_after_retention(mod_server, redis):
             assert "198.51.100.4" not in redis.cli("--no-raw", "DUMP", k), k
 
 
+def test_a_comment_without_address_or_agent_has_no_meta(mod_server):
+    rec = held(mod_server)
+    r = mod_server.get("/v1/comments/%s" % rec["id"], token=MOD_TOKEN)
+    assert r.json() == rec
+    assert "meta" not in queue(mod_server)["items"][0]
+
+
+def test_redis_erases_them_after_the_retention(redis, start_modgate, workdir):
+    m = start_modgate(redis.url, config="privacy:\n  ip_retention_s: 1\n")
+    wait_until(lambda: m.get("/readyz").status_code == 200, timeout=10)
+    r = post_comment(m, {"article_id": "a", "author_id": "u-1", "body": "hello world",
+                         "client_ip": "192.0.2.1", "user_agent": "UA/1"})
+    cid = r.json()["id"]
+    meta = m.get("/v1/comments/%s" % cid, token=MOD_TOKEN).json()["meta"]
+    assert meta == {"client_ip": "192.0.2.1", "user_agent": "UA/1"}
+    wait_until(lambda: m.get("/v1/comments/%s" % cid, token=MOD_TOKEN).json()["meta"]
+               == {"client_ip": None, "user_agent": None}, timeout=5)
+    problem(m.post("/v1/bans", token=MOD_TOKEN, json={"ip_of": cid}), 409,
+            "address_expired")
+
+
 def test_ban_by_comment_bans_the_address_without_showing_it(mod_server):
     rec = held(mod_server, ip="192.0.2.44")
     r = mod_server.post("/v1/bans", token=MOD_TOKEN,

@@ -13,7 +13,7 @@
 -- everything: ids older than that are dropped from it first (their records
 -- expire by themselves), 7 "1": add each record's unsigned meta, the
 -- client's address and user agent (c:ID:addr, null once expired), as
--- moderators see it
+-- moderators see it, to the records the site sent either for
 -- Returns {total, more (0|1), id1, json1, id2, json2, ...}
 limit = tonumber(limit)
 local index = prefix .. index_key
@@ -45,7 +45,7 @@ local out = {0, more}
 for _, id in ipairs(ids) do
   local json = redis.call('HGET', prefix .. 'c:' .. id, 'json')
   if json then
-    if meta == '1' then
+    if meta == '1' and redis.call('HGET', prefix .. 'c:' .. id, 'addr') == '1' then
       local addr = redis.call('HMGET', prefix .. 'c:' .. id .. ':addr', 'ip', 'ua')
       local ip, ua = addr[1], addr[2]
       if not ip or ip == '' then ip = cjson.null end

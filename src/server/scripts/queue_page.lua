@@ -21,7 +21,8 @@
 -- Arguments: 1 key prefix, 2 article id or "", 3 after-id (the cursor) or
 -- "", 4 limit, 5 "age" | "score", 6 rule id or "", 7 author id or "",
 -- 8 normalized text or "", 9 the most entries a filtered page examines,
--- 10 "1": add each record's meta (client_ip, user_agent; moderators).
+-- 10 "1": add each record's meta (client_ip, user_agent; moderators), to
+-- the records the site sent either for (the `addr` flag).
 -- Returns {total, next id or "", id1, json1, id2, json2, ...}; total is the
 -- index's size, unfiltered.
 limit, scan = tonumber(limit), tonumber(scan)
@@ -105,7 +106,9 @@ local function matches(id, json)
 end
 
 local function with_meta(id, json)
-  if meta ~= '1' then return json end
+  if meta ~= '1' or redis.call('HGET', prefix .. 'c:' .. id, 'addr') ~= '1' then
+    return json
+  end
   local addr = redis.call('HMGET', prefix .. 'c:' .. id .. ':addr', 'ip', 'ua')
   local ip, ua = addr[1], addr[2]
   if not ip or ip == '' then ip = cjson.null end

@@ -290,6 +290,9 @@ if addr_ip ~= '' or addr_ua ~= '' then
   local addr_key = record_key .. ':addr'
   redis.call('HSET', addr_key, 'ip', addr_ip, 'ua', addr_ua)
   redis.call('EXPIRE', addr_key, addr_ttl)
+  -- the record says the site sent them: meta then shows them, or null
+  -- once erased; a record without has no meta at all
+  redis.call('HSET', record_key, 'addr', '1')
 end
 redis.call('HINCRBY', prefix .. 'stats', status, 1)
 
