@@ -278,21 +278,22 @@ struct ban_options {
 
 static const struct modctl_option ban_options[] = {
     TARGET_ROWS,
-    /* the address behind a comment, banned by the server without being
-     * shown (POST /v1/bans ip_of, subnet_of) */
-    {.name = "ip-of", .kind = MODCTL_TEXT, .value_name = "ID",
-     .help = "the address comment ID came from, not shown",
-     .offset = offsetof(struct ban_options, ip_of), .forms = 8, .required = true},
-    {.name = "subnet-of", .kind = MODCTL_TEXT, .value_name = "ID",
-     .help = "the subnet (as the rate limits see it) of comment ID's address",
-     .offset = offsetof(struct ban_options, subnet_of), .forms = 16,
-     .required = true},
     {.name = "for", .kind = MODCTL_DURATION, .value_name = "DURATION",
      .help = "end the ban after 90s, 30m, 2h, 7d... (else never)",
      .offset = offsetof(struct ban_options, for_s)},
     {.name = "reason", .kind = MODCTL_TEXT, .value_name = "TEXT",
      .help = "why, kept with the ban and in the audit log",
      .offset = offsetof(struct ban_options, reason)},
+    /* after --for and --reason, which keep their places; the address
+     * behind a comment, banned by the server without being
+     * shown (POST /v1/bans ip_of, subnet_of) */
+    {.name = "ip-of", .kind = MODCTL_TEXT, .value_name = "ID",
+     .help = "the address comment ID came from, not shown",
+     .offset = offsetof(struct ban_options, ip_of), .forms = 8, .required = true},
+    {.name = "subnet-of", .kind = MODCTL_TEXT, .value_name = "ID",
+     .help = "the rate limits' subnet of comment ID's address",
+     .offset = offsetof(struct ban_options, subnet_of), .forms = 16,
+     .required = true},
     {.name = NULL},
 };
 

@@ -76,6 +76,7 @@ static const struct modctl_option queue_options[] = {
     {.name = "article", .kind = MODCTL_TEXT, .value_name = "ID",
      .help = "only this article's comments",
      .offset = offsetof(struct list_options, f.article)},
+    LIMIT_ROW, /* second, as in rejected's table */
     {.name = "sort", .kind = MODCTL_TEXT, .value_name = "ORDER",
      .help = "age (oldest first, the default) or score (highest first)",
      .offset = offsetof(struct list_options, f.sort)},
@@ -88,7 +89,6 @@ static const struct modctl_option queue_options[] = {
     {.name = "q", .kind = MODCTL_TEXT, .value_name = "TEXT",
      .help = "only comments whose normalized body contains TEXT",
      .offset = offsetof(struct list_options, f.q)},
-    LIMIT_ROW,
     {.name = NULL},
 };
 
@@ -348,9 +348,6 @@ static const struct modctl_option decide_options[] = {
     {.name = "article", .kind = MODCTL_TEXT, .value_name = "ID",
      .help = "held comments of this article",
      .offset = offsetof(struct decide_options, p.article), .forms = BY_PREDICATE},
-    {.name = "q", .kind = MODCTL_TEXT, .value_name = "TEXT",
-     .help = "held comments whose normalized body contains TEXT",
-     .offset = offsetof(struct decide_options, p.q), .forms = BY_PREDICATE},
     REASON_ROW,
     {.name = "dry-run", .kind = MODCTL_FLAG,
      .help = "list the comments chosen and decide nothing",
@@ -358,6 +355,10 @@ static const struct modctl_option decide_options[] = {
     {.name = "yes", .kind = MODCTL_FLAG,
      .help = "decide without asking (on a terminal it asks)",
      .offset = offsetof(struct decide_options, yes), .forms = BY_PREDICATE},
+    /* last: the rows before keep their places */
+    {.name = "q", .kind = MODCTL_TEXT, .value_name = "TEXT",
+     .help = "held comments whose normalized body contains TEXT",
+     .offset = offsetof(struct decide_options, p.q), .forms = BY_PREDICATE},
     {.name = NULL},
 };
 
