@@ -109,10 +109,15 @@ _modctl()
     case $prev in
         --url | --token | --limit | --reason | --rule | --author | \
             --author-id | --author-name | --article | --older-than | --for | \
-            --ip | --subnet | --at)
+            --ip | --subnet | --at | --q | --ip-of | --subnet-of)
             [[ -n $cmd || $prev == --url || $prev == --token ]] && return
             ;;
     esac
+
+    if [[ -n $cmd && $prev == --sort ]]; then
+        _modctl_words "age score"
+        return
+    fi
 
     if [[ -z $cmd ]]; then
         if [[ $cur == -* ]]; then
@@ -125,7 +130,7 @@ _modctl()
 
     case $cmd in
         queue)
-            _modctl_options "--article --limit"
+            _modctl_options "--article --sort --rule --author --q --limit"
             ;;
         review)
             _modctl_options "--article"
@@ -139,7 +144,7 @@ _modctl()
             ;;
         approve | reject)
             [[ $cur == -* ]] && _modctl_options "--reason --rule --author
-                --older-than --article --dry-run --yes"
+                --older-than --article --q --dry-run --yes"
             ;;
         remove)
             [[ $cur == -* ]] && _modctl_options "--reason"
@@ -149,7 +154,7 @@ _modctl()
                 _modctl_options "--author --author-id --author-name --article"
             ;;
         ban)
-            _modctl_options "--author --ip --subnet --for --reason"
+            _modctl_options "--author --ip --subnet --ip-of --subnet-of --for --reason"
             ;;
         unban)
             _modctl_options "--author --ip --subnet"

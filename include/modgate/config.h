@@ -75,6 +75,7 @@ struct mg_config {
     size_t comment_max_bytes; /* body, in bytes of UTF-8 */
 
     int rejected_retention_s; /* rejected comments are kept this long */
+    int ip_retention_s;       /* a comment's address and agent: this long */
     size_t audit_max_entries; /* the audit log keeps about this many */
     int decision_guard_ms;    /* a comment decided less than this long ago
                                  is not decided again by another

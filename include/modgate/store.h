@@ -81,7 +81,12 @@ struct mg_store_comment {
     const char *parent_id;   /* NULL when none */
     const char *status;      /* "published", "pending" or "rejected" */
     const char *record_json; /* the record as the API returns it */
-    const char *meta_json;   /* client_ip, user_agent...: kept, not shown */
+    const char *meta_json;   /* author_created_at...: kept, not shown */
+    /* Shown to moderators only, kept privacy.ip_retention_s (c:ID:addr) */
+    const char *client_ip;  /* as given, or NULL */
+    const char *user_agent; /* as given, or NULL */
+    double score;           /* the verdict's: the queue's sort=score */
+    const char *normalized; /* the normalized body: the queue's q=, or NULL */
     int64_t created_ms;
     /* Idempotency: when idem_key is set, a later call with the same key gets
      * this response back instead of storing again (for 24 hours), provided
@@ -202,6 +207,22 @@ typedef void (*mg_store_record_cb)(int status, const char *json, size_t len,
 int mg_store_get_comment(struct mg_store *store, const char *id,
                          mg_store_record_cb cb, void *data) MG_MUST_CHECK;
 
+/* The record as moderators see it: with its unsigned "meta", the client's
+ * address and user agent (null once privacy.ip_retention_s has passed). */
+int mg_store_get_comment_meta(struct mg_store *store, const char *id,
+                              mg_store_record_cb cb, void *data) MG_MUST_CHECK;
+
+/* The address behind a comment, for a ban by comment: */
+enum mg_store_addr_outcome {
+    MG_ADDR_FOUND,   /* ip is the address */
+    MG_ADDR_UNKNOWN, /* no comment has this id */
+    MG_ADDR_EXPIRED, /* erased after privacy.ip_retention_s, or never given */
+};
+typedef void (*mg_store_addr_cb)(int status, enum mg_store_addr_outcome outcome,
+                                 const char *ip, void *data);
+int mg_store_comment_addr(struct mg_store *store, const char *id,
+                          mg_store_addr_cb cb, void *data) MG_MUST_CHECK;
+
 /* The lists of comments there are pages of. */
 enum mg_store_index {
     MG_INDEX_PUBLISHED, /* an article's published comments, oldest first */
@@ -215,6 +236,8 @@ enum mg_store_index {
 struct mg_store_page {
     size_t total; /* comments in the whole list */
     bool more;    /* comments follow the last one here */
+    const char *next_id; /* where the next page starts, when not the last
+                            id here (a filtered page), else NULL */
     size_t count;
     const char **ids;
     const char **records;
@@ -228,6 +251,22 @@ typedef void (*mg_store_page_cb)(int status, const struct mg_store_page *page,
 int mg_store_list(struct mg_store *store, enum mg_store_index index,
                   const char *article_id, const char *after_id, size_t limit,
                   mg_store_page_cb cb, void *data) MG_MUST_CHECK;
+
+/* A page of the moderation queue (GET /v1/queue): by age or score, of one
+ * article or all, filtered by rule, author and normalized text (each NULL
+ * or "" for none); queue_page.lua says what each costs. Records carry
+ * their meta. */
+struct mg_store_queue_query {
+    const char *article_id;
+    const char *after_id;
+    size_t limit;
+    bool by_score;
+    const char *rule;
+    const char *author_id;
+    const char *text; /* normalized */
+};
+int mg_store_queue(struct mg_store *store, const struct mg_store_queue_query *q,
+                   mg_store_page_cb cb, void *data) MG_MUST_CHECK;
 
 /* A page of the articles that have had a published comment, in id order,
  * each with its count of published comments. Borrowed during the callback. */

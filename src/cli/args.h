@@ -24,8 +24,8 @@ enum modctl_kind {
 };
 
 /* At most this many usage forms a command ("verify ID...", "verify
- * --article ID", "verify --all"). */
-#define MODCTL_MAX_FORMS 3
+ * --article ID", "verify --all"; ban has five targets). */
+#define MODCTL_MAX_FORMS 5
 
 /* One option of a command. Tables end with a row whose name is NULL. */
 struct modctl_option {

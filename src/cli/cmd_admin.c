@@ -256,6 +256,7 @@ const struct modctl_command modctl_rules_stats_command = {
 /* ban's and unban's options (unban takes the target only). */
 struct ban_options {
     const char *author, *ip, *subnet;
+    const char *ip_of, *subnet_of; /* ban only: a comment's id */
     int64_t for_s;
     const char *reason;
 };
@@ -283,6 +284,16 @@ static const struct modctl_option ban_options[] = {
     {.name = "reason", .kind = MODCTL_TEXT, .value_name = "TEXT",
      .help = "why, kept with the ban and in the audit log",
      .offset = offsetof(struct ban_options, reason)},
+    /* after --for and --reason, which keep their places; the address
+     * behind a comment, banned by the server without being
+     * shown (POST /v1/bans ip_of, subnet_of) */
+    {.name = "ip-of", .kind = MODCTL_TEXT, .value_name = "ID",
+     .help = "the address comment ID came from, not shown",
+     .offset = offsetof(struct ban_options, ip_of), .forms = 8, .required = true},
+    {.name = "subnet-of", .kind = MODCTL_TEXT, .value_name = "ID",
+     .help = "the rate limits' subnet of comment ID's address",
+     .offset = offsetof(struct ban_options, subnet_of), .forms = 16,
+     .required = true},
     {.name = NULL},
 };
 
@@ -296,8 +307,12 @@ static const struct modctl_option unban_options[] = {
 static void ban_target(const struct ban_options *o, const char **kind,
                        const char **value)
 {
-    *kind = o->author ? "author_id" : o->ip ? "ip" : "subnet";
-    *value = o->author ? o->author : o->ip ? o->ip : o->subnet;
+    *kind = o->author ? "author_id" : o->ip ? "ip" : o->subnet ? "subnet"
+          : o->ip_of  ? "ip_of"
+                      : "subnet_of";
+    *value = o->author ? o->author : o->ip ? o->ip : o->subnet ? o->subnet
+           : o->ip_of  ? o->ip_of
+                       : o->subnet_of;
 }
 
 static int run_ban(const struct modctl_globals *g, const struct modctl_args *a)
@@ -313,6 +328,14 @@ static int run_ban(const struct modctl_globals *g, const struct modctl_args *a)
     json_decref(body);
     if (rc == EXIT_OK && g->json)
         modctl_print_json(reply);
+    else if (rc == EXIT_OK && json_is_string(json_object_get(reply, "comment_id")))
+        /* by comment: the server does not say the address, nor does this */
+        printf("banned the %s of comment %s %s\n",
+               strcmp(modctl_text(reply, "kind"), "ip") == 0 ? "address" : "subnet",
+               modctl_text(reply, "comment_id"),
+               json_is_string(json_object_get(reply, "until"))
+                   ? modctl_text(reply, "until")
+                   : "for good");
     else if (rc == EXIT_OK)
         printf("banned %s %s %s\n", modctl_text(reply, "kind"), modctl_text(reply, "value"),
                json_is_string(json_object_get(reply, "until"))
@@ -324,14 +347,16 @@ static int run_ban(const struct modctl_globals *g, const struct modctl_args *a)
 
 const struct modctl_command modctl_ban_command = {
     .name = "ban",
-    .operands = {"", "", ""},
+    .operands = {"", "", "", "", ""},
     .options = ban_options,
     .options_size = sizeof(struct ban_options),
     .summary = "ban an author, an address or a subnet",
     .description =
         "Bans an author, an address or a subnet (IPv4 /8../32, IPv6 /16../128):\n"
         "their submissions get 403 banned and are not stored. Without --for\n"
-        "(90s, 30m, 2h, 7d) the ban is permanent; `modctl unban` lifts it.\n",
+        "(90s, 30m, 2h, 7d) the ban is permanent; `modctl unban` lifts it.\n"
+        "--ip-of and --subnet-of ban the address (or its subnet) a comment came\n"
+        "from without showing it; `modctl bans` lists it.\n",
     .run = run_ban,
 };
 

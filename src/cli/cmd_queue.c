@@ -18,20 +18,44 @@
 
 /* ---- queue, rejected ----------------------------------------------------- */
 
-/* Up to limit comments of a list (of an article when not NULL); *out is
- * {"items": [...], "total": n}. */
-static int fetch_list(const struct modctl_globals *g, const char *cmd,
-                      const char *path, const char *article, size_t limit,
-                      json_t **out)
+/* What the server picks from the queue (GET /v1/queue's parameters), each
+ * NULL for none: the article and the order by index, the rest by a scan
+ * the server bounds (docs/api.md). */
+struct queue_filter {
+    const char *article, *sort, *rule, *author, *q;
+};
+
+/* path with filter's parameters, percent-encoded, in its query. */
+static char *filtered_path(const char *path, const struct queue_filter *f)
 {
-    char *article_q = article ? modctl_escape(article) : NULL;
-    char *base = article_q ? mg_asprintf("%s?article_id=%s", path, article_q)
-                           : mg_strdup(path);
+    static const char *const names[] = {"article_id", "sort", "rule", "author_id", "q"};
+    const char *values[] = {f->article, f->sort, f->rule, f->author, f->q};
+    char *out = mg_strdup(path);
+    for (size_t i = 0; i < 5; i++) {
+        if (!values[i])
+            continue;
+        char *v = modctl_escape(values[i]);
+        char *next = mg_asprintf("%s%c%s=%s", out, strchr(out, '?') ? '&' : '?',
+                                 names[i], v);
+        mg_free(v);
+        mg_free(out);
+        out = next;
+    }
+    return out;
+}
+
+/* Up to limit comments of a list, as filter picks them (NULL: all); *out
+ * is {"items": [...], "total": n}. */
+static int fetch_list(const struct modctl_globals *g, const char *cmd,
+                      const char *path, const struct queue_filter *filter,
+                      size_t limit, json_t **out)
+{
+    static const struct queue_filter none = {0};
+    char *base = filtered_path(path, filter ? filter : &none);
     json_t *items = NULL;
     json_int_t total = 0;
     int rc = modctl_fetch_pages(g, cmd, base, "items", limit, &items, &total);
     mg_free(base);
-    mg_free(article_q);
     if (rc == EXIT_OK)
         *out = json_pack("{s:o, s:I}", "items", items, "total", total);
     return rc;
@@ -39,7 +63,7 @@ static int fetch_list(const struct modctl_globals *g, const char *cmd,
 
 /* queue's and rejected's options. */
 struct list_options {
-    const char *article;
+    struct queue_filter f;
     long limit;
 };
 
@@ -51,8 +75,20 @@ struct list_options {
 static const struct modctl_option queue_options[] = {
     {.name = "article", .kind = MODCTL_TEXT, .value_name = "ID",
      .help = "only this article's comments",
-     .offset = offsetof(struct list_options, article)},
-    LIMIT_ROW,
+     .offset = offsetof(struct list_options, f.article)},
+    LIMIT_ROW, /* second, as in rejected's table */
+    {.name = "sort", .kind = MODCTL_TEXT, .value_name = "ORDER",
+     .help = "age (oldest first, the default) or score (highest first)",
+     .offset = offsetof(struct list_options, f.sort)},
+    {.name = "rule", .kind = MODCTL_TEXT, .value_name = "RULE",
+     .help = "only comments this rule fired on",
+     .offset = offsetof(struct list_options, f.rule)},
+    {.name = "author", .kind = MODCTL_TEXT, .value_name = "ID",
+     .help = "only this author's comments",
+     .offset = offsetof(struct list_options, f.author)},
+    {.name = "q", .kind = MODCTL_TEXT, .value_name = "TEXT",
+     .help = "only comments whose normalized body contains TEXT",
+     .offset = offsetof(struct list_options, f.q)},
     {.name = NULL},
 };
 
@@ -66,7 +102,7 @@ static int list_command(const struct modctl_globals *g, const struct modctl_args
 {
     const struct list_options *o = a->options;
     json_t *list = NULL;
-    int rc = fetch_list(g, a->name, path, o->article, (size_t)o->limit, &list);
+    int rc = fetch_list(g, a->name, path, &o->f, (size_t)o->limit, &list);
     if (rc != EXIT_OK)
         return rc;
     if (g->json)
@@ -90,7 +126,9 @@ const struct modctl_command modctl_queue_command = {
     .description =
         "The comments held for a moderator, oldest first (50 unless --limit):\n"
         "id, age, article, author, score, the top reasons and the start of the\n"
-        "body, cut to the terminal's width. --json prints {\"items\", \"total\"}.\n",
+        "body, cut to the terminal's width. --json prints {\"items\", \"total\"},\n"
+        "each record with its meta (client_ip, user_agent). --sort score puts\n"
+        "the highest score first; --rule, --author, --article and --q pick.\n",
     .run = run_queue,
 };
 
@@ -253,7 +291,7 @@ static void report(const char *verb_name, int rc, const json_t *r)
 
 /* What to pick from the queue. */
 struct predicate {
-    const char *rule, *author, *article;
+    const char *rule, *author, *article, *q; /* q: the server matches it */
     int64_t older_than_s; /* 0: any age */
 };
 
@@ -327,6 +365,10 @@ static const struct modctl_option decide_options[] = {
     {.name = "yes", .kind = MODCTL_FLAG,
      .help = "decide without asking (on a terminal it asks)",
      .offset = offsetof(struct decide_options, yes), .forms = BY_PREDICATE},
+    /* last: the rows before keep their places */
+    {.name = "q", .kind = MODCTL_TEXT, .value_name = "TEXT",
+     .help = "held comments whose normalized body contains TEXT",
+     .offset = offsetof(struct decide_options, p.q), .forms = BY_PREDICATE},
     {.name = NULL},
 };
 
@@ -342,7 +384,10 @@ static json_t *choose(const struct modctl_globals *g, const char *verb,
                       const struct decide_options *o, int *rc)
 {
     json_t *queue = NULL;
-    *rc = fetch_list(g, verb, "/v1/queue", o->p.article, (size_t)-1, &queue);
+    /* the server picks by rule, author, article and text; older-than here */
+    const struct queue_filter f = {.article = o->p.article, .rule = o->p.rule,
+                                   .author = o->p.author, .q = o->p.q};
+    *rc = fetch_list(g, verb, "/v1/queue", &f, (size_t)-1, &queue);
     if (*rc != EXIT_OK)
         return NULL;
     json_t *chosen = json_array();
@@ -429,7 +474,7 @@ static int run_decide(const struct modctl_globals *g, const struct modctl_args *
     const struct decide_options *o = a->options;
     const char *verb = a->command->name;
     bool any_predicate =
-        o->p.rule || o->p.author || o->p.article || o->p.older_than_s > 0;
+        o->p.rule || o->p.author || o->p.article || o->p.q || o->p.older_than_s > 0;
     if (a->count == 0 && !any_predicate)
         return modctl_usage_error(a, "which comments? give ids or predicates");
     if (a->count > 0)
@@ -455,7 +500,8 @@ static int run_decide(const struct modctl_globals *g, const struct modctl_args *
 #define DECIDE_BY_PREDICATE                                                    \
     "With predicates instead of ids, decides every held comment that\n"        \
     "matches them all: one that a rule fired on, by an author, older\n"        \
-    "than a time, of an article. --dry-run lists them and decides\n"           \
+    "than a time, of an article, whose normalized body contains a text\n"     \
+    "(--q). --dry-run lists them and decides\n"                               \
     "nothing; on a terminal it asks first unless --yes.\n"
 
 const struct modctl_command modctl_approve_command = {

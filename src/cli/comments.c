@@ -91,6 +91,24 @@ static void print_reports(FILE *out, const json_t *reports)
     fputc('\n', out);
 }
 
+/* The record's meta, which only moderators get: the reader's address and
+ * agent while modgate keeps them (privacy.ip_retention_s). The agent is the
+ * reader's text: control characters are shown as '?', not sent to the
+ * terminal. */
+static void print_meta(FILE *out, const json_t *meta)
+{
+    if (!json_is_object(meta))
+        return;
+    const char *ip = modctl_text(meta, "client_ip");
+    const char *ua = modctl_text(meta, "user_agent");
+    fprintf(out, "address   %s\nagent     ", *ip ? ip : "(not kept)");
+    if (!*ua)
+        fputs("(not kept)", out);
+    for (const unsigned char *c = (const unsigned char *)ua; *c; c++)
+        fputc(*c < 0x20 || *c == 0x7f ? '?' : *c, out);
+    fputc('\n', out);
+}
+
 void modctl_print_record(FILE *out, const json_t *record, bool colour)
 {
     char age[24];
@@ -118,6 +136,7 @@ void modctl_print_record(FILE *out, const json_t *record, bool colour)
                 modctl_text(d, "at"), *reason ? ": " : "", reason);
     }
     print_reports(out, json_object_get(record, "reports"));
+    print_meta(out, json_object_get(record, "meta"));
     fprintf(out, "\n  ");
     for (const char *b = modctl_text(record, "body"); *b; b++) {
         fputc(*b, out);

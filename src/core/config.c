@@ -150,6 +150,10 @@ const struct mg__config_row mg__config_rows[] = {
       AT(reports_hold_threshold), .def = "0",
       .help = "weighted reports that hold a published comment (pending "
               "again); 0 never"}},
+    {.key = {"privacy.ip_retention_s", INTEGER(1, 315360000),
+      AT(ip_retention_s), .def = "2592000",
+      .help = "a comment's client_ip and user_agent are kept this long, in s "
+              "(then Redis erases them)"}},
     {.key = {"log.level", .type = MG_YAML_T_ENUM, AT(log_level), .def = "info",
       .names = log_levels,
       .help = "least severe log level written: debug, info, warn, error"},

@@ -10,6 +10,7 @@
 #include "modgate/store.h"
 #include "modgate/text.h"
 #include "modgate/timefmt.h"
+#include "modgate/uuid.h"
 #include "server.h"
 
 #define REASON_MAX_BYTES 500
@@ -75,35 +76,108 @@ struct create_ctx {
     struct mg_exchange *x;
     struct ban_target target;
     char *reason; /* NULL when none */
+    json_int_t duration;
+    char *comment_id; /* a ban by comment (ip_of, subnet_of), else NULL */
 };
+
+static void create_ctx_free(struct create_ctx *ctx)
+{
+    mg_free(ctx->reason);
+    mg_free(ctx->comment_id);
+    mg_free(ctx);
+}
 
 static void on_created(int status, int64_t at_ms, int64_t until_ms, void *data)
 {
     struct create_ctx *ctx = data;
     struct mg_exchange *x = ctx->x;
-    if (status != MG_OK)
+    if (status != MG_OK) {
         mg_respond_write_failed(x, status);
-    else
-        mg_respond_json(x, 201, ban_json(ctx->target.kind, ctx->target.value,
-                                         ctx->reason, x->principal->name, at_ms,
-                                         until_ms));
-    mg_free(ctx->reason);
-    mg_free(ctx);
+    } else {
+        /* a ban by comment does not show the address it banned */
+        json_t *ban = ban_json(ctx->target.kind, ctx->target.value, ctx->reason,
+                               x->principal->name, at_ms, until_ms);
+        if (ctx->comment_id) {
+            json_object_set_new(ban, "value", json_null());
+            json_object_set_new(ban, "comment_id", json_string(ctx->comment_id));
+        }
+        mg_respond_json(x, 201, ban);
+    }
+    create_ctx_free(ctx);
+}
+
+/* Has the store write ctx's ban; on_created answers. Frees ctx when it
+ * cannot be sent, after answering. */
+static void create_ban(struct create_ctx *ctx)
+{
+    const struct ban_target *t = &ctx->target;
+    const struct mg_store_ban ban = {
+        .kind = t->kind,
+        .key_value = t->key_value,
+        .value = t->value,
+        .reason = ctx->reason ? ctx->reason : "",
+        .by = ctx->x->principal->name,
+        .duration_s = ctx->duration,
+        .family = t->family,
+        .prefix = t->prefix,
+    };
+    int rc = mg_store_ban_create(ctx->x->srv->store, &ban, on_created, ctx);
+    if (rc != MG_OK) {
+        mg_respond_unavailable(ctx->x, rc);
+        create_ctx_free(ctx);
+    }
+}
+
+/* The comment's address, for ip_of and subnet_of: banned as an address, or
+ * as the subnet the rate limits use for it (rate_limits.subnet_prefix_v4,
+ * _v6). */
+static void on_comment_addr(int status, enum mg_store_addr_outcome outcome,
+                            const char *ip_text, void *data)
+{
+    struct create_ctx *ctx = data;
+    struct mg_exchange *x = ctx->x;
+    struct mg_ip ip;
+    if (status != MG_OK) {
+        mg_respond_unavailable(x, status);
+    } else if (outcome == MG_ADDR_UNKNOWN) {
+        mg_respond_error(x, 404, "not_found", "No comment has this id.");
+    } else if (outcome == MG_ADDR_EXPIRED || mg_ip_parse(ip_text, &ip) != MG_OK) {
+        mg_respond_error(x, 409, "address_expired",
+                         "The comment's address is no longer kept "
+                         "(privacy.ip_retention_s), or was never given.");
+    } else {
+        const struct mg_rl_config *rl = &x->srv->cfg->rate_limits;
+        char text[MG_IP_TEXT_LEN + 8];
+        mg_ip_format(&ip, text);
+        if (strcmp(ctx->target.kind, "subnet") == 0)
+            snprintf(text + strlen(text), 8, "/%d",
+                     ip.family == 4 ? rl->subnet_prefix_v4 : rl->subnet_prefix_v6);
+        if (ban_target(ctx->target.kind, text, &ctx->target)) {
+            create_ban(ctx);
+            return;
+        }
+        mg_respond_error(x, 409, "address_expired", "The comment's address cannot be "
+                                                    "banned.");
+    }
+    create_ctx_free(ctx);
 }
 
 /* The one of author_id, ip or subnet that body names, as a ban target.
  * False after answering 400 (none, two, not a string, not a valid value). */
-static bool parse_target(struct mg_exchange *x, const json_t *body, struct ban_target *t)
+static bool parse_target(struct mg_exchange *x, const json_t *body, struct ban_target *t,
+                         const char **of_comment)
 {
-    static const char *const kinds[] = {"author_id", "ip", "subnet"};
+    static const char *const kinds[] = {"author_id", "ip", "subnet", "ip_of",
+                                        "subnet_of"};
     const char *kind = NULL, *text = NULL;
-    for (size_t i = 0; i < 3; i++) {
+    *of_comment = NULL;
+    for (size_t i = 0; i < 5; i++) {
         json_t *v = json_object_get(body, kinds[i]);
         if (!v || json_is_null(v))
             continue;
         if (kind) {
             mg_respond_invalid(x, kinds[i], "A ban names exactly one of author_id, "
-                                            "ip or subnet.");
+                                            "ip, subnet, ip_of or subnet_of.");
             return false;
         }
         kind = kinds[i];
@@ -114,8 +188,16 @@ static bool parse_target(struct mg_exchange *x, const json_t *body, struct ban_t
         }
     }
     if (!kind) {
-        mg_respond_invalid(x, NULL, "A ban names one of author_id, ip or subnet.");
+        mg_respond_invalid(x, NULL, "A ban names one of author_id, ip, subnet, "
+                                    "ip_of or subnet_of.");
         return false;
+    }
+    if (strcmp(kind, "ip_of") == 0 || strcmp(kind, "subnet_of") == 0) {
+        /* the address is the comment's: ban_by_comment looks it up */
+        memset(t, 0, sizeof *t);
+        t->kind = kind[0] == 'i' ? "ip" : "subnet";
+        *of_comment = text;
+        return true;
     }
     if (!ban_target(kind, text, t)) {
         mg_respond_invalid(x, kind,
@@ -136,10 +218,11 @@ void mg_handle_ban_create(struct mg_exchange *x)
     json_t *body = json_loadb(x->req->body, x->req->body_len,
                               JSON_REJECT_DUPLICATES, &jerr);
     static const char bad_body[] = "The body must be a JSON object naming one of "
-                                   "author_id, ip or subnet.";
+                                   "author_id, ip, subnet, ip_of or subnet_of.";
     if (!body) {
-        static const char *const members[] = {"author_id", "ip", "subnet", "reason"};
-        mg_respond_bad_json(x, &jerr, members, 4, bad_body);
+        static const char *const members[] = {"author_id", "ip",        "subnet",
+                                              "ip_of",     "subnet_of", "reason"};
+        mg_respond_bad_json(x, &jerr, members, 6, bad_body);
         return;
     }
     if (!json_is_object(body)) {
@@ -148,7 +231,8 @@ void mg_handle_ban_create(struct mg_exchange *x)
         return;
     }
     struct ban_target t;
-    if (!parse_target(x, body, &t)) {
+    const char *of_comment;
+    if (!parse_target(x, body, &t, &of_comment)) {
         json_decref(body);
         return;
     }
@@ -176,26 +260,29 @@ void mg_handle_ban_create(struct mg_exchange *x)
     /* An empty reason is no reason: null, as the list will show it. */
     if (reason && !*reason)
         reason = NULL;
-    const struct mg_store_ban ban = {
-        .kind = t.kind,
-        .key_value = t.key_value,
-        .value = t.value,
-        .reason = reason ? reason : "",
-        .by = x->principal->name,
-        .duration_s = duration,
-        .family = t.family,
-        .prefix = t.prefix,
-    };
     struct create_ctx *ctx = mg_calloc(1, sizeof *ctx);
     ctx->x = x;
     ctx->target = t;
     ctx->reason = reason ? mg_strdup(reason) : NULL;
-    int rc = mg_store_ban_create(x->srv->store, &ban, on_created, ctx);
-    json_decref(body); /* reason lives in it: only now, after the store copied */
-    if (rc != MG_OK) {
-        mg_free(ctx->reason);
-        mg_free(ctx);
+    ctx->duration = duration;
+    if (!of_comment) {
+        json_decref(body);
+        create_ban(ctx);
+        return;
+    }
+    /* a ban by comment: its address first, never sent back */
+    ctx->comment_id = mg_strdup(of_comment);
+    json_decref(body);
+    int rc = mg_uuid_valid(ctx->comment_id)
+                 ? mg_store_comment_addr(x->srv->store, ctx->comment_id,
+                                         on_comment_addr, ctx)
+                 : MG_OK;
+    if (!mg_uuid_valid(ctx->comment_id)) {
+        mg_respond_error(x, 404, "not_found", "No comment has this id.");
+        create_ctx_free(ctx);
+    } else if (rc != MG_OK) {
         mg_respond_unavailable(x, rc);
+        create_ctx_free(ctx);
     }
 }
 

@@ -280,11 +280,13 @@ struct submit_ctx {
     bool has_idem;
     char fingerprint[65], scoped_key[65];
     bool history_check; /* the last call asked the script to decide history */
+    char *normalized;   /* the body as rules see it: the queue's q= reads it */
 };
 
 static void ctx_free(struct submit_ctx *ctx)
 {
     mg_free(ctx->body);
+    mg_free(ctx->normalized);
     mg_verdict_close(&ctx->verdict);
     mg_submission_close(&ctx->sub);
     mg_free(ctx);
@@ -526,8 +528,8 @@ static int send_submission(struct submit_ctx *ctx, bool history_check)
     char author_created_at[MG_TIME_LEN] = "";
     if (sub->has_author_created_at)
         mg_time_format(sub->author_created_at_ms, author_created_at);
-    char *meta = dump(json_pack("{s:s?, s:s?, s:s?}", "client_ip", sub->client_ip,
-                                "user_agent", sub->user_agent, "author_created_at",
+    /* client_ip and user_agent go to a key of their own, which expires */
+    char *meta = dump(json_pack("{s:s?}", "author_created_at",
                                 sub->has_author_created_at ? author_created_at : NULL));
 
     ctx->outcome = status;
@@ -555,6 +557,10 @@ static int send_submission(struct submit_ctx *ctx, bool history_check)
         .status = status,
         .record_json = record_json,
         .meta_json = meta,
+        .client_ip = sub->client_ip,
+        .user_agent = sub->user_agent,
+        .score = verdict->score,
+        .normalized = ctx->normalized,
         .created_ms = ctx->now,
         .idem_key = ctx->has_idem ? ctx->scoped_key : NULL,
         .idem_fingerprint = ctx->fingerprint,
@@ -601,7 +607,7 @@ void mg_handle_submit(struct mg_exchange *x)
         return;
     }
     ctx->now = mg_time_now_ms();
-    if (judge(srv, sub, ctx->now, &ctx->verdict, NULL) != MG_OK) {
+    if (judge(srv, sub, ctx->now, &ctx->verdict, &ctx->normalized) != MG_OK) {
         ctx_free(ctx);
         mg_metrics_submission(srv->metrics, "invalid");
         mg_respond_invalid(x, "body", "The body is not valid UTF-8.");
@@ -658,7 +664,11 @@ void mg_handle_comment_get(struct mg_exchange *x)
         mg_respond_error(x, 404, "not_found", "No comment has this id.");
         return;
     }
-    int rc = mg_store_get_comment(x->srv->store, id, on_record, x);
+    /* moderators see the record's meta (the client's address and agent);
+     * the site never does */
+    int rc = x->principal->role == MG_ROLE_MODERATOR
+                 ? mg_store_get_comment_meta(x->srv->store, id, on_record, x)
+                 : mg_store_get_comment(x->srv->store, id, on_record, x);
     if (rc != MG_OK)
         respond_unavailable(x, rc);
 }

@@ -1,5 +1,5 @@
 /* handle_moderation.c: the moderators' endpoints: the queue of held
- * comments (GET /v1/queue), the comments the rules rejected (GET
+ * comments (GET /v1/queue: handle_queue.c), the comments the rules rejected (GET
  * /v1/rejected), decisions (POST /v1/comments/{id}/approve and /reject),
  * the audit log (GET /v1/audit) and the counts (GET /v1/stats).
  *
@@ -25,18 +25,7 @@
 
 /* ---- GET /v1/queue, GET /v1/rejected ------------------------------------ */
 
-void mg_handle_queue(struct mg_exchange *x)
-{
-    char *article = NULL;
-    int rc = x->req->query ? mg_http_query_get(x->req->query, "article_id", &article)
-                           : MG_ENOENT;
-    if (rc != MG_OK && rc != MG_ENOENT) {
-        mg_respond_invalid(x, "article_id", "article_id is not valid.");
-        return;
-    }
-    mg_page_list(x, MG_INDEX_QUEUE, article, NULL);
-    mg_free(article);
-}
+/* GET /v1/queue: handle_queue.c */
 
 void mg_handle_rejected(struct mg_exchange *x)
 {

@@ -138,9 +138,10 @@ void mg_page_respond(struct mg_exchange *x, const char *list_name,
         mg_buf_add(&b, page->records[i], page->record_lens[i]);
     }
     char tail[192];
-    if (page->more && page->count > 0) {
+    if (page->more && (page->next_id || page->count > 0)) {
         char cursor[128];
-        mg_cursor_encode(page->ids[page->count - 1], cursor, sizeof cursor);
+        mg_cursor_encode(page->next_id ? page->next_id : page->ids[page->count - 1],
+                         cursor, sizeof cursor);
         snprintf(tail, sizeof tail, "],\"total\":%zu,\"next_cursor\":\"%s\"",
                  page->total, cursor);
     } else {

@@ -60,6 +60,7 @@ union mg__store_cb {
     mg_store_settings_cb settings;
     mg_store_reported_cb reported;
     mg_store_watch_cb watch;
+    mg_store_addr_cb addr;
 };
 
 /* Who hears an operation's outcome, copied into the operation: the
@@ -277,6 +278,11 @@ void mg__op_retire(struct op *op);
 bool mg__reply_is_sha1(const redisReply *reply);
 /* Keeps the digest Redis gave for script (a SCRIPT LOAD reply). */
 void mg__store_keep_sha(struct mg_store *s, int script, const redisReply *reply);
+
+/* A page's reply, {total, more or next id, id1, json1, ...}, to the
+ * page callback (store_lists.c). */
+void mg__store_on_page_reply(struct mg_store *s, int status, const redisReply *reply,
+                             const struct mg__store_call *call);
 
 /* Whether r is the status or string word. */
 bool mg__reply_is(const redisReply *r, const char *word);

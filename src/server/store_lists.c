@@ -42,8 +42,10 @@ int mg_store_get_comment(struct mg_store *store, const char *id,
     return rc;
 }
 
-static void on_page_reply(struct mg_store *s, int status,
-                          const redisReply *reply,
+/* {total, more (0|1) or the next page's after-id ("" for none), id1,
+ * json1, ...}: list_index.lua's reply, and queue_page.lua's. */
+void mg__store_on_page_reply(struct mg_store *s, int status,
+                             const redisReply *reply,
         const struct mg__store_call *call)
 {
     (void)s;
@@ -56,7 +58,8 @@ static void on_page_reply(struct mg_store *s, int status,
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 ||
         reply->elements % 2 != 0 ||
         reply->element[0]->type != REDIS_REPLY_INTEGER ||
-        reply->element[1]->type != REDIS_REPLY_INTEGER) {
+        (reply->element[1]->type != REDIS_REPLY_INTEGER &&
+         reply->element[1]->type != REDIS_REPLY_STRING)) {
         cb(MG_EPROTO, NULL, data);
         return;
     }
@@ -78,9 +81,12 @@ static void on_page_reply(struct mg_store *s, int status,
         records[i] = json->str;
         lens[i] = json->len;
     }
+    const redisReply *next = reply->element[1];
+    bool named = next->type == REDIS_REPLY_STRING;
     struct mg_store_page page = {
         .total = (size_t)reply->element[0]->integer,
-        .more = reply->element[1]->integer != 0,
+        .more = named ? next->len > 0 : next->integer != 0,
+        .next_id = named && next->len > 0 ? next->str : NULL,
         .count = n,
         .ids = ids,
         .records = records,
@@ -120,9 +126,11 @@ int mg_store_list(struct mg_store *store, enum mg_store_index index,
         [MG_ARG_LIST_INDEX_LIMIT] = limit_text,
         [MG_ARG_LIST_INDEX_ORDER] = index == MG_INDEX_REJECTED ? "desc" : "asc",
         [MG_ARG_LIST_INDEX_RETENTION] = retention,
+        /* the rejected are a moderators' list: they see the address */
+        [MG_ARG_LIST_INDEX_META] = index == MG_INDEX_REJECTED ? "1" : "",
     };
     int rc = mg__store_eval_strings(store, MG_SCRIPT_LIST_INDEX, args, MG_ARGS_LIST_INDEX,
-                                    on_page_reply,
+                                    mg__store_on_page_reply,
                                     &(struct mg__store_call){.cb.page = cb, .data = data});
     mg_free(key);
     return rc;

@@ -164,7 +164,10 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
     if (store->state != LINK_READY)
         return MG_EUNAVAIL;
     char status_text[8], idem_ttl[16], retention[16], created[24], audit_cap[24];
+    char addr_ttl[16], score[40];
     snprintf(audit_cap, sizeof audit_cap, "%zu", store->cfg->audit_max_entries);
+    snprintf(addr_ttl, sizeof addr_ttl, "%d", store->cfg->ip_retention_s);
+    snprintf(score, sizeof score, "%.17g", c->score);
     snprintf(status_text, sizeof status_text, "%d", c->response_status);
     snprintf(idem_ttl, sizeof idem_ttl, "%d", IDEMPOTENCY_TTL_S);
     snprintf(retention, sizeof retention, "%d", store->cfg->rejected_retention_s);
@@ -201,6 +204,11 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
         [MG_ARG_SUBMIT_EST_PUBLISHED] = hist.est_published,
         [MG_ARG_SUBMIT_EST_CLEAN] = hist.est_clean,
         [MG_ARG_SUBMIT_AUDIT_CAP] = audit_cap,
+        [MG_ARG_SUBMIT_ADDR_IP] = c->client_ip ? c->client_ip : "",
+        [MG_ARG_SUBMIT_ADDR_UA] = c->user_agent ? c->user_agent : "",
+        [MG_ARG_SUBMIT_ADDR_TTL] = addr_ttl,
+        [MG_ARG_SUBMIT_SCORE] = score,
+        [MG_ARG_SUBMIT_NORM] = c->normalized ? c->normalized : "",
     };
     /* what each rate limit dimension keys on, "" where it does not apply */
     static const int dim_arg[MG_RL_DIM_COUNT] = {

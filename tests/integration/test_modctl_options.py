@@ -112,8 +112,10 @@ def test_every_option_needs_what_it_says(name):
             refusal(modctl(*words, "--%s=1" % option), name,
                     "--%s takes no value" % option)
         # no abbreviations: a new option must never change what "--artic" means
+        # (a one-letter option, --q, has none: "--" ends the options)
         short = "--" + option[:-1]
-        refusal(modctl(*words, short, "x"), name, "unknown option '%s'" % short)
+        if len(option) > 1:
+            refusal(modctl(*words, short, "x"), name, "unknown option '%s'" % short)
 
 
 def test_bad_values_are_refused():
@@ -129,7 +131,8 @@ def test_bad_values_are_refused():
 
 
 def test_usage_mistakes_name_the_way_out():
-    refusal(modctl("ban", "--for", "2h"), "ban", "give one of --author, --ip, --subnet")
+    refusal(modctl("ban", "--for", "2h"), "ban",
+            "give one of --author, --ip, --subnet, --ip-of, --subnet-of")
     refusal(modctl("ban", "--author", "a", "--ip", "1.2.3.4"), "ban",
             "--ip cannot be given with --author")
     refusal(modctl("verify"), "verify", "give one of ID..., --article, --all")

@@ -235,7 +235,9 @@ static void test_every_option_of_every_command(void **state)
     /* the commands modctl help lists, and their options, counted by hand
      * in docs/man/modctl.1 (so that a table cut short shows) */
     assert_int_equal(commands, 28); /* + article show|open|premoderate|close, reported, author, watch, unwatch */
-    assert_int_equal(options, 41);  /* + their --at (not show's), reported --limit, author --limit, watch --reason */
+    assert_int_equal(options, 49);  /* + their --at (not show's), reported --limit, author --limit,
+                                     * watch --reason; queue --sort --rule --author --q,
+                                     * approve/reject --q, ban --ip-of --subnet-of */
 }
 
 static void test_unknown_options_are_refused(void **state)
@@ -387,8 +389,10 @@ static void test_usage_forms(void **state)
         const char *words[6];
         const char *why; /* NULL: accepted */
     } cases[] = {
-        {&modctl_ban_command, {NULL}, "give one of --author, --ip, --subnet"},
-        {&modctl_ban_command, {"--for", "2h"}, "give one of --author, --ip, --subnet"},
+        {&modctl_ban_command, {NULL},
+         "give one of --author, --ip, --subnet, --ip-of, --subnet-of"},
+        {&modctl_ban_command, {"--for", "2h"},
+         "give one of --author, --ip, --subnet, --ip-of, --subnet-of"},
         {&modctl_ban_command, {"--author", "a", "--ip", "b"},
          "--ip cannot be given with --author"},
         {&modctl_ban_command, {"--author", "a", "--author", "b"},
@@ -457,17 +461,19 @@ static void test_usage_lines(void **state)
         const struct modctl_command *c;
         const char *usage;
     } cases[] = {
-        {&modctl_queue_command, "usage: modctl queue [--article ID] [--limit N]"},
+        {&modctl_queue_command, "usage: modctl queue [--article ID] [--limit N] "
+                                "[--sort ORDER] [--rule RULE] [--author ID] [--q TEXT]"},
         {&modctl_show_command, "usage: modctl show ID"},
         {&modctl_ban_command, "usage: modctl ban (--author ID | --ip IP | --subnet "
-                              "CIDR) [--for DURATION] [--reason TEXT]"},
+                              "CIDR | --ip-of ID | --subnet-of ID) [--for DURATION] "
+                              "[--reason TEXT]"},
         {&modctl_unban_command,
          "usage: modctl unban (--author ID | --ip IP | --subnet CIDR)"},
         {&modctl_verify_command, "usage: modctl verify (ID... | --article ID | --all)"},
         {&modctl_approve_command,
          "usage: modctl approve ID... [--reason TEXT] modctl approve [--rule RULE] "
          "[--author ID] [--older-than DURATION] [--article ID] [--reason TEXT] "
-         "[--dry-run] [--yes]"},
+         "[--dry-run] [--yes] [--q TEXT]"},
         {&modctl_remove_command, "usage: modctl remove ID... [--reason TEXT]"},
         {&modctl_check_command, "usage: modctl check TEXT [--author ID] "
                                 "[--author-name NAME] [--article ID]"},

@@ -37,6 +37,9 @@ end
 if from == 'pending' then
   redis.call('ZREM', prefix .. 'queue', id)
   redis.call('ZREM', prefix .. 'a:' .. article .. ':queue', id)
+  redis.call('ZREM', prefix .. 'qscore', id)
+  redis.call('ZREM', prefix .. 'a:' .. article .. ':qscore', id)
+  redis.call('HDEL', key, 'norm')
 elseif from == 'rejected' then
   redis.call('ZREM', prefix .. 'rejected', id)
   redis.call('PERSIST', key)

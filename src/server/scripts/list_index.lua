@@ -6,12 +6,14 @@
 -- (a:ARTICLE:pub), the queue of pending ones (queue, a:ARTICLE:queue) and
 -- the rules-rejected ones kept for review (rejected).
 --
--- args: prefix index_key after limit order retention
+-- args: prefix index_key after limit order retention meta
 --
 -- Arguments by position: 1 key prefix, 2 index key after the prefix, 3 after-id or "",
 -- 4 limit, 5 "asc" | "desc", 6 retention in ms, or "" when the index keeps
 -- everything: ids older than that are dropped from it first (their records
--- expire by themselves)
+-- expire by themselves), 7 "1": add each record's unsigned meta, the
+-- client's address and user agent (c:ID:addr, null once expired), as
+-- moderators see it, to the records the site sent either for
 -- Returns {total, more (0|1), id1, json1, id2, json2, ...}
 limit = tonumber(limit)
 local index = prefix .. index_key
@@ -43,6 +45,14 @@ local out = {0, more}
 for _, id in ipairs(ids) do
   local json = redis.call('HGET', prefix .. 'c:' .. id, 'json')
   if json then
+    if meta == '1' and redis.call('HGET', prefix .. 'c:' .. id, 'addr') == '1' then
+      local addr = redis.call('HMGET', prefix .. 'c:' .. id .. ':addr', 'ip', 'ua')
+      local ip, ua = addr[1], addr[2]
+      if not ip or ip == '' then ip = cjson.null end
+      if not ua or ua == '' then ua = cjson.null end
+      json = string.sub(json, 1, -2) .. ',"meta":' ..
+             cjson.encode({client_ip = ip, user_agent = ua}) .. '}'
+    end
     out[#out + 1] = id
     out[#out + 1] = json
   else

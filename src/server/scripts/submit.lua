@@ -27,7 +27,7 @@
 -- call, argument and formatted number costs Redis' single thread time;
 -- tests/bench/submit measures the whole.
 --
--- args: prefix id article parent status record meta idem fingerprint response_status response_body idem_ttl retention created author ip_hex rl_author rl_ip rl_subnet rl_article rl_global digest dup_window camp_window camp_authors new_below suspect check rules ack est_published est_clean audit_cap
+-- args: prefix id article parent status record meta idem fingerprint response_status response_body idem_ttl retention created author ip_hex rl_author rl_ip rl_subnet rl_article rl_global digest dup_window camp_window camp_authors new_below suspect check rules ack est_published est_clean audit_cap addr_ip addr_ua addr_ttl score norm
 --
 -- Arguments by position: 1 key prefix, 2 id, 3 article_id, 4 parent_id or "", 5 status
 -- (published | pending | rejected), 6 record JSON, 7 meta JSON, 8 idempotency
@@ -41,7 +41,12 @@
 -- 29 the ids of the rules that fired, comma-separated, or ""; 30 ack ("1":
 -- the store follows this call with WAIT, see the replay below); 31-32 when
 -- an author is established (history.established: published comments, and
--- days in ms without a rejection; "0" off); 33 audit entries kept.
+-- days in ms without a rejection; "0" off); 33 audit entries kept;
+-- 34-36 the client's address and user agent ("" when not given) and how
+-- long they are kept (s, privacy.ip_retention_s): they go to a key of their
+-- own, c:ID:addr, that Redis expires, so that nothing has to sweep them;
+-- 37 the verdict's score and 38 the normalized body, what the queue's
+-- sort=score index and q= filter read (kept for pending comments only).
 --
 -- Returns {"stored"} | {"replay", status, body} | {"unconfirmed"} | {"conflict"} |
 -- {"invalid_parent"} | {"closed"} | {"premoderated"} | {"watched"} |
@@ -287,6 +292,10 @@ if status == 'published' then
 elseif status == 'pending' then
   redis.call('ZADD', prefix .. 'queue', 0, id)
   redis.call('ZADD', prefix .. 'a:' .. article .. ':queue', 0, id)
+  -- highest score first, ties oldest first: the score negated (queue_page.lua)
+  redis.call('ZADD', prefix .. 'qscore', -tonumber(score), id)
+  redis.call('ZADD', prefix .. 'a:' .. article .. ':qscore', -tonumber(score), id)
+  redis.call('HSET', record_key, 'norm', norm)
 else
   -- in id order like every index; ids older than the retention leave it
   -- (a UUIDv7's first 12 hex digits are its time in ms) as their records
@@ -297,6 +306,14 @@ else
   local hex = string.format('%012x', tonumber(created) - retention * 1000)
   redis.call('ZREMRANGEBYLEX', prefix .. 'rejected', '-',
              '(' .. string.sub(hex, 1, 8) .. '-' .. string.sub(hex, 9, 12))
+end
+if addr_ip ~= '' or addr_ua ~= '' then
+  local addr_key = record_key .. ':addr'
+  redis.call('HSET', addr_key, 'ip', addr_ip, 'ua', addr_ua)
+  redis.call('EXPIRE', addr_key, addr_ttl)
+  -- the record says the site sent them: meta then shows them, or null
+  -- once erased; a record without has no meta at all
+  redis.call('HSET', record_key, 'addr', '1')
 end
 redis.call('HINCRBY', prefix .. 'stats', status, 1)
 
