@@ -88,6 +88,20 @@ def test_moderators_see_address_and_agent_the_site_never(mod_server):
     problem(r, 403, "forbidden")
 
 
+def test_reported_list_shows_meta(mod_server):
+    pub = submit(mod_server, "A fine comment to be reported", article="art-rep",
+                 ip="198.51.100.23", ua="Reader/1.0")
+    assert pub["status"] == "published"
+    for i in range(3):
+        r = mod_server.post("/v1/comments/%s/reports" % pub["id"], token=SITE_TOKEN,
+                            json={"reporter_id": "rep-%d" % i, "reason": "abuse"})
+        assert r.status_code == 201, r.text
+    items = mod_server.get("/v1/reported", token=MOD_TOKEN).json()["items"]
+    assert [i["comment"]["id"] for i in items] == [pub["id"]]
+    assert items[0]["comment"]["meta"] == {"client_ip": "198.51.100.23",
+                                           "user_agent": "Reader/1.0"}
+
+
 def test_rejected_list_shows_meta_published_list_does_not(mod_server):
     rej = submit(mod_server, "Buy now REJECTME", ip="2001:db8::5")
     assert rej["code"] == "rejected"

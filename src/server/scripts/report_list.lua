@@ -6,7 +6,10 @@
 -- args: prefix after limit
 --
 -- Returns {total, more (0|1), last id or "", items JSON array text}; each
--- item {"comment": record, "reports": {count, weight, reasons, reporters}}.
+-- item {"comment": record, "reports": {count, weight, reasons, reporters}};
+-- the record carries its unsigned meta (the client's address and user
+-- agent, c:ID:addr, null once expired), as in the queue (list_index.lua):
+-- this list is the moderators' only.
 -- An id whose record expired leaves the list, and its reports go.
 limit = tonumber(limit)
 local key = prefix .. 'reported'
@@ -23,8 +26,15 @@ if #ids > limit then
 end
 local items, last = {}, ''
 for _, id in ipairs(ids) do
-  local json = redis.call('HGET', prefix .. 'c:' .. id, 'json')
+  local rec = redis.call('HMGET', prefix .. 'c:' .. id, 'json', 'addr')
+  local json = rec[1]
   if json then
+    if rec[2] == '1' then
+      local addr = redis.call('HMGET', prefix .. 'c:' .. id .. ':addr', 'ip', 'ua')
+      json = string.sub(json, 1, -2) .. ',"meta":' .. cjson.encode({
+        client_ip = (addr[1] and addr[1] ~= '') and addr[1] or cjson.null,
+        user_agent = (addr[2] and addr[2] ~= '') and addr[2] or cjson.null}) .. '}'
+    end
     local flat = redis.call('HGETALL', prefix .. 'rpn:' .. id)
     local count, weight, reasons = 0, 0, {}
     for i = 1, #flat, 2 do
