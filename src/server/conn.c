@@ -42,6 +42,11 @@ struct mg_conn {
     bool reading;
     bool answered;    /* a response was written: no longer a new connection */
     bool close_after; /* close once the current response is written */
+    /* The response on the wire said "Connection: close". A drain that
+     * begins while a keep-alive response is being written sets close_after
+     * too late for it: the client may already send its next request on
+     * the connection, so it is kept, as an idle one (drain_all). */
+    bool said_close;
     bool lingering;
     bool closing;
     int open_handles;
@@ -279,11 +284,9 @@ static void conn_drive(struct mg_conn *c)
      * start (docs/api.md, "Request limits": 10 s for a whole request; a
      * client that connects and says nothing gets 408 too); a connection
      * idle after a response only the keep-alive one. */
+    /* Draining, a connection idle here stays until its timer or the drain
+     * timeout (mg__conn_drain_all): its last response promised keep-alive. */
     bool in_request = mg_http_parser_in_request(c->parser);
-    if (!in_request && c->srv->draining) {
-        conn_close(c);
-        return;
-    }
     if (in_request || !c->answered) {
         if (c->timer_mode != TIMER_REQUEST)
             set_timer(c, TIMER_REQUEST, (uint64_t)c->srv->cfg->request_timeout_ms);
@@ -368,7 +371,7 @@ static void on_written(uv_write_t *req, int status)
         maybe_free(c);
         return;
     }
-    if (status < 0 || c->close_after) {
+    if (status < 0 || c->said_close) {
         if (status < 0)
             conn_close(c);
         else
@@ -416,6 +419,7 @@ void mg_respond(struct mg_exchange *x, int status, const char *content_type,
         headers[n++] = extra[i];
 
     size_t len = 0;
+    c->said_close = c->close_after;
     char *wire = mg_http_response_serialize(status, headers, n, body, body_len,
                                             !c->close_after, http10, &len);
     /* A response to HEAD has the headers a GET's would, and never a body
