@@ -822,8 +822,15 @@ static void mark(uint8_t *seen, uint32_t id)
 void mg__prefilter_scan(const struct mg__prefilter *pf, const char *text, size_t len,
                         uint8_t *seen)
 {
-    if (pf->n == 0 || len < 2)
+    if (pf->n == 0)
         return;
+    if (len < 2) {
+        /* no literal fits in it (each has 2 bytes or more), but a digit
+         * does: a text of one digit matches \d */
+        if (pf->digit && len == 1 && text[0] >= '0' && text[0] <= '9')
+            mark(seen, pf->digit - 1);
+        return;
+    }
     char local[1024];
     /* eight bytes of zeros after the text, so that every position has two
      * whole words to probe with */

@@ -177,6 +177,8 @@ static void test_digits(void **state)
     } cases[] = {
         {"call 555", true},    {"no digits here", false}, {"\u0663 arabic-indic", true},
         {"\uff15 fullwidth", true}, {"한국어 문장", false}, {"D \x01 d", false},
+        {"7", true}, /* one byte: no literal fits, a digit does (found by fuzz_prefilter) */
+        {"x", false},
     };
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
         uint8_t seen[1] = {0};
