@@ -2,12 +2,11 @@
 modctl.1): what each sets, --at, --json, and errors (a bad time, a site
 token, no modgate)."""
 import json
-import os
-import subprocess
 
 import pytest
 
-from conftest import MOD_TOKEN, MODCTL, SITE_TOKEN, post_comment, wait_until
+from conftest import MOD_TOKEN, SITE_TOKEN, post_comment, wait_until
+from test_modctl_moderation import run
 
 WHEN = "2031-05-01T08:00:00.000Z"
 
@@ -18,15 +17,6 @@ def server(redis, start_modgate):
     wait_until(lambda: m.get("/readyz").status_code == 200, timeout=10)
     return m
 
-
-def run(server, *args, token=MOD_TOKEN):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MODGATE_")}
-    env.update({"XDG_CONFIG_HOME": "/nonexistent", "COLUMNS": "200"})
-    cmd = [MODCTL, "--url", server.base if server else "http://127.0.0.1:9"]
-    if token:
-        cmd += ["--token", token]
-    return subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=30,
-                          env=env)
 
 
 def ok_json(r):

@@ -2,12 +2,11 @@
 unwatch ID (docs/man/modctl.1): text and --json, and errors (an unknown
 author, a site token)."""
 import json
-import os
-import subprocess
 
 import pytest
 
-from conftest import MOD_TOKEN, MODCTL, SITE_TOKEN, created, post_comment, wait_until
+from conftest import MOD_TOKEN, SITE_TOKEN, created, post_comment, wait_until
+from test_modctl_moderation import run
 
 
 @pytest.fixture
@@ -16,13 +15,6 @@ def server(redis, start_modgate):
     wait_until(lambda: m.get("/readyz").status_code == 200, timeout=10)
     return m
 
-
-def run(server, *args, token=MOD_TOKEN):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MODGATE_")}
-    env.update({"XDG_CONFIG_HOME": "/nonexistent", "COLUMNS": "200"})
-    cmd = [MODCTL, "--url", server.base, "--token", token]
-    return subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=30,
-                          env=env)
 
 
 def ok_json(r):

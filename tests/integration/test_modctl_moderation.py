@@ -31,7 +31,8 @@ def run(server, *args, token=MOD_TOKEN, env=None, input=None):
     e = {k: v for k, v in os.environ.items() if not k.startswith("MODGATE_")}
     e.update({"XDG_CONFIG_HOME": "/nonexistent", "COLUMNS": "200"})
     e.update(env or {})
-    cmd = [MODCTL, "--url", server.base]
+    # no server: a port nothing listens on, for the "no modgate" errors
+    cmd = [MODCTL, "--url", server.base if server else "http://127.0.0.1:9"]
     if token:
         cmd += ["--token", token]
     return subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=30,
