@@ -76,6 +76,8 @@ struct mg_config {
 
     int rejected_retention_s; /* rejected comments are kept this long */
     int ip_retention_s;       /* a comment's address and agent: this long */
+    int events_retention_s;   /* events are kept this long (the feed's 410) */
+    size_t events_max_len;    /* the events stream keeps about this many */
     size_t audit_max_entries; /* the audit log keeps about this many */
     int decision_guard_ms;    /* a comment decided less than this long ago
                                  is not decided again by another

@@ -150,6 +150,14 @@ const struct mg__config_row mg__config_rows[] = {
       AT(reports_hold_threshold), .def = "0",
       .help = "weighted reports that hold a published comment (pending "
               "again); 0 never"}},
+    {.key = {"events.retention_s", INTEGER(1, 315360000),
+      AT(events_retention_s), .def = "604800",
+      .help = "events are kept this long for the feed and webhooks, in s; an "
+              "older cursor gets 410"}},
+    {.key = {"events.max_len", INTEGER(100, 100000000), AT(events_max_len),
+      .def = "1000000",
+      .help = "the events stream keeps about this many entries, oldest "
+              "dropped first"}},
     {.key = {"privacy.ip_retention_s", INTEGER(1, 315360000),
       AT(ip_retention_s), .def = "2592000",
       .help = "a comment's client_ip and user_agent are kept this long, in s "

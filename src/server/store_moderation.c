@@ -36,7 +36,8 @@ static void on_decide_reply(struct mg_store *s, int status,
 int mg_store_decide(struct mg_store *store, const struct mg_store_decision *d,
                     mg_store_decide_cb cb, void *data)
 {
-    char at[24], audit_cap[24], retention[24], guard[24];
+    char at[24], audit_cap[24], retention[24], guard[24], events_cap[24];
+    snprintf(events_cap, sizeof events_cap, "%zu", store->cfg->events_max_len);
     snprintf(at, sizeof at, "%lld", (long long)d->at_ms);
     snprintf(guard, sizeof guard, "%d", store->cfg->decision_guard_ms);
     snprintf(audit_cap, sizeof audit_cap, "%zu", store->cfg->audit_max_entries);
@@ -55,6 +56,7 @@ int mg_store_decide(struct mg_store *store, const struct mg_store_decision *d,
         [MG_ARG_DECIDE_RETENTION] = retention,
         [MG_ARG_DECIDE_RULES] = d->rule_ids ? d->rule_ids : "",
         [MG_ARG_DECIDE_GUARD] = guard,
+        [MG_ARG_DECIDE_EVENTS_CAP] = events_cap,
     };
     return mg__store_eval_strings(store, MG_SCRIPT_DECIDE, args, MG_ARGS_DECIDE,
                                   on_decide_reply,

@@ -39,7 +39,8 @@ static void reporter_limits(const struct mg_store *s, char *out, size_t size)
 int mg_store_report(struct mg_store *store, const struct mg_store_report *r,
                     mg_store_json_cb cb, void *data)
 {
-    char threshold[24], hold[24], limits[MG_RL_MAX_LIMITS * 24];
+    char threshold[24], hold[24], limits[MG_RL_MAX_LIMITS * 24], events_cap[24];
+    snprintf(events_cap, sizeof events_cap, "%zu", store->cfg->events_max_len);
     snprintf(threshold, sizeof threshold, "%d", store->cfg->reports_threshold);
     snprintf(hold, sizeof hold, "%d", store->cfg->reports_hold_threshold);
     reporter_limits(store, limits, sizeof limits);
@@ -52,6 +53,7 @@ int mg_store_report(struct mg_store *store, const struct mg_store_report *r,
         [MG_ARG_REPORT_CREATE_THRESHOLD] = threshold,
         [MG_ARG_REPORT_CREATE_HOLD] = hold,
         [MG_ARG_REPORT_CREATE_LIMITS] = limits,
+        [MG_ARG_REPORT_CREATE_EVENTS_CAP] = events_cap,
     };
     return mg__store_eval_strings(store, MG_SCRIPT_REPORT_CREATE, args,
                                   MG_ARGS_REPORT_CREATE, on_json_reply,

@@ -164,7 +164,8 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
     if (store->state != LINK_READY)
         return MG_EUNAVAIL;
     char status_text[8], idem_ttl[16], retention[16], created[24], audit_cap[24];
-    char addr_ttl[16], score[40];
+    char addr_ttl[16], score[40], events_cap[24];
+    snprintf(events_cap, sizeof events_cap, "%zu", store->cfg->events_max_len);
     snprintf(audit_cap, sizeof audit_cap, "%zu", store->cfg->audit_max_entries);
     snprintf(addr_ttl, sizeof addr_ttl, "%d", store->cfg->ip_retention_s);
     snprintf(score, sizeof score, "%.17g", c->score);
@@ -208,6 +209,7 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
         [MG_ARG_SUBMIT_ADDR_UA] = c->user_agent ? c->user_agent : "",
         [MG_ARG_SUBMIT_ADDR_TTL] = addr_ttl,
         [MG_ARG_SUBMIT_SCORE] = score,
+        [MG_ARG_SUBMIT_EVENTS_CAP] = events_cap,
         [MG_ARG_SUBMIT_NORM] = c->normalized ? c->normalized : "",
     };
     /* what each rate limit dimension keys on, "" where it does not apply */

@@ -5,7 +5,8 @@
 -- moderators deciding the same comment at once exactly one wins and the
 -- other is told the status it now has.
 --
--- args: prefix id from to record action moderator reason at audit_cap retention rules guard
+-- args: prefix id from to record action moderator reason at audit_cap retention rules guard events_cap
+-- uses: events
 --
 -- Arguments by position: 1 key prefix, 2 id, 3 status read, 4 new status, 5 new record JSON,
 -- 6 action (approve | reject | remove), 7 moderator, 8 reason or "",
@@ -17,7 +18,9 @@
 -- the same time would otherwise both win whenever the second read the
 -- first's result (approve, then reject = remove): the guard makes the
 -- second one lose, as docs/api.md says "at once" must. A moderator may change
--- their own mind at once: they know what they decided.
+-- their own mind at once: they know what they decided. 14 the events
+-- stream's length: the decision's event (approved, rejected, removed) is
+-- written with it.
 -- Returns {"ok"} | {"conflict", current status} | {"gone"}
 local key = prefix .. 'c:' .. id
 local now = redis.call('HMGET', key, 'status', 'article', 'decided_at', 'decided_by', 'author')
@@ -93,6 +96,8 @@ if redis.call('EXISTS', reports_key) == 1 then
   redis.call('DEL', reports_key, prefix .. 'rpn:' .. id)
   redis.call('ZREM', prefix .. 'reported', id)
 end
+mg_event(prefix, events_cap, ({approve = 'approved', reject = 'rejected'})[action] or 'removed',
+         id, article, now[5], to)
 redis.call('XADD', prefix .. 'audit', 'MAXLEN', '~', audit_cap, '*',
            'at', at, 'moderator', moderator, 'action', action,
            'target', id, 'reason', reason)

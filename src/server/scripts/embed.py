@@ -8,6 +8,14 @@ Each script becomes a byte array (not a string literal: ISO C only promises
 with its name, length and SHA1, so the store can pipeline EVALSHA right
 behind SCRIPT LOAD without waiting for Redis to tell it the digest.
 
+A script may use a library of shared Lua from lib/ by a line
+
+    -- uses: events
+
+which puts lib/events.lua's text in front of the script (after the
+arguments' locals), so that what several scripts must do alike (an event
+for every change of a comment's state) is written once.
+
 Each script names its arguments in one line, its table:
 
     -- args: prefix id article_id parent_id? ...
@@ -59,6 +67,25 @@ def script_args(path, data):
     return bare, required
 
 
+USES_LINE = re.compile(rb"^-- uses:(.*)$", re.M)
+
+
+def libraries(path, data):
+    """The text of the lib/*.lua files a script's "-- uses:" lines name."""
+    out = b""
+    for m in USES_LINE.finditer(data):
+        for name in m.group(1).decode("ascii").split():
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+                sys.exit(f"embed.py: {path}: bad library name {name!r}")
+            lib = os.path.join(os.path.dirname(path), "lib", name + ".lua")
+            try:
+                with open(lib, "rb") as f:
+                    out += f.read()
+            except OSError as e:
+                sys.exit(f"embed.py: {path}: uses {name}: {e.strerror}")
+    return out
+
+
 def prologue(names):
     """The Lua that names a script's arguments."""
     if not names:
@@ -83,7 +110,7 @@ def main(argv):
         with open(path, "rb") as f:
             data = f.read()
         args, required = script_args(path, data)
-        scripts.append((ident(path), os.path.basename(path), prologue(args) + data,
+        scripts.append((ident(path), os.path.basename(path), prologue(args) + libraries(path, data) + data,
                         args, required))
     names = [s[0] for s in scripts]
     if len(set(names)) != len(names):

@@ -4,13 +4,16 @@
 -- the reporter's rate limit), the report, the comment's counts and weight,
 -- the reported list and the hold happen in one script.
 --
--- args: prefix id reporter reason report threshold hold limits
+-- args: prefix id reporter reason report threshold hold limits events_cap
+-- uses: events
 --
 -- Arguments: the key prefix; the comment id; the reporter id; the reason;
 -- the report's JSON as the API returns it (built by the caller); the
 -- weight from which the comment is listed in "reported" (> 0); the weight
 -- from which it is held (0: never); the reporter's limits, "count/period_s"
--- separated by commas, or "" for none. Fixed windows per limit (one
+-- separated by commas, or "" for none; the events stream's length (a
+-- created report writes a "reported" event, with the comment's status
+-- after it). Fixed windows per limit (one
 -- counter per reporter, period and window), on Redis' clock.
 --
 -- Keys: rp:ID (reporter -> report JSON), rpn:ID (count, weight,
@@ -92,4 +95,7 @@ if hold > 0 and weight + 1e-6 >= hold then
   redis.call('HINCRBY', prefix .. 'stats', 'published', -1)
   redis.call('HINCRBY', prefix .. 'stats', 'pending', 1)
 end
+local status_after = 'published'
+if hold > 0 and weight + 1e-6 >= hold then status_after = 'pending' end
+mg_event(prefix, events_cap, 'reported', id, c[3], author, status_after)
 return '{"outcome":"created","report":' .. report .. '}'

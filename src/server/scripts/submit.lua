@@ -27,7 +27,8 @@
 -- call, argument and formatted number costs Redis' single thread time;
 -- tests/bench/submit measures the whole.
 --
--- args: prefix id article parent status record meta idem fingerprint response_status response_body idem_ttl retention created author ip_hex rl_author rl_ip rl_subnet rl_article rl_global digest dup_window camp_window camp_authors new_below suspect check rules ack est_published est_clean audit_cap addr_ip addr_ua addr_ttl score norm
+-- args: prefix id article parent status record meta idem fingerprint response_status response_body idem_ttl retention created author ip_hex rl_author rl_ip rl_subnet rl_article rl_global digest dup_window camp_window camp_authors new_below suspect check rules ack est_published est_clean audit_cap addr_ip addr_ua addr_ttl score norm events_cap
+-- uses: events
 --
 -- Arguments by position: 1 key prefix, 2 id, 3 article_id, 4 parent_id or "", 5 status
 -- (published | pending | rejected), 6 record JSON, 7 meta JSON, 8 idempotency
@@ -46,7 +47,9 @@
 -- long they are kept (s, privacy.ip_retention_s): they go to a key of their
 -- own, c:ID:addr, that Redis expires, so that nothing has to sweep them;
 -- 37 the verdict's score and 38 the normalized body, what the queue's
--- sort=score index and q= filter read (kept for pending comments only).
+-- sort=score index and q= filter read (kept for pending comments only);
+-- 39 the events stream's length (events.max_len): a stored comment's
+-- event (published, held or rejected) is written here with it.
 --
 -- Returns {"stored"} | {"replay", status, body} | {"unconfirmed"} | {"conflict"} |
 -- {"invalid_parent"} | {"closed"} | {"premoderated"} | {"watched"} |
@@ -316,6 +319,9 @@ if addr_ip ~= '' or addr_ua ~= '' then
   redis.call('HSET', record_key, 'addr', '1')
 end
 redis.call('HINCRBY', prefix .. 'stats', status, 1)
+mg_event(prefix, events_cap,
+         ({published = 'published', pending = 'held'})[status] or 'rejected',
+         id, article, author, status)
 
 -- the author's index: first and last seen (ms), comments by status (decide.lua
 -- moves them), the last rejection, and their latest comment ids (by id, so by
