@@ -140,10 +140,12 @@ static void answer(struct mg_feed_waiter *w, const struct mg_store_event *events
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(list, event_json(&events[i]));
-    const char *next = n ? events[n - 1].id : cursor;
+    /* cursor may be w->after: packed before w is freed */
+    json_t *body = json_pack("{s:o, s:s}", "events", list, "next_cursor",
+                             n ? events[n - 1].id : cursor);
     struct mg_exchange *x = w->x;
     mg_free(w);
-    mg_respond_json(x, 200, json_pack("{s:o, s:s}", "events", list, "next_cursor", next));
+    mg_respond_json(x, 200, body);
 }
 
 static void park(struct mg_feed_waiter *w);
