@@ -16,17 +16,16 @@ stream's newest id is all they cost). Fan-out: the time from one POST
 import argparse
 import json
 import os
-import resource
 import selectors
 import socket
 import statistics
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import conftest  # noqa: E402  (the test harness: Redis, Modgate)
+import idle_connections  # noqa: E402  (start: Redis and modgate for a bench)
 
 AUTH = "Authorization: Bearer %s\r\n" % conftest.SITE_TOKEN
 
@@ -137,13 +136,7 @@ def main():
     ap.add_argument("--samples", type=int, default=500)
     ap.add_argument("--idle-s", type=float, default=5.0)
     args = ap.parse_args()
-    conftest.MODGATE = os.path.join(os.path.abspath(args.build), "modgate")
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-    work = tempfile.mkdtemp(prefix="mgbench-")
-    redis = conftest.Redis(work).start()
-    mg = conftest.Modgate(work, redis.url, config="log:\n  level: warn\n").start()
+    redis, mg = idle_connections.start(args.build)
     conftest.wait_until(lambda: mg.get("/readyz").status_code == 200)
     base, loaded, cpu = [], [], {}
     try:
