@@ -21,6 +21,7 @@ from conftest import (MOD_TOKEN, SITE_TOKEN, post_comment, problem, request_byte
                       read_responses, wait_until)
 from test_moderation import write_rules
 from test_rate_limits import limits_config
+from test_redis_acl import acl_redis, acl_url  # noqa: F401  (acl_redis: a fixture)
 
 _seq = itertools.count(1)
 MEMBERS = {"id", "type", "comment_id", "article_id", "author_id", "status", "at"}
@@ -301,3 +302,19 @@ def test_sigterm_answers_waiting_requests_at_once(feed):
         s.close()
     assert feed.proc.wait(timeout=5) == 0
     assert time.monotonic() - t0 < 3.0
+
+
+def test_the_feed_as_the_restricted_user(acl_redis, start_modgate):
+    """The feed's scripts (XINFO, XRANGE, XREVRANGE) and its trimming
+    (XTRIM) need no command the shipped Redis user of deploy/redis.conf
+    lacks."""
+    m = ready(start_modgate(acl_url(acl_redis)))
+    cursor = events(m)["next_cursor"]
+    t = threading.Timer(0.5, lambda: submit(m, "As the restricted user"))
+    t.start()
+    page = events(m, after=cursor, wait=5)
+    t.join()
+    assert [e["type"] for e in page["events"]] == ["published"]
+    assert events(m, after=page["next_cursor"])["events"] == []
+    user = redislib.Redis.from_url(acl_url(acl_redis))
+    assert user.xtrim("mg:events", minid="1-0", approximate=True) == 0
