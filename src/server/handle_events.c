@@ -11,7 +11,7 @@
  * (an empty page), so no waiter holds a timer of its own. A client that
  * leaves while waiting is noticed by conn.c (mg__conn_await) and removed.
  * At the drain every waiter is answered at once. The same file runs the
- * trimming by age, once a minute (events_trim.lua). */
+ * trimming by age, 5 s after start and then once a minute (events_trim.lua). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +27,9 @@
 #define FEED_WAIT_MAX_S 30
 #define FEED_POLL_MS 100
 #define FEED_TRIM_MS 60000
+/* The first trim, soon after start: instances restarted more often than
+ * every minute (a rolling deploy, a crash loop) still trim. */
+#define FEED_TRIM_FIRST_MS 5000
 
 /* One feed request, from its parameters to its answer; parked in
  * srv->feed.waiters while it waits with no read in flight. */
@@ -318,7 +321,7 @@ void mg_feed_start(struct mg_server *srv)
     uv_timer_init(srv->loop, &f->poll_timer);
     uv_timer_init(srv->loop, &f->trim_timer);
     f->poll_timer.data = f->trim_timer.data = srv;
-    uv_timer_start(&f->trim_timer, on_trim_tick, FEED_TRIM_MS, FEED_TRIM_MS);
+    uv_timer_start(&f->trim_timer, on_trim_tick, FEED_TRIM_FIRST_MS, FEED_TRIM_MS);
     f->started = true;
 }
 

@@ -318,3 +318,21 @@ def test_the_feed_as_the_restricted_user(acl_redis, start_modgate):
     assert events(m, after=page["next_cursor"])["events"] == []
     user = redislib.Redis.from_url(acl_url(acl_redis))
     assert user.xtrim("mg:events", minid="1-0", approximate=True) == 0
+
+
+def test_each_instance_trims_by_age(redis, start_modgate):
+    """The trim runs 5 s after start, then every minute: whole nodes (100
+    entries) of events older than the retention leave the stream."""
+    m = ready(start_modgate(redis.url, config="events:\n  retention_s: 1\n" + limits_config()))
+    t0 = time.monotonic()
+    for i in range(250):
+        assert submit(m, "Soon old", article="art-old-%d" % (i % 20)).status_code == 201
+    assert time.monotonic() - t0 < 4.5, "too slow to post before the first trim"
+    r = redislib.Redis.from_url(redis.url)
+    assert r.xlen("mg:events") == 250
+    wait_until(lambda: r.xlen("mg:events") < 250, timeout=8)
+    assert r.xinfo_stream("mg:events")["entries-added"] == 250
+    # the feed starts after what is gone, and a cursor from before is 410
+    assert events(m)["events"] == []
+    problem(m.get("/v1/events", token=SITE_TOKEN, params={"after": "0-0"}),
+            410, "cursor_expired")
