@@ -462,6 +462,33 @@ int mg_store_author_watch(struct mg_store *store, const char *author_id, bool on
 int mg_store_author_get(struct mg_store *store, const char *author_id, const char *after,
                         size_t limit, mg_store_json_cb cb, void *data) MG_MUST_CHECK;
 
+/* ---- the events feed (store_events.c) ---- */
+
+/* One event of the stream (lib/events.lua), borrowed during the callback:
+ * id is its stream id; author is "" when the comment has none. */
+struct mg_store_event {
+    const char *id, *type, *comment, *article, *author, *status;
+};
+/* A page of the feed, oldest first: up to limit events after the stream id
+ * after (NULL: from the oldest within retention_ms), read with the check
+ * that after has not expired (events_read.lua says when it has): expired
+ * true and no events then. cursor is next_cursor when count is 0: after,
+ * or without one the stream's last id ("0-0" when none). */
+typedef void (*mg_store_events_cb)(int status, bool expired,
+                                   const struct mg_store_event *events, size_t count,
+                                   const char *cursor, void *data);
+int mg_store_events_read(struct mg_store *store, const char *after, size_t limit,
+                         int64_t retention_ms, mg_store_events_cb cb,
+                         void *data) MG_MUST_CHECK;
+/* The newest event's id ("0-0" when none): one cheap call that tells every
+ * waiting feed request whether to read again. Borrowed during cb. */
+typedef void (*mg_store_last_id_cb)(int status, const char *id, void *data);
+int mg_store_events_last(struct mg_store *store, mg_store_last_id_cb cb,
+                         void *data) MG_MUST_CHECK;
+/* Drops the events older than retention_ms by Redis' clock (XTRIM MINID ~). */
+int mg_store_events_trim(struct mg_store *store, int64_t retention_ms,
+                         mg_store_done_cb cb, void *data) MG_MUST_CHECK;
+
 /* Disconnects; callbacks still pending get MG_ECLOSED. on_closed runs once
  * every handle is closed, after which the store is freed. */
 void mg_store_close(struct mg_store *store, void (*on_closed)(void *data),

@@ -296,6 +296,33 @@ static void conn_drive(struct mg_conn *c)
     start_reading(c);
 }
 
+/* Bytes or the end while an exchange waits (mg__conn_await). The end (or
+ * a reset) means the client left or half-closed: the exchange answers now,
+ * and the connection closes after. Bytes are a pipelined request: kept for
+ * after the answer, and reading stops (back pressure) as for any request
+ * being handled, so that a client leaving is then no longer noticed. */
+static void waiting_read(struct mg_conn *c, ssize_t nread, const uv_buf_t *buf)
+{
+    struct mg_exchange *x = c->x;
+    if (nread < 0) {
+        void (*gone)(struct mg_exchange *) = x->on_gone;
+        x->on_gone = NULL;
+        c->close_after = true;
+        stop_reading(c);
+        gone(x);
+        return;
+    }
+    if (mg_buf_append(&c->pending, buf->base, (size_t)nread) != MG_OK)
+        conn_close(c);
+    else
+        stop_reading(c);
+}
+
+void mg__conn_await(struct mg_exchange *x)
+{
+    start_reading(x->conn);
+}
+
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     struct mg_conn *c = s->data;
@@ -305,6 +332,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         if (nread < 0)
             conn_close(c);
         return; /* discard */
+    }
+    if (c->x && c->x->on_gone) {
+        waiting_read(c, nread, buf);
+        return;
     }
     if (nread < 0) {
         /* EOF or reset. A request cut short cannot be answered; an idle

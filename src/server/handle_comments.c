@@ -403,6 +403,7 @@ static void on_submitted(int status, const struct mg_store_submit_result *res,
         respond_not_stored_or_unknown(x, status);
     } else if (res->outcome == MG_STORE_STORED) {
         mg_metrics_submission(x->srv->metrics, ctx->outcome);
+        mg_feed_poke(x->srv); /* its event: wake this process's feed waiters now */
         struct mg_http_header loc = {"Location", ctx->location};
         mg_respond(x, ctx->status, ctx->status < 300 ? json_media_type : problem_media_type,
                    ctx->body, strlen(ctx->body), &loc, 1);

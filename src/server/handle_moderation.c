@@ -103,9 +103,11 @@ static void on_decided(int status, enum mg_store_decide_outcome outcome,
         respond_conflict(x, current);
     else if (outcome == MG_DECISION_GONE)
         mg_respond_error(x, 404, "not_found", "No comment has this id.");
-    else
+    else {
+        mg_feed_poke(x->srv); /* its event: wake this process's feed waiters now */
         mg_respond(x, 200, "application/json; charset=utf-8", ctx->record_json,
                    strlen(ctx->record_json), NULL, 0);
+    }
     ctx_free(ctx);
 }
 

@@ -173,6 +173,7 @@ void mg_server_shutdown(struct mg_server *srv)
     uv_timer_start(&srv->drain_timer, on_drain_timeout,
                    (uint64_t)srv->cfg->drain_timeout_ms, 0);
     mg__conn_drain_all(srv);
+    mg_feed_stop(srv); /* waiting feed requests answer now, not in 30 s */
     /* with no connection left, no close will trigger the next step: do it */
     mg__server_conn_gone(srv);
 }
@@ -273,6 +274,7 @@ int mg_server_start(struct mg_server *srv)
 
     MG_LOG(MG_LOG_INFO, "server", "listening", "{s:s, s:i}", "host",
            srv->cfg->listen_host, "port", srv->cfg->listen_port);
+    mg_feed_start(srv);
     mg_notify_start(srv); /* systemd: READY=1 once Redis answers; watchdog */
     return MG_OK;
 }

@@ -23,6 +23,19 @@ struct mg_conn;
 struct mg_rules;
 struct mg_rules_errors;
 
+/* The events feed's requests waiting for an event (handle_events.c): a
+ * list, and the loop timers of one process (the waiters' poll, the
+ * trimming by age). */
+struct mg_feed_waiter;
+struct mg_feed {
+    struct mg_feed_waiter *waiters; /* parked: no read in flight */
+    size_t count;
+    uv_timer_t poll_timer; /* every FEED_POLL_MS while waiters exist */
+    uv_timer_t trim_timer; /* every 60 s */
+    bool started;
+    bool polling; /* the newest id asked, not yet answered */
+};
+
 struct mg_server {
     uv_loop_t *loop;
     struct mg_config *cfg;       /* main's; a reload swaps the values of
@@ -41,6 +54,8 @@ struct mg_server {
     int reserve_fd;         /* held for the moment descriptors run out */
     uv_signal_t sig_term, sig_int, sig_hup;
     uv_timer_t drain_timer;
+
+    struct mg_feed feed;
 
     struct mg_conn *conns; /* every open connection, a doubly linked list */
     size_t conn_count;
@@ -70,7 +85,16 @@ struct mg_exchange {
     char principal_name[MG_TOKEN_NAME_MAX + 1];
     char request_id[65];
     uint64_t start_ns;
+    /* Set while the exchange waits for something with no end but its own
+     * (the feed's wait=): the connection is read meanwhile, and when the
+     * client leaves this is called (once, then cleared) and must answer. */
+    void (*on_gone)(struct mg_exchange *x);
+    void *gone_data;
 };
+
+/* Starts watching x's connection for the client leaving while x waits
+ * (x->on_gone must be set): conn.c reads it until x is answered. */
+void mg__conn_await(struct mg_exchange *x);
 
 /* SIGHUP (reload.c): reads the configuration again as at start, then the
  * tokens, the keys and the rules it names, and puts them all in force at
@@ -208,5 +232,13 @@ void mg_reports_dismiss(struct mg_exchange *x, const char *reason);
 void mg_handle_author_get(struct mg_exchange *x);
 void mg_handle_author_watch(struct mg_exchange *x);
 void mg_handle_author_unwatch(struct mg_exchange *x);
+/* handle_events.c: GET /v1/events and its waiting requests. _start begins
+ * the trimming timer (mg_server_start); _stop answers every waiting request
+ * at once and closes the timers (the drain); _poke asks for the newest
+ * event now, for the waiters, after this process wrote one. */
+void mg_handle_events(struct mg_exchange *x);
+void mg_feed_start(struct mg_server *srv);
+void mg_feed_stop(struct mg_server *srv);
+void mg_feed_poke(struct mg_server *srv);
 
 #endif

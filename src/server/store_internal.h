@@ -12,6 +12,7 @@
  *   store_articles.c    an article's settings (mode, closes_at)
  *   store_reports.c     readers' reports and the reported list
  *   store_authors.c     an author's view and the watch list
+ *   store_events.c      the events feed: a page, the newest id, trimming
  *   store_sentinel.c    a redis+sentinel:// URL: asking the sentinels where
  *                       the primary is, and hearing of failovers
  *
@@ -61,6 +62,8 @@ union mg__store_cb {
     mg_store_reported_cb reported;
     mg_store_watch_cb watch;
     mg_store_addr_cb addr;
+    mg_store_events_cb events;
+    mg_store_last_id_cb last_id;
 };
 
 /* Who hears an operation's outcome, copied into the operation: the
@@ -284,6 +287,8 @@ void mg__store_keep_sha(struct mg_store *s, int script, const redisReply *reply)
 void mg__store_on_page_reply(struct mg_store *s, int status, const redisReply *reply,
                              const struct mg__store_call *call);
 
+/* The value of field name in a stream entry's {field, value, ...}, or "". */
+const char *mg__reply_field(const redisReply *fields, const char *name);
 /* Whether r is the status or string word. */
 bool mg__reply_is(const redisReply *r, const char *word);
 /* A non-negative decimal integer of len bytes. */

@@ -63,15 +63,6 @@ int mg_store_decide(struct mg_store *store, const struct mg_store_decision *d,
                         &(struct mg__store_call){.cb.decide = cb, .data = data});
 }
 
-static const char *field_of(const redisReply *fields, const char *name)
-{
-    for (size_t i = 0; i + 1 < fields->elements; i += 2)
-        if (mg__reply_is(fields->element[i], name) &&
-            fields->element[i + 1]->type == REDIS_REPLY_STRING)
-            return fields->element[i + 1]->str;
-    return "";
-}
-
 static void on_audit_reply(struct mg_store *s, int status,
                            const redisReply *reply,
         const struct mg__store_call *call)
@@ -100,11 +91,11 @@ static void on_audit_reply(struct mg_store *s, int status,
         }
         entries[i] = (struct mg_store_audit_entry){
             id->str,
-            field_of(fields, "at"),
-            field_of(fields, "moderator"),
-            field_of(fields, "action"),
-            field_of(fields, "target"),
-            field_of(fields, "reason"),
+            mg__reply_field(fields, "at"),
+            mg__reply_field(fields, "moderator"),
+            mg__reply_field(fields, "action"),
+            mg__reply_field(fields, "target"),
+            mg__reply_field(fields, "reason"),
         };
     }
     cb(0, entries, n, reply->element[0]->integer != 0, data);

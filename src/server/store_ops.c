@@ -485,3 +485,12 @@ bool mg__reply_is(const redisReply *r, const char *word)
     return r->type == REDIS_REPLY_STRING && strlen(word) == r->len &&
            memcmp(r->str, word, r->len) == 0;
 }
+
+const char *mg__reply_field(const redisReply *fields, const char *name)
+{
+    for (size_t i = 0; i + 1 < fields->elements; i += 2)
+        if (mg__reply_is(fields->element[i], name) &&
+            fields->element[i + 1]->type == REDIS_REPLY_STRING)
+            return fields->element[i + 1]->str;
+    return "";
+}

@@ -57,20 +57,25 @@ def rss_kib(pid):
     return -1
 
 
+def start(build):
+    """Raises this process's descriptor limit, then starts a redis-server
+    and a modgate of build (logging warnings only); returns both. (Also
+    tests/bench/events_wait.py's.)"""
+    conftest.MODGATE = os.path.join(os.path.abspath(build), "modgate")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    work = tempfile.mkdtemp(prefix="mgbench-")
+    redis = conftest.Redis(work).start()
+    return redis, conftest.Modgate(work, redis.url, config="log:\n  level: warn\n").start()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(conftest.ROOT, "build"))
     ap.add_argument("--idle", type=int, default=1000)
     ap.add_argument("--samples", type=int, default=300)
     args = ap.parse_args()
-    conftest.MODGATE = os.path.join(os.path.abspath(args.build), "modgate")
-
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-    work = tempfile.mkdtemp(prefix="mgbench-")
-    redis = conftest.Redis(work).start()
-    mg = conftest.Modgate(work, redis.url, config="log:\n  level: warn\n").start()
+    redis, mg = start(args.build)
     try:
         for _ in range(50):  # warm up
             one_request(mg.port)

@@ -15,7 +15,7 @@ OPENAPI = os.path.join(ROOT, "docs", "openapi.yaml")
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 # The statuses modgate answers; a number in api.md that is one of them is
 # taken as a status code.
-STATUSES = {100, 200, 201, 202, 204, 400, 401, 403, 404, 405, 408, 409, 413, 415,
+STATUSES = {100, 200, 201, 202, 204, 400, 401, 403, 404, 405, 408, 409, 410, 413, 415,
             422, 429, 431, 501, 503, 505}
 
 

@@ -29,6 +29,7 @@ CODES_BY_STATUS = {
     405: {"method_not_allowed"},
     408: {"timeout"},
     409: {"idempotency_conflict", "conflict", "address_expired"},
+    410: {"cursor_expired"},
     413: {"body_too_large"},
     415: {"unsupported_media_type"},
     422: {"too_short", "too_long", "invalid_parent", "rejected", "invalid_rules",
