@@ -76,6 +76,7 @@ struct mg_config {
 
     int rejected_retention_s; /* rejected comments are kept this long */
     int ip_retention_s;       /* a comment's address and agent: this long */
+    bool site_may_erase;      /* DELETE /v1/authors/{id} for the site role too */
     int events_retention_s;   /* events are kept this long (the feed's 410) */
     size_t events_max_len;    /* the events stream keeps about this many */
     size_t audit_max_entries; /* the audit log keeps about this many */

@@ -37,6 +37,9 @@ enum mg_route_id {
     MG_ROUTE_AUTHOR_GET,
     MG_ROUTE_AUTHOR_WATCH,
     MG_ROUTE_AUTHOR_UNWATCH,
+    /* deletion and erasure (issue 18) */
+    MG_ROUTE_COMMENT_DELETE,
+    MG_ROUTE_AUTHOR_ERASE,
     MG_ROUTE_COUNT
 };
 

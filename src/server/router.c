@@ -45,6 +45,10 @@ static const struct mg_route routes[MG_ROUTE_COUNT] = {
     {MG_ROUTE_AUTHOR_GET, "GET", "/v1/authors/{author_id}", MG_ROLE_MODERATOR},
     {MG_ROUTE_AUTHOR_WATCH, "POST", "/v1/authors/{author_id}/watch", MG_ROLE_MODERATOR},
     {MG_ROUTE_AUTHOR_UNWATCH, "DELETE", "/v1/authors/{author_id}/watch", MG_ROLE_MODERATOR},
+    /* deletion and erasure (issue 18; handle_erase.c checks the site's
+     * right to erase against privacy.site_may_erase) */
+    {MG_ROUTE_COMMENT_DELETE, "DELETE", "/v1/comments/{id}", MG_ROLE_SITE},
+    {MG_ROUTE_AUTHOR_ERASE, "DELETE", "/v1/authors/{author_id}", ANY_ROLE},
 };
 
 const struct mg_route *mg_routes(void)

@@ -208,5 +208,8 @@ void mg_reports_dismiss(struct mg_exchange *x, const char *reason);
 void mg_handle_author_get(struct mg_exchange *x);
 void mg_handle_author_watch(struct mg_exchange *x);
 void mg_handle_author_unwatch(struct mg_exchange *x);
+/* deletion and erasure (handle_erase.c) */
+void mg_handle_comment_delete(struct mg_exchange *x);
+void mg_handle_author_erase(struct mg_exchange *x);
 
 #endif
