@@ -19,9 +19,9 @@
 #include "modgate/uuid.h"
 #include "server.h"
 
-/* Comments an erasure step looks at: a step of 200 took about 10 ms of
+/* Comments an erasure step looks at: a step of 100 took about 3.5 ms of
  * Redis' time (tests/bench/erase.py; docs/operations.md, "Erasure"). */
-#define ERASE_STEP 200
+#define ERASE_STEP 100
 
 /* ---- DELETE /v1/comments/{id}?author_id= ---- */
 
