@@ -142,6 +142,17 @@ def test_an_idempotent_retry_answers_the_tombstone(srv):
     again = post_comment(srv, p, headers=key)
     assert again.status_code == 201
     is_tombstone(again.json(), c["id"])
+    # held, approved since, then deleted: the first answer's status, the tombstone
+    key = {"Idempotency-Key": "del-retry-2"}
+    p = payload("a-1", body="Look HOLDME")
+    first = post_comment(srv, p, headers=key)
+    assert first.status_code == 202, first.text
+    cid = first.json()["id"]
+    assert srv.post("/v1/comments/%s/approve" % cid, token=MOD_TOKEN).status_code == 200
+    assert delete(srv, cid).status_code == 204
+    again = post_comment(srv, p, headers=key)
+    assert again.status_code == 202
+    is_tombstone(again.json(), cid)
 
 
 def seed(server, author, n, other="b-1"):
@@ -239,3 +250,19 @@ def test_erasure_roles_and_small_cases(srv, redis):
     # deleting an erased comment is a repeat: 204, no event
     assert delete(srv, c["id"]).status_code == 204
     assert events(redis, "deleted") == []
+
+
+def test_a_deleted_comment_takes_its_reports_and_revisions_along(srv, redis):
+    c = created(post_comment(srv, payload("a-1")))
+    r = srv.post("/v1/comments/%s/reports" % c["id"], token=SITE_TOKEN,
+                 json={"reporter_id": "r-1", "reason": "spam", "note": "see the body"})
+    assert r.status_code == 201, r.text
+    redis.cli("RPUSH", "mg:c:%s:rev" % c["id"], '{"body": "an earlier revision"}')
+    received = srv.get("/v1/authors/a-1", token=MOD_TOKEN).json()["reports"]["received"]
+    assert received["count"] == 1 and received["open"] == 1
+    assert delete(srv, c["id"]).status_code == 204
+    for key in ("rp:%s", "rpn:%s", "c:%s:rev"):
+        assert redis.cli("EXISTS", "mg:" + key % c["id"]).strip() == "0", key
+    assert redis.cli("ZSCORE", "mg:reported", c["id"]).strip() == ""
+    received = srv.get("/v1/authors/a-1", token=MOD_TOKEN).json()["reports"]["received"]
+    assert received["open"] == 0, received

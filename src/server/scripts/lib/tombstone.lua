@@ -65,13 +65,14 @@ local function mg_tombstone(prefix, cap, kind, id, deleted_at, author)
     redis.call('HINCRBY', prefix .. 'u:' .. author, 'reports_received', -reporters)
   end
   redis.call('DEL', key .. ':addr', key .. ':rev', reports, prefix .. 'rpn:' .. id)
-  -- an idempotent retry's stored answer: the record becomes the tombstone;
-  -- any other answer (422's matches) is dropped
+  -- an idempotent retry's stored answer: a 201's or 202's record (as it
+  -- was then, perhaps decided since) becomes the tombstone; any other
+  -- answer (a 422's matches) is dropped
   if c[3] then
-    local body = redis.call('HGET', c[3], 'body')
-    if body == c[1] then
+    local answer = redis.call('HGET', c[3], 'status')
+    if answer == '201' or answer == '202' then
       redis.call('HSET', c[3], 'body', tomb)
-    elseif body then
+    elseif answer then
       redis.call('DEL', c[3])
     end
   end
