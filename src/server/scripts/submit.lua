@@ -286,13 +286,14 @@ if parent ~= '' then
 end
 
 local record_key = prefix .. 'c:' .. id
-redis.call('HSET', record_key, 'json', record, 'article', article,
-           'status', status, 'meta', meta, 'author', author)
+local fields = {'json', record, 'article', article, 'status', status, 'meta', meta,
+                'author', author}
 if idem_key then
   -- the stored answer holds the record: a deletion (lib/tombstone.lua)
   -- finds it here
-  redis.call('HSET', record_key, 'idem', idem_key)
+  fields[11], fields[12] = 'idem', idem_key
 end
+redis.call('HSET', record_key, unpack(fields))
 if status == 'published' then
   -- one score for all: members sort by id, and UUIDv7 ids sort by time
   redis.call('ZADD', prefix .. 'a:' .. article .. ':pub', 0, id)
