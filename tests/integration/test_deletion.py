@@ -202,6 +202,10 @@ def test_erasure_of_an_author_with_thousands_of_comments(redis, start_modgate, w
     for cid, record, addr in zip(ids, out[0::2], out[1::2]):
         is_tombstone(json.loads(record), cid)
         assert addr == 0, cid
+    # a rejected comment's tombstone goes when its record would have
+    by_status = dict((s, cid) for cid, s in done)
+    assert r.ttl("mg:c:%s" % by_status["rejected"]) > 0
+    assert r.ttl("mg:c:%s" % by_status["published"]) == -1
     erased = [e for e in r.xrange("mg:events")][before:]
     assert len(erased) == 3000
     assert sorted(f["comment"] for _, f in erased) == sorted(ids)
