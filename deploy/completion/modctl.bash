@@ -85,7 +85,7 @@ _modctl()
     fi
 
     local commands="queue show approve reject remove review rejected audit
-        stats rules article author watch unwatch check ban unban bans verify
+        stats rules article author watch unwatch erase check ban unban bans verify
         keygen pubkey help reported"
     local global_opts="--url --token --json --help --version"
 
@@ -171,7 +171,7 @@ _modctl()
         watch)
             [[ $cur == -* ]] && _modctl_options "--reason"
             ;;
-        unwatch)
+        unwatch | erase)
             [[ $cur == -* ]] && _modctl_options ""
             ;;
         keygen)

@@ -76,6 +76,7 @@ struct mg_config {
 
     int rejected_retention_s; /* rejected comments are kept this long */
     int ip_retention_s;       /* a comment's address and agent: this long */
+    bool site_may_erase;      /* DELETE /v1/authors/{id} for the site role too */
     int events_retention_s;   /* events are kept this long (the feed's 410) */
     size_t events_max_len;    /* the events stream keeps about this many */
     size_t audit_max_entries; /* the audit log keeps about this many */
@@ -130,7 +131,7 @@ int mg_config_finish(struct mg_config *cfg, struct mg_error *err) MG_MUST_CHECK;
  * one running (config_diff.c): which keys changed, by their names in the
  * table (config.c), in its order; split into those a running server
  * applies and those it reads at start only (listen, redis.*, key). */
-#define MG_CONFIG_MAX_KEYS 32
+#define MG_CONFIG_MAX_KEYS 48 /* >= the rows of config.c (test_config_diff) */
 struct mg_config_diff {
     const char *live[MG_CONFIG_MAX_KEYS]; /* applied by mg_config_apply_live */
     size_t nlive;

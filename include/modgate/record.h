@@ -18,9 +18,10 @@ enum mg_record_status {
     MG_RECORD_PENDING,
     MG_RECORD_REJECTED,
     MG_RECORD_REMOVED,
+    MG_RECORD_DELETED, /* a tombstone: deleted by its author, or erased */
 };
 
-/* "published", "pending", "rejected", "removed". */
+/* "published", "pending", "rejected", "removed", "deleted". */
 const char *mg_record_status_name(enum mg_record_status status);
 
 /* The status called name; false for any other text (or NULL). */
@@ -33,7 +34,7 @@ enum mg_record_verb { MG_RECORD_APPROVE, MG_RECORD_REJECT };
  * with the status it leads to and the action the audit log records
  * ("approve", "reject", "remove"; static), when the verb applies; false
  * (a conflict) when it does not: approving a published comment, rejecting
- * a rejected or removed one. */
+ * a rejected or removed one, anything on a deleted one (a tombstone). */
 bool mg_record_decide(enum mg_record_status from, enum mg_record_verb verb,
                       enum mg_record_status *to, const char **action);
 

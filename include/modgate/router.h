@@ -39,6 +39,9 @@ enum mg_route_id {
     MG_ROUTE_AUTHOR_UNWATCH,
     /* the events feed (issue 18) */
     MG_ROUTE_EVENTS,
+    /* deletion and erasure (issue 18) */
+    MG_ROUTE_COMMENT_DELETE,
+    MG_ROUTE_AUTHOR_ERASE,
     MG_ROUTE_COUNT
 };
 

@@ -488,6 +488,33 @@ int mg_store_events_last(struct mg_store *store, mg_store_last_id_cb cb,
 /* Drops the events older than retention_ms by Redis' clock (XTRIM MINID ~). */
 int mg_store_events_trim(struct mg_store *store, int64_t retention_ms,
                          mg_store_done_cb cb, void *data) MG_MUST_CHECK;
+/* ---- deletion and erasure (store_erase.c) ---- */
+
+/* DELETE /v1/comments/{id}: author_id deletes comment id, which becomes a
+ * tombstone with deleted_at (RFC 3339) and a "deleted" event, at once
+ * (delete.lua; what a tombstone keeps: lib/tombstone.lua). */
+enum mg_store_delete_outcome {
+    MG_DELETE_DONE,
+    MG_DELETE_ALREADY,    /* a tombstone already: nothing written */
+    MG_DELETE_NOT_AUTHOR, /* author_id is not the comment's author */
+    MG_DELETE_GONE,       /* no such comment (or its record expired) */
+};
+typedef void (*mg_store_delete_cb)(int status, enum mg_store_delete_outcome outcome,
+                                   void *data);
+int mg_store_comment_delete(struct mg_store *store, const char *id, const char *author_id,
+                            const char *deleted_at, mg_store_delete_cb cb,
+                            void *data) MG_MUST_CHECK;
+
+/* One step of an author's erasure (erase_step.lua): the author's next
+ * limit comment ids after the id after (NULL: from the first) made
+ * tombstones, each with an "erased" event. The callback hears how many
+ * were erased now, the last id looked at (borrowed; the next step's after)
+ * and whether the index is done. */
+typedef void (*mg_store_erase_cb)(int status, int64_t erased, const char *last, bool done,
+                                  void *data);
+int mg_store_erase_step(struct mg_store *store, const char *author_id, const char *after,
+                        size_t limit, const char *deleted_at, mg_store_erase_cb cb,
+                        void *data) MG_MUST_CHECK;
 
 /* Disconnects; callbacks still pending get MG_ECLOSED. on_closed runs once
  * every handle is closed, after which the store is freed. */

@@ -128,11 +128,13 @@ static int run_stats(const struct modctl_globals *g, const struct modctl_args *a
         modctl_print_json(s);
     } else if (rc == EXIT_OK) {
         const json_t *counts = json_object_get(s, "counts");
-        printf("comments   published %lld, pending %lld, rejected %lld, removed %lld\n",
+        printf("comments   published %lld, pending %lld, rejected %lld, removed %lld, "
+               "deleted %lld\n",
                (long long)json_integer_value(json_object_get(counts, "published")),
                (long long)json_integer_value(json_object_get(counts, "pending")),
                (long long)json_integer_value(json_object_get(counts, "rejected")),
-               (long long)json_integer_value(json_object_get(counts, "removed")));
+               (long long)json_integer_value(json_object_get(counts, "removed")),
+               (long long)json_integer_value(json_object_get(counts, "deleted")));
         const json_t *oldest = json_object_get(s, "oldest_pending_age_s");
         char age[24];
         printf("queue      %lld waiting",

@@ -1,6 +1,8 @@
 /* cmd_author.c: `author ID [--limit N]`, an author's history (GET
- * /v1/authors/{author_id}), and `watch ID [--reason TEXT]` / `unwatch ID`,
- * the watch list (POST and DELETE /v1/authors/{author_id}/watch). */
+ * /v1/authors/{author_id}), `watch ID [--reason TEXT]` / `unwatch ID`,
+ * the watch list (POST and DELETE /v1/authors/{author_id}/watch), and
+ * `erase ID`, an author's erasure on their request (DELETE
+ * /v1/authors/{author_id}). */
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,11 +66,13 @@ void modctl_print_author(const json_t *v)
     printf("author:      %s\n", modctl_text(v, "author_id"));
     printf("first seen:  %s\nlast seen:   %s\n", or_dash(v, "first_seen"),
            or_dash(v, "last_seen"));
-    printf("comments:    %lld published, %lld pending, %lld rejected, %lld removed\n",
+    printf("comments:    %lld published, %lld pending, %lld rejected, %lld removed, "
+           "%lld deleted\n",
            (long long)json_integer_value(json_object_get(counts, "published")),
            (long long)json_integer_value(json_object_get(counts, "pending")),
            (long long)json_integer_value(json_object_get(counts, "rejected")),
-           (long long)json_integer_value(json_object_get(counts, "removed")));
+           (long long)json_integer_value(json_object_get(counts, "removed")),
+           (long long)json_integer_value(json_object_get(counts, "deleted")));
     printf("established: %s (last rejection %s)\n",
            json_is_true(json_object_get(trust, "established")) ? "yes" : "no",
            or_dash(trust, "last_rejection_at"));
@@ -145,6 +149,21 @@ static int run_unwatch(const struct modctl_globals *g, const struct modctl_args 
     return rc;
 }
 
+static int run_erase(const struct modctl_globals *g, const struct modctl_args *a)
+{
+    char *path = author_path(a->operands[0], "");
+    json_t *reply = NULL;
+    int rc = modctl_call(g, "erase", "DELETE", path, NULL, false, NULL, &reply);
+    if (rc == EXIT_OK && g->json)
+        modctl_print_json(reply);
+    else if (rc == EXIT_OK)
+        printf("erased %s: %lld comments made tombstones now\n", a->operands[0],
+               (long long)json_integer_value(json_object_get(reply, "comments_erased")));
+    json_decref(reply);
+    mg_free(path);
+    return rc;
+}
+
 const struct modctl_command modctl_author_command = {
     .name = "author",
     .operands = {"ID"},
@@ -176,4 +195,15 @@ const struct modctl_command modctl_unwatch_command = {
     .summary = "take an author off the watch list",
     .description = "Their comments are judged by the rules alone again. In the audit log.\n",
     .run = run_unwatch,
+};
+
+const struct modctl_command modctl_erase_command = {
+    .name = "erase",
+    .operands = {"ID"},
+    .summary = "erase an author, on their request",
+    .description =
+        "Every comment of the author becomes a tombstone: body, name, address\n"
+        "and user agent erased; the author id, counts, bans and watch entry\n"
+        "stay. Idempotent: a repeat erases 0. In the audit log (erase).\n",
+    .run = run_erase,
 };

@@ -162,6 +162,10 @@ const struct mg__config_row mg__config_rows[] = {
       AT(ip_retention_s), .def = "2592000",
       .help = "a comment's client_ip and user_agent are kept this long, in s "
               "(then Redis erases them)"}},
+    {.key = {"privacy.site_may_erase", .type = MG_YAML_T_BOOL, AT(site_may_erase),
+      .def = "false",
+      .help = "the site role may erase an author (DELETE /v1/authors/{author_id}), "
+              "not only moderators"}},
     {.key = {"log.level", .type = MG_YAML_T_ENUM, AT(log_level), .def = "info",
       .names = log_levels,
       .help = "least severe log level written: debug, info, warn, error"},

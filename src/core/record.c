@@ -12,6 +12,7 @@ static const char *const STATUS_NAMES[] = {
     [MG_RECORD_PENDING] = "pending",
     [MG_RECORD_REJECTED] = "rejected",
     [MG_RECORD_REMOVED] = "removed",
+    [MG_RECORD_DELETED] = "deleted",
 };
 #define NSTATUSES (sizeof STATUS_NAMES / sizeof STATUS_NAMES[0])
 

@@ -151,12 +151,12 @@ static void on_author(int status, const char *text, size_t len, void *data)
     }
     int64_t now = (int64_t)json_integer_value(json_object_get(raw, "now"));
     json_t *view = json_pack(
-        "{s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:o, s:o, s:o, s:o, s:o, s:I, s:o}",
+        "{s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:o, s:o, s:o, s:I, s:o}",
         "author_id",
         x->match.params[0], "first_seen", time_of(user, "first"), "last_seen",
         time_of(user, "last"), "counts", "published", count_of(user, "published"),
         "pending", count_of(user, "pending"), "rejected", count_of(user, "rejected"),
-        "removed", count_of(user, "removed"), "trust",
+        "removed", count_of(user, "removed"), "deleted", count_of(user, "deleted"), "trust",
         trust_json(x->srv, user, now), "watch", watch_json(json_object_get(raw, "watch")),
         "bans", bans_json(json_object_get(raw, "ban")), "reports",
         reports_json(json_object_get(raw, "user"), json_object_get(raw, "reporter")),

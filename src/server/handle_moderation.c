@@ -331,9 +331,9 @@ static void on_stats(int status, const char *json, size_t len, void *data)
     int64_t now = (int64_t)count_of(raw, "now_ms");
     json_t *counts = json_object();
     static const char *const statuses[] = {"published", "pending", "rejected",
-                                           "removed"};
+                                           "removed", "deleted"};
     const json_t *by_status = json_object_get(raw, "by_status");
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
         json_object_set_new(counts, statuses[i],
                             json_integer(count_of(by_status, statuses[i])));
     /* the oldest pending comment's age, from its UUIDv7 id */

@@ -44,6 +44,8 @@ static const handler_fn handlers[MG_ROUTE_COUNT] = {
     [MG_ROUTE_AUTHOR_WATCH] = mg_handle_author_watch,
     [MG_ROUTE_AUTHOR_UNWATCH] = mg_handle_author_unwatch,
     [MG_ROUTE_EVENTS] = mg_handle_events,
+    [MG_ROUTE_COMMENT_DELETE] = mg_handle_comment_delete,
+    [MG_ROUTE_AUTHOR_ERASE] = mg_handle_author_erase,
 };
 
 void mg_respond_json(struct mg_exchange *x, int status, json_t *body)

@@ -47,6 +47,10 @@ static const struct mg_route routes[MG_ROUTE_COUNT] = {
     {MG_ROUTE_AUTHOR_UNWATCH, "DELETE", "/v1/authors/{author_id}/watch", MG_ROLE_MODERATOR},
     /* the events feed (issue 18, handle_events.c) */
     {MG_ROUTE_EVENTS, "GET", "/v1/events", MG_ROLE_SITE},
+    /* deletion and erasure (issue 18; handle_erase.c checks the site's
+     * right to erase against privacy.site_may_erase) */
+    {MG_ROUTE_COMMENT_DELETE, "DELETE", "/v1/comments/{id}", MG_ROLE_SITE},
+    {MG_ROUTE_AUTHOR_ERASE, "DELETE", "/v1/authors/{author_id}", ANY_ROLE},
 };
 
 const struct mg_route *mg_routes(void)

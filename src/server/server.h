@@ -240,5 +240,8 @@ void mg_handle_events(struct mg_exchange *x);
 void mg_feed_start(struct mg_server *srv);
 void mg_feed_stop(struct mg_server *srv);
 void mg_feed_poke(struct mg_server *srv);
+/* deletion and erasure (handle_erase.c) */
+void mg_handle_comment_delete(struct mg_exchange *x);
+void mg_handle_author_erase(struct mg_exchange *x);
 
 #endif

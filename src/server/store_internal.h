@@ -13,6 +13,7 @@
  *   store_reports.c     readers' reports and the reported list
  *   store_authors.c     an author's view and the watch list
  *   store_events.c      the events feed: a page, the newest id, trimming
+ *   store_erase.c       deletion by the author, erasure of an author
  *   store_sentinel.c    a redis+sentinel:// URL: asking the sentinels where
  *                       the primary is, and hearing of failovers
  *
@@ -64,6 +65,8 @@ union mg__store_cb {
     mg_store_addr_cb addr;
     mg_store_events_cb events;
     mg_store_last_id_cb last_id;
+    mg_store_delete_cb del;
+    mg_store_erase_cb erase;
 };
 
 /* Who hears an operation's outcome, copied into the operation: the

@@ -136,7 +136,7 @@ def test_reports_received_and_filed_with_their_outcomes(srv):
     assert kim.json()["reports"]["filed"] == {"count": 3, "open": 1, "upheld": 1,
                                               "dismissed": 1}
     assert kim.json()["counts"] == {"published": 0, "pending": 0, "rejected": 0,
-                                     "removed": 0}
+                                     "removed": 0, "deleted": 0}
     assert author(srv, "lee").json()["reports"]["filed"] == {
         "count": 2, "open": 1, "upheld": 1, "dismissed": 0}
 
@@ -156,14 +156,14 @@ def test_decisions_move_counts(srv):
     assert r.status_code == 202, r.text  # a new commenter, suspect: held
     cid = r.json()["id"]
     assert author(srv, "dee").json()["counts"] == {"published": 0, "pending": 1,
-                                                   "rejected": 0, "removed": 0}
+                                                   "rejected": 0, "removed": 0, "deleted": 0}
     assert srv.post("/v1/comments/%s/approve" % cid, token=MOD_TOKEN, json={}).status_code == 200
     assert author(srv, "dee").json()["counts"] == {"published": 1, "pending": 0,
-                                                   "rejected": 0, "removed": 0}
+                                                   "rejected": 0, "removed": 0, "deleted": 0}
     # taken down: counted as removed, and a rejection for history.established
     assert srv.post("/v1/comments/%s/reject" % cid, token=MOD_TOKEN, json={}).status_code == 200
     v = author(srv, "dee").json()
-    assert v["counts"] == {"published": 0, "pending": 0, "rejected": 0, "removed": 1}
+    assert v["counts"] == {"published": 0, "pending": 0, "rejected": 0, "removed": 1, "deleted": 0}
     assert v["trust"]["last_rejection_at"] is not None
 
 
@@ -228,7 +228,7 @@ def test_watch_without_body_and_never_seen(srv):
     v = author(srv, "ghost").json()
     assert v["first_seen"] is None and v["comments"] == [] and v["watch"]["by"] == "alice"
     assert v["counts"] == {"published": 0, "pending": 0, "rejected": 0,
-                                     "removed": 0}
+                                     "removed": 0, "deleted": 0}
 
 
 def test_bans_in_force_show(srv):

@@ -177,7 +177,7 @@ def test_rejected_audit_stats_and_rules_stats(server):
     assert [e["target"] for e in out["entries"]] == [keep]
     s = run(server, "stats")
     assert s.returncode == 0
-    assert "published 2, pending 0, rejected 0, removed 0" in s.stdout
+    assert "published 2, pending 0, rejected 0, removed 0, deleted 0" in s.stdout
     assert "0 waiting" in s.stdout and "2 submissions" in s.stdout
     assert ok_json(run(server, "--json", "stats"))["counts"]["published"] == 2
     rs = run(server, "rules", "stats")

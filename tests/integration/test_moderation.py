@@ -395,7 +395,8 @@ def test_audit_log_is_capped(redis, start_modgate, workdir):
 def test_stats_count_statuses_queue_submissions_and_rules(mod_server):
     empty = mod_server.get("/v1/stats", token=MOD_TOKEN).json()
     assert empty["queue_depth"] == 0 and empty["oldest_pending_age_s"] is None
-    assert empty["counts"] == {"published": 0, "pending": 0, "rejected": 0, "removed": 0}
+    assert empty["counts"] == {"published": 0, "pending": 0, "rejected": 0, "removed": 0,
+                               "deleted": 0}
     assert empty["last_hour"] == {"submissions": 0, "rule_hits": {}}
     first = held(mod_server)["id"]
     held(mod_server)
@@ -404,7 +405,7 @@ def test_stats_count_statuses_queue_submissions_and_rules(mod_server):
     rejected_by_rules(mod_server)
     decided(approve(mod_server, first), "published", "approve")
     s = mod_server.get("/v1/stats", token=MOD_TOKEN).json()
-    assert s["counts"] == {"published": 2, "pending": 2, "rejected": 1, "removed": 0}
+    assert s["counts"] == {"published": 2, "pending": 2, "rejected": 1, "removed": 0, "deleted": 0}
     assert s["queue_depth"] == 2
     assert 0 <= s["oldest_pending_age_s"] < 60
     for window in ("last_hour", "last_day"):

@@ -24,7 +24,7 @@ ROLE_NAMES = {"MG_ROLE_SITE": {"site"}, "MG_ROLE_MODERATOR": {"moderator"},
 CODES_BY_STATUS = {
     400: {"invalid_request", "bad_request"},
     401: {"unauthorized"},
-    403: {"forbidden", "banned", "comments_closed"},
+    403: {"forbidden", "banned", "comments_closed", "not_author"},
     404: {"not_found"},
     405: {"method_not_allowed"},
     408: {"timeout"},
@@ -321,7 +321,7 @@ def test_a_good_comment_validates(spec):
 @pytest.mark.parametrize("change", [
     {"score": "0.0"},                    # a number as a string
     {"extra": 1},                        # a stray member
-    {"status": "deleted"},               # not a status
+    {"status": "erased"},                # not a status
     {"created_at": "2026-11-29T18:49:26Z"},  # no milliseconds
     {"key_id": 5},
     {"matches": [{"rule": "x", "score": 1, "reason": "r", "span": [1, 2, 3]}]},

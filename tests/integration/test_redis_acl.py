@@ -242,7 +242,8 @@ def test_modgate_works_as_the_restricted_user(acl_redis, start_modgate, workdir)
     actions = [e["action"] for e in m.get("/v1/audit", token=MOD_TOKEN).json()["entries"]]
     assert actions == ["rules_reload", "unban", "ban", "reject", "approve"], actions
     stats = m.get("/v1/stats", token=MOD_TOKEN).json()
-    assert stats["counts"] == {"published": 7, "pending": 0, "rejected": 3, "removed": 0}
+    assert stats["counts"] == {"published": 7, "pending": 0, "rejected": 3, "removed": 0,
+                               "deleted": 0}
     # the signatures, checked by modctl over HTTP
     v = subprocess.run([MODCTL, "--url", m.base, "--token", MOD_TOKEN, "verify", "--all"],
                        capture_output=True, text=True, timeout=30)
@@ -276,6 +277,34 @@ def test_article_settings_as_the_restricted_user(acl_redis, start_modgate):
     assert m.put(path, token=MOD_TOKEN, json={"mode": "open"}).status_code == 200
     assert m.get("/v1/audit", token=MOD_TOKEN).json()["entries"][0]["action"] == \
         "article_settings"
+    assert "NOPERM" not in m.logs()
+
+
+def test_deletion_and_erasure_as_the_restricted_user(acl_redis, start_modgate):
+    """delete.lua and erase_step.lua (lib/tombstone.lua: a reported comment,
+    an idempotency record, an address) need no command the shipped user
+    lacks."""
+    m = start_modgate(acl_url(acl_redis), config="reports:\n  threshold: 1\n")
+    wait_until(lambda: m.get("/readyz").status_code == 200, timeout=10)
+
+    def post(author, n, **kw):
+        return post_comment(m, {"article_id": "acl-del", "author_id": author,
+                                "client_ip": "198.51.100.7",
+                                "body": "Plain words number %d" % n}, **kw)
+
+    first = post("u-1", 1, headers={"Idempotency-Key": "acl-del-1"})
+    assert first.status_code == 201, first.text
+    cid = first.json()["id"]
+    r = m.post("/v1/comments/%s/reports" % cid, token=SITE_TOKEN,
+               json={"reporter_id": "r-1", "reason": "spam"})
+    assert r.status_code == 201, r.text
+    r = m.delete("/v1/comments/%s" % cid, token=SITE_TOKEN, params={"author_id": "u-1"})
+    assert r.status_code == 204, r.text
+    assert m.get("/v1/comments/" + cid, token=SITE_TOKEN).json()["status"] == "deleted"
+    for n in range(2, 5):
+        assert post("u-1", n).status_code == 201
+    r = m.delete("/v1/authors/u-1", token=MOD_TOKEN)
+    assert r.status_code == 200 and r.json()["comments_erased"] == 3, r.text
     assert "NOPERM" not in m.logs()
 
 

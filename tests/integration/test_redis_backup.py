@@ -101,7 +101,7 @@ def test_a_backup_taken_under_writes_restores_every_comment_and_signature(
     published, ids = fill(m)
     before = snapshot(m, ids)
     assert before["counts"] == {"published": published, "pending": 2, "rejected": 3,
-                                "removed": 1}, before["counts"]
+                                "removed": 1, "deleted": 0}, before["counts"]
     v = verify(m)
     assert v.returncode == 0, (v.stdout, v.stderr)
 

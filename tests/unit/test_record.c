@@ -22,7 +22,8 @@
 static void test_status_names(void **state)
 {
     (void)state;
-    static const char *const names[] = {"published", "pending", "rejected", "removed"};
+    static const char *const names[] = {"published", "pending", "rejected", "removed",
+                                         "deleted"};
     for (size_t i = 0; i < ARRAY_LEN(names); i++) {
         enum mg_record_status s;
         assert_true(mg_record_status_parse(names[i], &s));
@@ -56,6 +57,9 @@ static void test_moves(void **state)
         {MG_RECORD_PUBLISHED, MG_RECORD_REJECT, true, MG_RECORD_REMOVED, "remove"},
         {MG_RECORD_REJECTED, MG_RECORD_REJECT, false, 0, NULL},
         {MG_RECORD_REMOVED, MG_RECORD_REJECT, false, 0, NULL},
+        /* a tombstone (deleted by its author, or erased) is decided no more */
+        {MG_RECORD_DELETED, MG_RECORD_APPROVE, false, 0, NULL},
+        {MG_RECORD_DELETED, MG_RECORD_REJECT, false, 0, NULL},
     };
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
         enum mg_record_status to = MG_RECORD_PENDING;

@@ -286,8 +286,14 @@ if parent ~= '' then
 end
 
 local record_key = prefix .. 'c:' .. id
-redis.call('HSET', record_key, 'json', record, 'article', article,
-           'status', status, 'meta', meta, 'author', author)
+local fields = {'json', record, 'article', article, 'status', status, 'meta', meta,
+                'author', author}
+if idem_key then
+  -- the stored answer holds the record: a deletion (lib/tombstone.lua)
+  -- finds it here
+  fields[11], fields[12] = 'idem', idem_key
+end
+redis.call('HSET', record_key, unpack(fields))
 if status == 'published' then
   -- one score for all: members sort by id, and UUIDv7 ids sort by time
   redis.call('ZADD', prefix .. 'a:' .. article .. ':pub', 0, id)
@@ -324,8 +330,8 @@ mg_event(prefix, events_cap,
          id, article, author, status)
 
 -- the author's index: first and last seen (ms), comments by status (decide.lua
--- moves them), the last rejection, and their latest comment ids (by id, so by
--- time), kept to the last 1000: GET /v1/authors/{author_id} reads them
+-- moves them), the last rejection, and their comment ids (by id, so by
+-- time): GET /v1/authors/{author_id} reads a page of them
 local seen = now_ms or tonumber(created)
 local seen_text = string.format('%.0f', seen)
 redis.call('HSETNX', user_key, 'first', seen_text)
@@ -334,10 +340,8 @@ redis.call('HINCRBY', user_key, status, 1)
 if status == 'rejected' then
   redis.call('HSET', user_key, 'rejected_at', seen_text)
 end
+-- every one of them, uncapped: erasing an author (erase_step.lua) walks it
 redis.call('ZADD', user_key .. ':c', 0, id)
-if redis.call('ZCARD', user_key .. ':c') > 1000 then
-  redis.call('ZREMRANGEBYRANK', user_key .. ':c', 0, -1001)
-end
 -- an author who became (or stopped being) established, as this submission
 -- found them, goes in the audit log once per change
 if was_established ~= nil and established ~= was_established then

@@ -1,0 +1,13 @@
+-- delete.lua: DELETE /v1/comments/{id}?author_id=: the comment's author
+-- deletes it. The comment becomes a tombstone (lib/tombstone.lua: what it
+-- keeps and what is erased), with a "deleted" event; a tombstone already
+-- is answered the same, with no second event.
+--
+-- args: prefix id author deleted_at events_cap
+-- uses: events tombstone
+--
+-- Arguments: the key prefix; the comment id; the author id the site says
+-- deletes it; the deletion's time (RFC 3339, the tombstone's deleted_at);
+-- the events stream's length (events.max_len).
+-- Returns "deleted" | "already" | "not_author" | "gone".
+return mg_tombstone(prefix, events_cap, 'deleted', id, deleted_at, author)
