@@ -37,6 +37,9 @@ enum mg_route_id {
     MG_ROUTE_AUTHOR_GET,
     MG_ROUTE_AUTHOR_WATCH,
     MG_ROUTE_AUTHOR_UNWATCH,
+    /* the author's edits */
+    MG_ROUTE_EDIT,
+    MG_ROUTE_REVISIONS,
     MG_ROUTE_COUNT
 };
 

@@ -45,6 +45,9 @@ static const struct mg_route routes[MG_ROUTE_COUNT] = {
     {MG_ROUTE_AUTHOR_GET, "GET", "/v1/authors/{author_id}", MG_ROLE_MODERATOR},
     {MG_ROUTE_AUTHOR_WATCH, "POST", "/v1/authors/{author_id}/watch", MG_ROLE_MODERATOR},
     {MG_ROUTE_AUTHOR_UNWATCH, "DELETE", "/v1/authors/{author_id}/watch", MG_ROLE_MODERATOR},
+    /* the author's edits (handle_edits.c) */
+    {MG_ROUTE_EDIT, "PATCH", "/v1/comments/{id}", MG_ROLE_SITE},
+    {MG_ROUTE_REVISIONS, "GET", "/v1/comments/{id}/revisions", MG_ROLE_MODERATOR},
 };
 
 const struct mg_route *mg_routes(void)

@@ -14,7 +14,7 @@
 #include "modgate/buf.h"
 #include "modgate/submission.h"
 
-static const struct mg_submission_limits limits = {300, 4096, false};
+static const struct mg_submission_limits limits = {300, 4096, false, false};
 
 /* Explicit lengths so that bodies with NUL or invalid bytes can be cases. */
 #define S(lit) lit, sizeof(lit) - 1
@@ -564,7 +564,7 @@ static void test_minimal_and_nulls(void **state)
 static void test_author_id_optional(void **state)
 {
     (void)state;
-    static const struct mg_submission_limits check = {300, 4096, true};
+    static const struct mg_submission_limits check = {300, 4096, true, false};
     static const char *const absent[] = {
         "{\"article_id\":\"a-1\",\"body\":\"hi\"}",
         "{\"article_id\":\"a-1\",\"author_id\":null,\"body\":\"hi\"}",
@@ -804,7 +804,7 @@ static void test_body_length(void **state)
 static void test_body_length_raised_bytes(void **state)
 {
     (void)state;
-    static const struct mg_submission_limits big = {300, 65536, false};
+    static const struct mg_submission_limits big = {300, 65536, false, false};
     static const struct length_case cases[] = {
         {"300 family emoji", FAMILY, 300, 0, NULL, 0, 0, NULL, 300},
         {"301 family emoji", FAMILY, 301, 422, "too_long", 300, 301,
