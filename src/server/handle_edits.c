@@ -201,7 +201,7 @@ static bool refuse_early(struct edit_ctx *ctx)
     const char *status = json_string_value(json_object_get(ctx->old, "status"));
     const char *created = json_string_value(json_object_get(ctx->old, "created_at"));
     if (!author || !status || !created || mg_time_parse(created, &ctx->created_ms) != MG_OK) {
-        mg_respond_error(x, 500, "internal", "The stored record is malformed.");
+        mg_respond_unavailable(x, MG_EPROTO); /* not a record modgate wrote */
         return true;
     }
     if (strcmp(author, ctx->sub.author_id) != 0) {

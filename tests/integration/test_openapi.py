@@ -24,11 +24,13 @@ ROLE_NAMES = {"MG_ROLE_SITE": {"site"}, "MG_ROLE_MODERATOR": {"moderator"},
 CODES_BY_STATUS = {
     400: {"invalid_request", "bad_request"},
     401: {"unauthorized"},
-    403: {"forbidden", "banned", "comments_closed"},
+    403: {"forbidden", "banned", "comments_closed",
+          "not_author"},  # edits
     404: {"not_found"},
     405: {"method_not_allowed"},
     408: {"timeout"},
-    409: {"idempotency_conflict", "conflict", "address_expired"},
+    409: {"idempotency_conflict", "conflict", "address_expired",
+          "edit_window_closed"},  # edits
     413: {"body_too_large"},
     415: {"unsupported_media_type"},
     422: {"too_short", "too_long", "invalid_parent", "rejected", "invalid_rules",
