@@ -17,6 +17,7 @@ from conftest import MOD_TOKEN, SITE_TOKEN, post_comment, problem, wait_until
 from signing import public_keys, signed_message, verifies
 from test_moderation import write_rules  # HOLDME holds, REJECTME rejects
 from test_modctl_moderation import run
+from test_article_settings import set_mode
 
 ARTICLE = "art-edits"
 
@@ -155,6 +156,24 @@ def test_edit_the_rules_reject_and_rejected_or_removed_cannot_be_edited(srv):
     assert r.status_code == 200, r.text
     conflict = problem(edit(srv, other["id"], "Sorry.", author="u-3"), 409, "conflict")
     assert conflict["current_status"] == "removed"
+
+
+def test_the_articles_mode_and_the_watch_list_apply_to_an_edit(srv):
+    rec = submit(srv)
+    set_mode(srv, ARTICLE, "premoderated")
+    r = edit(srv, rec["id"], "Changed under pre-moderation.")
+    assert r.status_code == 202, r.text
+    assert [m["rule"] for m in r.json()["matches"]] == ["article.premoderated"]
+    assert listing(srv) == [] and queue(srv) == [rec["id"]]
+    set_mode(srv, ARTICLE, "closed")
+    problem(edit(srv, rec["id"], "Changed after closing."), 403, "comments_closed")
+    set_mode(srv, ARTICLE, "open")
+    other = submit(srv, author="u-watched")
+    r = srv.post("/v1/authors/u-watched/watch", token=MOD_TOKEN, json={"reason": "spam"})
+    assert r.status_code == 200, r.text
+    r = edit(srv, other["id"], "Changed while watched.", author="u-watched")
+    assert r.status_code == 202, r.text
+    assert [m["rule"] for m in r.json()["matches"]] == ["author.watched"]
 
 
 def test_edit_outside_the_window(redis, start_modgate, workdir):
