@@ -143,13 +143,22 @@ def test_edit_the_rules_hold_leaves_the_listing_for_the_queue(srv, redis):
     assert verifies(r.json(), keys_of(srv))
 
 
-def test_edit_the_rules_reject_and_rejected_or_removed_cannot_be_edited(srv):
+def test_edit_the_rules_reject_and_rejected_or_removed_cannot_be_edited(srv, redis):
     rec = submit(srv)
     bad = problem(edit(srv, rec["id"], "Buy now REJECTME"), 422, "rejected")
     assert bad["id"] == rec["id"]
     assert listing(srv) == []
     conflict = problem(edit(srv, rec["id"], "Sorry."), 409, "conflict")
     assert conflict["current_status"] == "rejected"
+    # the earlier revisions expire with the rejected comment, and stay when
+    # a moderator approves it after all
+    rev_key = "mg:c:%s:rev" % rec["id"]
+    assert 0 < int(redis.cli("TTL", rev_key)) <= 1209600
+    r = srv.post("/v1/comments/%s/approve" % rec["id"], token=MOD_TOKEN)
+    assert r.status_code == 200, r.text
+    assert int(redis.cli("TTL", rev_key)) == -1
+    revs = srv.get("/v1/comments/%s/revisions" % rec["id"], token=MOD_TOKEN).json()
+    assert revs["revisions"] == [rec] and revs["current"]["status"] == "published"
     other = submit(srv, author="u-3")
     r = srv.post("/v1/comments/%s/reject" % other["id"], token=MOD_TOKEN,
                  json={"reason": "off topic"})
