@@ -79,6 +79,8 @@ struct mg_config {
     bool site_may_erase;      /* DELETE /v1/authors/{id} for the site role too */
     int events_retention_s;   /* events are kept this long (the feed's 410) */
     size_t events_max_len;    /* the events stream keeps about this many */
+    int edits_window_s;       /* PATCH /v1/comments/{id}: this long after
+                                 created_at; 0 no edits */
     size_t audit_max_entries; /* the audit log keeps about this many */
     int decision_guard_ms;    /* a comment decided less than this long ago
                                  is not decided again by another

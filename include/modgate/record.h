@@ -41,7 +41,10 @@ bool mg_record_decide(enum mg_record_status from, enum mg_record_verb verb,
 /* ---- the record ---- */
 
 /* The fields a signature covers (docs/api.md, "Signatures"). Borrowed;
- * author_name and parent_id may be NULL. */
+ * author_name and parent_id may be NULL. A record its author edited has a
+ * revision above 1 and edited_at (the last edit's time); the signature
+ * covers both then, and only then, so that records signed before edits
+ * existed (no revision member) verify as they always did. */
 struct mg_record_fields {
     const char *id;
     const char *article_id;
@@ -50,6 +53,8 @@ struct mg_record_fields {
     const char *body;
     const char *parent_id;
     const char *created_at;
+    long long revision;     /* 1 (or 0: a record without the member): never edited */
+    const char *edited_at;  /* NULL when never edited */
 };
 
 /* A new record, as a submission stores it and answers it. */
@@ -64,7 +69,8 @@ struct mg_record_new {
 };
 
 /* The record as a JSON object, its members in the order the API shows
- * them; "decision" is null. Caller owns the result (json_decref). */
+ * them ("revision" 1 and "edited_at" null unless the fields say an edit);
+ * "decision" is null. Caller owns the result (json_decref). */
 json_t *mg_record_json(const struct mg_record_new *r);
 
 /* The signed fields of a record object; borrowed from it (NULL where a

@@ -42,6 +42,9 @@ enum mg_route_id {
     /* deletion and erasure (issue 18) */
     MG_ROUTE_COMMENT_DELETE,
     MG_ROUTE_AUTHOR_ERASE,
+    /* the author's edits */
+    MG_ROUTE_EDIT,
+    MG_ROUTE_REVISIONS,
     MG_ROUTE_COUNT
 };
 

@@ -521,4 +521,48 @@ int mg_store_erase_step(struct mg_store *store, const char *author_id, const cha
 void mg_store_close(struct mg_store *store, void (*on_closed)(void *data),
                     void *data);
 
+/* ---- an author's edit (store_edit.c, edit.lua) ---- */
+
+/* An edit as the handler built it from the record it read. Borrowed. */
+struct mg_store_edit {
+    const char *id;
+    const char *old_json;    /* the record read: the edit applies only to it */
+    const char *record_json; /* the new record */
+    const char *status;      /* its status: published | pending | rejected */
+    int64_t created_ms;      /* the comment's created_at */
+    int64_t window_ms;       /* edits.window_s, checked on Redis' clock */
+    double score;
+    const char *normalized;  /* the new text as rules see it (the queue's q=) */
+    const char *rl_author;   /* the author's rate limit value; NULL: none */
+    const struct mg_rl_config *rate_limits; /* the limits in force */
+};
+enum mg_store_edit_outcome {
+    MG_EDITED,
+    MG_EDIT_GONE,         /* no such comment (any more) */
+    MG_EDIT_CONFLICT,     /* the record changed meanwhile: see current */
+    MG_EDIT_WINDOW_CLOSED,
+    MG_EDIT_CLOSED,       /* the article takes no comments */
+    MG_EDIT_PREMODERATED, /* status was "published": send it again held */
+    MG_EDIT_WATCHED,      /* likewise, for an author on the watch list */
+    MG_EDIT_BANNED,       /* the author is banned: see ban_until_ms */
+    MG_EDIT_RATE_LIMITED, /* see retry_after_s */
+};
+struct mg_store_edit_result {
+    enum mg_store_edit_outcome outcome;
+    const char *current;   /* MG_EDIT_CONFLICT: the status now (borrowed) */
+    int64_t ban_until_ms;  /* MG_EDIT_BANNED: 0 for a permanent ban */
+    int64_t retry_after_s; /* MG_EDIT_RATE_LIMITED */
+};
+typedef void (*mg_store_edit_cb)(int status, const struct mg_store_edit_result *res,
+                                 void *data);
+int mg_store_edit(struct mg_store *store, const struct mg_store_edit *e,
+                  mg_store_edit_cb cb, void *data) MG_MUST_CHECK;
+
+/* A comment's record (jsons[0]) and its earlier revisions, oldest first
+ * (jsons[1..n-1]); n 0: no such comment. Borrowed during the callback. */
+typedef void (*mg_store_revisions_cb)(int status, const char *const *jsons,
+                                      const size_t *lens, size_t n, void *data);
+int mg_store_revisions(struct mg_store *store, const char *id,
+                       mg_store_revisions_cb cb, void *data) MG_MUST_CHECK;
+
 #endif

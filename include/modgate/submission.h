@@ -1,4 +1,5 @@
-/* submission.h: the body of POST /v1/comments and POST /v1/check, decoded
+/* submission.h: the body of POST /v1/comments and POST /v1/check (and of
+ * PATCH /v1/comments/{id}: its author_id and body), decoded
  * and validated as docs/api.md says: a JSON object (duplicate keys refused, strict
  * UTF-8, no NUL), every field's type and form (400 invalid_request with the
  * field at fault), then the body's length (422 too_short / too_long). Pure:
@@ -17,11 +18,13 @@ struct mg_submission_limits {
     size_t max_bytes; /* body, bytes of UTF-8 (4096) */
     bool author_id_optional; /* POST /v1/check: author_id may be absent or
                                 null (then NULL in the result) */
+    bool edit; /* PATCH /v1/comments/{id}: author_id, body and
+                  author_created_at only; article_id NULL in the result */
 };
 
 /* A valid submission; every string is owned and NUL-terminated. */
 struct mg_submission {
-    char *article_id;  /* 1..128 printable ASCII, no spaces */
+    char *article_id;  /* 1..128 printable ASCII, no spaces; NULL for an edit */
     char *author_id;   /* same; NULL only with author_id_optional */
     char *author_name; /* NULL when absent or null; <= 64 characters */
     char *body;

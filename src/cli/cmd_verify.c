@@ -2,7 +2,8 @@
  * public keys (GET /v1/keys) and the comments (GET /v1/comments/{id}, or
  * the published ones of GET /v1/articles/{id}/comments, over GET
  * /v1/articles for --all) and checks every signature here, with libsodium,
- * on the message docs/api.md defines. modgate's word is not taken for anything
+ * on the message docs/signatures.md defines (an edited record's revision
+ * and edited_at included). modgate's word is not taken for anything
  * but the bytes. */
 #include <jansson.h>
 #include <stdint.h>
@@ -94,9 +95,13 @@ static const char *check_record(const struct verify *v, const json_t *record)
         .parent_id = str(record, "parent_id"),
         .created_at = str(record, "created_at"),
         .key_id = key_id,
+        /* an edited record (revision above 1) signs its revision and
+         * edit time too; one without the member was never edited */
+        .revision = (long long)json_integer_value(json_object_get(record, "revision")),
+        .edited_at = str(record, "edited_at"),
     };
     if (!fields.id || !fields.article_id || !fields.author_id || !fields.body ||
-        !fields.created_at)
+        !fields.created_at || (fields.revision > 1 && !fields.edited_at))
         return "a signed field is missing";
     size_t len;
     char *message = mg_canon_signed_message(&fields, &len);

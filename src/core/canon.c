@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "modgate/buf.h"
@@ -70,9 +71,19 @@ char *mg_canon_signed_message(const struct mg_signed_fields *f, size_t *len)
     add_member(&b, "author_name", f->author_name, false);
     add_member(&b, "body", f->body, false);
     add_member(&b, "created_at", f->created_at, false);
+    /* An edited record's revision and edit time are signed; a record never
+     * edited is signed as before edits existed, so old signatures hold. */
+    bool edited = f->revision > 1;
+    if (edited)
+        add_member(&b, "edited_at", f->edited_at, false);
     add_member(&b, "id", f->id, false);
     add_member(&b, "key_id", f->key_id, false);
     add_member(&b, "parent_id", f->parent_id, false);
+    if (edited) {
+        char revision[32];
+        snprintf(revision, sizeof revision, ",\"revision\":%lld", f->revision);
+        mg_buf_adds(&b, revision);
+    }
     mg_buf_adds(&b, ",\"v\":1}");
     return mg_buf_take(&b, len);
 }

@@ -158,6 +158,10 @@ const struct mg__config_row mg__config_rows[] = {
       .def = "1000000",
       .help = "the events stream keeps about this many entries, oldest "
               "dropped first"}},
+    {.key = {"edits.window_s", INTEGER(0, 315360000), AT(edits_window_s),
+      .def = "900",
+      .help = "an author may edit a comment this long after sending it, in s; "
+              "0 no edits"}},
     {.key = {"privacy.ip_retention_s", INTEGER(1, 315360000),
       AT(ip_retention_s), .def = "2592000",
       .help = "a comment's client_ip and user_agent are kept this long, in s "

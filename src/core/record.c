@@ -63,10 +63,12 @@ json_t *mg_record_json(const struct mg_record_new *r)
     const struct mg_record_fields *f = &r->fields;
     bool is_signed = r->key_id && r->signature;
     return json_pack(
-        "{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s, s:s, s:f, s:O, s:s?, s:s?, s:s, s:n}",
+        "{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s, s:s?, s:I, s:s, s:f, s:O, s:s?, s:s?, s:s, s:n}",
         "id", f->id, "article_id", f->article_id, "author_id", f->author_id,
         "author_name", f->author_name, "body", f->body, "parent_id", f->parent_id,
-        "created_at", f->created_at, "status", mg_record_status_name(r->status), "score",
+        "created_at", f->created_at, "edited_at", f->edited_at, "revision",
+        (json_int_t)(f->revision > 1 ? f->revision : 1), "status",
+        mg_record_status_name(r->status), "score",
         r->score, "matches", r->matches, "key_id", is_signed ? r->key_id : NULL,
         "signature", is_signed ? r->signature : NULL, "rules_version", r->rules_version,
         "decision");
@@ -82,6 +84,8 @@ void mg_record_fields_of(const json_t *record, struct mg_record_fields *out)
         .body = json_string_value(json_object_get(record, "body")),
         .parent_id = json_string_value(json_object_get(record, "parent_id")),
         .created_at = json_string_value(json_object_get(record, "created_at")),
+        .revision = (long long)json_integer_value(json_object_get(record, "revision")),
+        .edited_at = json_string_value(json_object_get(record, "edited_at")),
     };
 }
 
@@ -97,6 +101,8 @@ void mg_record_sign(struct mg_keyring *kr, const struct mg_record_fields *fields
         .body = fields->body,
         .parent_id = fields->parent_id,
         .created_at = fields->created_at,
+        .revision = fields->revision,
+        .edited_at = fields->edited_at,
         .key_id = *key_id,
     };
     size_t len;

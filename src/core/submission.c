@@ -1,5 +1,6 @@
-/* submission.c: decoding and validating the body of POST /v1/comments and
- * POST /v1/check (docs/api.md, "POST /v1/comments"). */
+/* submission.c: decoding and validating the body of POST /v1/comments,
+ * POST /v1/check and PATCH /v1/comments/{id} (docs/api.md, "POST
+ * /v1/comments"). */
 #include "modgate/submission.h"
 
 #include <arpa/inet.h>
@@ -237,21 +238,40 @@ static int check_client_ip(json_t *root, struct fields *f,
     return MG_OK;
 }
 
-static int check_fields(json_t *root, struct fields *f, bool author_optional,
+static int check_author_created_at(json_t *root, struct fields *f,
+                                   struct mg_submission_error *err)
+{
+    size_t len;
+    int rc = get_string(root, "author_created_at", OPTIONAL, &f->author_created_at,
+                        &len, err);
+    if (rc != MG_OK)
+        return rc;
+    if (f->author_created_at &&
+        mg_time_parse(f->author_created_at, &f->author_created_at_ms) != MG_OK)
+        return invalid(err, "author_created_at",
+                       "must be an RFC 3339 date-time such as "
+                       "2026-01-03T10:00:00.000Z");
+    return MG_OK;
+}
+
+static int check_fields(json_t *root, struct fields *f,
+                        const struct mg_submission_limits *limits,
                         struct mg_submission_error *err)
 {
     /* In API order, so the first member at fault is the one named. */
     size_t len;
-    int rc = check_id(root, "article_id", REQUIRED, &f->article_id, err);
+    int rc = limits->edit ? MG_OK : check_id(root, "article_id", REQUIRED, &f->article_id, err);
     if (rc != MG_OK)
         return rc;
-    rc = check_id(root, "author_id", author_optional ? OPTIONAL : REQUIRED,
+    rc = check_id(root, "author_id", limits->author_id_optional ? OPTIONAL : REQUIRED,
                   &f->author_id, err);
     if (rc != MG_OK)
         return rc;
     rc = get_string(root, "body", REQUIRED, &f->body, &f->body_len, err);
     if (rc != MG_OK)
         return rc;
+    if (limits->edit) /* the rest is the comment's, from when it was sent */
+        return check_author_created_at(root, f, err);
     rc = check_author_name(root, f, err);
     if (rc != MG_OK)
         return rc;
@@ -274,16 +294,7 @@ static int check_fields(json_t *root, struct fields *f, bool author_optional,
                   len, USER_AGENT_MAX_BYTES);
         return MG_EINVAL;
     }
-    rc = get_string(root, "author_created_at", OPTIONAL, &f->author_created_at,
-                    &len, err);
-    if (rc != MG_OK)
-        return rc;
-    if (f->author_created_at &&
-        mg_time_parse(f->author_created_at, &f->author_created_at_ms) != MG_OK)
-        return invalid(err, "author_created_at",
-                       "must be an RFC 3339 date-time such as "
-                       "2026-01-03T10:00:00.000Z");
-    return MG_OK;
+    return check_author_created_at(root, f, err);
 }
 
 int mg_submission_parse(const char *json, size_t len,
@@ -310,7 +321,7 @@ int mg_submission_parse(const char *json, size_t len,
     }
 
     struct fields f = {0};
-    int rc = check_fields(root, &f, limits->author_id_optional, err);
+    int rc = check_fields(root, &f, limits, err);
     if (rc != MG_OK) {
         json_decref(root);
         return rc;
@@ -345,7 +356,7 @@ int mg_submission_parse(const char *json, size_t len,
         return rc;
     }
 
-    out->article_id = mg_strdup(f.article_id);
+    out->article_id = f.article_id ? mg_strdup(f.article_id) : NULL;
     out->author_id = f.author_id ? mg_strdup(f.author_id) : NULL;
     out->author_name = f.author_name ? mg_strdup(f.author_name) : NULL;
     out->body = mg_strndup(f.body, f.body_len);

@@ -50,7 +50,7 @@ static void respond_not_stored_or_unknown(struct mg_exchange *x, int status)
                                "Idempotency-Key to get its outcome.");
 }
 
-static json_t *submission_problem(const struct mg_submission_error *e)
+json_t *mg_submission_problem(const struct mg_submission_error *e)
 {
     json_t *p = mg_problem_new(e->status, e->code, e->detail);
     if (e->field)
@@ -68,7 +68,7 @@ static void respond_submission_error(struct mg_exchange *x,
 {
     mg_metrics_submission(x->srv->metrics,
                           e->status == 400 ? "invalid" : e->code);
-    mg_respond_problem(x, submission_problem(e), NULL, 0);
+    mg_respond_problem(x, mg_submission_problem(e), NULL, 0);
 }
 
 /* The request body as a submission, with the configured length limits. */
@@ -226,7 +226,7 @@ void mg_handle_check(struct mg_exchange *x)
     struct mg_submission sub;
     struct mg_submission_error serr;
     if (parse_request(x, true, &sub, &serr) != MG_OK) {
-        mg_respond_problem(x, submission_problem(&serr), NULL, 0);
+        mg_respond_problem(x, mg_submission_problem(&serr), NULL, 0);
         return;
     }
     struct check_ctx *ctx = mg_calloc(1, sizeof *ctx);
@@ -338,7 +338,7 @@ static int send_submission(struct submit_ctx *ctx, bool history_check);
 
 /* The article is pre-moderated: what the rules would publish is held, and
  * the record's matches say why (docs/api.md, article settings). */
-static void hold_for_premoderation(struct mg_verdict *v)
+void mg_hold_for_premoderation(struct mg_verdict *v)
 {
     json_array_append_new(v->matches,
                           json_pack("{s:s, s:f, s:s, s:s, s:n}", "rule",
@@ -351,7 +351,7 @@ static void hold_for_premoderation(struct mg_verdict *v)
 }
 
 /* The author is on the watch list: likewise (POST /v1/authors/{id}/watch). */
-static void hold_for_watch(struct mg_verdict *v)
+void mg_hold_for_watch(struct mg_verdict *v)
 {
     json_array_append_new(v->matches,
                           json_pack("{s:s, s:f, s:s, s:s, s:n}", "rule", "author.watched",
@@ -370,9 +370,9 @@ static bool send_again(struct submit_ctx *ctx, const struct mg_store_submit_resu
     bool history_check = false;
     if (res->outcome == MG_STORE_PREMODERATED || res->outcome == MG_STORE_WATCHED) {
         if (res->outcome == MG_STORE_PREMODERATED)
-            hold_for_premoderation(&ctx->verdict);
+            mg_hold_for_premoderation(&ctx->verdict);
         else
-            hold_for_watch(&ctx->verdict);
+            mg_hold_for_watch(&ctx->verdict);
         history_check = ctx->history_check; /* not decided yet */
     } else {
         enum mg_history_rule r;
@@ -386,6 +386,31 @@ static bool send_again(struct submit_ctx *ctx, const struct mg_store_submit_resu
         return true;
     respond_unavailable(ctx->x, rc); /* the first stored nothing, and this was not sent */
     return false;
+}
+
+void mg_respond_banned(struct mg_exchange *x, int64_t until_ms)
+{
+    json_t *p = mg_problem_new(403, "banned",
+                               "The author or the address is banned from "
+                               "commenting.");
+    char until[MG_TIME_LEN];
+    if (until_ms)
+        mg_time_format(until_ms, until);
+    json_object_set_new(p, "until", until_ms ? json_string(until) : json_null());
+    mg_respond_problem(x, p, NULL, 0);
+}
+
+void mg_respond_rate_limited(struct mg_exchange *x, const char *limit, int64_t retry_after_s)
+{
+    char retry[24];
+    snprintf(retry, sizeof retry, "%lld", (long long)retry_after_s);
+    json_t *p = mg_problem_new(429, "rate_limited",
+                               "Too many comments too quickly; retry after "
+                               "the time given.");
+    json_object_set_new(p, "limit", json_string(limit));
+    json_object_set_new(p, "retry_after", json_integer((json_int_t)retry_after_s));
+    struct mg_http_header h = {"Retry-After", retry};
+    mg_respond_problem(x, p, &h, 1);
 }
 
 /* The history rule the submit script named (kind) joins the verdict. */
@@ -424,28 +449,11 @@ static void on_submitted(int status, const struct mg_store_submit_result *res,
     } else if (res->outcome == MG_STORE_BANNED) {
         mg_metrics_submission(x->srv->metrics, "banned");
         mg_metrics_ban_hit(x->srv->metrics, res->ban_kind);
-        json_t *p = mg_problem_new(403, "banned",
-                                   "The author or the address is banned from "
-                                   "commenting.");
-        char until[MG_TIME_LEN];
-        if (res->ban_until_ms)
-            mg_time_format(res->ban_until_ms, until);
-        json_object_set_new(p, "until", res->ban_until_ms ? json_string(until)
-                                                          : json_null());
-        mg_respond_problem(x, p, NULL, 0);
+        mg_respond_banned(x, res->ban_until_ms);
     } else if (res->outcome == MG_STORE_RATE_LIMITED) {
         mg_metrics_submission(x->srv->metrics, "rate_limited");
         mg_metrics_rate_limited(x->srv->metrics, res->limit);
-        char retry[24];
-        snprintf(retry, sizeof retry, "%lld", (long long)res->retry_after_s);
-        json_t *p = mg_problem_new(429, "rate_limited",
-                                   "Too many comments too quickly; retry after "
-                                   "the time given.");
-        json_object_set_new(p, "limit", json_string(res->limit));
-        json_object_set_new(p, "retry_after",
-                            json_integer((json_int_t)res->retry_after_s));
-        struct mg_http_header h = {"Retry-After", retry};
-        mg_respond_problem(x, p, &h, 1);
+        mg_respond_rate_limited(x, res->limit, res->retry_after_s);
     } else if (res->outcome == MG_STORE_CLOSED) {
         mg_metrics_submission(x->srv->metrics, "comments_closed");
         mg_respond_error(x, 403, "comments_closed",

@@ -46,6 +46,8 @@ static const handler_fn handlers[MG_ROUTE_COUNT] = {
     [MG_ROUTE_EVENTS] = mg_handle_events,
     [MG_ROUTE_COMMENT_DELETE] = mg_handle_comment_delete,
     [MG_ROUTE_AUTHOR_ERASE] = mg_handle_author_erase,
+    [MG_ROUTE_EDIT] = mg_handle_edit,
+    [MG_ROUTE_REVISIONS] = mg_handle_revisions,
 };
 
 void mg_respond_json(struct mg_exchange *x, int status, json_t *body)

@@ -51,6 +51,9 @@ static const struct mg_route routes[MG_ROUTE_COUNT] = {
      * right to erase against privacy.site_may_erase) */
     {MG_ROUTE_COMMENT_DELETE, "DELETE", "/v1/comments/{id}", MG_ROLE_SITE},
     {MG_ROUTE_AUTHOR_ERASE, "DELETE", "/v1/authors/{author_id}", ANY_ROLE},
+    /* the author's edits (handle_edits.c) */
+    {MG_ROUTE_EDIT, "PATCH", "/v1/comments/{id}", MG_ROLE_SITE},
+    {MG_ROUTE_REVISIONS, "GET", "/v1/comments/{id}/revisions", MG_ROLE_MODERATOR},
 };
 
 const struct mg_route *mg_routes(void)

@@ -14,6 +14,7 @@
 #include "modgate/http.h"
 #include "modgate/router.h"
 #include "modgate/store.h"
+#include "modgate/submission.h"
 #include "modgate/tokens.h"
 
 struct mg_store;
@@ -229,6 +230,18 @@ void mg_respond_record_for_moderator(struct mg_exchange *x, const char *json, si
 /* Answers an approval of a published comment: dismisses its reports (409
  * when it has none). reason may be NULL. */
 void mg_reports_dismiss(struct mg_exchange *x, const char *reason);
+/* handle_comments.c, shared with handle_edits.c: a refused body's
+ * problem (400 / 422), and a verdict held for an article's pre-moderation
+ * or the author's watch entry (a match says why). */
+json_t *mg_submission_problem(const struct mg_submission_error *e);
+void mg_hold_for_premoderation(struct mg_verdict *v);
+void mg_hold_for_watch(struct mg_verdict *v);
+/* 403 banned (until_ms 0: permanent); 429 rate_limited with Retry-After. */
+void mg_respond_banned(struct mg_exchange *x, int64_t until_ms);
+void mg_respond_rate_limited(struct mg_exchange *x, const char *limit, int64_t retry_after_s);
+/* handle_edits.c: the author's edits and the earlier revisions */
+void mg_handle_edit(struct mg_exchange *x);
+void mg_handle_revisions(struct mg_exchange *x);
 void mg_handle_author_get(struct mg_exchange *x);
 void mg_handle_author_watch(struct mg_exchange *x);
 void mg_handle_author_unwatch(struct mg_exchange *x);

@@ -14,6 +14,7 @@
  *   store_authors.c     an author's view and the watch list
  *   store_events.c      the events feed: a page, the newest id, trimming
  *   store_erase.c       deletion by the author, erasure of an author
+ *   store_edit.c        an author's edit and a comment's revisions
  *   store_sentinel.c    a redis+sentinel:// URL: asking the sentinels where
  *                       the primary is, and hearing of failovers
  *
@@ -67,6 +68,8 @@ union mg__store_cb {
     mg_store_last_id_cb last_id;
     mg_store_delete_cb del;
     mg_store_erase_cb erase;
+    mg_store_edit_cb edit;
+    mg_store_revisions_cb revisions;
 };
 
 /* Who hears an operation's outcome, copied into the operation: the
@@ -201,6 +204,15 @@ const char *mg__store_prefix(const struct mg_store *s);
 /* Starts the next connection attempt on the loop's next turn. */
 void mg__store_retry_now(struct mg_store *s);
 
+/* The limiter's settings as submit.lua's prologue has them, for edit.lua
+ * (lib/ratelimit.lua): dimension d's state field prefix and its limits as
+ * "interval,window,..." (ms), and the generation hashes' prefix. Each
+ * allocated (mg_free). */
+char *mg__rl_field(const struct mg_rl_config *rl, int d);
+char *mg__rl_numbers(const struct mg_rl_config *rl, int d);
+char *mg__rl_hash(const char *prefix, const struct mg_rl_config *rl);
+unsigned long long mg__rl_generation_ms(const struct mg_rl_config *rl);
+
 /* ---- store_sentinel.c ---- */
 
 /* A sentinel is about to promote a replica of our primary: the link lets
@@ -294,6 +306,9 @@ void mg__store_on_page_reply(struct mg_store *s, int status, const redisReply *r
 const char *mg__reply_field(const redisReply *fields, const char *name);
 /* Whether r is the status or string word. */
 bool mg__reply_is(const redisReply *r, const char *word);
+/* Whether an error reply is Redis refusing a script before it wrote
+ * anything (not enough replicas, no memory, read-only, not run at all). */
+bool mg__reply_refused(const redisReply *reply);
 /* A non-negative decimal integer of len bytes. */
 bool mg__parse_i64(const char *text, size_t len, int64_t *out);
 /* probe.lua's reply as milliseconds since the epoch; MG_EPROTO if malformed. */

@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -582,65 +583,92 @@ static void add_lua_string(struct mg_buf *b, const char *text)
     mg_buf_adds(b, "\"");
 }
 
+/* Dimension d's state field prefix, "author:10/60,60/3600:": it holds the
+ * settings, so that changed settings start afresh. Caller frees. */
+char *mg__rl_field(const struct mg_rl_config *rl, int d)
+{
+    char settings[MG_RL_MAX_LIMITS * 24] = "";
+    size_t used = 0;
+    for (size_t k = 0; k < rl->nlimits[d]; k++)
+        used += (size_t)snprintf(settings + used, sizeof settings - used, "%s%u/%u",
+                                 k ? "," : "", rl->limits[d][k].count,
+                                 rl->limits[d][k].period_s);
+    return mg_asprintf("%s:%s:", mg_rl_dim_name((enum mg_rl_dim)d), settings);
+}
+
+/* Dimension d's limits as "interval,window,..." in ms: the emission
+ * interval (period / count, 17 digits, which a double reads back exactly)
+ * and the window (period) of each. Caller frees. */
+char *mg__rl_numbers(const struct mg_rl_config *rl, int d)
+{
+    struct mg_buf b;
+    mg_buf_init(&b, SIZE_MAX);
+    for (size_t k = 0; k < rl->nlimits[d]; k++) {
+        const struct mg_rl_limit *l = &rl->limits[d][k];
+        char number[64];
+        int len = snprintf(number, sizeof number, "%s%.17g,%llu", k ? "," : "",
+                           (double)l->period_s * 1000.0 / (double)l->count,
+                           (unsigned long long)l->period_s * 1000ULL);
+        mg_buf_add(&b, number, (size_t)len);
+    }
+    size_t len;
+    return mg_buf_take(&b, &len);
+}
+
+/* The generation of the limiter's hashes: the longest window (ms) of all
+ * the dimensions submit.lua limits. */
+unsigned long long mg__rl_generation_ms(const struct mg_rl_config *rl)
+{
+    unsigned long long generation_ms = 0;
+    for (int d = 0; d < MG_RL_DIM_COUNT; d++)
+        for (size_t k = 0; d != MG_RL_REPORTER && k < rl->nlimits[d]; k++)
+            if ((unsigned long long)rl->limits[d][k].period_s * 1000ULL > generation_ms)
+                generation_ms = (unsigned long long)rl->limits[d][k].period_s * 1000ULL;
+    return generation_ms;
+}
+
+/* The generation hashes' prefix, "mg:rl:3600000:": it holds the generation,
+ * so instances that disagree on it do not share hashes. Caller frees. */
+char *mg__rl_hash(const char *prefix, const struct mg_rl_config *rl)
+{
+    return mg_asprintf("%srl:%llu:", prefix, mg__rl_generation_ms(rl));
+}
+
 /* The configured limits as Lua, put in front of submit.lua: LIMITS[d] for
  * each dimension in enum mg_rl_dim order, false when it has no limits, or
- *   {name = "author", field = "author:10/60,60/3600:",
- *    6000, 60000, 60000, 3600000}
- * the prefix of the dimension's state fields (it holds the settings, so
- * that changed settings start afresh) and per limit the emission interval
- * (period / count) and the window (period), in milliseconds; then
- * RL_GENERATION, the longest window in ms, and RL_HASH, the prefix of the
- * generation hashes' names (it holds RL_GENERATION, so instances that
- * disagree on it do not share hashes; see submit.lua). Settings are the same
- * for every submission, so they are written into the script once instead of
- * being sent, formatted and parsed as arguments of every call; the numbers
- * are printed with 17 digits, which a double reads back exactly. */
+ *   {name = "author", field = "author:10/60,60/3600:",6000,60000,60000,3600000}
+ * (mg__rl_field, mg__rl_numbers); then RL_GENERATION and RL_HASH
+ * (lib/ratelimit.lua). Settings are the same for every submission, so they
+ * are written into the script once instead of being sent, formatted and
+ * parsed as arguments of every call. */
 static void add_limits_prologue(struct mg_buf *b, const char *prefix,
                                 const struct mg_rl_config *rl)
 {
     mg_buf_adds(b, "-- the configured rate limits, written by modgate's store\n"
                    "local LIMITS = {\n");
-    unsigned long long generation_ms = 0;
     for (int d = 0; d < MG_RL_DIM_COUNT; d++) {
-        const char *name = mg_rl_dim_name((enum mg_rl_dim)d);
-        size_t n = rl->nlimits[d];
         /* reports have their own script (report_create.lua) */
-        if (n == 0 || d == MG_RL_REPORTER) {
+        if (rl->nlimits[d] == 0 || d == MG_RL_REPORTER) {
             mg_buf_adds(b, "  false,\n");
             continue;
         }
-        char settings[MG_RL_MAX_LIMITS * 24] = "", number[48];
-        size_t used = 0;
-        for (size_t k = 0; k < n; k++)
-            used += (size_t)snprintf(settings + used, sizeof settings - used,
-                                     "%s%u/%u", k ? "," : "",
-                                     rl->limits[d][k].count,
-                                     rl->limits[d][k].period_s);
-        char *field = mg_asprintf("%s:%s:", name, settings);
+        char *field = mg__rl_field(rl, d), *numbers = mg__rl_numbers(rl, d);
         mg_buf_adds(b, "  {name = ");
-        add_lua_string(b, name);
+        add_lua_string(b, mg_rl_dim_name((enum mg_rl_dim)d));
         mg_buf_adds(b, ", field = ");
         add_lua_string(b, field);
-        mg_free(field);
-        for (size_t k = 0; k < n; k++) {
-            const struct mg_rl_limit *l = &rl->limits[d][k];
-            unsigned long long window_ms =
-                (unsigned long long)l->period_s * 1000ULL;
-            if (window_ms > generation_ms)
-                generation_ms = window_ms;
-            int len = snprintf(number, sizeof number, ", %.17g, %llu",
-                               (double)l->period_s * 1000.0 / (double)l->count,
-                               window_ms);
-            mg_buf_add(b, number, (size_t)len);
-        }
+        mg_buf_adds(b, ",");
+        mg_buf_adds(b, numbers);
         mg_buf_adds(b, "},\n");
+        mg_free(field);
+        mg_free(numbers);
     }
     mg_buf_adds(b, "}\n");
     char line[64];
     int len = snprintf(line, sizeof line, "local RL_GENERATION = %llu\n",
-                       generation_ms);
+                       mg__rl_generation_ms(rl));
     mg_buf_add(b, line, (size_t)len);
-    char *hash = mg_asprintf("%srl:%llu:", prefix, generation_ms);
+    char *hash = mg__rl_hash(prefix, rl);
     mg_buf_adds(b, "local RL_HASH = ");
     add_lua_string(b, hash);
     mg_buf_adds(b, "\n");

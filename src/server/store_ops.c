@@ -494,3 +494,18 @@ const char *mg__reply_field(const redisReply *fields, const char *name)
             return fields->element[i + 1]->str;
     return "";
 }
+
+/* Whether an error reply is Redis refusing the script before it wrote
+ * anything: its first write refused (not enough replicas, no memory, a
+ * read-only replica, a failing disk), or the script not run at all. A Lua
+ * error would be a bug here, and might have come after a write. */
+bool mg__reply_refused(const redisReply *reply)
+{
+    static const char *const codes[] = {"NOREPLICAS ", "OOM ", "READONLY ", "MISCONF ",
+                                        "LOADING ", "BUSY ", "MASTERDOWN ", "NOSCRIPT "};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (reply->len >= strlen(codes[i]) &&
+            memcmp(reply->str, codes[i], strlen(codes[i])) == 0)
+            return true;
+    return false;
+}

@@ -11,21 +11,6 @@
 /* docs/api.md: an Idempotency-Key is remembered for 24 hours. */
 #define IDEMPOTENCY_TTL_S (24 * 3600)
 
-/* Whether an error reply is Redis refusing the script before it wrote
- * anything: its first write refused (not enough replicas, no memory, a
- * read-only replica, a failing disk), or the script not run at all. A Lua
- * error would be a bug here, and might have come after a write. */
-static bool refused_before_write(const redisReply *reply)
-{
-    static const char *const codes[] = {"NOREPLICAS ", "OOM ", "READONLY ", "MISCONF ",
-                                        "LOADING ", "BUSY ", "MASTERDOWN ", "NOSCRIPT "};
-    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
-        if (reply->len >= strlen(codes[i]) &&
-            memcmp(reply->str, codes[i], strlen(codes[i])) == 0)
-            return true;
-    return false;
-}
-
 static void on_submit_reply(struct mg_store *s, int status,
                             const redisReply *reply,
         const struct mg__store_call *call)
@@ -39,7 +24,7 @@ static void on_submit_reply(struct mg_store *s, int status,
     }
     struct mg_store_submit_result res = {0};
     if (reply->type == REDIS_REPLY_ERROR) {
-        cb(refused_before_write(reply) ? MG_EUNAVAIL : MG_EPROTO, NULL, data);
+        cb(mg__reply_refused(reply) ? MG_EUNAVAIL : MG_EPROTO, NULL, data);
         return;
     }
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0) {

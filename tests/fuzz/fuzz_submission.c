@@ -50,7 +50,7 @@ static void check_member(json_t *obj, const char *key, const char *want)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const struct mg_submission_limits limits = {300, 4096, false};
+    static const struct mg_submission_limits limits = {300, 4096, false, false};
     struct mg_submission s;
     struct mg_submission_error err;
     int rc = mg_submission_parse((const char *)data, size, &limits, &s, &err);

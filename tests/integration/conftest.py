@@ -220,6 +220,11 @@ class Modgate:
         return requests.put(self.base + path, headers=auth(token, kw.pop("headers", None)),
                             timeout=kw.pop("timeout", 10), **kw)
 
+    @record_response
+    def patch(self, path, token=None, **kw):
+        return requests.patch(self.base + path, headers=auth(token, kw.pop("headers", None)),
+                              timeout=kw.pop("timeout", 10), **kw)
+
     def raw(self, data, read_timeout=5.0, shutdown=False):
         """Sends bytes on a new connection; returns all bytes read until the
         server closes or read_timeout passes with nothing more."""

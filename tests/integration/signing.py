@@ -14,6 +14,9 @@ SIGNED_FIELDS = ("id", "article_id", "author_id", "author_name", "body",
 
 def signed_message(record):
     obj = {k: record[k] for k in SIGNED_FIELDS}
+    if record.get("revision", 1) > 1:  # an edited record signs these too
+        obj["revision"] = record["revision"]
+        obj["edited_at"] = record["edited_at"]
     obj["v"] = 1
     return json.dumps(obj, sort_keys=True, separators=(",", ":"),
                       ensure_ascii=False).encode("utf-8")

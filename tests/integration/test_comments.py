@@ -21,7 +21,8 @@ UUID7 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 RECORD_KEYS = {"id", "article_id", "author_id", "author_name", "body",
                "parent_id", "created_at", "status", "score", "matches",
-               "key_id", "signature", "rules_version", "decision"}
+               "key_id", "signature", "rules_version", "decision",
+               "revision", "edited_at"}
 ARTICLE = "2024-10-28-nk-troops-kursk"
 
 

@@ -28,7 +28,7 @@ CODES_BY_STATUS = {
     404: {"not_found"},
     405: {"method_not_allowed"},
     408: {"timeout"},
-    409: {"idempotency_conflict", "conflict", "address_expired"},
+    409: {"idempotency_conflict", "conflict", "address_expired", "edit_window_closed"},
     410: {"cursor_expired"},
     413: {"body_too_large"},
     415: {"unsupported_media_type"},

@@ -13,15 +13,21 @@ import fs from 'node:fs';
 // The members of the record that the signature covers, plus "v": 1.
 const SIGNED_FIELDS = ['id', 'article_id', 'author_id', 'author_name', 'body',
   'parent_id', 'created_at', 'key_id'];
+// Covered too when the author edited the comment (revision above 1); a
+// record never edited (revision 1, or no such member) is signed without.
+const EDIT_FIELDS = ['revision', 'edited_at'];
 
 // The exact bytes modgate signed: RFC 8785 (JCS) of the signed object. For
-// this object (strings, null and the integer 1), JCS is JSON.stringify with
+// this object (strings, null and small integers), JCS is JSON.stringify with
 // the members inserted in sorted order: JSON.stringify adds no spaces,
 // escapes only '"', '\' and U+0000..U+001F (\b \t \n \f \r short, the rest
 // as \u00xx in lowercase), and leaves '/' and all other text as it is.
 function signedMessage(record) {
+  const names = [...SIGNED_FIELDS, 'v'];
+  if ((record.revision ?? 1) > 1)
+    names.push(...EDIT_FIELDS);
   const obj = {};
-  for (const name of [...SIGNED_FIELDS, 'v'].sort())
+  for (const name of names.sort())
     obj[name] = name === 'v' ? 1 : record[name];
   return Buffer.from(JSON.stringify(obj), 'utf8');
 }

@@ -22,13 +22,19 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 # The members of the record that the signature covers, plus "v": 1.
 SIGNED_FIELDS = ("id", "article_id", "author_id", "author_name", "body",
                  "parent_id", "created_at", "key_id")
+# Covered too when the author edited the comment (revision above 1); a
+# record never edited (revision 1, or no such member) is signed without.
+EDIT_FIELDS = ("revision", "edited_at")
 
 
 def signed_message(record):
     """The exact bytes modgate signed: RFC 8785 (JCS) of the signed object.
-    For this object (strings, null and the integer 1) JCS is what json.dumps
+    For this object (strings, null and small integers) JCS is what json.dumps
     gives with sorted keys, no spaces and raw (not \\u-escaped) Unicode."""
     obj = {name: record[name] for name in SIGNED_FIELDS}
+    if record.get("revision", 1) > 1:
+        for name in EDIT_FIELDS:
+            obj[name] = record[name]
     obj["v"] = 1
     text = json.dumps(obj, sort_keys=True, separators=(",", ":"),
                       ensure_ascii=False)

@@ -22,6 +22,7 @@
 #include "modgate/files.h"
 #include "modgate/keyring.h"
 #include "modgate/keys.h"
+#include "modgate/record.h"
 
 
 static int setup(void **state)
@@ -334,6 +335,23 @@ static void test_docs_vector(void **state)
     mg_keyring_sign(kr, msg, strlen(msg), sig);
     assert_string_equal(sig, "w1qGWEZA13dQHDuCiLqUxeS68OQmR5qJRdED4+eyiiRPPxzb"
                              "hEhP23C/69WK+879VB5XEAP/Oq3XJ82R1pxpBg==");
+    /* the edited record of docs/signatures.md: revision and edited_at
+     * signed too, through the record's own signing path */
+    const struct mg_record_fields edited = {
+        .id = "01938f6e-7c1a-7b2e-9a41-3f5c2d1e0b9a",
+        .article_id = "2024-10-28-nk-troops-kursk",
+        .author_id = "u-48121",
+        .author_name = "Minji",
+        .body = "She wrote \"\xec\xa0\x95\xeb\xa7\x90?\" \\ \xf0\x9f\x98\x80\n</b> ok "
+                "(edited)",
+        .created_at = "2026-11-29T18:49:26.123Z",
+        .revision = 2,
+        .edited_at = "2026-11-29T18:52:03.456Z",
+    };
+    const char *key_id;
+    mg_record_sign(kr, &edited, &key_id, sig);
+    assert_string_equal(sig, "B40hs3HoraLP0XHS+DwbrRrrVkVOwh0uRJncJoHhOWgPmKlK/57/"
+                             "Apj5bB3KqEHYUoCPgYOvP4+SOLaRDphzCw==");
     json_t *doc = mg_keyring_to_json(kr);
     json_t *k = json_array_get(json_object_get(doc, "keys"), 0);
     assert_string_equal(json_string_value(json_object_get(k, "public_key")),

@@ -96,7 +96,7 @@ static void test_json_members_in_order(void **state)
         text, "{\"id\":\"01890000-0000-7000-8000-000000000001\",\"article_id\":\"art-1\","
               "\"author_id\":\"u-1\",\"author_name\":null,\"body\":\"Caf\xc3\xa9 \\\"quoted\\\"\","
               "\"parent_id\":null,\"created_at\":\"2026-12-07T10:00:00.000Z\","
-              "\"status\":\"pending\",\"score\":3.5,\"matches\":[],\"key_id\":null,"
+              "\"edited_at\":null,\"revision\":1,\"status\":\"pending\",\"score\":3.5,\"matches\":[],\"key_id\":null,"
               "\"signature\":null,\"rules_version\":\"r-0123456789ab\",\"decision\":null}");
     free(text); /* jansson's allocator */
     json_decref(rec);
@@ -133,7 +133,7 @@ static void test_signature_verifies(void **state)
     assert_string_equal(key_id, mg_keyring_active_id(kr));
     struct mg_signed_fields sf = {FIELDS.id, FIELDS.article_id, FIELDS.author_id,
                                   FIELDS.author_name, FIELDS.body, FIELDS.parent_id,
-                                  FIELDS.created_at, key_id};
+                                  FIELDS.created_at, key_id, 0, NULL};
     size_t len;
     char *message = mg_canon_signed_message(&sf, &len);
     assert_int_equal(mg_keyring_verify(kr, key_id, message, len, signature), 0);

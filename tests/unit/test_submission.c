@@ -14,7 +14,7 @@
 #include "modgate/buf.h"
 #include "modgate/submission.h"
 
-static const struct mg_submission_limits limits = {300, 4096, false};
+static const struct mg_submission_limits limits = {300, 4096, false, false};
 
 /* Explicit lengths so that bodies with NUL or invalid bytes can be cases. */
 #define S(lit) lit, sizeof(lit) - 1
@@ -558,13 +558,54 @@ static void test_minimal_and_nulls(void **state)
     }
 }
 
+/* An edit (PATCH /v1/comments/{id}) reads author_id, body and
+ * author_created_at: no article_id is needed, the other members are the
+ * comment's and are not read (an author_name that a submission would refuse
+ * is no error), and author_id and the body's length are checked as always. */
+static void test_edit_fields(void **state)
+{
+    (void)state;
+    static const struct mg_submission_limits edit = {300, 4096, false, true};
+    static const char ok[] = "{\"author_id\":\"u-1\",\"body\":\"new\",\"author_name\":7,"
+                             "\"author_created_at\":\"2026-01-03T10:00:00.000Z\"}";
+    struct mg_submission s;
+    struct mg_submission_error err;
+    assert_int_equal(mg_submission_parse(ok, strlen(ok), &edit, &s, &err), MG_OK);
+    assert_null(s.article_id);
+    assert_null(s.author_name);
+    assert_string_equal(s.author_id, "u-1");
+    assert_string_equal(s.body, "new");
+    assert_true(s.has_author_created_at);
+    mg_submission_close(&s);
+    assert_int_equal(mg_submission_parse(ok, strlen(ok), &limits, &s, &err), MG_EINVAL);
+    assert_string_equal(err.field, "article_id"); /* a submission needs it */
+    static const struct {
+        const char *json, *field;
+        int status;
+    } bad[] = {
+        {"{\"body\":\"new\"}", "author_id", 400},
+        {"{\"author_id\":\"u 1\",\"body\":\"new\"}", "author_id", 400},
+        {"{\"author_id\":\"u-1\"}", "body", 400},
+        {"{\"author_id\":\"u-1\",\"body\":\"new\",\"author_created_at\":\"x\"}",
+         "author_created_at", 400},
+        {"{\"author_id\":\"u-1\",\"body\":\" \"}", NULL, 422},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(mg_submission_parse(bad[i].json, strlen(bad[i].json), &edit, &s, &err),
+                         MG_EINVAL);
+        assert_int_equal(err.status, bad[i].status);
+        if (bad[i].field)
+            assert_string_equal(err.field, bad[i].field);
+    }
+}
+
 /* With author_id_optional (POST /v1/check), author_id may be absent or
  * null, and is NULL then; present, it is checked as always, and a wrong
  * type says that null is allowed. Without it, absent is refused. */
 static void test_author_id_optional(void **state)
 {
     (void)state;
-    static const struct mg_submission_limits check = {300, 4096, true};
+    static const struct mg_submission_limits check = {300, 4096, true, false};
     static const char *const absent[] = {
         "{\"article_id\":\"a-1\",\"body\":\"hi\"}",
         "{\"article_id\":\"a-1\",\"author_id\":null,\"body\":\"hi\"}",
@@ -804,7 +845,7 @@ static void test_body_length(void **state)
 static void test_body_length_raised_bytes(void **state)
 {
     (void)state;
-    static const struct mg_submission_limits big = {300, 65536, false};
+    static const struct mg_submission_limits big = {300, 65536, false, false};
     static const struct length_case cases[] = {
         {"300 family emoji", FAMILY, 300, 0, NULL, 0, 0, NULL, 300},
         {"301 family emoji", FAMILY, 301, 422, "too_long", 300, 301,
@@ -912,6 +953,7 @@ int main(void)
         cmocka_unit_test(test_minimal_and_nulls),
         cmocka_unit_test(test_author_id_optional),
         cmocka_unit_test(test_optional_fields_valid),
+        cmocka_unit_test(test_edit_fields),
         cmocka_unit_test(test_body_length),
         cmocka_unit_test(test_body_length_raised_bytes),
         cmocka_unit_test(test_body_bytes_edge),

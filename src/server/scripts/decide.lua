@@ -46,6 +46,7 @@ if from == 'pending' then
 elseif from == 'rejected' then
   redis.call('ZREM', prefix .. 'rejected', id)
   redis.call('PERSIST', key)
+  redis.call('PERSIST', key .. ':rev') -- the earlier revisions (edit.lua) stay with it
 elseif from == 'published' then
   redis.call('ZREM', prefix .. 'a:' .. article .. ':pub', id)
 end
@@ -53,8 +54,10 @@ if to == 'published' then
   redis.call('ZADD', prefix .. 'a:' .. article .. ':pub', 0, id)
   redis.call('ZADD', prefix .. 'articles', 0, article)
 elseif to == 'rejected' then
-  -- kept for the same retention as what the rules reject, then gone
+  -- kept for the same retention as what the rules reject, then gone, with
+  -- its earlier revisions (edit.lua)
   redis.call('EXPIRE', key, retention)
+  redis.call('EXPIRE', key .. ':rev', retention)
 end
 redis.call('HSET', key, 'json', record, 'status', to, 'decided_at',
            string.format('%.0f', now_ms), 'decided_by', moderator)

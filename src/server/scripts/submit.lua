@@ -28,7 +28,7 @@
 -- tests/bench/submit measures the whole.
 --
 -- args: prefix id article parent status record meta idem fingerprint response_status response_body idem_ttl retention created author ip_hex rl_author rl_ip rl_subnet rl_article rl_global digest dup_window camp_window camp_authors new_below suspect check rules ack est_published est_clean audit_cap addr_ip addr_ua addr_ttl score norm events_cap
--- uses: events
+-- uses: events ratelimit index
 --
 -- Arguments by position: 1 key prefix, 2 id, 3 article_id, 4 parent_id or "", 5 status
 -- (published | pending | rejected), 6 record JSON, 7 meta JSON, 8 idempotency
@@ -145,79 +145,25 @@ end
 -- LIMITS (the prologue modgate's store writes in front of this script from
 -- its configuration) has per dimension, in the order of ARGV 17-21, its
 -- name, the prefix of its state fields, and per limit the emission interval
--- (ms: period / count) and the window (ms: period). A state is the limits'
--- theoretical arrival times in ms as little-endian doubles (struct.pack):
--- exact, and read and written without number formatting, which printed with
--- Lua's 14 digits would round them to a tenth of a millisecond (a limit of
--- more than ten thousand a second would then never advance, or advance too
--- far).
---
--- The states live in generation hashes, RL_HASH .. g for the generation
--- g = floor(now / RL_GENERATION), RL_GENERATION being the longest window.
--- A state is written to the current generation's hash and read from it or,
--- when it is not there, from the previous one: a state written two
--- generations back or earlier has passed (its times are at most a window
--- past its writing), so two generations hold every state that matters.
--- The first write of a generation gives its hash an expiry a generation
--- after its last reader and unlinks the hash two generations back (freed
--- in Redis' background thread however large it is). Why not a key per
--- state with its own expiry: this writes all of a submission's states with
--- one HSET and keeps no expiry per state, which tests/bench/submit measured
--- at about half the limiter's Redis time (docs/rate-limits.md).
-local rl_fields, rl_dims, rl_hash, rl_gen = {}, {}, nil, nil
-local rl_hash_new = false -- perhaps: no state of this submission was there
+-- (ms: period / count) and the window (ms: period); RL_HASH and
+-- RL_GENERATION name the generation hashes (lib/ratelimit.lua says how).
+local rl_dims, rl_values, rl_taken = {}, {}, nil
 for d = 1, 5 do
   local limits = LIMITS[d]
   if limits then
     -- the d-th of the dimensions' values, without a table per call
     local value = select(d, rl_author, rl_ip, rl_subnet, rl_article, rl_global)
     if value ~= '' then
-      rl_fields[#rl_fields + 1] = limits.field .. value
       rl_dims[#rl_dims + 1] = limits
+      rl_values[#rl_values + 1] = value
     end
   end
 end
-local rl_writes = {}
-if #rl_fields > 0 then
-  local now = clock()
-  rl_gen = math.floor(now / RL_GENERATION)
-  rl_hash = RL_HASH .. rl_gen
-  local states = redis.call('HMGET', rl_hash, unpack(rl_fields))
-  local missing = {}
-  for d = 1, #rl_fields do
-    if not states[d] then missing[#missing + 1] = d end
-  end
-  if #missing > 0 then
-    local wanted = {}
-    for k = 1, #missing do wanted[k] = rl_fields[missing[k]] end
-    local older = redis.call('HMGET', RL_HASH .. (rl_gen - 1), unpack(wanted))
-    for k = 1, #missing do states[missing[k]] = older[k] end
-  end
-  rl_hash_new = #missing == #rl_fields
-  local formats = {'<d', '<dd', '<ddd', '<dddd'}
-  local unpackd = struct.unpack
-  local worst_dim, worst_wait = nil, 0
-  local new = {}
-  for d = 1, #rl_dims do
-    local limits, state = rl_dims[d], states[d]
-    local n = #limits / 2
-    -- a state of another shape (from an older modgate): afresh
-    if state and #state ~= 8 * n then state = false end
-    for i = 1, n do
-      local tat = state and unpackd('<d', state, 8 * i - 7) or now
-      if tat < now then tat = now end
-      local new_tat = tat + limits[2 * i - 1]
-      local wait = new_tat - limits[2 * i] - now -- count may come at once
-      if wait > worst_wait then
-        worst_dim, worst_wait = limits.name, wait
-      end
-      new[i] = new_tat
-    end
-    rl_writes[2 * d - 1] = rl_fields[d]
-    rl_writes[2 * d] = struct.pack(formats[n], unpack(new, 1, n))
-  end
-  if worst_dim then
-    return {'limited', worst_dim, tostring(math.ceil(worst_wait / 1000))}
+if #rl_dims > 0 then
+  local limited
+  limited, rl_taken = mg_rl_take(rl_dims, rl_values, RL_HASH, RL_GENERATION, clock())
+  if limited then
+    return limited
   end
 end
 
@@ -269,13 +215,7 @@ if digest ~= '' and check == '1' and status ~= 'rejected' then
   end
 end
 
-if rl_hash then
-  redis.call('HSET', rl_hash, unpack(rl_writes))
-  if rl_hash_new and redis.call('PEXPIREAT', rl_hash,
-      (rl_gen + 3) * RL_GENERATION, 'NX') == 1 then
-    redis.call('UNLINK', RL_HASH .. (rl_gen - 2))
-  end
-end
+mg_rl_commit(rl_taken)
 
 -- the comment ----------------------------------------------------------------
 if parent ~= '' then
@@ -294,18 +234,8 @@ if idem_key then
   fields[11], fields[12] = 'idem', idem_key
 end
 redis.call('HSET', record_key, unpack(fields))
-if status == 'published' then
-  -- one score for all: members sort by id, and UUIDv7 ids sort by time
-  redis.call('ZADD', prefix .. 'a:' .. article .. ':pub', 0, id)
-  redis.call('ZADD', prefix .. 'articles', 0, article)
-elseif status == 'pending' then
-  redis.call('ZADD', prefix .. 'queue', 0, id)
-  redis.call('ZADD', prefix .. 'a:' .. article .. ':queue', 0, id)
-  -- highest score first, ties oldest first: the score negated (queue_page.lua)
-  redis.call('ZADD', prefix .. 'qscore', -tonumber(score), id)
-  redis.call('ZADD', prefix .. 'a:' .. article .. ':qscore', -tonumber(score), id)
-  redis.call('HSET', record_key, 'norm', norm)
-else
+mg_index_add(prefix, id, article, status, score, norm)
+if status == 'rejected' then
   -- in id order like every index; ids older than the retention leave it
   -- (a UUIDv7's first 12 hex digits are its time in ms) as their records
   -- expire

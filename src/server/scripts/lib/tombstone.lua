@@ -24,10 +24,13 @@ local function mg_tombstone_json(r, deleted_at)
     return cjson.encode(v)
   end
   -- the members in the order of every record (record.c), status then
-  -- deleted_at; written by hand because cjson keeps no order
+  -- deleted_at (edited_at and revision kept: how often it changed);
+  -- written by hand because cjson keeps no order
   return '{"id":' .. text(r.id) .. ',"article_id":' .. text(r.article_id) ..
          ',"author_id":' .. text(r.author_id) .. ',"author_name":null,"body":null' ..
          ',"parent_id":' .. text(r.parent_id) .. ',"created_at":' .. text(r.created_at) ..
+         ',"edited_at":' .. text(r.edited_at) ..
+         ',"revision":' .. string.format('%d', tonumber(r.revision) or 1) ..
          ',"status":"deleted","deleted_at":' .. text(deleted_at) ..
          ',"score":0,"matches":[],"key_id":null,"signature":null' ..
          ',"rules_version":' .. text(r.rules_version) .. ',"decision":null}'
