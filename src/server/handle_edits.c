@@ -186,6 +186,7 @@ static void on_edited(int status, const struct mg_store_edit_result *res, void *
             return; /* the second call answers */
         mg_respond_unavailable(x, rc);
     } else if (res->outcome == MG_EDITED) {
+        mg_feed_poke(x->srv); /* its event: wake this process's feed waiters now */
         respond_edited(ctx);
     } else {
         respond_refused(x, res);
