@@ -37,6 +37,8 @@ enum mg_route_id {
     MG_ROUTE_AUTHOR_GET,
     MG_ROUTE_AUTHOR_WATCH,
     MG_ROUTE_AUTHOR_UNWATCH,
+    /* webhooks (issue 18) */
+    MG_ROUTE_WEBHOOKS,
     MG_ROUTE_COUNT
 };
 

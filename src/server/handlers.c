@@ -43,6 +43,7 @@ static const handler_fn handlers[MG_ROUTE_COUNT] = {
     [MG_ROUTE_AUTHOR_GET] = mg_handle_author_get,
     [MG_ROUTE_AUTHOR_WATCH] = mg_handle_author_watch,
     [MG_ROUTE_AUTHOR_UNWATCH] = mg_handle_author_unwatch,
+    [MG_ROUTE_WEBHOOKS] = mg_handle_webhooks,
 };
 
 void mg_respond_json(struct mg_exchange *x, int status, json_t *body)

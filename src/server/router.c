@@ -45,6 +45,8 @@ static const struct mg_route routes[MG_ROUTE_COUNT] = {
     {MG_ROUTE_AUTHOR_GET, "GET", "/v1/authors/{author_id}", MG_ROLE_MODERATOR},
     {MG_ROUTE_AUTHOR_WATCH, "POST", "/v1/authors/{author_id}/watch", MG_ROLE_MODERATOR},
     {MG_ROUTE_AUTHOR_UNWATCH, "DELETE", "/v1/authors/{author_id}/watch", MG_ROLE_MODERATOR},
+    /* webhooks (issue 18; handle_webhooks.c) */
+    {MG_ROUTE_WEBHOOKS, "GET", "/v1/webhooks", MG_ROLE_MODERATOR},
 };
 
 const struct mg_route *mg_routes(void)

@@ -13,6 +13,7 @@
 #include "modgate/store.h"
 #include "notify.h"
 #include "server.h"
+#include "webhooks.h"
 
 /* Connections dropped for want of descriptors are logged at most this
  * often: under a connection flood they come thousands a second. */
@@ -167,6 +168,10 @@ void mg_server_shutdown(struct mg_server *srv)
     on_acceptable(&srv->accept_poll, 0, UV_READABLE);
     srv->draining = true;
     mg_notify_stopping();
+    /* deliveries in flight are abandoned, never waited for: they stay
+     * pending in Redis and are sent again or claimed (webhooks.h) */
+    mg_webhooks_close(srv->webhooks);
+    srv->webhooks = NULL;
     MG_LOG(MG_LOG_INFO, "server", "draining", "{s:i, s:i}", "connections",
            (int)srv->conn_count, "drain_timeout_ms", srv->cfg->drain_timeout_ms);
     close_listener(srv);
@@ -271,6 +276,7 @@ int mg_server_start(struct mg_server *srv)
         uv_signal_start(sigs[i], on_signal, nums[i]);
     }
 
+    srv->webhooks = mg_webhooks_start(srv);
     MG_LOG(MG_LOG_INFO, "server", "listening", "{s:s, s:i}", "host",
            srv->cfg->listen_host, "port", srv->cfg->listen_port);
     mg_notify_start(srv); /* systemd: READY=1 once Redis answers; watchdog */

@@ -22,6 +22,7 @@ struct mg_keyring;
 struct mg_conn;
 struct mg_rules;
 struct mg_rules_errors;
+struct mg_webhooks;
 
 struct mg_server {
     uv_loop_t *loop;
@@ -34,6 +35,7 @@ struct mg_server {
     struct mg_store *store;
     struct mg_rules *rules;      /* NULL: the empty set (no rules directory) */
     struct mg_metrics *metrics;
+    struct mg_webhooks *webhooks; /* NULL when none are configured */
     struct mg_http_limits limits;
 
     uv_tcp_t listener;      /* bound; its socket is polled and accepted here */
@@ -208,5 +210,7 @@ void mg_reports_dismiss(struct mg_exchange *x, const char *reason);
 void mg_handle_author_get(struct mg_exchange *x);
 void mg_handle_author_watch(struct mg_exchange *x);
 void mg_handle_author_unwatch(struct mg_exchange *x);
+/* handle_webhooks.c: GET /v1/webhooks */
+void mg_handle_webhooks(struct mg_exchange *x);
 
 #endif

@@ -12,6 +12,8 @@
  *   store_articles.c    an article's settings (mode, closes_at)
  *   store_reports.c     readers' reports and the reported list
  *   store_authors.c     an author's view and the watch list
+ *   store_webhooks.c    webhook deliveries: take, acknowledge, heartbeat,
+ *                       the state GET /v1/webhooks shows
  *   store_sentinel.c    a redis+sentinel:// URL: asking the sentinels where
  *                       the primary is, and hearing of failovers
  *
@@ -61,6 +63,8 @@ union mg__store_cb {
     mg_store_reported_cb reported;
     mg_store_watch_cb watch;
     mg_store_addr_cb addr;
+    mg_store_events_cb events;
+    mg_store_webhook_info_cb webhook_info;
 };
 
 /* Who hears an operation's outcome, copied into the operation: the
