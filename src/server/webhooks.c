@@ -57,6 +57,7 @@ struct hook {
     size_t nevents;
     int64_t first_ms; /* first attempt, for events.webhook_max_age_s */
     int attempts;
+    bool take_failing; /* said once at warn, until a take succeeds */
     char error[ERROR_MAX];
     /* metrics */
     uint64_t delivered, retried, failed, events;
@@ -174,11 +175,13 @@ static void on_taken(int status, const struct mg_store_event *ev, size_t n, bool
     }
     release(w);
     if (status != 0) {
-        MG_LOG(MG_LOG_DEBUG, "webhooks", "take_failed", "{s:s, s:s}", "webhook", h->gid,
-               "error", mg_strerror(status));
+        MG_LOG(h->take_failing ? MG_LOG_DEBUG : MG_LOG_WARN, "webhooks", "take_failed",
+               "{s:s, s:s}", "webhook", h->gid, "error", mg_strerror(status));
+        h->take_failing = true;
         schedule(h, STORE_RETRY_MS);
         return;
     }
+    h->take_failing = false;
     if (n == 0) {
         schedule(h, IDLE_MS);
         return;

@@ -405,3 +405,101 @@ def test_no_webhooks_configured(server):
     assert r.status_code == 200 and r.json() == {"webhooks": []}
     assert server.get("/v1/webhooks", token=SITE_TOKEN).status_code == 403
     assert "modgate_webhook" not in server.get("/metrics").text
+
+
+def doc_snippet(lang):
+    """The ```lang block of site-integration.md's "Receiving webhooks"."""
+    from conftest import ROOT
+    with open(os.path.join(ROOT, "docs", "site-integration.md"), encoding="utf-8") as f:
+        section = f.read().split("## Receiving webhooks", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```%s\n(.*?)```" % lang, section, re.S)
+    assert len(blocks) == 1, lang
+    return blocks[0]
+
+
+PY_HARNESS = """
+import json, sys, time
+_h = json.load(open(sys.argv[1]))
+_real = time.time
+time.time = lambda: _real() + float(sys.argv[4])
+ok = verify_webhook(_h["Modgate-Timestamp"], _h["Modgate-Signature"],
+                    open(sys.argv[2], "rb").read(), json.load(open(sys.argv[3])))
+sys.exit(0 if ok else 1)
+"""
+
+JS_HARNESS = """
+import { readFileSync } from "node:fs";
+const [h, body, keys, skew] = process.argv.slice(2);
+const headers = JSON.parse(readFileSync(h, "utf8"));
+const realNow = Date.now;
+Date.now = () => realNow() + Number(skew) * 1000;
+const ok = verifyWebhook(headers["Modgate-Timestamp"], headers["Modgate-Signature"],
+                         readFileSync(body), JSON.parse(readFileSync(keys, "utf8")));
+process.exit(ok ? 0 : 1);
+"""
+
+
+def test_the_docs_verifiers_accept_a_real_delivery_and_refuse_others(
+        redis, start_modgate, workdir, receiver):
+    m = start(redis, start_modgate, workdir, hooks_config({"url": receiver.url}))
+    submit(m, 'Quotes " \\ / and 한국어 🇰🇷')
+    wait_until(lambda: receiver.delivered(), timeout=10)
+    req = receiver.all_requests()[0]
+    paths = {name: os.path.join(workdir, name) for name in
+             ("headers.json", "body", "keys.json", "verify.py", "verify.mjs")}
+    with open(paths["headers.json"], "w") as f:
+        json.dump(req["headers"], f)
+    with open(paths["keys.json"], "w") as f:
+        f.write(m.get("/v1/keys").text)
+    with open(paths["verify.py"], "w") as f:
+        f.write(doc_snippet("python") + PY_HARNESS)
+    with open(paths["verify.mjs"], "w") as f:
+        f.write(doc_snippet("js") + JS_HARNESS)
+    node = subprocess.run(["sh", "-c", "command -v node || command -v nodejs"],
+                          capture_output=True, text=True).stdout.strip()
+    assert node, "Node.js is needed for the docs' example"
+    runners = [["/usr/bin/python3", paths["verify.py"]], [node, paths["verify.mjs"]]]
+
+    def run(body, skew_s):
+        with open(paths["body"], "wb") as f:
+            f.write(body)
+        return [subprocess.run(cmd + [paths["headers.json"], paths["body"],
+                                      paths["keys.json"], str(skew_s)],
+                               capture_output=True, text=True, timeout=20)
+                for cmd in runners]
+
+    for r in run(req["body"], 0):
+        assert r.returncode == 0, (r.args, r.stdout, r.stderr)
+    for r in run(req["body"] + b" ", 0):  # a byte more
+        assert r.returncode == 1, (r.args, r.stdout, r.stderr)
+    for r in run(req["body"], 360):  # six minutes later: a replay
+        assert r.returncode == 1, (r.args, r.stdout, r.stderr)
+    for r in run(req["body"], 240):  # four minutes later: still fine
+        assert r.returncode == 0, (r.args, r.stdout, r.stderr)
+
+
+def test_webhooks_as_the_restricted_redis_user(workdir, start_modgate):
+    """The webhook scripts (take with its claims, ack, heartbeat, info) need
+    no command deploy/redis.conf's modgate user lacks."""
+    from test_redis_acl import ConfRedis, PASSWORD
+    r = ConfRedis(workdir)
+    rcv = Receiver(fail_first=1)
+    try:
+        out = r.sh("printf '>%s' " + PASSWORD + " | redis-cli -x ACL SETUSER modgate resetpass")
+        assert out.returncode == 0, out
+        url = "redis://modgate:%s@127.0.0.1:%d/0" % (PASSWORD, r.port)
+        m = start_modgate(url, args=("--rules", write_rules(workdir)),
+                          config=hooks_config({"url": rcv.url}))
+        wait_until(lambda: m.get("/readyz").status_code == 200, timeout=10)
+        wait_until(lambda: "wh:" in r.admin(["XINFO", "GROUPS", "mg:events"],
+                                           check=False).stdout, timeout=10)
+        held = submit(m, "Look HOLDME")
+        assert approve(m, held["id"]).status_code == 200
+        wait_until(lambda: len(rcv.delivered()) >= 2, timeout=15)
+        assert [e["type"] for e in rcv.delivered()] == ["held", "approved"]
+        h = m.get("/v1/webhooks", token=MOD_TOKEN).json()["webhooks"][0]
+        assert h["delivered"] == 2 and h["last_error"] == "HTTP 500"
+        assert "NOPERM" not in m.logs() and "take_failed" not in m.logs()
+    finally:
+        rcv.close()
+        r.stop()
