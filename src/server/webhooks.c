@@ -9,8 +9,9 @@
  * A batch is this instance's pending entries (webhook_take.lua), at most
  * BATCH_MAX, sent as one POST and retried whole, never reading past it,
  * so a comment's events keep their order. One consumer name per process
- * (a UUIDv7); a 1 s heartbeat keeps it alive in Redis while a POST or a
- * backoff waits, so that other instances claim its deliveries only when
+ * (a UUIDv7); a heartbeat (1 s, or a quarter of
+ * events.webhook_claim_after_ms when shorter) keeps it alive in Redis
+ * while a POST or a backoff waits, so that other instances claim its deliveries only when
  * it stops. */
 #include "webhooks.h"
 
@@ -33,7 +34,7 @@
 #define BATCH_MAX 100         /* events per POST */
 #define IDLE_MS 250           /* between takes when nothing is pending */
 #define STORE_RETRY_MS 1000   /* after Redis failed a take */
-#define HEARTBEAT_MS 1000
+#define HEARTBEAT_MS 1000 /* at most; a quarter of the liveness when shorter */
 #define BACKOFF_FIRST_MS 500
 #define BACKOFF_MAX_MS 300000 /* 5 min */
 #define ERROR_MAX 200         /* bytes of an error kept */
@@ -437,7 +438,12 @@ struct mg_webhooks *mg_webhooks_start(struct mg_server *srv)
     uv_timer_init(srv->loop, &w->heartbeat);
     w->heartbeat.data = w;
     w->refs++;
-    uv_timer_start(&w->heartbeat, on_beat, HEARTBEAT_MS, HEARTBEAT_MS);
+    /* four beats per liveness period at least, so that a late beat or a
+     * slow Redis answer never lets a live instance look stopped */
+    uint64_t beat = (uint64_t)srv->cfg->webhook_claim_after_ms / 4;
+    if (beat > HEARTBEAT_MS)
+        beat = HEARTBEAT_MS;
+    uv_timer_start(&w->heartbeat, on_beat, beat, beat);
     MG_LOG(MG_LOG_INFO, "webhooks", "started", "{s:s, s:i}", "consumer", w->consumer,
            "webhooks", (int)w->n);
     return w;
