@@ -503,3 +503,21 @@ def test_webhooks_as_the_restricted_redis_user(workdir, start_modgate):
     finally:
         rcv.close()
         r.stop()
+
+
+def test_a_reload_keeps_the_webhooks_and_says_they_need_a_restart(
+        redis, start_modgate, workdir, receiver):
+    from test_reload import config_path, events, reload
+    m = start(redis, start_modgate, workdir, hooks_config({"url": receiver.url}))
+    with open(config_path(m), "w") as f:
+        f.write(hooks_config({"url": receiver.url + "/other"},
+                             extra="events:\n  webhook_max_age_s: 60\n"))
+    needs = reload(m, "reload_needs_restart")
+    assert needs["keys"] == ["webhooks"], needs
+    wait_until(lambda: events(m, "reloaded"), timeout=5)
+    assert events(m, "reloaded")[-1]["changed"] == ["events.webhook_max_age_s"]
+    submit(m, "After the reload")
+    wait_until(lambda: receiver.delivered(), timeout=10)
+    assert [r["path"] for r in receiver.all_requests()] == ["/hook"]
+    hooks = m.get("/v1/webhooks", token=MOD_TOKEN).json()["webhooks"]
+    assert [h["url"] for h in hooks] == [receiver.url]
