@@ -48,6 +48,7 @@ struct hook {
     struct mg_webhooks *w;
     const struct mg_webhook_config *cfg; /* restart-only: stable */
     char gid[17];
+    char *shown;     /* the URL without its secrets, for Redis and logs */
     char types[128]; /* ",published,held," as the take script reads it */
     enum hook_state state;
     uv_timer_t timer;
@@ -83,6 +84,7 @@ static void release(struct mg_webhooks *w)
         return;
     for (size_t i = 0; i < w->n; i++) {
         mg_free(w->hooks[i].body);
+        mg_free(w->hooks[i].shown);
         mg_buf_close(&w->hooks[i].ids);
         mg_buf_close(&w->hooks[i].comments);
     }
@@ -248,7 +250,7 @@ static int store_ack(struct hook *h, const char *outcome, mg_store_done_cb cb)
     struct mg_webhooks *w = h->w;
     struct mg_store_webhook_ack a = {
         .gid = h->gid,
-        .url = h->cfg->url,
+        .url = h->shown,
         .outcome = outcome,
         .ids = h->ids.data ? h->ids.data : "",
         .comments = h->comments.data ? h->comments.data : "",
@@ -403,6 +405,9 @@ static void hook_init(struct mg_webhooks *w, struct hook *h,
     h->w = w;
     h->cfg = cfg;
     mg_webhook_gid(cfg->url, h->gid);
+    char shown[2100];
+    mg_webhook_redact(cfg->url, shown, sizeof shown);
+    h->shown = mg_strdup(shown);
     size_t used = (size_t)snprintf(h->types, sizeof h->types, ",");
     for (int i = 0; mg_webhook_event_types[i]; i++)
         if (cfg->events_mask & (1u << i))
@@ -429,10 +434,8 @@ struct mg_webhooks *mg_webhooks_start(struct mg_server *srv)
     w->n = cfg->n;
     for (size_t i = 0; i < cfg->n; i++) {
         hook_init(w, &w->hooks[i], &cfg->items[i]);
-        char shown[512];
-        mg_webhook_redact(cfg->items[i].url, shown, sizeof shown);
         MG_LOG(MG_LOG_INFO, "webhooks", "webhook", "{s:s, s:s, s:s}", "webhook",
-               w->hooks[i].gid, "url", shown, "events", w->hooks[i].types);
+               w->hooks[i].gid, "url", w->hooks[i].shown, "events", w->hooks[i].types);
         schedule(&w->hooks[i], 0);
     }
     uv_timer_init(srv->loop, &w->heartbeat);

@@ -261,6 +261,11 @@ def test_a_failing_receiver_gets_every_event_once_when_it_recovers(
         assert "/hook?REDACTED" in out.stdout and "HTTP 500" in out.stdout, out.stdout
         assert h["last_success_at"] in out.stdout, out.stdout
         assert "secret" not in out.stdout
+        # nor does Redis keep it, or the log show it
+        c = redislib.Redis(port=redis.port, decode_responses=True)
+        state = [k for k in c.keys("mg:wh:*") if k.count(":") == 2 and "alive" not in k]
+        assert len(state) == 1 and c.hget(state[0], "url").endswith("/hook?REDACTED")
+        assert "secret" not in m.logs()
     finally:
         rcv.close()
 

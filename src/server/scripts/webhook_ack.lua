@@ -1,5 +1,5 @@
 -- webhook_ack.lua: the outcome of one POST of a batch to webhook GID, in
--- the webhook's state hash PREFIXwh:GID (url, last_success_at,
+-- the webhook's state hash PREFIXwh:GID (url, its secrets redacted; last_success_at,
 -- last_error_at, last_error, delivered, failed), read by GET /v1/webhooks.
 --
 -- args: prefix gid outcome ids comments at url error failed_cap
