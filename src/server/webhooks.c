@@ -199,7 +199,7 @@ static void on_taken(int status, const struct mg_store_event *ev, size_t n, bool
         mg_buf_adds(&h->comments, ev[i].comment);
     }
     json_t *body = json_pack("{s:o}", "events", list);
-    h->body = json_dumps(body, JSON_COMPACT);
+    h->body = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
     h->body_len = strlen(h->body);
     json_decref(body);
     h->nevents = n;
