@@ -526,3 +526,52 @@ def test_a_reload_keeps_the_webhooks_and_says_they_need_a_restart(
     assert [r["path"] for r in receiver.all_requests()] == ["/hook"]
     hooks = m.get("/v1/webhooks", token=MOD_TOKEN).json()["webhooks"]
     assert [h["url"] for h in hooks] == [receiver.url]
+
+
+def test_a_kill_while_events_flow_to_a_flaky_receiver_loses_and_reorders_nothing(
+        redis, start_modgate, workdir):
+    """Three instances, a receiver failing one request in five at random,
+    events of 200 comments written straight into the stream while one
+    instance is SIGKILLed: every event arrives (duplicates allowed: at least
+    once), and each comment's events first arrive in order."""
+    import random
+    rng = random.Random(7)
+    rcv = Receiver()
+    handler = rcv.httpd.RequestHandlerClass
+    plain = handler.do_POST
+
+    def flaky(self):
+        with rcv.lock:
+            rcv.failing = rng.random() < 0.2
+        plain(self)
+
+    handler.do_POST = flaky
+    try:
+        config = hooks_config({"url": rcv.url},
+                              extra="events:\n  webhook_claim_after_ms: 2000\n")
+        servers = [start(redis, start_modgate, workdir, config) for _ in range(3)]
+        c = redislib.Redis(port=redis.port)
+
+        def write(n0, n1):
+            for i in range(n0, n1):
+                c.xadd("mg:events", {"type": "published", "comment": "c%d" % (i % 200),
+                                     "article": "a", "author": "u", "status": "published"})
+                if i % 50 == 0:
+                    time.sleep(0.02)
+
+        write(0, 300)
+        servers[0].stop(signal.SIGKILL)
+        write(300, 600)
+        expected = stream_events(redis)
+        wait_until(lambda: {e["id"] for e in rcv.delivered()} >= {i for i, _, _ in expected},
+                   timeout=40)
+        first, seen = {}, set()
+        for e in rcv.delivered():
+            if e["id"] not in seen:
+                seen.add(e["id"])
+                first.setdefault(e["comment_id"], []).append(stream_key(e["id"]))
+        assert all(seq == sorted(seq) for seq in first.values())
+        assert sum(len(s) for s in first.values()) == 600
+        assert any(r["status"] == 500 for r in rcv.all_requests())
+    finally:
+        rcv.close()
