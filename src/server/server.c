@@ -143,11 +143,19 @@ static void on_store_closed(void *data)
 
 void mg__server_conn_gone(struct mg_server *srv)
 {
-    if (!srv->draining || srv->conn_count > 0 || srv->store_closed || !srv->store)
+    if (!srv->draining || srv->conn_count > 0 || srv->store_closed || !srv->store ||
+        srv->webhooks_stopping)
         return;
     uv_timer_stop(&srv->drain_timer);
     struct mg_store *store = srv->store;
     mg_store_close(store, on_store_closed, srv);
+}
+
+static void on_webhooks_stopped(void *data)
+{
+    struct mg_server *srv = data;
+    srv->webhooks_stopping = false;
+    mg__server_conn_gone(srv);
 }
 
 static void on_drain_timeout(uv_timer_t *t)
@@ -168,16 +176,19 @@ void mg_server_shutdown(struct mg_server *srv)
     on_acceptable(&srv->accept_poll, 0, UV_READABLE);
     srv->draining = true;
     mg_notify_stopping();
-    /* deliveries in flight are abandoned, never waited for: they stay
-     * pending in Redis and are sent again or claimed (webhooks.h) */
-    mg_webhooks_close(srv->webhooks);
-    srv->webhooks = NULL;
     MG_LOG(MG_LOG_INFO, "server", "draining", "{s:i, s:i}", "connections",
            (int)srv->conn_count, "drain_timeout_ms", srv->cfg->drain_timeout_ms);
     close_listener(srv);
     uv_timer_start(&srv->drain_timer, on_drain_timeout,
                    (uint64_t)srv->cfg->drain_timeout_ms, 0);
     mg__conn_drain_all(srv);
+    /* Webhook deliveries in flight are abandoned, never waited for: they
+     * stay pending in Redis. Only the delete of this instance's liveness
+     * key, which lets the others claim them at once, holds the store open
+     * (for at most redis.timeout_ms). */
+    srv->webhooks_stopping = true;
+    mg_webhooks_close(srv->webhooks, on_webhooks_stopped, srv);
+    srv->webhooks = NULL;
     /* with no connection left, no close will trigger the next step: do it */
     mg__server_conn_gone(srv);
 }

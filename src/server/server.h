@@ -48,6 +48,7 @@ struct mg_server {
     size_t conn_count;
     bool draining;
     bool store_closed;
+    bool webhooks_stopping; /* the store waits for their hand-over */
     int exit_code;
 
     char read_buf[65536]; /* shared: reads are handled before the next one */

@@ -76,6 +76,8 @@ struct mg_webhooks {
     size_t n;
     bool closing;
     unsigned refs; /* handles and store calls still to end */
+    void (*handed_over)(void *data); /* mg_webhooks_close's */
+    void *handed_data;
 };
 
 static void release(struct mg_webhooks *w)
@@ -452,10 +454,24 @@ struct mg_webhooks *mg_webhooks_start(struct mg_server *srv)
     return w;
 }
 
-void mg_webhooks_close(struct mg_webhooks *w)
+static void on_handed_over(int status, void *data)
 {
-    if (!w || w->closing)
+    struct mg_webhooks *w = data;
+    (void)status; /* not deleted: the key runs out by itself */
+    void (*done)(void *) = w->handed_over;
+    void *done_data = w->handed_data;
+    release(w);
+    done(done_data);
+}
+
+void mg_webhooks_close(struct mg_webhooks *w, void (*handed_over)(void *data), void *data)
+{
+    if (!w || w->closing) {
+        handed_over(data);
         return;
+    }
+    w->handed_over = handed_over;
+    w->handed_data = data;
     w->closing = true;
     for (size_t i = 0; i < w->n; i++) {
         uv_timer_stop(&w->hooks[i].timer);
@@ -465,11 +481,10 @@ void mg_webhooks_close(struct mg_webhooks *w)
     uv_close((uv_handle_t *)&w->heartbeat, on_handle_closed);
     mg_whttp_close(w->http, on_http_closed, w);
     /* deliveries in flight stay pending: the others may claim them now */
-    if (mg_store_ready(w->srv->store)) {
-        w->refs++;
-        if (mg_store_webhook_alive(w->srv->store, w->consumer, 0, on_noted, w) != MG_OK)
-            w->refs--;
-    }
+    w->refs++;
+    if (!mg_store_ready(w->srv->store) ||
+        mg_store_webhook_alive(w->srv->store, w->consumer, 0, on_handed_over, w) != MG_OK)
+        on_handed_over(MG_EUNAVAIL, w);
 }
 
 /* ---- /metrics ---- */

@@ -19,10 +19,13 @@ struct mg_webhooks;
 struct mg_webhooks *mg_webhooks_start(struct mg_server *srv);
 
 /* Stops: deliveries in flight are abandoned (they stay pending in Redis,
- * retried or claimed later), the liveness key is deleted so that other
- * instances claim them at once. Frees w once its handles and store calls
- * have ended. Accepts NULL. */
-void mg_webhooks_close(struct mg_webhooks *w);
+ * retried or claimed later), and the liveness key is deleted so that other
+ * instances claim them at once. handed_over(data) runs once Redis has
+ * answered that (or could not: bounded by redis.timeout_ms), possibly
+ * before this returns; the store must stay open until then. Frees w once
+ * its handles and store calls have ended. Accepts NULL (handed_over at
+ * once). */
+void mg_webhooks_close(struct mg_webhooks *w, void (*handed_over)(void *data), void *data);
 
 /* The webhooks' counters and histogram in Prometheus text, appended to
  * out. Accepts NULL (nothing). */

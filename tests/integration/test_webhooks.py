@@ -43,6 +43,7 @@ class Receiver:
         self.sleep = sleep
         self.lock = threading.Lock()
         self.requests = []
+        self.arrived = 0  # requests received, answered or not yet
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -50,6 +51,7 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 arrived = time.time()
                 with receiver.lock:
+                    receiver.arrived += 1
                     n = len(receiver.requests) + 1
                     fail = n <= receiver.fail_first or receiver.failing
                     sleep = receiver.sleep
@@ -573,5 +575,29 @@ def test_a_kill_while_events_flow_to_a_flaky_receiver_loses_and_reorders_nothing
         assert all(seq == sorted(seq) for seq in first.values())
         assert sum(len(s) for s in first.values()) == 600
         assert any(r["status"] == 500 for r in rcv.all_requests())
+    finally:
+        rcv.close()
+
+
+def test_a_graceful_stop_abandons_a_delivery_in_flight_and_hands_it_over(
+        redis, start_modgate, workdir):
+    rcv = Receiver(sleep=5)
+    try:
+        config = hooks_config({"url": rcv.url, "timeout_ms": 20000})
+        a = start(redis, start_modgate, workdir, config)
+        submit(a, "In flight at the stop")
+        expected = stream_events(redis)
+        assert len(expected) == 1
+        wait_until(lambda: rcv.arrived == 1, timeout=5)  # the POST waits on it
+        t0 = time.monotonic()
+        assert a.stop() == 0
+        assert time.monotonic() - t0 < 3.0  # not held by the POST
+        rcv.sleep = 0
+        t1 = time.monotonic()
+        start(redis, start_modgate, workdir, config)  # its own consumer
+        wait_until(lambda: rcv.delivered(), timeout=5)
+        # at once, not after events.webhook_claim_after_ms (10 s)
+        assert time.monotonic() - t1 < 3.0
+        assert [e["id"] for e in rcv.delivered()] == [i for i, _, _ in expected]
     finally:
         rcv.close()
