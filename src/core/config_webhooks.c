@@ -90,6 +90,11 @@ static int parse_item(struct mg_yaml_walk *w, const struct mg_yaml_node *item,
         return rc;
     if (!(seen & 1) || !out->url)
         return mg_yaml_fail(w, item, seq, "%s: needs a url", label);
+    if ((seen & 2) && out->events.n == 0)
+        return mg_yaml_fail(w, item, seq,
+                            "%s.events: names no type (leave it out for every "
+                            "type)",
+                            label);
     out->events_mask = 0;
     for (size_t i = 0; i < out->events.n; i++)
         out->events_mask |= 1u << event_bit(out->events.items[i]);

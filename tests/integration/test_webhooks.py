@@ -394,6 +394,7 @@ def test_a_delivery_failing_past_the_max_age_is_dropped_and_counted(
     ({"url": "ftp://example.org/x"}, "webhooks[0].url: must begin with http:// or https://"),
     ({"url": "https:///x"}, "webhooks[0].url: has no host"),
     ({"events": ["held"]}, "webhooks[0]: needs a url"),
+    ({"url": "http://h/x", "events": []}, "webhooks[0].events: names no type"),
     ({"url": "http://h/x", "timeout_ms": 5}, "webhooks[0].timeout_ms: must be"),
 ])
 def test_bad_webhook_config_is_a_clear_start_error(redis, workdir, config, message):
