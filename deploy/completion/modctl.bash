@@ -86,7 +86,7 @@ _modctl()
 
     local commands="queue show approve reject remove review rejected audit
         stats rules article author watch unwatch erase check ban unban bans verify
-        keygen pubkey help reported"
+        keygen pubkey help reported webhooks"
     local global_opts="--url --token --json --help --version"
 
     # Find the command: the first word that is not a global option or the
@@ -162,7 +162,7 @@ _modctl()
         verify)
             _modctl_options "--article --all"
             ;;
-        stats | bans)
+        stats | bans | webhooks)
             _modctl_options ""
             ;;
         author)

@@ -13,6 +13,7 @@
 
 #include "modgate/error.h"
 #include "modgate/ratelimit.h"
+#include "modgate/yaml.h"
 
 /* One HOST:PORT of a redis+sentinel:// URL. */
 struct mg_redis_endpoint {
@@ -40,6 +41,29 @@ struct mg_redis_url {
     struct mg_redis_endpoint *sentinels;
     size_t nsentinels;
 };
+
+/* ---- webhooks (config_webhooks.c; docs/api.md "Webhooks") ---- */
+
+/* The event types a webhook may ask for, bit i of events_mask being
+ * mg_webhook_event_types[i]; NULL-ended. */
+extern const char *const mg_webhook_event_types[];
+#define MG_WEBHOOK_EVENT_TYPES 9
+#define MG_WEBHOOKS_MAX 16
+
+/* One item of the `webhooks:` list. */
+struct mg_webhook_config {
+    char *url;                   /* http:// or https:// */
+    struct mg_yaml_strings events; /* as written; none: all */
+    int timeout_ms;              /* per POST */
+    unsigned events_mask;        /* bit i: mg_webhook_event_types[i] */
+};
+struct mg_webhooks_config {
+    struct mg_webhook_config *items;
+    size_t n;
+};
+void mg_webhooks_config_close(struct mg_webhooks_config *wh);
+bool mg_webhooks_config_same(const struct mg_webhooks_config *a,
+                             const struct mg_webhooks_config *b);
 
 struct mg_config {
     char *config_file; /* NULL when no -c */
@@ -95,6 +119,12 @@ struct mg_config {
     /* The `rate_limits:` section: a mapping of lists, read by the rows of
      * config_ratelimit.c's table; YAML only. */
     struct mg_rl_config rate_limits;
+
+    /* The `webhooks:` list (config_webhooks.c); YAML only, restart-only. */
+    struct mg_webhooks_config webhooks;
+    int webhook_max_age_s;       /* a delivery failing this long is dropped */
+    int webhook_claim_after_ms;  /* a silent instance's deliveries are
+                                    claimed by another after this */
 };
 
 /* What the command line asked for. */
@@ -133,7 +163,7 @@ int mg_config_finish(struct mg_config *cfg, struct mg_error *err) MG_MUST_CHECK;
  * one running (config_diff.c): which keys changed, by their names in the
  * table (config.c), in its order; split into those a running server
  * applies and those it reads at start only (listen, redis.*, key). */
-#define MG_CONFIG_MAX_KEYS 48 /* >= the rows of config.c (test_config_diff) */
+#define MG_CONFIG_MAX_KEYS 64 /* >= the rows of config.c (test_config_diff) */
 struct mg_config_diff {
     const char *live[MG_CONFIG_MAX_KEYS]; /* applied by mg_config_apply_live */
     size_t nlive;

@@ -45,6 +45,8 @@ enum mg_route_id {
     /* the author's edits */
     MG_ROUTE_EDIT,
     MG_ROUTE_REVISIONS,
+    /* webhooks (issue 18) */
+    MG_ROUTE_WEBHOOKS,
     MG_ROUTE_COUNT
 };
 

@@ -515,6 +515,46 @@ typedef void (*mg_store_erase_cb)(int status, int64_t erased, const char *last, 
 int mg_store_erase_step(struct mg_store *store, const char *author_id, const char *after,
                         size_t limit, const char *deleted_at, mg_store_erase_cb cb,
                         void *data) MG_MUST_CHECK;
+/* ---- webhooks (store_webhooks.c; docs/architecture.md "Webhooks") ---- */
+
+/* events[0..n) (struct mg_store_event, above): this consumer's pending
+ * entries of webhook gid, in stream order; more: new entries filled the
+ * batch (take again at once). */
+typedef void (*mg_store_webhook_events_cb)(int status, const struct mg_store_event *events,
+                                           size_t n, bool more, void *data);
+/* webhook_take.lua: keeps consumer alive for alive_ms, makes the group,
+ * claims the pending entries of consumers no longer alive, reads new
+ * entries (acknowledging the types not in types, ",a,b,", and handing
+ * those of a comment another live consumer owns to it), and answers this
+ * consumer's pending entries, at most batch. */
+int mg_store_webhook_take(struct mg_store *store, const char *gid, const char *consumer,
+                          size_t batch, int alive_ms, const char *types,
+                          mg_store_webhook_events_cb cb, void *data) MG_MUST_CHECK;
+/* The outcome of a POST of a batch (webhook_ack.lua): outcome is
+ * "delivered", "failed" (given up: acknowledged, counted) or "error" (to be
+ * retried: only error is kept). ids and comments are the batch's,
+ * comma-separated, in the same order. */
+struct mg_store_webhook_ack {
+    const char *gid, *url, *outcome, *ids, *comments, *error;
+    int64_t at_ms;
+};
+int mg_store_webhook_ack(struct mg_store *store, const struct mg_store_webhook_ack *a,
+                         mg_store_done_cb cb, void *data) MG_MUST_CHECK;
+/* The heartbeat: consumer is alive alive_ms more; 0 deletes its key (a
+ * graceful stop: the others claim its deliveries at once). */
+int mg_store_webhook_alive(struct mg_store *store, const char *consumer, int alive_ms,
+                           mg_store_done_cb cb, void *data) MG_MUST_CHECK;
+/* What GET /v1/webhooks shows of one webhook (strings "" when unknown;
+ * lag -1 when Redis cannot tell). Borrowed during the callback. */
+struct mg_store_webhook_info {
+    int64_t lag, pending, delivered, failed;
+    const char *last_success_at, *last_error_at, *last_error; /* ms as text */
+};
+typedef void (*mg_store_webhook_info_cb)(int status, const struct mg_store_webhook_info *info,
+                                         size_t n, void *data);
+/* gids comma-separated; info in the same order. */
+int mg_store_webhook_info(struct mg_store *store, const char *gids,
+                          mg_store_webhook_info_cb cb, void *data) MG_MUST_CHECK;
 
 /* Disconnects; callbacks still pending get MG_ECLOSED. on_closed runs once
  * every handle is closed, after which the store is freed. */

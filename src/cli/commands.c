@@ -44,6 +44,7 @@ const struct modctl_command *const modctl_commands[] = {
     &modctl_watch_command,
     &modctl_unwatch_command,
     &modctl_erase_command,
+    &modctl_webhooks_command, /* issue 18 */
     &modctl_check_command,
     &modctl_keygen_command,
     &modctl_pubkey_command,

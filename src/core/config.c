@@ -158,6 +158,17 @@ const struct mg__config_row mg__config_rows[] = {
       .def = "1000000",
       .help = "the events stream keeps about this many entries, oldest "
               "dropped first"}},
+    /* Webhooks (config_webhooks.c): the list is restart-only, as each
+     * item's delivery loop and consumer group are made at start (its row
+     * is the last). */
+    {.key = {"events.webhook_max_age_s", INTEGER(1, 2592000),
+      AT(webhook_max_age_s), .def = "86400",
+      .help = "a webhook delivery failing this long is dropped and counted "
+              "failed, in s"}},
+    {.key = {"events.webhook_claim_after_ms", INTEGER(1000, 600000),
+      AT(webhook_claim_after_ms), .def = "10000",
+      .help = "a stopped instance's pending webhook deliveries are taken "
+              "over after this, in ms"}},
     {.key = {"edits.window_s", INTEGER(0, 315360000), AT(edits_window_s),
       .def = "900",
       .help = "an author may edit a comment this long after sending it, in s; "
@@ -178,6 +189,11 @@ const struct mg__config_row mg__config_rows[] = {
     {.key = {"rate_limits", .type = MG_YAML_T_TABLE, AT(rate_limits),
       .table = &mg__config_rate_limits,
       .help = "rate limits and trusted authors (docs/rate-limits.md)"}},
+    /* The webhooks: list, in the file only (config_webhooks.c). */
+    {.key = {"webhooks", .type = MG_YAML_T_CUSTOM, AT(webhooks),
+      .parse = mg__config_parse_webhooks,
+      .help = "list of webhooks {url, events, timeout_ms} (docs/api.md)"},
+     .restart = true},
 };
 
 #undef AT
@@ -249,6 +265,7 @@ void mg_config_close(struct mg_config *cfg)
     mg_free(cfg->config_file);
     mg_redis_url_close(&cfg->redis);
     mg_rl_config_close(&cfg->rate_limits);
+    mg_webhooks_config_close(&cfg->webhooks);
     memset(cfg, 0, sizeof *cfg);
 }
 

@@ -50,6 +50,9 @@ static bool same_value(const struct mg_config *a, const struct mg_config *b,
     switch (r->key.type) {
     case MG_YAML_T_STRING:
         return same_text(*(char *const *)fa, *(char *const *)fb);
+    case MG_YAML_T_CUSTOM:
+        /* the one custom row among the keys: webhooks */
+        return mg_webhooks_config_same(fa, fb);
     case MG_YAML_T_TABLE:
         /* the one table among the keys: rate_limits */
         return same_rate_limits(fa, fb);

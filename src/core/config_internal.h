@@ -34,6 +34,12 @@ extern const size_t mg__config_nrows;
 /* The rows of the rate_limits: section (config_ratelimit.c). */
 extern const struct mg_yaml_table mg__config_rate_limits;
 
+/* The webhooks: list (config_webhooks.c), a custom row's parser. */
+int mg__config_parse_webhooks(struct mg_yaml_walk *w,
+                              const struct mg_yaml_key *row, const char *label,
+                              const struct mg_yaml_node *key,
+                              const struct mg_yaml_node *value, void *base);
+
 /* A flag from argv, not yet applied. label is "--flag", for errors. */
 struct mg__config_flag {
     const struct mg__config_row *row;

@@ -122,8 +122,7 @@ static bool read_params(struct mg_exchange *x, struct mg_feed_waiter *w, long *w
     return true;
 }
 
-/* The event as the API shows it (docs/api.md "Events"). */
-static json_t *event_json(const struct mg_store_event *e)
+json_t *mg_event_json(const struct mg_store_event *e)
 {
     uint64_t ms = 0, seq;
     (void)parse_id(e->id, &ms, &seq);
@@ -142,7 +141,7 @@ static void answer(struct mg_feed_waiter *w, const struct mg_store_event *events
 {
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(list, event_json(&events[i]));
+        json_array_append_new(list, mg_event_json(&events[i]));
     /* cursor may be w->after: packed before w is freed */
     json_t *body = json_pack("{s:o, s:s}", "events", list, "next_cursor",
                              n ? events[n - 1].id : cursor);

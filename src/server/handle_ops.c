@@ -4,6 +4,7 @@
 #include "modgate/problem.h"
 #include "modgate/store.h"
 #include "server.h"
+#include "webhooks.h"
 
 void mg_handle_healthz(struct mg_exchange *x)
 {
@@ -52,7 +53,12 @@ void mg_handle_metrics(struct mg_exchange *x)
     };
     size_t len = 0;
     char *text = mg_metrics_render(x->srv->metrics, &redis, x->srv->rules, &len);
-    mg_respond(x, 200, "text/plain; version=0.0.4; charset=utf-8", text, len,
-               NULL, 0);
+    struct mg_buf out;
+    mg_buf_init(&out, 64u << 20);
+    mg_buf_add(&out, text, len);
     mg_free(text);
+    mg_webhooks_metrics(x->srv->webhooks, &out);
+    mg_respond(x, 200, "text/plain; version=0.0.4; charset=utf-8", out.data, out.len,
+               NULL, 0);
+    mg_buf_close(&out);
 }

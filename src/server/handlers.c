@@ -48,6 +48,7 @@ static const handler_fn handlers[MG_ROUTE_COUNT] = {
     [MG_ROUTE_AUTHOR_ERASE] = mg_handle_author_erase,
     [MG_ROUTE_EDIT] = mg_handle_edit,
     [MG_ROUTE_REVISIONS] = mg_handle_revisions,
+    [MG_ROUTE_WEBHOOKS] = mg_handle_webhooks,
 };
 
 void mg_respond_json(struct mg_exchange *x, int status, json_t *body)

@@ -54,6 +54,8 @@ static const struct mg_route routes[MG_ROUTE_COUNT] = {
     /* the author's edits (handle_edits.c) */
     {MG_ROUTE_EDIT, "PATCH", "/v1/comments/{id}", MG_ROLE_SITE},
     {MG_ROUTE_REVISIONS, "GET", "/v1/comments/{id}/revisions", MG_ROLE_MODERATOR},
+    /* webhooks (issue 18; handle_webhooks.c) */
+    {MG_ROUTE_WEBHOOKS, "GET", "/v1/webhooks", MG_ROLE_MODERATOR},
 };
 
 const struct mg_route *mg_routes(void)

@@ -13,6 +13,7 @@
 #include "modgate/store.h"
 #include "notify.h"
 #include "server.h"
+#include "webhooks.h"
 
 /* Connections dropped for want of descriptors are logged at most this
  * often: under a connection flood they come thousands a second. */
@@ -142,11 +143,19 @@ static void on_store_closed(void *data)
 
 void mg__server_conn_gone(struct mg_server *srv)
 {
-    if (!srv->draining || srv->conn_count > 0 || srv->store_closed || !srv->store)
+    if (!srv->draining || srv->conn_count > 0 || srv->store_closed || !srv->store ||
+        srv->webhooks_stopping)
         return;
     uv_timer_stop(&srv->drain_timer);
     struct mg_store *store = srv->store;
     mg_store_close(store, on_store_closed, srv);
+}
+
+static void on_webhooks_stopped(void *data)
+{
+    struct mg_server *srv = data;
+    srv->webhooks_stopping = false;
+    mg__server_conn_gone(srv);
 }
 
 static void on_drain_timeout(uv_timer_t *t)
@@ -174,6 +183,13 @@ void mg_server_shutdown(struct mg_server *srv)
                    (uint64_t)srv->cfg->drain_timeout_ms, 0);
     mg__conn_drain_all(srv);
     mg_feed_stop(srv); /* waiting feed requests answer now, not in 30 s */
+    /* Webhook deliveries in flight are abandoned, never waited for: they
+     * stay pending in Redis. Only the delete of this instance's liveness
+     * key, which lets the others claim them at once, holds the store open
+     * (for at most redis.timeout_ms). */
+    srv->webhooks_stopping = true;
+    mg_webhooks_close(srv->webhooks, on_webhooks_stopped, srv);
+    srv->webhooks = NULL;
     /* with no connection left, no close will trigger the next step: do it */
     mg__server_conn_gone(srv);
 }
@@ -272,6 +288,7 @@ int mg_server_start(struct mg_server *srv)
         uv_signal_start(sigs[i], on_signal, nums[i]);
     }
 
+    srv->webhooks = mg_webhooks_start(srv);
     MG_LOG(MG_LOG_INFO, "server", "listening", "{s:s, s:i}", "host",
            srv->cfg->listen_host, "port", srv->cfg->listen_port);
     mg_feed_start(srv);

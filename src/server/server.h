@@ -23,6 +23,7 @@ struct mg_keyring;
 struct mg_conn;
 struct mg_rules;
 struct mg_rules_errors;
+struct mg_webhooks;
 
 /* The events feed's requests waiting for an event (handle_events.c): a
  * list, and the loop timers of one process (the waiters' poll, the
@@ -48,6 +49,7 @@ struct mg_server {
     struct mg_store *store;
     struct mg_rules *rules;      /* NULL: the empty set (no rules directory) */
     struct mg_metrics *metrics;
+    struct mg_webhooks *webhooks; /* NULL when none are configured */
     struct mg_http_limits limits;
 
     uv_tcp_t listener;      /* bound; its socket is polled and accepted here */
@@ -62,6 +64,7 @@ struct mg_server {
     size_t conn_count;
     bool draining;
     bool store_closed;
+    bool webhooks_stopping; /* the store waits for their hand-over */
     int exit_code;
 
     char read_buf[65536]; /* shared: reads are handled before the next one */
@@ -250,11 +253,16 @@ void mg_handle_author_unwatch(struct mg_exchange *x);
  * at once and closes the timers (the drain); _poke asks for the newest
  * event now, for the waiters, after this process wrote one. */
 void mg_handle_events(struct mg_exchange *x);
+/* An event as the feed and webhooks show it (docs/api.md "Events"): its
+ * time is its id's ms part, author_id null when the comment has none. */
+json_t *mg_event_json(const struct mg_store_event *e);
 void mg_feed_start(struct mg_server *srv);
 void mg_feed_stop(struct mg_server *srv);
 void mg_feed_poke(struct mg_server *srv);
 /* deletion and erasure (handle_erase.c) */
 void mg_handle_comment_delete(struct mg_exchange *x);
 void mg_handle_author_erase(struct mg_exchange *x);
+/* handle_webhooks.c: GET /v1/webhooks */
+void mg_handle_webhooks(struct mg_exchange *x);
 
 #endif

@@ -15,6 +15,8 @@
  *   store_events.c      the events feed: a page, the newest id, trimming
  *   store_erase.c       deletion by the author, erasure of an author
  *   store_edit.c        an author's edit and a comment's revisions
+ *   store_webhooks.c    webhook deliveries: take, acknowledge, heartbeat,
+ *                       the state GET /v1/webhooks shows
  *   store_sentinel.c    a redis+sentinel:// URL: asking the sentinels where
  *                       the primary is, and hearing of failovers
  *
@@ -65,11 +67,13 @@ union mg__store_cb {
     mg_store_watch_cb watch;
     mg_store_addr_cb addr;
     mg_store_events_cb events;
+    mg_store_webhook_events_cb webhook_events;
     mg_store_last_id_cb last_id;
     mg_store_delete_cb del;
     mg_store_erase_cb erase;
     mg_store_edit_cb edit;
     mg_store_revisions_cb revisions;
+    mg_store_webhook_info_cb webhook_info;
 };
 
 /* Who hears an operation's outcome, copied into the operation: the

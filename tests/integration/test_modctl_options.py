@@ -51,7 +51,7 @@ def test_the_commands_are_those_of_the_manual():
         "audit", "stats", "ban", "unban", "bans", "verify", "rules stats",
         "rules lint", "rules reload", "check", "keygen", "pubkey", "help",
         "article show", "article open", "article premoderate", "article close",
-        "reported", "author", "watch", "unwatch", "erase"}
+        "reported", "author", "watch", "unwatch", "erase", "webhooks"}
 
 
 def help_options(name):

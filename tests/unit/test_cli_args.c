@@ -234,7 +234,7 @@ static void test_every_option_of_every_command(void **state)
     }
     /* the commands modctl help lists, and their options, counted by hand
      * in docs/man/modctl.1 (so that a table cut short shows) */
-    assert_int_equal(commands, 29); /* + article show|open|premoderate|close, reported, author, watch, unwatch, erase */
+    assert_int_equal(commands, 30); /* + article show|open|premoderate|close, reported, author, watch, unwatch, erase, webhooks */
     assert_int_equal(options, 49);  /* + their --at (not show's), reported --limit, author --limit,
                                      * watch --reason; queue --sort --rule --author --q,
                                      * approve/reject --q, ban --ip-of --subnet-of */

@@ -156,16 +156,50 @@ static void test_restart_only_keys(void **state)
     static const char *const restart[] = {
         "listen", "redis.url", "redis.prefix", "redis.timeout_ms",
         "redis.connect_timeout_ms", "redis.reconnect_max_ms",
-        "redis.min_replicas_ack", "redis.replica_ack_timeout_ms", "key"};
+        "redis.min_replicas_ack", "redis.replica_ack_timeout_ms", "key", "webhooks"};
     static const char *const live[] = {
         "rules", "retired_keys", "tokens", "limits.header_bytes",
         "limits.body_bytes", "limits.request_timeout_ms", "log.level",
-        "rate_limits", "comments.max_chars", "moderation.decision_guard_ms"};
+        "rate_limits", "comments.max_chars", "moderation.decision_guard_ms",
+        "events.webhook_max_age_s", "events.webhook_claim_after_ms"};
     for (size_t i = 0; i < sizeof restart / sizeof restart[0]; i++)
         assert_true(mg_config_key_restart_only(restart[i]));
     for (size_t i = 0; i < sizeof live / sizeof live[0]; i++)
         assert_false(mg_config_key_restart_only(live[i]));
     assert_false(mg_config_key_restart_only("no.such.key"));
+}
+
+/* The webhooks list is compared item by item (url, events, timeout),
+ * and a change is a restart item; the same list is no change. */
+static void test_webhooks_are_restart_only(void **state)
+{
+    (void)state;
+    static const char base[] = "webhooks:\n  - {url: 'http://h/a', events: [held]}\n";
+    static const char *const changed[] = {
+        "webhooks:\n  - {url: 'http://h/b', events: [held]}\n",
+        "webhooks:\n  - {url: 'http://h/a', events: [held, published]}\n",
+        "webhooks:\n  - {url: 'http://h/a', events: [held], timeout_ms: 900}\n",
+        "webhooks: []\n",
+    };
+    struct mg_config a, b;
+    struct mg_config_diff d;
+    load(&a, base);
+    load(&b, base);
+    assert_int_equal(a.webhooks.n, 1);
+    assert_int_equal(a.webhooks.items[0].timeout_ms, 5000);
+    assert_int_equal(a.webhooks.items[0].events_mask, 1u << 1); /* held */
+    mg_config_diff(&a, &b, &d);
+    assert_int_equal(d.nrestart + d.nlive, 0);
+    mg_config_close(&b);
+    for (size_t i = 0; i < sizeof changed / sizeof changed[0]; i++) {
+        load(&b, changed[i]);
+        mg_config_diff(&a, &b, &d);
+        assert_int_equal(d.nlive, 0);
+        assert_int_equal(d.nrestart, 1);
+        assert_string_equal(d.restart[0], "webhooks");
+        mg_config_close(&b);
+    }
+    mg_config_close(&a);
 }
 
 int main(void)
@@ -176,6 +210,7 @@ int main(void)
         cmocka_unit_test(test_split_live_and_restart),
         cmocka_unit_test(test_unset_and_rate_limit_parts),
         cmocka_unit_test(test_restart_only_keys),
+        cmocka_unit_test(test_webhooks_are_restart_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -351,7 +351,8 @@ static void test_errors(void **state)
          "unknown key \"rate_limits.authors\""},
         {"top level lists the section", "ratelimits: {}\n", 1, 1,
          "unknown key \"ratelimits\" (known keys: listen, redis, rules, key, "
-         "retired_keys, tokens, limits, comments, moderation, reports, events, edits, privacy, log, rate_limits)"},
+         "retired_keys, tokens, limits, comments, moderation, reports, events, edits, privacy, log, rate_limits, "
+         "webhooks)"},
         /* "rate_limits: " is 13 characters. */
         {"section is a scalar", "rate_limits: 5\n", 1, 14,
          "rate_limits: must be a mapping with keys author, ip, subnet, "

@@ -1,0 +1,41 @@
+/* webhooks.h: delivering the events of PREFIXevents to the configured
+ * webhooks (docs/api.md "Webhooks", docs/architecture.md "Webhooks"): one
+ * delivery loop per webhook, reading its consumer group through the store
+ * (store_webhooks.c), POSTing signed batches through webhook_http.h,
+ * acknowledging on a 2xx and retrying the same batch with backoff
+ * otherwise, up to events.webhook_max_age_s. */
+#ifndef MODGATE_SERVER_WEBHOOKS_H
+#define MODGATE_SERVER_WEBHOOKS_H
+
+#include <stddef.h>
+
+#include "modgate/buf.h"
+
+struct mg_server;
+struct mg_webhooks;
+
+/* Starts a loop per webhook of srv->cfg (none: returns NULL). srv's store
+ * and loop must outlive it until mg_webhooks_close's end. */
+struct mg_webhooks *mg_webhooks_start(struct mg_server *srv);
+
+/* Stops: deliveries in flight are abandoned (they stay pending in Redis,
+ * retried or claimed later), and the liveness key is deleted so that other
+ * instances claim them at once. handed_over(data) runs once Redis has
+ * answered that (or could not: bounded by redis.timeout_ms), possibly
+ * before this returns; the store must stay open until then. Frees w once
+ * its handles and store calls have ended. Accepts NULL (handed_over at
+ * once). */
+void mg_webhooks_close(struct mg_webhooks *w, void (*handed_over)(void *data), void *data);
+
+/* The webhooks' counters and histogram in Prometheus text, appended to
+ * out. Accepts NULL (nothing). */
+void mg_webhooks_metrics(const struct mg_webhooks *w, struct mg_buf *out);
+
+/* The consumer group's id of url: the first 16 hex of its SHA-256. */
+void mg_webhook_gid(const char *url, char out[17]);
+
+/* url for people: the user and password, and the query, replaced by
+ * "REDACTED" (they may hold secrets). */
+void mg_webhook_redact(const char *url, char *out, size_t size);
+
+#endif
