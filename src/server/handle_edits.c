@@ -50,11 +50,9 @@ static void edit_ctx_free(struct edit_ctx *ctx)
 
 static void respond_conflict(struct mg_exchange *x, const char *current)
 {
-    json_t *p = mg_problem_new(409, "conflict",
-                               "The comment's status does not allow an edit (only "
-                               "published and pending comments may be edited).");
-    json_object_set_new(p, "current_status", json_string(current));
-    mg_respond_problem(x, p, NULL, 0);
+    mg_respond_conflict(x, current,
+                        "The comment's status does not allow an edit (only "
+                        "published and pending comments may be edited).");
 }
 
 static void respond_window_closed(struct mg_exchange *x)

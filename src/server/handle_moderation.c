@@ -85,11 +85,9 @@ static void ctx_free(struct decide_ctx *ctx)
 
 static void respond_conflict(struct mg_exchange *x, const char *current)
 {
-    json_t *p = mg_problem_new(409, "conflict",
-                               "The comment's status does not allow this decision "
-                               "(another moderator may have decided it first).");
-    json_object_set_new(p, "current_status", json_string(current));
-    mg_respond_problem(x, p, NULL, 0);
+    mg_respond_conflict(x, current,
+                        "The comment's status does not allow this decision "
+                        "(another moderator may have decided it first).");
 }
 
 static void on_decided(int status, enum mg_store_decide_outcome outcome,

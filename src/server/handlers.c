@@ -77,6 +77,13 @@ void mg_respond_error(struct mg_exchange *x, int status, const char *code,
     mg_respond_problem(x, mg_problem_new(status, code, detail), NULL, 0);
 }
 
+void mg_respond_conflict(struct mg_exchange *x, const char *current, const char *detail)
+{
+    json_t *p = mg_problem_new(409, "conflict", detail);
+    json_object_set_new(p, "current_status", json_string(current));
+    mg_respond_problem(x, p, NULL, 0);
+}
+
 void mg_respond_invalid(struct mg_exchange *x, const char *field,
                         const char *detail)
 {

@@ -145,6 +145,9 @@ void mg_respond_problem(struct mg_exchange *x, json_t *problem,
                         const struct mg_http_header *extra, size_t extra_count);
 void mg_respond_error(struct mg_exchange *x, int status, const char *code,
                       const char *detail);
+/* 409 conflict with current_status: the comment's status does not allow
+ * what was asked (a decision, an edit). */
+void mg_respond_conflict(struct mg_exchange *x, const char *current, const char *detail);
 /* 400 invalid_request, naming the member at fault when field is not NULL. */
 void mg_respond_invalid(struct mg_exchange *x, const char *field,
                         const char *detail);

@@ -19,7 +19,7 @@
 -- Everything that can refuse runs before the first write.
 --
 -- args: prefix id old record status created window retention score norm events_cap rl_author rl_field rl_limits rl_hash rl_generation
--- uses: events ratelimit index
+-- uses: events ratelimit index mode
 --
 -- Arguments: the key prefix; the comment's id; the record JSON the caller
 -- read (old) and the new one (record) with its status (published |
@@ -51,18 +51,9 @@ if now_ms > tonumber(created) + tonumber(window) then
   return {'window_closed'}
 end
 
-local settings = redis.call('HMGET', prefix .. 'a:' .. article .. ':settings',
-                            'mode', 'closes')
-if settings[1] then
-  if settings[1] == 'closed' or (settings[2] and now_ms >= tonumber(settings[2])) then
-    return {'closed'}
-  end
-  if settings[1] == 'premoderated' and status == 'published' then
-    return {'premoderated'}
-  end
-end
-if status == 'published' and redis.call('EXISTS', prefix .. 'watch:' .. author) == 1 then
-  return {'watched'}
+local refusal = mg_mode_check(prefix, article, author, status, function() return now_ms end)
+if refusal then
+  return refusal
 end
 local ban = redis.call('HMGET', prefix .. 'ban:author_id:' .. author, 'kind', 'until')
 if ban[1] then

@@ -28,7 +28,7 @@
 -- tests/bench/submit measures the whole.
 --
 -- args: prefix id article parent status record meta idem fingerprint response_status response_body idem_ttl retention created author ip_hex rl_author rl_ip rl_subnet rl_article rl_global digest dup_window camp_window camp_authors new_below suspect check rules ack est_published est_clean audit_cap addr_ip addr_ua addr_ttl score norm events_cap
--- uses: events ratelimit index
+-- uses: events ratelimit index mode
 --
 -- Arguments by position: 1 key prefix, 2 id, 3 article_id, 4 parent_id or "", 5 status
 -- (published | pending | rejected), 6 record JSON, 7 meta JSON, 8 idempotency
@@ -90,24 +90,11 @@ local function clock()
   return now_ms
 end
 
--- the article's mode ---------------------------------------------------------
--- Before bans and limits: a comment refused here counts for nothing. A
--- pre-moderated article answers before any write too; the caller sends
--- the comment again held (status "pending"), and that call is the one that
--- counts (and meets the mode again: closed meanwhile, it is refused).
-local settings = redis.call('HMGET', prefix .. 'a:' .. article .. ':settings',
-                            'mode', 'closes')
-if settings[1] then
-  if settings[1] == 'closed' or (settings[2] and clock() >= tonumber(settings[2])) then
-    return {'closed'}
-  end
-  if settings[1] == 'premoderated' and status == 'published' then
-    return {'premoderated'}
-  end
-end
--- the watch list: the same as pre-moderation, for one author's comments
-if status == 'published' and redis.call('EXISTS', prefix .. 'watch:' .. author) == 1 then
-  return {'watched'}
+-- the article's mode and the watch list (lib/mode.lua) -----------------------
+-- Before bans and limits: a comment refused here counts for nothing.
+local refusal = mg_mode_check(prefix, article, author, status, clock)
+if refusal then
+  return refusal
 end
 
 -- bans -----------------------------------------------------------------------
