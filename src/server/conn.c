@@ -312,6 +312,8 @@ static void waiting_read(struct mg_conn *c, ssize_t nread, const uv_buf_t *buf)
         gone(x);
         return;
     }
+    if (nread == 0)
+        return; /* libuv's EAGAIN: keep listening for the client leaving */
     if (mg_buf_append(&c->pending, buf->base, (size_t)nread) != MG_OK)
         conn_close(c);
     else

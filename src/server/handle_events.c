@@ -19,6 +19,7 @@
 #include "modgate/alloc.h"
 #include "modgate/log.h"
 #include "modgate/store.h"
+#include "modgate/streamid.h"
 #include "modgate/timefmt.h"
 #include "server.h"
 
@@ -36,33 +37,18 @@
 struct mg_feed_waiter {
     struct mg_server *srv;
     struct mg_exchange *x;
-    char after[48]; /* the cursor; "" for none */
+    char after[MG_STREAM_ID_LEN]; /* the cursor; "" for none */
     size_t limit;
     uint64_t deadline; /* uv_now() past which it answers what it has */
     struct mg_feed_waiter *prev, *next;
 };
 
-/* A stream id, "ms-seq", each part a decimal that fits 64 bits. */
-static bool parse_id(const char *s, uint64_t *ms, uint64_t *seq)
-{
-    if (!s || *s < '0' || *s > '9')
-        return false;
-    char *end;
-    errno = 0;
-    *ms = strtoull(s, &end, 10);
-    if (errno || *end != '-' || end[1] < '0' || end[1] > '9')
-        return false;
-    *seq = strtoull(end + 1, &end, 10);
-    return errno == 0 && *end == '\0';
-}
-
 /* Whether stream id a is before b (both parse). */
 static bool id_before(const char *a, const char *b)
 {
-    uint64_t am, as, bm, bs;
-    if (!parse_id(a, &am, &as) || !parse_id(b, &bm, &bs))
-        return false;
-    return am < bm || (am == bm && as < bs);
+    struct mg_stream_id ia, ib;
+    return mg_stream_id_parse(a, &ia) && mg_stream_id_parse(b, &ib) &&
+           mg_stream_id_cmp(ia, ib) < 0;
 }
 
 /* An integer parameter in [min, max] into *out (def when absent); false
@@ -102,11 +88,11 @@ static bool read_params(struct mg_exchange *x, struct mg_feed_waiter *w, long *w
     char *after = NULL;
     int rc = query ? mg_http_query_get(query, "after", &after) : MG_ENOENT;
     if (rc != MG_ENOENT) {
-        uint64_t ms, seq;
-        bool ok = rc == MG_OK && strlen(after) < sizeof w->after &&
-                  parse_id(after, &ms, &seq);
+        /* kept in the canonical form Redis writes: 007-0 is 7-0 */
+        struct mg_stream_id id;
+        bool ok = rc == MG_OK && mg_stream_id_parse(after, &id);
         if (ok)
-            snprintf(w->after, sizeof w->after, "%s", after);
+            mg_stream_id_format(id, w->after);
         mg_free(after);
         if (!ok) {
             mg_respond_invalid(x, "after", "after must be a cursor this server gave "
@@ -124,10 +110,10 @@ static bool read_params(struct mg_exchange *x, struct mg_feed_waiter *w, long *w
 
 json_t *mg_event_json(const struct mg_store_event *e)
 {
-    uint64_t ms = 0, seq;
-    (void)parse_id(e->id, &ms, &seq);
+    struct mg_stream_id id = {0, 0};
+    (void)mg_stream_id_parse(e->id, &id); /* Redis wrote it: it parses */
     char at[MG_TIME_LEN];
-    mg_time_format((int64_t)ms, at);
+    mg_time_format((int64_t)id.ms, at);
     return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "id", e->id, "type", e->type,
                      "comment_id", e->comment, "article_id", e->article, "author_id",
                      e->author[0] ? json_string(e->author) : json_null(), "status",

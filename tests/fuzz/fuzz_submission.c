@@ -1,6 +1,7 @@
-/* fuzz_submission.c: bytes as the body of POST /v1/comments; what passes
- * must hold what docs/api.md promises, and its signed message must be JSON that
- * reads back to the same strings. */
+/* fuzz_submission.c: bytes as the body of POST /v1/comments (and of PATCH
+ * /v1/comments/{id}, an edit); what passes must hold what docs/api.md
+ * promises, and its signed message must be JSON that reads back to the
+ * same strings. */
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,20 +49,51 @@ static void check_member(json_t *obj, const char *key, const char *want)
         __builtin_trap();
 }
 
+/* A refused body: a 400 or 422 with a code, and a detail that can go
+ * into a JSON response. */
+static void check_refusal(int rc, const struct mg_submission *s,
+                          const struct mg_submission_error *err)
+{
+    if (rc != MG_EINVAL || s->body != NULL || err->code == NULL)
+        __builtin_trap();
+    if (err->status == 422 && (err->unit == NULL || err->field != NULL))
+        __builtin_trap();
+    if (err->status != 400 && err->status != 422)
+        __builtin_trap();
+    check_utf8(err->detail);
+}
+
+/* The same bytes as the body of PATCH /v1/comments/{id}: no article_id
+ * comes out of it, and the author and body hold what a submission's do. */
+static void check_edit(const uint8_t *data, size_t size)
+{
+    static const struct mg_submission_limits limits = {300, 4096, false, true};
+    struct mg_submission s;
+    struct mg_submission_error err;
+    int rc = mg_submission_parse((const char *)data, size, &limits, &s, &err);
+    if (rc != MG_OK) {
+        check_refusal(rc, &s, &err);
+        return;
+    }
+    if (s.article_id != NULL)
+        __builtin_trap();
+    check_id(s.author_id);
+    if (s.body_bytes != strlen(s.body) || s.body_bytes > limits.max_bytes ||
+        s.body_chars < 1 || s.body_chars > limits.max_chars)
+        __builtin_trap();
+    check_utf8(s.body);
+    mg_submission_close(&s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    check_edit(data, size);
     static const struct mg_submission_limits limits = {300, 4096, false, false};
     struct mg_submission s;
     struct mg_submission_error err;
     int rc = mg_submission_parse((const char *)data, size, &limits, &s, &err);
     if (rc != MG_OK) {
-        if (rc != MG_EINVAL || s.body != NULL || err.code == NULL)
-            __builtin_trap();
-        if (err.status == 422 && (err.unit == NULL || err.field != NULL))
-            __builtin_trap();
-        if (err.status != 400 && err.status != 422)
-            __builtin_trap();
-        check_utf8(err.detail); /* it goes into a JSON response */
+        check_refusal(rc, &s, &err);
         return 0;
     }
 
