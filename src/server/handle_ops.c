@@ -19,18 +19,22 @@ void mg_handle_readyz(struct mg_exchange *x)
 {
     bool redis_up = mg_store_ready(x->srv->store);
     bool rules_loaded = x->srv->rules || !x->srv->cfg->rules_dir;
-    if (redis_up && rules_loaded) {
-        mg_respond_json(x, 200, json_pack("{s:s, s:{s:s, s:s}}", "status", "ready",
-                                          "checks", "redis", "up", "rules",
-                                          "loaded"));
+    bool hooks_ready = mg_webhooks_ready(x->srv->webhooks);
+    json_t *checks = json_pack("{s:s, s:s}", "redis", redis_up ? "up" : "down", "rules",
+                               rules_loaded ? "loaded" : "missing");
+    if (x->srv->cfg->webhooks.n > 0) /* their consumer groups made */
+        json_object_set_new(checks, "webhooks",
+                            json_string(hooks_ready ? "ready" : "starting"));
+    if (redis_up && rules_loaded && hooks_ready) {
+        mg_respond_json(x, 200, json_pack("{s:s, s:o}", "status", "ready", "checks", checks));
         return;
     }
     json_t *p = mg_problem_new(503, "unavailable",
-                               redis_up ? "The rules are not loaded."
-                                        : "Redis is not answering.");
-    json_object_set_new(p, "checks", json_pack("{s:s, s:s}", "redis",
-                                               redis_up ? "up" : "down", "rules",
-                                               rules_loaded ? "loaded" : "missing"));
+                               !redis_up       ? "Redis is not answering."
+                               : !rules_loaded ? "The rules are not loaded."
+                                               : "The webhooks' consumer groups are not "
+                                                 "made yet.");
+    json_object_set_new(p, "checks", checks);
     struct mg_http_header retry = {"Retry-After", "1"};
     mg_respond_problem(x, p, &retry, 1);
 }

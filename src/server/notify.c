@@ -14,6 +14,7 @@
 #include "modgate/store.h"
 #include "notify.h"
 #include "server.h"
+#include "webhooks.h"
 
 static struct {
     struct mg_server *srv;
@@ -66,12 +67,18 @@ static void on_link(bool up, void *data)
     if (st.stopping)
         return;
     bool rules_loaded = st.srv->rules || !st.srv->cfg->rules_dir;
-    if (up && rules_loaded && !st.ready_sent) {
+    if (up && rules_loaded && mg_webhooks_ready(st.srv->webhooks) && !st.ready_sent) {
         st.ready_sent = true;
         send_status("READY=1\n", "");
         return;
     }
     send_status("", up ? "" : " (the link was lost; retrying)");
+}
+
+void mg_notify_check(void)
+{
+    if (st.srv && !st.ready_sent)
+        on_link(mg_store_ready(st.srv->store), NULL);
 }
 
 static void on_watchdog(uv_timer_t *t)

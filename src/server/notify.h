@@ -2,7 +2,8 @@
  * (a Type=notify service: deploy/systemd/modgate.service).
  *
  *   READY=1     once, the first time Redis answers with the rules loaded
- *               (what /readyz calls ready), so that `systemctl start` and
+ *               and the webhooks' consumer groups made (what /readyz
+ *               calls ready), so that `systemctl start` and
  *               the units ordered after modgate wait for a server that can
  *               do its job; STATUS= says what it waits for and what it runs
  *   WATCHDOG=1  from a timer on the event loop at half the WatchdogSec=
@@ -24,6 +25,10 @@ struct mg_server;
  * watchdog, the pings. Call once srv->store exists and before the loop
  * runs; from then on srv must live until mg_notify_stopping. */
 void mg_notify_start(struct mg_server *srv);
+
+/* Something /readyz waits for besides Redis came about (the webhooks'
+ * consumer groups, webhooks.h): READY=1 if it was all that was missing. */
+void mg_notify_check(void);
 
 /* Around a reload (SIGHUP): RELOADING=1 before, READY=1 after, with ok
  * (the new configuration is in force) said in STATUS=. Before the first

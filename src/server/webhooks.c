@@ -28,6 +28,7 @@
 #include "modgate/store.h"
 #include "modgate/timefmt.h"
 #include "modgate/uuid.h"
+#include "notify.h"
 #include "server.h"
 #include "webhook_http.h"
 
@@ -60,6 +61,7 @@ struct hook {
     int64_t first_ms; /* first attempt, for events.webhook_max_age_s */
     int attempts;
     bool take_failing; /* said once at warn, until a take succeeds */
+    bool grouped;      /* a take succeeded: the consumer group exists */
     char error[ERROR_MAX];
     /* metrics */
     uint64_t delivered, retried, failed, events;
@@ -78,6 +80,7 @@ struct mg_webhooks {
     unsigned refs; /* handles and store calls still to end */
     void (*handed_over)(void *data); /* mg_webhooks_close's */
     void *handed_data;
+    size_t ngrouped; /* hooks whose consumer group exists (mg_webhooks_ready) */
 };
 
 static void release(struct mg_webhooks *w)
@@ -175,6 +178,11 @@ static void on_taken(int status, const struct mg_store_event *ev, size_t n, bool
         return;
     }
     h->take_failing = false;
+    if (!h->grouped) {
+        h->grouped = true;
+        if (++w->ngrouped == w->n)
+            mg_notify_check(); /* ready now, if the rest is (/readyz too) */
+    }
     if (n == 0) {
         schedule(h, IDLE_MS);
         return;
@@ -483,6 +491,11 @@ static void metric_head(struct mg_buf *out, const char *name, const char *type,
     char line[512];
     snprintf(line, sizeof line, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
     mg_buf_adds(out, line);
+}
+
+bool mg_webhooks_ready(const struct mg_webhooks *w)
+{
+    return !w || w->ngrouped == w->n;
 }
 
 void mg_webhooks_metrics(const struct mg_webhooks *w, struct mg_buf *out)

@@ -7,6 +7,7 @@
 #ifndef MODGATE_SERVER_WEBHOOKS_H
 #define MODGATE_SERVER_WEBHOOKS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "modgate/buf.h"
@@ -26,6 +27,13 @@ struct mg_webhooks *mg_webhooks_start(struct mg_server *srv);
  * its handles and store calls have ended. Accepts NULL (handed_over at
  * once). */
 void mg_webhooks_close(struct mg_webhooks *w, void (*handed_over)(void *data), void *data);
+
+/* Whether every webhook's consumer group exists, so that every event
+ * written from now on will be delivered: the groups are made at the
+ * stream's end by each loop's first take, and an instance is not ready
+ * (/readyz, systemd's READY=1) before, or a site's first comments, sent as
+ * soon as it is, would go unseen. Accepts NULL (true: none configured). */
+bool mg_webhooks_ready(const struct mg_webhooks *w);
 
 /* The webhooks' counters and histogram in Prometheus text, appended to
  * out. Accepts NULL (nothing). */

@@ -602,3 +602,24 @@ def test_a_graceful_stop_abandons_a_delivery_in_flight_and_hands_it_over(
         assert [e["id"] for e in rcv.delivered()] == [i for i, _, _ in expected]
     finally:
         rcv.close()
+
+
+def test_ready_means_the_first_comment_is_delivered(redis, start_modgate, workdir, receiver):
+    """/readyz says ready only once the webhook's consumer group exists: a
+    comment sent the moment it does is delivered (its group, made at the
+    stream's end, would otherwise start after it). The link to Redis comes
+    up while the first take is still failing, so without the check readyz
+    answered 200 up to a second before the group existed."""
+    m = start_modgate(redis.url, args=("--rules", write_rules(workdir)),
+                      config=hooks_config({"url": receiver.url}))
+    seen = []
+
+    def ready():
+        r = m.get("/readyz")
+        seen.append(r.json()["checks"].get("webhooks"))
+        return r.status_code == 200
+    wait_until(ready, timeout=10, interval=0.005)
+    assert seen[-1] == "ready"
+    rec = submit(m, "the very first comment")
+    wait_until(lambda: any(e["comment_id"] == rec["id"] for e in receiver.delivered()),
+               timeout=10)
