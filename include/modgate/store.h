@@ -575,6 +575,7 @@ struct mg_store_edit {
     const char *normalized;  /* the new text as rules see it (the queue's q=) */
     const char *rl_author;   /* the author's rate limit value; NULL: none */
     const struct mg_rl_config *rate_limits; /* the limits in force */
+    const char *rule_ids;    /* the rules that fired, comma-separated; NULL none */
 };
 enum mg_store_edit_outcome {
     MG_EDITED,

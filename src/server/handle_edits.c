@@ -102,6 +102,7 @@ static int send_edit(struct edit_ctx *ctx)
     mg_free(ctx->record_json);
     ctx->record_json = new_record(ctx, status);
     const struct mg_rl_config *rl = &srv->cfg->rate_limits;
+    char *rule_ids = mg_matches_rule_ids(ctx->verdict.matches);
     const struct mg_store_edit e = {
         .id = ctx->x->match.params[0],
         .old_json = ctx->old_json,
@@ -113,8 +114,11 @@ static int send_edit(struct edit_ctx *ctx)
         .normalized = ctx->normalized,
         .rl_author = mg_rl_is_trusted(rl, ctx->sub.author_id) ? NULL : ctx->sub.author_id,
         .rate_limits = rl,
+        .rule_ids = rule_ids,
     };
-    return mg_store_edit(srv->store, &e, on_edited, ctx);
+    int rc = mg_store_edit(srv->store, &e, on_edited, ctx);
+    mg_free(rule_ids);
+    return rc;
 }
 
 /* 200 with the record (published), 202 (held), or 422 `rejected` as for a

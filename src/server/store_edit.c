@@ -104,6 +104,7 @@ int mg_store_edit(struct mg_store *store, const struct mg_store_edit *e,
         [MG_ARG_EDIT_RL_LIMITS] = numbers,
         [MG_ARG_EDIT_RL_HASH] = hash,
         [MG_ARG_EDIT_RL_GENERATION] = generation,
+        [MG_ARG_EDIT_RULES] = e->rule_ids ? e->rule_ids : "",
     };
     size_t lens[MG_ARGS_EDIT];
     for (size_t i = 0; i < MG_ARGS_EDIT; i++)

@@ -141,6 +141,13 @@ def test_edit_the_rules_hold_leaves_the_listing_for_the_queue(srv, redis):
     assert r.status_code == 200, r.text
     assert r.json()["revision"] == again["revision"] == 4
     assert verifies(r.json(), keys_of(srv))
+    # the rule that held the two edits counts them, as it counts
+    # submissions: fired and held twice, overturned once (the approval),
+    # and both hits in the last hour
+    stats = srv.get("/v1/stats", token=MOD_TOKEN).json()
+    rule = stats["rules"]["test.hold"]
+    assert (rule["fired"], rule["held"], rule["overturned"]) == (2, 2, 1), rule
+    assert stats["last_hour"]["rule_hits"]["test.hold"] == 2, stats
 
 
 def test_edit_the_rules_reject_and_rejected_or_removed_cannot_be_edited(srv, redis):

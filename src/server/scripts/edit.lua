@@ -18,8 +18,8 @@
 --      list with its expiry), the counts by status, and the event "edited".
 -- Everything that can refuse runs before the first write.
 --
--- args: prefix id old record status created window retention score norm events_cap rl_author rl_field rl_limits rl_hash rl_generation
--- uses: events ratelimit index mode
+-- args: prefix id old record status created window retention score norm events_cap rl_author rl_field rl_limits rl_hash rl_generation rules
+-- uses: events ratelimit index mode rulestats
 --
 -- Arguments: the key prefix; the comment's id; the record JSON the caller
 -- read (old) and the new one (record) with its status (published |
@@ -29,7 +29,9 @@
 -- length; the author's rate limit value ("" when not limited: a trusted
 -- author, or no author limits), that dimension's state field prefix, its
 -- limits as "interval,window,..." (ms), the generation hashes' prefix and
--- the generation (ms), as the store's prologue of submit.lua has them.
+-- the generation (ms), as the store's prologue of submit.lua has them;
+-- the ids of the rules that fired on the new text, comma-separated, or ""
+-- (counted for GET /v1/stats as a submission's are, lib/rulestats.lua).
 --
 -- Returns {"ok"} | {"gone"} | {"conflict", current status} |
 -- {"window_closed"} | {"closed"} | {"premoderated"} | {"watched"} |
@@ -106,6 +108,12 @@ if from ~= status then
   if status == 'rejected' then
     redis.call('HSET', user_key, 'rejected_at', string.format('%.0f', now_ms))
   end
+end
+if rules ~= '' then
+  local minute = math.floor(now_ms / 60000)
+  local bucket = prefix .. 'st:' .. math.floor(minute / 60)
+  mg_rules_count(prefix, rules, status, bucket, ':' .. (minute % 60))
+  redis.call('EXPIRE', bucket, 90000, 'NX') -- as submit.lua's first count of an hour
 end
 mg_event(prefix, events_cap, 'edited', id, article, author, status)
 return {'ok'}

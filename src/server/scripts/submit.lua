@@ -28,7 +28,7 @@
 -- tests/bench/submit measures the whole.
 --
 -- args: prefix id article parent status record meta idem fingerprint response_status response_body idem_ttl retention created author ip_hex rl_author rl_ip rl_subnet rl_article rl_global digest dup_window camp_window camp_authors new_below suspect check rules ack est_published est_clean audit_cap addr_ip addr_ua addr_ttl score norm events_cap
--- uses: events ratelimit index mode
+-- uses: events ratelimit index mode rulestats
 --
 -- Arguments by position: 1 key prefix, 2 id, 3 article_id, 4 parent_id or "", 5 status
 -- (published | pending | rejected), 6 record JSON, 7 meta JSON, 8 idempotency
@@ -282,16 +282,7 @@ local mm = ':' .. (minute % 60)
 if redis.call('HINCRBY', bucket, 'n' .. mm, 1) == 1 then
   redis.call('EXPIRE', bucket, 90000) -- the day's 24 hours, and a margin
 end
-if rules ~= '' then
-  local verdict = ({pending = ':held', rejected = ':rejected'})[status]
-  for rule in string.gmatch(rules, '[^,]+') do
-    redis.call('HINCRBY', bucket, 'r:' .. rule .. mm, 1)
-    redis.call('HINCRBY', prefix .. 'rulestats', rule .. ':fired', 1)
-    if verdict then
-      redis.call('HINCRBY', prefix .. 'rulestats', rule .. verdict, 1)
-    end
-  end
-end
+mg_rules_count(prefix, rules, status, bucket, mm)
 
 -- what later submissions' history rules look at
 if digest ~= '' then
