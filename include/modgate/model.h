@@ -91,7 +91,7 @@ void mg_model_free(struct mg_model *m); /* NULL is fine */
 uint32_t mg_model_buckets(const struct mg_model *m);
 unsigned mg_model_families(const struct mg_model *m);
 bool mg_model_has_head(const struct mg_model *m, enum mg_model_head h);
-size_t mg_model_weights(const struct mg_model *m); /* `w` lines */
+size_t mg_model_weights(const struct mg_model *m); /* buckets with a weight */
 
 /* The scores of the model's heads for n (a head it lacks scores 0). */
 void mg_model_score(const struct mg_model *m, const struct mg_norm *n,

@@ -319,6 +319,31 @@ static void make_table(struct mg_model *m, size_t len)
     m->mask = cap - 1;
 }
 
+/* The weights into a table just big enough (at most half full): the one
+ * parsing used was sized by the file's length, and a table that stays in
+ * cache is what keeps scoring fast. A head not given for a bucket weighs
+ * nothing there. */
+static void settle(struct mg_model *m)
+{
+    struct model_slot *old = m->slots;
+    uint32_t old_mask = m->mask, cap = 16;
+    while (cap < 2 * m->nweights)
+        cap <<= 1;
+    m->slots = mg_malloc(cap * sizeof *m->slots);
+    for (uint32_t i = 0; i < cap; i++)
+        m->slots[i].bucket = MODEL_EMPTY;
+    m->mask = cap - 1;
+    for (uint32_t i = 0; i <= old_mask; i++) {
+        if (old[i].bucket == MODEL_EMPTY)
+            continue;
+        for (int h = 0; h < MG_MODEL_HEADS; h++)
+            if (isnan(old[i].w[h]))
+                old[i].w[h] = 0;
+        m->slots[model_find(m, old[i].bucket)] = old[i];
+    }
+    mg_free(old);
+}
+
 int mg_model_parse(const char *file, const char *text, size_t len,
                    struct mg_model **out, struct mg_error *err)
 {
@@ -353,12 +378,8 @@ int mg_model_parse(const char *file, const char *text, size_t len,
         mg_model_free(p.m);
         return MG_EINVAL;
     }
-    /* A head not given for a bucket weighs nothing there. */
-    for (uint32_t i = 0; i <= p.m->mask; i++)
-        for (int h = 0; h < MG_MODEL_HEADS; h++)
-            if (p.m->slots[i].bucket != MODEL_EMPTY && isnan(p.m->slots[i].w[h]))
-                p.m->slots[i].w[h] = 0;
     *out = p.m;
+    settle(p.m);
     return MG_OK;
 }
 

@@ -41,7 +41,8 @@ typedef void (*raw_fn)(const struct raw *r, void *ctx);
 /* The character n-grams of "^" + word + "$" (in buf, len bytes): at each
  * code point's end, the 3-, 4- and 5-grams ending there. */
 static void char_grams(const char *buf, size_t len, unsigned families,
-                       const struct mg_norm_word *w, raw_fn fn, void *ctx)
+                       const struct mg_norm_word *w, const uint32_t *after,
+                       raw_fn fn, void *ctx)
 {
     static const char *const prefixes[] = {"c3:", "c4:", "c5:"};
     size_t starts[6]; /* the last code points' starts, a ring */
@@ -58,15 +59,19 @@ static void char_grams(const char *buf, size_t len, unsigned families,
             size_t from = starts[(seen - n) % 6];
             struct raw r = {.prefix = prefixes[n - 3], .a = buf + from, .alen = i - from,
                             .start = w->start, .end = w->end};
-            r.hash = fnv(fnv(FNV_BASIS, r.prefix, 3), r.a, r.alen);
+            r.hash = fnv(after[n - 3], r.a, r.alen);
             fn(&r, ctx);
         }
     }
 }
 
-/* Every feature of n, in model.h's order. */
+/* Every feature of n, in model.h's order. Each hash starts from its
+ * prefix's, made once: hashing is most of what scoring costs. */
 static void walk(const struct mg_norm *n, unsigned families, raw_fn fn, void *ctx)
 {
+    const uint32_t w1 = fnv(FNV_BASIS, "w1:", 3), w2 = fnv(FNV_BASIS, "w2:", 3);
+    const uint32_t after[3] = {fnv(FNV_BASIS, "c3:", 3), fnv(FNV_BASIS, "c4:", 3),
+                               fnv(FNV_BASIS, "c5:", 3)};
     char stack[WORD_INLINE];
     char *buf = stack;
     size_t cap = sizeof stack;
@@ -78,14 +83,14 @@ static void walk(const struct mg_norm *n, unsigned families, raw_fn fn, void *ct
         if (families & MG_MODEL_WORD1) {
             struct raw r = {.prefix = "w1:", .a = word, .alen = len,
                             .start = w->start, .end = w->end};
-            r.hash = fnv(fnv(FNV_BASIS, "w1:", 3), word, len);
+            r.hash = fnv(w1, word, len);
             fn(&r, ctx);
         }
         if ((families & MG_MODEL_WORD2) && i > 0) {
             const struct mg_norm_word *p = &n->words[i - 1];
             struct raw r = {.prefix = "w2:", .a = p->form[0], .alen = strlen(p->form[0]),
                             .b = word, .blen = len, .start = p->start, .end = w->end};
-            r.hash = fnv(fnv(fnv(fnv(FNV_BASIS, "w2:", 3), r.a, r.alen), " ", 1), word, len);
+            r.hash = fnv(fnv(fnv(w2, r.a, r.alen), " ", 1), word, len);
             fn(&r, ctx);
         }
         if (!chars)
@@ -97,7 +102,7 @@ static void walk(const struct mg_norm *n, unsigned families, raw_fn fn, void *ct
         buf[0] = '^';
         memcpy(buf + 1, word, len);
         buf[len + 1] = '$';
-        char_grams(buf, len + 2, chars, w, fn, ctx);
+        char_grams(buf, len + 2, chars, w, after, fn, ctx);
     }
     if (buf != stack)
         mg_free(buf);

@@ -24,7 +24,7 @@ struct mg_model {
     double bias[MG_MODEL_HEADS];
     struct model_slot *slots;
     uint32_t mask; /* slots - 1, a power of two minus one */
-    size_t nweights;
+    size_t nweights; /* slots in use: buckets with a weight */
 };
 
 /* Where bucket is, or would go, in m's table. */
