@@ -319,13 +319,23 @@ static void make_table(struct mg_model *m, size_t len)
     m->mask = cap - 1;
 }
 
-/* The weights into a table just big enough (at most half full): the one
- * parsing used was sized by the file's length, and a table that stays in
- * cache is what keeps scoring fast. A head not given for a bucket weighs
- * nothing there. */
+/* The weights into a dense array (up to MODEL_DENSE_MAX buckets), else a
+ * table just big enough (at most half full): the one parsing used was
+ * sized by the file's length, and weights that stay in cache are what
+ * keep scoring fast. A head not given for a bucket weighs nothing there. */
 static void settle(struct mg_model *m)
 {
     struct model_slot *old = m->slots;
+    if (m->buckets <= MODEL_DENSE_MAX) {
+        m->dense = mg_calloc((size_t)m->buckets * MG_MODEL_HEADS, sizeof *m->dense);
+        for (uint32_t i = 0; i <= m->mask; i++)
+            for (int h = 0; old[i].bucket != MODEL_EMPTY && h < MG_MODEL_HEADS; h++)
+                if (!isnan(old[i].w[h]))
+                    m->dense[(size_t)old[i].bucket * MG_MODEL_HEADS + (size_t)h] = old[i].w[h];
+        m->slots = NULL;
+        mg_free(old);
+        return;
+    }
     uint32_t old_mask = m->mask, cap = 16;
     while (cap < 2 * m->nweights)
         cap <<= 1;
@@ -388,6 +398,7 @@ void mg_model_free(struct mg_model *m)
     if (!m)
         return;
     mg_free(m->slots);
+    mg_free(m->dense);
     mg_free(m);
 }
 

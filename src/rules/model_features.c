@@ -206,12 +206,12 @@ static bool seen_add(struct scoring *s, uint32_t slot)
 static void score_one(const struct raw *r, void *ctx)
 {
     struct scoring *s = ctx;
-    const struct mg_model *m = s->m;
-    uint32_t slot = model_find(m, r->hash & (m->buckets - 1));
-    if (m->slots[slot].bucket == MODEL_EMPTY || !seen_add(s, slot))
+    uint32_t key;
+    const float *w = model_weights(s->m, r->hash & (s->m->buckets - 1), &key);
+    if (!w || (w[0] == 0 && w[1] == 0) || !seen_add(s, key))
         return;
     for (int h = 0; h < MG_MODEL_HEADS; h++)
-        s->sum[h] += m->slots[slot].w[h];
+        s->sum[h] += w[h];
 }
 
 static double sigmoid(double x)
@@ -270,10 +270,9 @@ static void copy_cut(char *dst, size_t size, const struct raw *r)
 static void explain_one(const struct raw *r, void *ctx)
 {
     struct explaining *e = ctx;
-    uint32_t slot = model_find(e->m, r->hash & (e->m->buckets - 1));
-    if (e->m->slots[slot].bucket == MODEL_EMPTY)
-        return;
-    double w = e->m->slots[slot].w[e->head];
+    uint32_t slot;
+    const float *ws = model_weights(e->m, r->hash & (e->m->buckets - 1), &slot);
+    double w = ws ? ws[e->head] : 0;
     if (!(w > 0))
         return;
     for (size_t i = 0; i < e->n; i++)

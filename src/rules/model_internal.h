@@ -17,6 +17,8 @@ struct model_slot {
     float w[MG_MODEL_HEADS];
 };
 
+#define MODEL_DENSE_MAX (1u << 20) /* buckets kept as a dense array: 8 MB */
+
 struct mg_model {
     uint32_t buckets;
     unsigned families;
@@ -25,6 +27,10 @@ struct mg_model {
     struct model_slot *slots;
     uint32_t mask; /* slots - 1, a power of two minus one */
     size_t nweights; /* slots in use: buckets with a weight */
+    /* once parsed, for buckets up to MODEL_DENSE_MAX: every bucket's
+     * weights, MG_MODEL_HEADS floats each (slots is then NULL): smaller
+     * than the table for a trained model, and one load a lookup */
+    float *dense;
 };
 
 /* Where bucket is, or would go, in m's table. */
@@ -34,6 +40,18 @@ static inline uint32_t model_find(const struct mg_model *m, uint32_t bucket)
     while (m->slots[i].bucket != MODEL_EMPTY && m->slots[i].bucket != bucket)
         i = (i + 1) & m->mask;
     return i;
+}
+
+/* The weights of bucket (MG_MODEL_HEADS of them), or NULL when it has
+ * none; *key names the bucket's place, the same for the same bucket. */
+static inline const float *model_weights(const struct mg_model *m, uint32_t bucket,
+                                         uint32_t *key)
+{
+    *key = bucket;
+    if (m->dense)
+        return &m->dense[(size_t)bucket * MG_MODEL_HEADS];
+    const struct model_slot *s = &m->slots[model_find(m, bucket)];
+    return s->bucket == MODEL_EMPTY ? NULL : s->w;
 }
 
 #endif
