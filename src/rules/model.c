@@ -101,7 +101,7 @@ static bool number(struct parse *p, const struct word *w, double *out)
                                   (w->s[0] >= '0' && w->s[0] <= '9')))
         return fail(p, w->column, "'%s' is not a number", buf);
     *out = strtod(buf, &end);
-    if (*end != '\0')
+    if (*end != '\0' || strpbrk(buf, "xXpP")) /* decimal only: no hex floats */
         return fail(p, w->column, "'%s' is not a number", buf);
     if (!isfinite(*out) || fabs(*out) > MAX_ABS_WEIGHT)
         return fail(p, w->column, "'%s' is out of range (a weight is from -1e6 to 1e6)", buf);

@@ -199,6 +199,7 @@ static void test_model_file_errors(void **state)
         {"w 5 spam 1\n", 6, 5, "no head 'spam'"},
         {"w 5 abuse nan\n", 6, 11, "'nan' is not a number"},
         {"w 5 abuse 1e400\n", 6, 11, "out of range"},
+        {"w 5 abuse 0x1p3\n", 6, 11, "'0x1p3' is not a number"},
         {"w 5 abuse\n", 6, 1, "takes a bucket, a head and a weight"},
         {"w 5 abuse 1\n  w 5 abuse 2 # again\n", 7, 3, "a second weight"},
         {"w 5 abuse 1\nbias abuse 1\n", 7, 1, "only `w` lines"},
