@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "modgate/error.h"
+#include "modgate/model.h"
 #include "modgate/verdict.h"
 
 #define MG_RULES_MAX_ERRORS 20
@@ -108,5 +109,13 @@ struct mg_rules_input {
  * empty set, which publishes everything. MG_EINVAL for invalid UTF-8. */
 int mg_rules_judge(struct mg_rules *rules, const struct mg_rules_input *in,
                    struct mg_verdict *out, char **normalized) MG_MUST_CHECK;
+
+/* The features the set's model sees in text (len bytes of UTF-8), exactly
+ * as judging computes them (normalized with the set's word lists), with
+ * the model's buckets and families: for a trainer or an evaluation tool.
+ * MG_ENOENT when the set has no model, MG_EINVAL for invalid UTF-8. */
+int mg_rules_model_features(const struct mg_rules *rules, const char *text,
+                            size_t len, mg_model_feature_fn fn,
+                            void *ctx) MG_MUST_CHECK;
 
 #endif

@@ -11,6 +11,7 @@
 #include "modgate/alloc.h"
 #include "modgate/crypto.h"
 #include "modgate/detect.h"
+#include "modgate/model.h"
 #include "modgate/normalize.h"
 #include "modgate/text.h"
 #include "modgate/unicode.h"
@@ -53,6 +54,8 @@ struct view {
      * costs no allocation (zeroed with the judgement) */
     struct memo few_memos[MEMOS_INLINE];
     struct mg_norm_known known; /* the rule set's words, for normalizing */
+    bool modeled;               /* model_p is the model's scores */
+    double model_p[MG_MODEL_HEADS];
 };
 
 struct judging {
@@ -352,6 +355,35 @@ static bool match_regex(struct judging *j, struct view *v, const struct cond *c,
 static bool test_cond(struct judging *j, struct view *v, const struct cond *c,
                       struct mg_span *span, bool *has_span);
 
+/* The model's scores for v, made once, from the normalized text the word
+ * lists see; NULL when the text did not normalize. */
+static const double *view_model(struct judging *j, struct view *v)
+{
+    if (!v->modeled) {
+        const struct mg_norm *n = view_norm(v);
+        if (!n)
+            return NULL;
+        mg_model_score(j->set->model, n, v->model_p);
+        v->modeled = true;
+    }
+    return v->model_p;
+}
+
+static bool test_model(struct judging *j, struct view *v, const struct cond *c)
+{
+    const double *p = j->set->model ? view_model(j, v) : NULL;
+    if (!p)
+        return false;
+    double score = p[c->mask];
+    switch ((enum model_op)c->op) {
+    case OP_GE: return score >= c->number;
+    case OP_GT: return score > c->number;
+    case OP_LE: return score <= c->number;
+    case OP_LT: return score < c->number;
+    }
+    return false;
+}
+
 static bool test_links(struct judging *j, struct view *v, const struct cond *c,
                        struct mg_span *span, bool *has_span)
 {
@@ -514,6 +546,8 @@ static bool test_cond(struct judging *j, struct view *v, const struct cond *c,
         }
         return m->yes;
     }
+    case COND_MODEL:
+        return test_model(j, v, c);
     case COND_AUTHOR_IN:
         for (size_t i = 0; i < c->nlists && j->in->author_id; i++)
             for (const struct lex_entry *e =
@@ -543,11 +577,42 @@ static void view_close(struct view *v)
     mg_free(v->pattern_memos);
 }
 
-static json_t *match_json(const struct rule *r, bool has_span, struct mg_span span)
+/* What the model said of a comment, per head a rule tests: the score and
+ * the features that pushed it most, with spans into the body where
+ * has_span. */
+static json_t *model_json(struct judging *j, struct view *v, unsigned heads,
+                          bool has_span)
+{
+    json_t *all = json_array();
+    const struct mg_norm *n = view_norm(v);
+    const double *p = view_model(j, v);
+    for (int h = 0; n && p && h < MG_MODEL_HEADS; h++) {
+        if (!(heads >> h & 1))
+            continue;
+        struct mg_model_reason why[3];
+        size_t k = mg_model_explain(j->set->model, n, (enum mg_model_head)h, why, 3);
+        json_t *features = json_array();
+        for (size_t i = 0; i < k; i++)
+            json_array_append_new(
+                features,
+                json_pack("{s:s, s:f, s:o}", "feature", why[i].feature, "weight",
+                          why[i].weight, "span",
+                          has_span ? json_pack("[II]", (json_int_t)why[i].start,
+                                               (json_int_t)why[i].end)
+                                   : json_null()));
+        json_array_append_new(all, json_pack("{s:s, s:f, s:o}", "head",
+                                             mg_model_head_name((enum mg_model_head)h),
+                                             "score", p[h], "features", features));
+    }
+    return all;
+}
+
+static json_t *match_json(const struct rule *r, double score, bool has_span,
+                          struct mg_span span)
 {
     json_t *m = json_object();
     json_object_set_new(m, "rule", json_string(r->id));
-    json_object_set_new(m, "score", json_real(r->score));
+    json_object_set_new(m, "score", json_real(score));
     json_object_set_new(m, "action", r->action >= 0
                                          ? json_string(mg_action_name((enum mg_action)r->action))
                                          : json_null());
@@ -594,6 +659,7 @@ int mg_rules_judge(struct mg_rules *rules, const struct mg_rules_input *in,
     snprintf(out->rules_version, sizeof out->rules_version, "%s", rules->version);
     j.md = pcre2_match_data_create(1, NULL);
     bool exempt = false, reject = false, hold = false, scored = false;
+    double model_added = 0; /* by rules that test the model: capped */
     for (size_t i = 0; i < rules->nrules; i++) {
         const struct rule *r = &rules->rules[i];
         if (r->field == FIELD_AUTHOR_NAME && !in->author_name)
@@ -603,14 +669,24 @@ int mg_rules_judge(struct mg_rules *rules, const struct mg_rules_input *in,
         if (!test_cond(&j, &j.views[r->field], r->when, &span, &has_span))
             continue;
         rules->hits[i]++;
-        out->score += r->score;
-        scored |= r->score > 0;
+        double score = r->score;
+        if (r->model_heads) { /* their scores are >= 0 (load_rule.c) */
+            double room = rules->model_weight - model_added;
+            score = score < room ? score : room > 0 ? room : 0;
+            model_added += score;
+        }
+        out->score += score;
+        scored |= score > 0;
         exempt |= r->action == MG_ACTION_PUBLISH;
         reject |= r->action == MG_ACTION_REJECT;
         hold |= r->action == MG_ACTION_HOLD;
         /* a span into the author's name would point into the wrong text */
-        json_array_append_new(out->matches,
-                              match_json(r, has_span && r->field == FIELD_BODY, span));
+        bool body = r->field == FIELD_BODY;
+        json_t *m = match_json(r, score, has_span && body, span);
+        if (r->model_heads)
+            json_object_set_new(m, "model",
+                                model_json(&j, &j.views[r->field], r->model_heads, body));
+        json_array_append_new(out->matches, m);
     }
     /* What the history rules (decided in Redis) need: the normalized body
      * to recognise copies by, and whether the comment looks suspect. */
@@ -655,5 +731,24 @@ int mg_rules_judge(struct mg_rules *rules, const struct mg_rules_input *in,
     pcre2_match_data_free(j.md);
     view_close(&j.views[FIELD_BODY]);
     view_close(&j.views[FIELD_AUTHOR_NAME]);
+    return MG_OK;
+}
+
+/* rules.h: the features of text as the judge computes them. */
+int mg_rules_model_features(const struct mg_rules *rules, const char *text, size_t len,
+                            mg_model_feature_fn fn, void *ctx)
+{
+    if (!rules->model)
+        return MG_ENOENT;
+    if (mg_text_check_utf8("text", text, len, NULL) != MG_OK)
+        return MG_EINVAL;
+    struct mg_norm_known known = {knows_word, rules->lexicon};
+    struct mg_norm n;
+    int rc = mg_normalize_with(text, len, &known, &n);
+    if (rc != MG_OK)
+        return rc;
+    mg_model_features_of(&n, mg_model_buckets(rules->model),
+                         mg_model_families(rules->model), fn, ctx);
+    mg_norm_close(&n);
     return MG_OK;
 }

@@ -1,6 +1,7 @@
 /* load.c: a rules directory into a struct mg_rules. Two passes over the
  * YAML files in name order: the first reads `thresholds`, `history`,
- * `lists` and the names of `conditions` (so a rule may use a list or a
+ * `model`, `lists` and the names of `conditions` (so a rule may use a
+ * model, a list or a
  * condition declared in a later file); then the named conditions are
  * compiled; the second pass reads `rules`. Each pass is a table of the
  * file's keys for the YAML walker; the parts are in load_lists.c,
@@ -105,6 +106,7 @@ static const struct mg_yaml_key pass1_keys[] = {
     READ("conditions", mg__load_conditions),
     READ("thresholds", mg__load_thresholds),
     READ("history", mg__load_history),
+    READ("model", mg__load_model),
 };
 
 /* Pass 2 reads the rules. */
@@ -114,6 +116,7 @@ static const struct mg_yaml_key pass2_keys[] = {
     SKIP("conditions"),
     SKIP("thresholds"),
     SKIP("history"),
+    SKIP("model"),
 };
 
 static int on_unknown_file_key(struct mg_yaml_walk *w,
@@ -123,7 +126,7 @@ static int on_unknown_file_key(struct mg_yaml_walk *w,
     (void)base;
     return mg_yaml_fail(w, key, NULL,
                         "unknown key '%s' (a rules file has rules, lists, "
-                        "conditions, thresholds, history)",
+                        "conditions, thresholds, history, model)",
                         name ? name : "?");
 }
 
@@ -155,7 +158,8 @@ static void load_yaml(struct loader *ld, struct source *src, int pass)
         if (pass == 1)
             mg_yaml_fail(&ld->walk, root, NULL,
                          "a rules file is a mapping with `rules`, `lists`, "
-                         "`conditions`, `thresholds` or `history`, not %s",
+                         "`conditions`, `thresholds`, `history` or `model`, "
+                         "not %s",
                          mg__load_kind_of(root));
         return;
     }
@@ -184,6 +188,7 @@ static void rules_free(struct mg_rules *set)
         mg_free(set->patterns[i]);
     mg_free(set->patterns);
     pcre2_match_context_free(set->match_ctx);
+    mg_model_free(set->model);
     mg_free(set);
 }
 

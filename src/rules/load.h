@@ -5,6 +5,7 @@
  *   load_cond.c   a condition (a rule's `when`, a named condition's body)
  *   load_named.c  `conditions:`: names, references, cycles, depth
  *   load_rule.c   `rules:`, `thresholds:`, `history:`
+ *   load_model.c  `model:` and the model file it names
  * Every problem goes through the loader's walk (mg_yaml_fail, or
  * mg__load_fail_line for list files), which records it and goes on, so
  * that one load reports every problem; any problem fails the load. */
@@ -54,6 +55,7 @@ struct loader {
     int pass; /* 1: lists, conditions, thresholds, history; 2: rules */
     const struct mg_yaml_node *skipped; /* what a pass does not read */
     bool thresholds_seen;
+    bool model_seen;
     struct cond_def *defs; /* parallel to set->conds */
     uint32_t chain[MAX_COND_CHAIN]; /* the conditions being compiled */
     size_t nchain;
@@ -72,6 +74,14 @@ void mg__load_fail_line(struct loader *ld, const char *file, int line,
 /* What n is, for "wants X, not Y" messages. Static. */
 const char *mg__load_kind_of(const struct mg_yaml_node *n);
 
+/* load_lists.c: a file (what: "list file", "model file") named by a rules
+ * file, from the files given or read from the directory (then kept among
+ * the files, so that it is part of the set's version); NULL after
+ * reporting why not at `at`. Paths stay inside the rules directory. */
+const struct source *mg__load_find_source(struct loader *ld, const char *what,
+                                          const char *name,
+                                          const struct mg_yaml_node *at);
+
 /* load_lists.c: the list named name, or -1. */
 int mg__load_find_list(const struct mg_rules *set, const char *name);
 
@@ -80,6 +90,9 @@ int mg__load_find_list(const struct mg_rules *set, const char *name);
 struct cond *mg__load_cond(struct loader *ld, const struct mg_yaml_node *n,
                            int depth);
 void mg__load_cond_free(struct cond *c);
+/* The model heads c tests, through named conditions too (bits of enum
+ * mg_model_head). */
+unsigned mg__load_cond_model_heads(const struct mg_rules *set, const struct cond *c);
 
 /* load_named.c: `condition: NAME` of c, compiling the condition now if it
  * has not been; false when it cannot be used (reported). */
@@ -107,6 +120,9 @@ int mg__load_rules(struct mg_yaml_walk *w, const struct mg_yaml_key *row,
 int mg__load_thresholds(struct mg_yaml_walk *w, const struct mg_yaml_key *row,
                         const char *label, const struct mg_yaml_node *key,
                         const struct mg_yaml_node *value, void *base);
+int mg__load_model(struct mg_yaml_walk *w, const struct mg_yaml_key *row,
+                   const char *label, const struct mg_yaml_node *key,
+                   const struct mg_yaml_node *value, void *base);
 int mg__load_history(struct mg_yaml_walk *w, const struct mg_yaml_key *row,
                      const char *label, const struct mg_yaml_node *key,
                      const struct mg_yaml_node *value, void *base);

@@ -3,10 +3,12 @@
  * each test a row of a table the YAML walker dispatches on; regexes are
  * compiled here, interned (one match a comment for a pattern written in
  * several rules) and given the strings the prefilter looks for. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "modgate/alloc.h"
 #include "modgate/detect.h"
+#include "modgate/model.h"
 #include "modgate/yaml.h"
 #include "src/rules/load.h"
 
@@ -30,6 +32,20 @@ void mg__load_cond_free(struct cond *c)
     mg_free(c->needs);
     pcre2_code_free(c->re);
     mg_free(c);
+}
+
+unsigned mg__load_cond_model_heads(const struct mg_rules *set, const struct cond *c)
+{
+    if (!c)
+        return 0;
+    if (c->kind == COND_MODEL)
+        return 1u << c->mask;
+    if (c->kind == COND_NAMED)
+        return mg__load_cond_model_heads(set, set->conds[c->named].when);
+    unsigned heads = 0;
+    for (size_t i = 0; i < c->nkids; i++)
+        heads |= mg__load_cond_model_heads(set, c->kids[i]);
+    return heads;
 }
 
 static void cond_add_kid(struct cond *c, struct cond *kid)
@@ -360,6 +376,86 @@ static int on_named(struct mg_yaml_walk *w, const struct mg_yaml_key *row,
     return add_test(base, c, mg__load_named_ref(mg__load_of(w), c, value));
 }
 
+/* The head named by k that the set's model has, or -1 (reported). */
+static int model_head(struct mg_yaml_walk *w, const struct mg_yaml_node *k)
+{
+    const struct mg_model *m = mg__load_of(w)->set->model;
+    char *head = mg_yaml_scalar_dup(k);
+    int h = -1;
+    for (int i = 0; head && i < MG_MODEL_HEADS; i++)
+        if (strcmp(head, mg_model_head_name((enum mg_model_head)i)) == 0 &&
+            mg_model_has_head(m, (enum mg_model_head)i))
+            h = i;
+    bool spam = mg_model_has_head(m, MG_MODEL_SPAM), abuse = mg_model_has_head(m, MG_MODEL_ABUSE);
+    if (h < 0)
+        mg_yaml_fail(w, k, NULL, "the model has no head '%s' (its heads: %s%s%s)",
+                     head ? head : "?", spam ? "spam" : "", spam && abuse ? ", " : "",
+                     abuse ? "abuse" : "");
+    mg_free(head);
+    return h;
+}
+
+/* One head's test of `model:`, "OP NUMBER" (>=, >, <=, <; 0 to 1). */
+static bool model_test(struct mg_yaml_walk *w, struct cond *c,
+                       const struct mg_yaml_node *k, const struct mg_yaml_node *v)
+{
+    static const char *const ops[] = {">=", ">", "<=", "<"}; /* enum model_op */
+    int h = model_head(w, k);
+    if (h < 0)
+        return false;
+    c->mask = (unsigned)h;
+    char *test = mg_yaml_scalar_dup(v);
+    const char *p = test ? test : "";
+    c->op = -1;
+    for (int i = 0; i < 4 && c->op < 0; i++)
+        if (strncmp(p, ops[i], strlen(ops[i])) == 0) {
+            c->op = i;
+            p += strlen(ops[i]);
+        }
+    while (*p == ' ')
+        p++;
+    char *end = NULL;
+    c->number = c->op >= 0 && *p ? strtod(p, &end) : -1;
+    bool ok = end && *end == '\0' && c->number >= 0 && c->number <= 1;
+    if (!ok)
+        mg_yaml_fail(w, v, NULL,
+                     "a model test is a comparison with a score from 0 to 1, "
+                     "such as \">= 0.9\" (>=, >, <=, <)");
+    mg_free(test);
+    return ok;
+}
+
+/* `model: {abuse: ">= 0.9", spam: "< 0.5"}`: one test per head, all of
+ * which must hold; the set must have a model with those heads. */
+static int on_model(struct mg_yaml_walk *w, const struct mg_yaml_key *row,
+                    const char *label, const struct mg_yaml_node *key,
+                    const struct mg_yaml_node *value, void *base)
+{
+    struct loader *ld = mg__load_of(w);
+    (void)row, (void)label;
+    if (!ld->set->model) {
+        /* a model that failed to load has said why already */
+        if (ld->model_seen)
+            return MG_EINVAL;
+        return mg_yaml_fail(w, key, NULL,
+                            "`model` needs a model in the rule set (a top-level "
+                            "`model: {file: ..., weight: ...}`)");
+    }
+    if (mg_yaml_kind(value) != MG_YAML_MAPPING || mg_yaml_count(value) == 0)
+        return mg_yaml_fail(w, value, key,
+                            "`model` wants a mapping of heads to tests, such as "
+                            "{abuse: \">= 0.9\"}");
+    void *it = NULL;
+    const struct mg_yaml_node *k, *v;
+    int rc = MG_OK;
+    while (mg_yaml_next_pair(value, &it, &k, &v)) {
+        struct cond *c = cond_new(COND_MODEL);
+        if (add_test(base, c, model_test(w, c, k, v)) != MG_OK)
+            rc = MG_EINVAL;
+    }
+    return rc;
+}
+
 static int on_unknown_test(struct mg_yaml_walk *w,
                            const struct mg_yaml_node *key, const char *name,
                            void *base)
@@ -375,8 +471,8 @@ static int on_unknown_test(struct mg_yaml_walk *w,
                         "emoji_ratio_above, symbol_ratio_above, "
                         "combining_marks_at_least, "
                         "mixed_script_words_at_least, invisibles_at_least, "
-                        "account_age_below, author_in, condition, all, any, "
-                        "not)",
+                        "account_age_below, author_in, model, condition, all, "
+                        "any, not)",
                         name);
 }
 
@@ -411,6 +507,7 @@ static const struct mg_yaml_key test_keys[] = {
     TEST("account_age_below", on_account_age, COND_ACCOUNT_AGE),
     TEST("author_in", on_list_refs, COND_AUTHOR_IN),
     TEST("condition", on_named, COND_NAMED),
+    TEST("model", on_model, COND_MODEL),
     {.name = "min_letters", .type = MG_YAML_T_NODE,
      MG_YAML_AT(struct cond_walk, min_letters)},
 };

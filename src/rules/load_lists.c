@@ -11,14 +11,13 @@
 #include "modgate/yaml.h"
 #include "src/rules/load.h"
 
-/* A list file named by a rules file: from the files given, or read from the
- * directory. Paths stay inside the rules directory. */
-static const struct source *find_source(struct loader *ld, const char *name,
-                                        const struct mg_yaml_node *at)
+const struct source *mg__load_find_source(struct loader *ld, const char *what,
+                                          const char *name,
+                                          const struct mg_yaml_node *at)
 {
     if (name[0] == '/' || strstr(name, "..") || name[0] == '\0') {
         mg_yaml_fail(&ld->walk, at, NULL,
-                     "list file '%s' must be a path inside the rules directory",
+                     "%s '%s' must be a path inside the rules directory", what,
                      name);
         return NULL;
     }
@@ -26,14 +25,14 @@ static const struct source *find_source(struct loader *ld, const char *name,
         if (strcmp(ld->files[i].name, name) == 0)
             return &ld->files[i];
     if (!ld->dir) {
-        mg_yaml_fail(&ld->walk, at, NULL, "list file '%s' not found", name);
+        mg_yaml_fail(&ld->walk, at, NULL, "%s '%s' not found", what, name);
         return NULL;
     }
     char *path = mg_asprintf("%s/%s", ld->dir, name);
     struct source s = {0};
     struct mg_error err;
     if (mg_file_read(path, MG__LOAD_FILE_MAX, &s.text, &s.len, &err) != MG_OK) {
-        mg_yaml_fail(&ld->walk, at, NULL, "list file '%s': %s", name,
+        mg_yaml_fail(&ld->walk, at, NULL, "%s '%s': %s", what, name,
                      err.message);
         mg_free(path);
         return NULL;
@@ -285,7 +284,7 @@ static void read_file_entries(struct loader *ld, uint32_t id,
                      mg__load_kind_of(file));
         return;
     }
-    const struct source *src = find_source(ld, path, file);
+    const struct source *src = mg__load_find_source(ld, "list file", path, file);
     if (src)
         read_list_file(ld, id, src);
     mg_free(path);

@@ -121,6 +121,21 @@ static bool rule_complete(struct loader *ld, const struct mg_yaml_node *n,
     return ok && rr->when;
 }
 
+/* The model only adds to what the rules hold against a comment: a rule
+ * that tests it may not publish nor take score away, so that the model can
+ * never publish what a rule rejects (docs/rules.md, "The learned model"). */
+static bool model_guard(struct loader *ld, const struct mg_yaml_node *n, struct rule *r)
+{
+    r->model_heads = mg__load_cond_model_heads(ld->set, r->when);
+    if (!r->model_heads || (r->action != MG_ACTION_PUBLISH && r->score >= 0))
+        return true;
+    mg_yaml_fail(&ld->walk, n, NULL,
+                 "rule '%s' tests the model, so it may not %s (the model only "
+                 "adds to the case against a comment)",
+                 r->id, r->action == MG_ACTION_PUBLISH ? "publish" : "have a negative score");
+    return false;
+}
+
 static void load_rule(struct loader *ld, const struct mg_yaml_node *n)
 {
     if (mg_yaml_kind(n) != MG_YAML_MAPPING) {
@@ -141,6 +156,8 @@ static void load_rule(struct loader *ld, const struct mg_yaml_node *n)
         if (!rr.r.when)
             ok = false;
     }
+    if (ok)
+        ok = model_guard(ld, n, &rr.r);
     if (!ok) {
         mg__load_rule_free(&rr.r);
         return;

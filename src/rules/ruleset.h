@@ -10,6 +10,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "modgate/model.h"
 #include "modgate/rules.h"
 #include "src/rules/lexicon.h"
 #include "src/rules/prefilter.h"
@@ -44,6 +45,7 @@ enum cond_kind {
     COND_ACCOUNT_AGE,      /* author_created_at known and age < number ms */
     COND_AUTHOR_IN,        /* author_id in lists[0] */
     COND_NAMED,            /* the named condition mg_rules.conds[named] */
+    COND_MODEL,            /* the model's head `mask` compares (op) to number */
 };
 
 struct cond {
@@ -61,6 +63,7 @@ struct cond {
     double min; /* caps_ratio: the fewest cased letters for it to count */
     unsigned mask;
     uint32_t named; /* COND_NAMED: an index into mg_rules.conds */
+    int op;         /* COND_MODEL: enum model_op */
 };
 
 /* A named condition (`conditions:` in a rules file). The rule set owns
@@ -72,6 +75,9 @@ struct named_cond {
     struct cond *when; /* NULL only while loading, or if it failed */
 };
 
+/* COND_MODEL's comparison of a head's score with the number. */
+enum model_op { OP_GE, OP_GT, OP_LE, OP_LT };
+
 enum rule_field { FIELD_BODY, FIELD_AUTHOR_NAME };
 
 struct rule {
@@ -81,6 +87,9 @@ struct rule {
     int action; /* enum mg_action, or -1 for none */
     enum rule_field field;
     struct cond *when;
+    unsigned model_heads; /* the heads its condition tests (bits of enum
+                             mg_model_head, named conditions included):
+                             not 0, its score counts toward the model's cap */
 };
 
 struct mg_rules {
@@ -104,6 +113,8 @@ struct mg_rules {
     char **patterns; /* each distinct regex, its kind's letter first ('r', 'n') */
     size_t npatterns;
     bool prefilter_off; /* MODGATE_REGEX_NO_PREFILTER=1: run every regex */
+    struct mg_model *model; /* `model:`, NULL when the set has none */
+    double model_weight;    /* the most the rules using it add to a score */
 };
 
 /* Contact kinds as bits of cond.mask; judge.c tests a contact's `what`. */
