@@ -30,6 +30,16 @@ _modctl_words()
     mapfile -t COMPREPLY < <(compgen -W "$1" -- "$cur")
 }
 
+# The word after a command with subcommands: them, or --help.
+_modctl_subcommands()
+{
+    if [[ $cur == -* ]]; then
+        _modctl_words "--help"
+    else
+        _modctl_words "$1"
+    fi
+}
+
 # The words of $1 (options) not already on the command line after the
 # command, minus the groups of mutually exclusive options already used.
 _modctl_options()
@@ -191,13 +201,7 @@ _modctl()
             local sub=""
             ((cmd_at + 1 < cword)) && sub=${words[cmd_at + 1]}
             case $sub in
-                "")
-                    if [[ $cur == -* ]]; then
-                        _modctl_words "--help"
-                    else
-                        _modctl_words "show open premoderate close"
-                    fi
-                    ;;
+                "") _modctl_subcommands "show open premoderate close" ;;
                 show)
                     [[ $cur == -* ]] && _modctl_words "--help"
                     ;;
@@ -211,13 +215,7 @@ _modctl()
             local sub=""
             ((cmd_at + 1 < cword)) && sub=${words[cmd_at + 1]}
             case $sub in
-                "")
-                    if [[ $cur == -* ]]; then
-                        _modctl_words "--help"
-                    else
-                        _modctl_words "lint reload stats"
-                    fi
-                    ;;
+                "") _modctl_subcommands "lint reload stats" ;;
                 lint)
                     # one directory, then nothing
                     if [[ $cur == -* ]]; then

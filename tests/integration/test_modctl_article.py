@@ -3,25 +3,11 @@ modctl.1): what each sets, --at, --json, and errors (a bad time, a site
 token, no modgate)."""
 import json
 
-import pytest
 
-from conftest import MOD_TOKEN, SITE_TOKEN, post_comment, wait_until
-from test_modctl_moderation import run
+from conftest import MOD_TOKEN, SITE_TOKEN, post_comment
+from test_modctl_moderation import ok_json, run  # server: conftest's
 
 WHEN = "2031-05-01T08:00:00.000Z"
-
-
-@pytest.fixture
-def server(redis, start_modgate):
-    m = start_modgate(redis.url)
-    wait_until(lambda: m.get("/readyz").status_code == 200, timeout=10)
-    return m
-
-
-
-def ok_json(r):
-    assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
-    return json.loads(r.stdout)
 
 
 def settings(server, article):

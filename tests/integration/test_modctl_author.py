@@ -1,25 +1,10 @@
 """modctl author ID [--limit N], modctl watch ID [--reason TEXT], modctl
 unwatch ID, modctl erase ID (docs/man/modctl.1): text and --json, and
 errors (an unknown author, a site token)."""
-import json
-
-import pytest
-
-from conftest import MOD_TOKEN, SITE_TOKEN, created, post_comment, wait_until
-from test_modctl_moderation import run
 
 
-@pytest.fixture
-def server(redis, start_modgate):
-    m = start_modgate(redis.url)
-    wait_until(lambda: m.get("/readyz").status_code == 200, timeout=10)
-    return m
-
-
-
-def ok_json(r):
-    assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
-    return json.loads(r.stdout)
+from conftest import SITE_TOKEN, created, post_comment
+from test_modctl_moderation import ok_json, run  # server: conftest's
 
 
 def post(server, author, n):

@@ -7,7 +7,6 @@ address without answering with it; the queue sorts by age or score and
 filters by rule, author, article and normalized text."""
 import base64
 import itertools
-import json
 import os
 import re
 import subprocess
@@ -15,6 +14,7 @@ import subprocess
 import pytest
 
 from conftest import MOD_TOKEN, MODCTL, SITE_TOKEN, post_comment, problem, wait_until
+from test_modctl_moderation import ok_json
 
 _seq = itertools.count(1)
 
@@ -285,11 +285,6 @@ def modctl(server, *args, token=MOD_TOKEN):
     return subprocess.run([MODCTL, "--url", server.base, "--token", token] + list(args),
                           capture_output=True, text=True, timeout=30, env=e,
                           stdin=subprocess.DEVNULL)
-
-
-def ok_json(r):
-    assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
-    return json.loads(r.stdout)
 
 
 def test_modctl_show_shows_address_and_agent(mod_server):
