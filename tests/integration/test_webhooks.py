@@ -408,6 +408,23 @@ def test_bad_webhook_config_is_a_clear_start_error(redis, workdir, config, messa
     assert (path + ":2:") in out.stderr and message in out.stderr, out.stderr
 
 
+@pytest.mark.parametrize("n, ok", [(16, True), (17, False)])
+def test_at_most_sixteen_webhooks(redis, workdir, n, ok):
+    """Each webhook is a delivery loop and a consumer group: the list is
+    bounded, and the 17th is named where it stands."""
+    path = os.path.join(workdir, "hooks.yaml")
+    with open(path, "w") as f:
+        f.write(hooks_config(*({"url": "http://127.0.0.1:1/h%d" % i} for i in range(n))))
+    from conftest import MODGATE
+    out = subprocess.run([MODGATE, "-c", path, "--redis", redis.url, "--check-config"],
+                         capture_output=True, text=True, timeout=10)
+    if ok:
+        assert out.returncode == 0, out.stderr
+    else:
+        assert out.returncode == 2, out
+        assert (path + ":18:") in out.stderr and "at most 16 webhooks" in out.stderr, out.stderr
+
+
 def test_no_webhooks_configured(server):
     r = server.get("/v1/webhooks", token=MOD_TOKEN)
     assert r.status_code == 200 and r.json() == {"webhooks": []}
