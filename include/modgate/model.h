@@ -8,10 +8,11 @@
  * normalized text joins):
  *   w1:<word i>                       word unigram          (family word1)
  *   w2:<word i-1> <word i>            word bigram, i > 0    (family word2)
- *   c3:, c4:, c5: <n code points>     character n-grams of "^" + word + "$",
- *                                     for each end position in turn the 3-,
- *                                     4- then 5-gram ending there
- *                                                      (char3, char4, char5)
+ *   c2:, c3:, c4:, c5: <n code points> character n-grams of "^" + word +
+ *                                     "$", for each end position in turn the
+ *                                     2-, 3-, 4- then 5-gram ending there
+ *                                     (char2, char3, char4, char5; char2 is
+ *                                     the syllable pairs Korean text needs)
  * A feature's bucket is the 32-bit FNV-1a hash (offset basis 2166136261,
  * prime 16777619) of the feature's UTF-8 bytes ("w1:idiot", "c3:^id"),
  * modulo the model's buckets (a power of two: the hash's low bits).
@@ -41,7 +42,8 @@ enum {
     MG_MODEL_CHAR3 = 1 << 2,
     MG_MODEL_CHAR4 = 1 << 3,
     MG_MODEL_CHAR5 = 1 << 4,
-    MG_MODEL_ALL_FAMILIES = (1 << 5) - 1,
+    MG_MODEL_CHAR2 = 1 << 5, /* added after the others: their bits stay */
+    MG_MODEL_ALL_FAMILIES = (1 << 6) - 1,
 };
 
 enum mg_model_head { MG_MODEL_SPAM, MG_MODEL_ABUSE, MG_MODEL_HEADS };

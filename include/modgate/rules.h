@@ -118,4 +118,17 @@ int mg_rules_model_features(const struct mg_rules *rules, const char *text,
                             size_t len, mg_model_feature_fn fn,
                             void *ctx) MG_MUST_CHECK;
 
+/* The scores of the set's model's heads for text, as a rule testing the
+ * model would see them (a head the model lacks scores 0). MG_ENOENT when
+ * the set has no model (or it is `off`), MG_EINVAL for invalid UTF-8. */
+int mg_rules_model_scores(const struct mg_rules *rules, const char *text, size_t len,
+                          double p[MG_MODEL_HEADS]) MG_MUST_CHECK;
+
+/* The model file the set's `model:` names (a path in the rules directory),
+ * or NULL when it has none or it is `off`. */
+const char *mg_rules_model_file(const struct mg_rules *rules);
+
+/* The set's model (its buckets and families), or NULL as above. */
+const struct mg_model *mg_rules_model(const struct mg_rules *rules);
+
 #endif

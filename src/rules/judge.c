@@ -735,20 +735,49 @@ int mg_rules_judge(struct mg_rules *rules, const struct mg_rules_input *in,
 }
 
 /* rules.h: the features of text as the judge computes them. */
-int mg_rules_model_features(const struct mg_rules *rules, const char *text, size_t len,
-                            mg_model_feature_fn fn, void *ctx)
+/* text normalized as judging does it (with the set's word lists). */
+static int normalize_as_judged(const struct mg_rules *rules, const char *text, size_t len,
+                               struct mg_norm *n)
 {
     if (!rules->model)
         return MG_ENOENT;
     if (mg_text_check_utf8("text", text, len, NULL) != MG_OK)
         return MG_EINVAL;
     struct mg_norm_known known = {knows_word, rules->lexicon};
+    return mg_normalize_with(text, len, &known, n);
+}
+
+int mg_rules_model_features(const struct mg_rules *rules, const char *text, size_t len,
+                            mg_model_feature_fn fn, void *ctx)
+{
     struct mg_norm n;
-    int rc = mg_normalize_with(text, len, &known, &n);
+    int rc = normalize_as_judged(rules, text, len, &n);
     if (rc != MG_OK)
         return rc;
     mg_model_features_of(&n, mg_model_buckets(rules->model),
                          mg_model_families(rules->model), fn, ctx);
     mg_norm_close(&n);
     return MG_OK;
+}
+
+int mg_rules_model_scores(const struct mg_rules *rules, const char *text, size_t len,
+                          double p[MG_MODEL_HEADS])
+{
+    struct mg_norm n;
+    int rc = normalize_as_judged(rules, text, len, &n);
+    if (rc != MG_OK)
+        return rc;
+    mg_model_score(rules->model, &n, p);
+    mg_norm_close(&n);
+    return MG_OK;
+}
+
+const struct mg_model *mg_rules_model(const struct mg_rules *rules)
+{
+    return rules ? rules->model : NULL;
+}
+
+const char *mg_rules_model_file(const struct mg_rules *rules)
+{
+    return rules && rules->model ? rules->model_file : NULL;
 }

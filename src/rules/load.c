@@ -189,6 +189,7 @@ static void rules_free(struct mg_rules *set)
     mg_free(set->patterns);
     pcre2_match_context_free(set->match_ctx);
     mg_model_free(set->model);
+    mg_free(set->model_file);
     mg_free(set);
 }
 

@@ -382,11 +382,13 @@ static int model_head(struct mg_yaml_walk *w, const struct mg_yaml_node *k)
     const struct mg_model *m = mg__load_of(w)->set->model;
     char *head = mg_yaml_scalar_dup(k);
     int h = -1;
+    /* a model switched off (`model: off`) has every head */
+    bool spam = !m || mg_model_has_head(m, MG_MODEL_SPAM),
+         abuse = !m || mg_model_has_head(m, MG_MODEL_ABUSE);
     for (int i = 0; head && i < MG_MODEL_HEADS; i++)
         if (strcmp(head, mg_model_head_name((enum mg_model_head)i)) == 0 &&
-            mg_model_has_head(m, (enum mg_model_head)i))
+            (i == MG_MODEL_SPAM ? spam : abuse))
             h = i;
-    bool spam = mg_model_has_head(m, MG_MODEL_SPAM), abuse = mg_model_has_head(m, MG_MODEL_ABUSE);
     if (h < 0)
         mg_yaml_fail(w, k, NULL, "the model has no head '%s' (its heads: %s%s%s)",
                      head ? head : "?", spam ? "spam" : "", spam && abuse ? ", " : "",
@@ -433,7 +435,7 @@ static int on_model(struct mg_yaml_walk *w, const struct mg_yaml_key *row,
 {
     struct loader *ld = mg__load_of(w);
     (void)row, (void)label;
-    if (!ld->set->model) {
+    if (!ld->set->model && !ld->set->model_off) {
         /* a model that failed to load has said why already */
         if (ld->model_seen)
             return MG_EINVAL;

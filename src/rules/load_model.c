@@ -44,10 +44,21 @@ int mg__load_model(struct mg_yaml_walk *w, const struct mg_yaml_key *row,
         return mg_yaml_fail(w, key, NULL,
                             "`model` is set twice (one model for the rule set)");
     ld->model_seen = true;
+    if (mg_yaml_kind(value) == MG_YAML_SCALAR) {
+        char *word = mg_yaml_scalar_dup(value);
+        bool off = word && strcmp(word, "off") == 0;
+        mg_free(word);
+        if (off) {
+            /* Switched off in one line: the rules that test it stay valid
+             * and never hold, so nothing else needs editing. */
+            ld->set->model_off = true;
+            return MG_OK;
+        }
+    }
     if (mg_yaml_kind(value) != MG_YAML_MAPPING)
         return mg_yaml_fail(w, value, key,
                             "`model` wants a mapping such as "
-                            "{file: model/model.txt, weight: 4}");
+                            "{file: model/model.txt, weight: 4}, or off");
     struct model_read mr = {0};
     uint64_t seen = 0;
     if (mg_yaml_walk_table(w, &model_table, value, &mr, NULL, &seen) != MG_OK)
@@ -65,6 +76,8 @@ int mg__load_model(struct mg_yaml_walk *w, const struct mg_yaml_key *row,
         } else {
             ld->set->model = m;
             ld->set->model_weight = mr.weight;
+            ld->set->model_file = path;
+            path = NULL;
             rc = MG_OK;
         }
     }

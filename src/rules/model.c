@@ -19,7 +19,7 @@
 
 static const char *const head_names[MG_MODEL_HEADS] = {"spam", "abuse"};
 static const char *const family_names[] = {"word1", "word2", "char3", "char4",
-                                           "char5"};
+                                           "char5", "char2"};
 
 const char *mg_model_head_name(enum mg_model_head h)
 {
@@ -165,7 +165,7 @@ static bool line_features(struct parse *p)
     char buf[64];
     if (p->nwords < 2)
         return fail(p, p->words[0].column, "%s",
-                    "`features` names at least one of word1 word2 char3 char4 char5");
+                    "`features` names at least one of word1 word2 char2 char3 char4 char5");
     for (size_t i = 1; i < p->nwords; i++) {
         unsigned bit = 0;
         for (size_t f = 0; f < sizeof family_names / sizeof family_names[0]; f++)
@@ -174,7 +174,7 @@ static bool line_features(struct parse *p)
         word_text(&p->words[i], buf, sizeof buf);
         if (!bit)
             return fail(p, p->words[i].column,
-                        "unknown feature family '%s' (word1 word2 char3 char4 char5)", buf);
+                        "unknown feature family '%s' (word1 word2 char2 char3 char4 char5)", buf);
         if (p->m->families & bit)
             return fail(p, p->words[i].column, "feature family '%s' named twice", buf);
         p->m->families |= bit;

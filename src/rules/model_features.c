@@ -39,12 +39,14 @@ struct raw {
 typedef void (*raw_fn)(const struct raw *r, void *ctx);
 
 /* The character n-grams of "^" + word + "$" (in buf, len bytes): at each
- * code point's end, the 3-, 4- and 5-grams ending there. */
+ * code point's end, the 2-, 3-, 4- and 5-grams ending there. */
 static void char_grams(const char *buf, size_t len, unsigned families,
                        const struct mg_norm_word *w, const uint32_t *after,
                        raw_fn fn, void *ctx)
 {
-    static const char *const prefixes[] = {"c3:", "c4:", "c5:"};
+    static const char *const prefixes[] = {"c2:", "c3:", "c4:", "c5:"};
+    static const unsigned bits[] = {MG_MODEL_CHAR2, MG_MODEL_CHAR3, MG_MODEL_CHAR4,
+                                    MG_MODEL_CHAR5};
     size_t starts[6]; /* the last code points' starts, a ring */
     size_t seen = 0;
     for (size_t i = 0; i < len;) {
@@ -53,13 +55,13 @@ static void char_grams(const char *buf, size_t len, unsigned families,
         i++;
         while (i < len && ((unsigned char)buf[i] & 0xc0) == 0x80)
             i++;
-        for (size_t n = 3; n <= 5; n++) {
-            if (!(families & (MG_MODEL_CHAR3 << (n - 3))) || seen < n)
+        for (size_t n = 2; n <= 5; n++) {
+            if (!(families & bits[n - 2]) || seen < n)
                 continue;
             size_t from = starts[(seen - n) % 6];
-            struct raw r = {.prefix = prefixes[n - 3], .a = buf + from, .alen = i - from,
+            struct raw r = {.prefix = prefixes[n - 2], .a = buf + from, .alen = i - from,
                             .start = w->start, .end = w->end};
-            r.hash = fnv(after[n - 3], r.a, r.alen);
+            r.hash = fnv(after[n - 2], r.a, r.alen);
             fn(&r, ctx);
         }
     }
@@ -70,12 +72,13 @@ static void char_grams(const char *buf, size_t len, unsigned families,
 static void walk(const struct mg_norm *n, unsigned families, raw_fn fn, void *ctx)
 {
     const uint32_t w1 = fnv(FNV_BASIS, "w1:", 3), w2 = fnv(FNV_BASIS, "w2:", 3);
-    const uint32_t after[3] = {fnv(FNV_BASIS, "c3:", 3), fnv(FNV_BASIS, "c4:", 3),
-                               fnv(FNV_BASIS, "c5:", 3)};
+    const uint32_t after[4] = {fnv(FNV_BASIS, "c2:", 3), fnv(FNV_BASIS, "c3:", 3),
+                               fnv(FNV_BASIS, "c4:", 3), fnv(FNV_BASIS, "c5:", 3)};
     char stack[WORD_INLINE];
     char *buf = stack;
     size_t cap = sizeof stack;
-    unsigned chars = families & (MG_MODEL_CHAR3 | MG_MODEL_CHAR4 | MG_MODEL_CHAR5);
+    unsigned chars =
+        families & (MG_MODEL_CHAR2 | MG_MODEL_CHAR3 | MG_MODEL_CHAR4 | MG_MODEL_CHAR5);
     for (size_t i = 0; i < n->nwords; i++) {
         const struct mg_norm_word *w = &n->words[i];
         const char *word = w->form[0];

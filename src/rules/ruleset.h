@@ -115,6 +115,8 @@ struct mg_rules {
     bool prefilter_off; /* MODGATE_REGEX_NO_PREFILTER=1: run every regex */
     struct mg_model *model; /* `model:`, NULL when the set has none */
     double model_weight;    /* the most the rules using it add to a score */
+    char *model_file;       /* the path `model:` names, in the rules dir */
+    bool model_off;         /* `model: off`: rules testing it never hold */
 };
 
 /* Contact kinds as bits of cond.mask; judge.c tests a contact's `what`. */

@@ -1,7 +1,7 @@
 /* eval_judge.c: judges texts with a rule set, offline (no server, no Redis),
  * and prints one verdict a line for tests/eval/quality to score:
  *
- *   eval_judge RULES_DIR BODIES_FILE
+ *   eval_judge [--model-scores] RULES_DIR BODIES_FILE
  *
  * BODIES_FILE holds texts each ended by a NUL byte (a last text without one
  * is judged too). For each text, in order, prints
@@ -15,7 +15,10 @@
  * hold it (the only history rule that can apply to a reader with no earlier
  * comments; duplicate and campaign need earlier ones). A text the rules
  * refuse (invalid UTF-8) prints "error<TAB>0<TAB>-<TAB>error", so that line
- * i always answers text i. Exits 2 on bad usage, an unreadable file or rules
+ * i always answers text i. With --model-scores each line has two more
+ * columns, the set's model's spam and abuse scores (six decimals, as a rule
+ * testing the model sees them; "-" when the set has no model), for
+ * tests/eval/train to draw its curves. Exits 2 on bad usage, an unreadable file or rules
  * that do not load, 0 otherwise.
  *
  * Under valgrind set MODGATE_REGEX_NO_JIT=1 (CONTRIBUTING.md). */
@@ -80,6 +83,18 @@ static enum mg_action first_comment_action(const struct mg_rules *rules,
     return v->action;
 }
 
+static bool model_scores; /* --model-scores */
+
+static void print_model_scores(const struct mg_rules *rules, const char *body,
+                               size_t len)
+{
+    double p[MG_MODEL_HEADS];
+    if (mg_rules_model_scores(rules, body, len, p) != MG_OK)
+        fputs("\t-\t-", stdout);
+    else
+        printf("\t%.6f\t%.6f", p[MG_MODEL_SPAM], p[MG_MODEL_ABUSE]);
+}
+
 static void judge_one(struct mg_rules *rules, const char *body, size_t len,
                       int64_t now_ms)
 {
@@ -95,12 +110,16 @@ static void judge_one(struct mg_rules *rules, const char *body, size_t len,
     struct mg_verdict v;
     if (mg_rules_judge(rules, &in, &v, NULL) != MG_OK) {
         /* judge leaves nothing to close when it refuses */
-        fputs("error\t0\t-\terror\n", stdout);
+        fputs(model_scores ? "error\t0\t-\terror\t-\t-\n" : "error\t0\t-\terror\n",
+              stdout);
         return;
     }
     printf("%s\t%.2f\t", mg_action_name(v.action), v.score);
     print_rule_ids(&v);
-    printf("\t%s\n", mg_action_name(first_comment_action(rules, &v)));
+    printf("\t%s", mg_action_name(first_comment_action(rules, &v)));
+    if (model_scores)
+        print_model_scores(rules, body, len);
+    fputc('\n', stdout);
     mg_verdict_close(&v);
 }
 
@@ -122,8 +141,12 @@ static size_t judge_all(struct mg_rules *rules, const char *all, size_t len)
 
 int main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "--model-scores") == 0) {
+        model_scores = true;
+        argv++, argc--;
+    }
     if (argc != 3) {
-        fprintf(stderr, "usage: eval_judge RULES_DIR BODIES_FILE\n"
+        fprintf(stderr, "usage: eval_judge [--model-scores] RULES_DIR BODIES_FILE\n"
                         "  BODIES_FILE: texts each ended by a NUL byte\n");
         return 2;
     }
