@@ -45,6 +45,7 @@ const struct modctl_command *const modctl_commands[] = {
     &modctl_unwatch_command,
     &modctl_erase_command,
     &modctl_webhooks_command, /* issue 18 */
+    &modctl_decisions_export_command, /* issue 19 */
     &modctl_check_command,
     &modctl_keygen_command,
     &modctl_pubkey_command,
