@@ -217,23 +217,24 @@ static FILE *open_output(const char *path, char **tmp, char **mem, size_t *mem_l
 }
 
 /* Puts the CSV where it belongs when ok, else throws it away; false when
- * that fails (said why). */
-static bool close_output(FILE *f, const char *path, char *tmp, char *mem,
-                         size_t mem_len, bool ok)
+ * that fails (said why). *mem and *mem_len are open_memstream's, valid once
+ * f is closed. */
+static bool close_output(FILE *f, const char *path, char *tmp, char **mem,
+                         size_t *mem_len, bool ok)
 {
     bool written = fflush(f) == 0 && (!tmp || fsync(fileno(f)) == 0);
     written = fclose(f) == 0 && written;
     if (ok && written && tmp)
         written = rename(tmp, path) == 0;
     if (ok && written && !tmp)
-        written = fwrite(mem, 1, mem_len, stdout) == mem_len && fflush(stdout) == 0;
+        written = fwrite(*mem, 1, *mem_len, stdout) == *mem_len && fflush(stdout) == 0;
     if (ok && !written)
         fprintf(stderr, "modctl %s: cannot write %s: %s\n", CMD, path ? path : "stdout",
                 strerror(errno));
     if (tmp && (!ok || !written))
         unlink(tmp);
     mg_free(tmp);
-    free(mem); /* open_memstream's, malloc'd */
+    free(*mem); /* open_memstream's, malloc'd (set by fclose) */
     return written;
 }
 
@@ -262,7 +263,7 @@ static int run_export(const struct modctl_globals *g, const struct modctl_args *
         rc = export_one(g, d, out, &t);
     }
     json_decref(list);
-    if (!close_output(out, o->out, tmp, mem, mem_len, rc == EXIT_OK) && rc == EXIT_OK)
+    if (!close_output(out, o->out, tmp, &mem, &mem_len, rc == EXIT_OK) && rc == EXIT_OK)
         rc = EXIT_FAILED;
     if (rc != EXIT_OK)
         return rc;
