@@ -20,6 +20,7 @@
 #include "modgate/alloc.h"
 #include "modgate/timefmt.h"
 #include "modctl.h"
+#include "term.h"
 
 #define CMD "decisions export"
 
@@ -162,6 +163,8 @@ static int export_one(const struct modctl_globals *g, const json_t *d, FILE *out
         t->gone++; /* a rejected comment, expired */
         rc = EXIT_OK;
     } else if (rc == EXIT_FAILED) {
+        if (g->json && rec) /* as modctl_call does for the other commands */
+            modctl_print_json(rec);
         modctl_print_problem(CMD, status, rec);
     } else if (rc == EXIT_OK) {
         const char *now = json_string_value(json_object_get(rec, "status"));
