@@ -219,3 +219,19 @@ def test_refused_tokens(server):
     assert r.returncode == 1 and b"401 unauthorized" in r.stderr and r.stdout == b"", r
     r = run(server, "decisions", "export", token=SITE_TOKEN)
     assert r.returncode == 1 and b"403 forbidden" in r.stderr and r.stdout == b"", r
+
+
+def test_every_page_of_the_audit_log(server):
+    # more decisions than one page of GET /v1/audit (200), and other actions
+    # between them, which are not decisions
+    ids = []
+    for i in range(230):
+        c = post(server, "Comment number %d, held." % next(_seq), status="pending")
+        decide(server, "approve" if i % 2 else "reject", c["id"])
+        ids.append(c["id"])
+        if i % 50 == 0:
+            assert server.post("/v1/bans", token=MOD_TOKEN,
+                               json={"author_id": "banned-%d" % i}).status_code == 201
+    rows, err = export(server)
+    assert [r["id"] for r in rows] == ids[::-1]  # newest decision first
+    assert err.startswith("exported 230 decisions (115 ham, 0 spam, 115 abuse)"), err
