@@ -96,7 +96,7 @@ _modctl()
 
     local commands="queue show approve reject remove review rejected audit
         stats rules article author watch unwatch erase check ban unban bans verify
-        keygen pubkey help reported webhooks"
+        keygen pubkey help reported webhooks decisions"
     local global_opts="--url --token --json --help --version"
 
     # Find the command: the first word that is not a global option or the
@@ -119,7 +119,7 @@ _modctl()
     case $prev in
         --url | --token | --limit | --reason | --rule | --author | \
             --author-id | --author-name | --article | --older-than | --for | \
-            --ip | --subnet | --at | --q | --ip-of | --subnet-of)
+            --ip | --subnet | --at | --q | --ip-of | --subnet-of | --since)
             [[ -n $cmd || $prev == --url || $prev == --token ]] && return
             ;;
     esac
@@ -210,6 +210,20 @@ _modctl()
                     ;;
             esac
             ;;
+        decisions)
+            # decisions export [--since TIME] [--out FILE]
+            local sub=""
+            ((cmd_at + 1 < cword)) && sub=${words[cmd_at + 1]}
+            case $sub in
+                "") _modctl_subcommands "export" ;;
+                export)
+                    case $prev in
+                        --out | -o) _modctl_files ;;
+                        *) [[ $cur == -* ]] && _modctl_options "--since --out" ;;
+                    esac
+                    ;;
+            esac
+            ;;
         rules)
             # The subcommand is the word after `rules`.
             local sub=""
@@ -239,6 +253,8 @@ _modctl()
                 _modctl_words "${commands/help/}"
             elif ((cmd_at + 2 == cword)) && [[ ${words[cmd_at + 1]} == rules ]]; then
                 _modctl_words "lint reload stats"
+            elif ((cmd_at + 2 == cword)) && [[ ${words[cmd_at + 1]} == decisions ]]; then
+                _modctl_words "export"
             fi
             ;;
     esac

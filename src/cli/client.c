@@ -1,5 +1,6 @@
-/* client.c: see client.h. One easy handle per request: modctl makes a few
- * requests per run, so reuse would buy nothing. */
+/* client.c: see client.h. One easy handle for the run, reset between
+ * requests: its connection to modgate is kept alive, which a command making
+ * thousands of requests (decisions export) needs; freed at exit. */
 #include "client.h"
 
 #include <curl/curl.h>
@@ -20,11 +21,31 @@ static size_t on_data(char *data, size_t size, size_t n, void *userdata)
     return size * n;
 }
 
+static CURL *shared;
+
+static void release_shared(void)
+{
+    curl_easy_cleanup(shared);
+}
+
+/* The run's easy handle, its options cleared (the connection kept). */
+static CURL *handle(void)
+{
+    if (shared) {
+        curl_easy_reset(shared);
+        return shared;
+    }
+    shared = curl_easy_init();
+    if (shared)
+        atexit(release_shared);
+    return shared;
+}
+
 int modctl_request(const struct modctl_globals *g, const char *method,
                    const char *path, json_t *body, long *status, json_t **reply)
 {
     *reply = NULL;
-    CURL *curl = curl_easy_init();
+    CURL *curl = handle();
     if (!curl) {
         fprintf(stderr, "modctl: cannot start libcurl\n");
         return -1;
@@ -67,7 +88,6 @@ int modctl_request(const struct modctl_globals *g, const char *method,
     }
     mg_buf_close(&out);
     curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
     free(payload); /* json_dumps: modctl keeps jansson's malloc */
     mg_free(auth);
     mg_free(url);

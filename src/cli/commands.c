@@ -45,7 +45,8 @@ const struct modctl_command *const modctl_commands[] = {
     &modctl_unwatch_command,
     &modctl_erase_command,
     &modctl_webhooks_command, /* issue 18 */
-    &modctl_model_train_command, /* issue 19 */
+    &modctl_decisions_export_command, /* issue 19 */
+    &modctl_model_train_command,
     &modctl_check_command,
     &modctl_keygen_command,
     &modctl_pubkey_command,

@@ -32,6 +32,7 @@ extern const struct modctl_command modctl_queue_command, modctl_review_command,
 extern const struct modctl_command modctl_author_command, modctl_watch_command,
     modctl_unwatch_command, modctl_erase_command;
 extern const struct modctl_command modctl_webhooks_command;
+extern const struct modctl_command modctl_decisions_export_command; /* issue 19 */
 extern const struct modctl_command modctl_model_train_command;
 
 /* Every command `modctl help` lists, in its order, NULL-terminated. */

@@ -34,7 +34,7 @@ def listed_commands():
         m = re.match(r"  ([a-z]+)(?: ([a-z]+)\b)?", line)
         if not m:
             continue
-        groups = ("rules", "article")
+        groups = ("rules", "article", "decisions")
         name = m.group(1) + (" " + m.group(2) if m.group(1) in groups else "")
         if name not in names:
             names.append(name)
@@ -51,7 +51,8 @@ def test_the_commands_are_those_of_the_manual():
         "audit", "stats", "ban", "unban", "bans", "verify", "rules stats",
         "rules lint", "rules reload", "check", "keygen", "pubkey", "help",
         "article show", "article open", "article premoderate", "article close",
-        "reported", "author", "watch", "unwatch", "erase", "webhooks"}
+        "reported", "author", "watch", "unwatch", "erase", "webhooks",
+        "decisions export"}
 
 
 def help_options(name):

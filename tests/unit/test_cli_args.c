@@ -234,10 +234,11 @@ static void test_every_option_of_every_command(void **state)
     }
     /* the commands modctl help lists, and their options, counted by hand
      * in docs/man/modctl.1 (so that a table cut short shows) */
-    assert_int_equal(commands, 30); /* + article show|open|premoderate|close, reported, author, watch, unwatch, erase, webhooks */
-    assert_int_equal(options, 49);  /* + their --at (not show's), reported --limit, author --limit,
+    assert_int_equal(commands, 32); /* + article show|open|premoderate|close, reported, author, watch, unwatch, erase, webhooks, decisions export, model train */
+    assert_int_equal(options, 61);  /* + model train's 10 */  /* + their --at (not show's), reported --limit, author --limit,
                                      * watch --reason; queue --sort --rule --author --q,
-                                     * approve/reject --q, ban --ip-of --subnet-of */
+                                     * approve/reject --q, ban --ip-of --subnet-of;
+                                     * decisions export --since --out */
 }
 
 static void test_unknown_options_are_refused(void **state)
@@ -557,6 +558,7 @@ static void test_tables_are_consistent(void **state)
     assert_null(modctl_find_command("nope", NULL));
     assert_true(modctl_is_group("rules"));
     assert_true(modctl_is_group("article"));
+    assert_true(modctl_is_group("decisions"));
     assert_false(modctl_is_group("queue"));
 }
 

@@ -63,14 +63,14 @@ static void test_features_of_known_texts(void **state)
                                        collect, &c),
                      MG_OK);
     /* by hand: each word's w1, its w2 with the word before, then the
-     * n-grams of "^word$" by end position, 3- then 4- then 5-grams */
+     * n-grams of "^word$" by end position, 2- then 3-, 4- and 5-grams */
     static const char *const want[] = {
-        "w1:hi", "c3:^hi", "c3:hi$", "c4:^hi$",
-        "w1:you", "w2:hi you", "c3:^yo", "c3:you", "c4:^you",
-        "c3:ou$", "c4:you$", "c5:^you$",
+        "w1:hi", "c2:^h", "c2:hi", "c3:^hi", "c2:i$", "c3:hi$", "c4:^hi$",
+        "w1:you", "w2:hi you", "c2:^y", "c2:yo", "c3:^yo", "c2:ou", "c3:you", "c4:^you",
+        "c2:u$", "c3:ou$", "c4:you$", "c5:^you$",
     };
-    static const uint32_t starts[] = {0, 0, 0, 0, 4, 0, 4, 4, 4, 4, 4, 4};
-    static const uint32_t ends[] = {2, 2, 2, 2, 7, 7, 7, 7, 7, 7, 7, 7};
+    static const uint32_t starts[] = {0, 0, 0, 0, 0, 0, 0, 4, 0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4};
+    static const uint32_t ends[] = {2, 2, 2, 2, 2, 2, 2, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7};
     assert_int_equal(c.n, sizeof want / sizeof want[0]);
     for (size_t i = 0; i < c.n; i++) {
         assert_string_equal(c.text[i], want[i]);
@@ -89,6 +89,16 @@ static void test_features_of_known_texts(void **state)
     assert_int_equal(c.n, 4);
     for (size_t i = 0; i < c.n; i++)
         assert_string_equal(c.text[i], korean[i]);
+
+    /* syllable pairs, which Korean words of two or three syllables need */
+    memset(&c, 0, sizeof c);
+    assert_int_equal(mg_model_features("바보야", strlen("바보야"), BUCKETS, MG_MODEL_CHAR2,
+                                       collect, &c),
+                     MG_OK);
+    static const char *const pairs[] = {"c2:^바", "c2:바보", "c2:보야", "c2:야$"};
+    assert_int_equal(c.n, 4);
+    for (size_t i = 0; i < c.n; i++)
+        assert_string_equal(c.text[i], pairs[i]);
 
     /* spelling games meet the same features: fullwidth, leet in a leet
      * text, zero-width space */
