@@ -8,7 +8,7 @@
  * label other than ham, spam or abuse, a missing column in the header, or
  * text that is not UTF-8 stops the read with an error naming the row (the
  * header is row 1; a row is a record, however many lines its quoted text
- * spans). Empty lines are skipped. */
+ * spans; empty lines are skipped and not counted). */
 #ifndef MODGATE_LABELED_H
 #define MODGATE_LABELED_H
 
