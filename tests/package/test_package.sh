@@ -89,6 +89,8 @@ for f in usr/bin/modgate usr/bin/modctl etc/modgate/modgate.yaml \
          usr/share/man/man8/modgate.8.gz \
          usr/share/man/man1/modctl.1.gz usr/share/bash-completion/completions/modctl \
          usr/share/doc/modgate/copyright usr/share/modgate/rules/ATTRIBUTION.md \
+         usr/share/modgate/rules/model/ATTRIBUTION.md \
+         usr/share/modgate/model-data/dev.csv usr/share/modgate/model-data/README.md \
          usr/share/doc/modgate/examples/nginx/modgate.conf; do
     check "the package holds /$f" has "$f"
 done
