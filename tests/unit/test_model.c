@@ -321,8 +321,48 @@ static void test_condition_cap_and_explanations(void **state)
     assert_int_equal(mg_rules_model_features(rules, "you idiot", 9, collect, &c), MG_OK);
     assert_int_equal(c.n, 3);
     assert_string_equal(c.text[2], "w2:you idiot");
+    /* and its scores, as a rule sees them (abuse 0.73 above) */
+    double p[MG_MODEL_HEADS];
+    assert_int_equal(mg_rules_model_scores(rules, "hey IDIOT", 9, p), MG_OK);
+    assert_true(fabs(p[MG_MODEL_ABUSE] - 0.7310585786300049) < 1e-9);
+    assert_string_equal(mg_rules_model_file(rules), "model/m.txt");
     mg_rules_unref(rules);
     mg_free(model);
+}
+
+/* `model: off` in place of the model line: the same rules load, the ones
+ * testing the model never fire, and the set has no model for a trainer. */
+static void test_switched_off_in_one_line(void **state)
+{
+    (void)state;
+    const char *on = "model: {file: model/m.txt, weight: 3}\n";
+    const char *at = strstr(model_rules, on);
+    assert_non_null(at);
+    char yaml[sizeof model_rules + 16];
+    snprintf(yaml, sizeof yaml, "%.*smodel: off\n%s", (int)(at - model_rules), model_rules,
+             at + strlen(on));
+    struct mg_rules_errors errs;
+    struct mg_rules *rules = load_with_model(yaml, "not a model file at all", &errs);
+    assert_non_null(rules);
+    assert_int_equal(mg_rules_count(rules), 4);
+    struct mg_verdict v = judged(rules, "you idiot");
+    assert_int_equal(v.action, MG_ACTION_PUBLISH);
+    assert_int_equal(json_array_size(v.matches), 0);
+    mg_verdict_close(&v);
+    v = judged(rules, "spamword"); /* the other rules stay */
+    assert_int_equal(v.action, MG_ACTION_REJECT);
+    mg_verdict_close(&v);
+    assert_null(mg_rules_model_file(rules));
+    assert_null(mg_rules_model(rules));
+    double p[MG_MODEL_HEADS];
+    assert_int_equal(mg_rules_model_scores(rules, "you idiot", 9, p), MG_ENOENT);
+    mg_rules_unref(rules);
+
+    /* a word other than off is refused where it is */
+    rules = load_with_model("model: maybe\n", "x", &errs);
+    assert_null(rules);
+    assert_int_equal(errs.items[0].line, 1);
+    assert_non_null(strstr(errs.items[0].message, "or off"));
 }
 
 #define HAS_MODEL "model: {file: model/m.txt, weight: 1}\n"
@@ -404,6 +444,7 @@ int main(void)
         cmocka_unit_test(test_scores_by_hand),
         cmocka_unit_test(test_model_file_errors),
         cmocka_unit_test(test_condition_cap_and_explanations),
+        cmocka_unit_test(test_switched_off_in_one_line),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_model_file_is_in_the_version),
     };
