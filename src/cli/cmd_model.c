@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,12 +243,12 @@ static int copy_tree(const char *from, const char *to, const char *rel, const ch
     return rc;
 }
 
-/* The new set's directory: made, or an empty one. */
-static bool out_ready(const char *out)
+/* Whether out can take the new set: absent, or an empty directory. */
+static bool out_usable(const char *out)
 {
-    if (mkdir(out, 0755) == 0)
+    DIR *d = opendir(out);
+    if (!d && errno == ENOENT)
         return true;
-    DIR *d = errno == EEXIST ? opendir(out) : NULL;
     struct dirent *e;
     bool empty = d != NULL;
     while (d && (e = readdir(d)))
@@ -259,6 +260,13 @@ static bool out_ready(const char *out)
         fprintf(stderr, "modctl model train: --out %s must be a new or empty directory\n",
                 out);
     return empty;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    remove(path);
+    return 0;
 }
 
 static int load_base(const char *dir, struct mg_rules **rules)
@@ -280,9 +288,9 @@ static int load_base(const char *dir, struct mg_rules **rules)
     return rc;
 }
 
-/* Trains from what r read and writes the model file into out. */
-static int write_model(const struct reading *r, const struct mg_train_opts *opts,
-                       double site_weight, const char *out, const char *file)
+/* Trains from what r read: the model file's text into *text. */
+static int model_text(const struct reading *r, const struct mg_train_opts *opts,
+                      double site_weight, struct mg_buf *text)
 {
     char comment[400];
     snprintf(comment, sizeof comment,
@@ -291,24 +299,57 @@ static int write_model(const struct reading *r, const struct mg_train_opts *opts
              mg_train_rows(r->set), r->rows[MG_TRAIN_HAM], r->rows[MG_TRAIN_SPAM],
              r->rows[MG_TRAIN_ABUSE], site_weight, (unsigned long long)opts->seed,
              opts->passes, opts->alpha, opts->beta, opts->l1, opts->l2);
-    struct mg_buf text;
-    mg_buf_init(&text, SIZE_MAX);
-    if (mg_train_write(r->set, opts, comment, &text) != MG_OK) {
+    if (mg_train_write(r->set, opts, comment, text) != MG_OK) {
         fprintf(stderr, "modctl model train: no model: the rows need at least one spam "
                         "and one abuse label\n");
-        mg_buf_close(&text);
         return EXIT_FAILED;
     }
-    char *path = mg_asprintf("%s/%s", out, file);
+    return EXIT_OK;
+}
+
+static int write_file(const char *path, const struct mg_buf *text)
+{
     FILE *f = fopen(path, "wbx");
-    bool ok = f && fwrite(text.data, 1, text.len, f) == text.len;
+    bool ok = f && fwrite(text->data, 1, text->len, f) == text->len;
     if (f && fclose(f) != 0)
         ok = false;
     if (!ok)
         fprintf(stderr, "modctl model train: cannot write %s: %s\n", path, strerror(errno));
-    mg_free(path);
-    mg_buf_close(&text);
     return ok ? EXIT_OK : EXIT_FAILED;
+}
+
+/* The new set, whole or not at all: built in a directory beside out, loaded
+ * as modgate would, then renamed to out. */
+static int write_set(const char *base_dir, const struct mg_rules *base, const char *out,
+                     const struct mg_buf *text, struct mg_rules **fresh)
+{
+    char *tmp = mg_asprintf("%s.partial-%ld", out, (long)getpid());
+    char *model = mg_asprintf("%s/%s", tmp, mg_rules_model_file(base));
+    int rc = EXIT_OK;
+    if (mkdir(tmp, 0755) != 0) {
+        fprintf(stderr, "modctl model train: cannot make %s: %s\n", tmp, strerror(errno));
+        rc = EXIT_FAILED;
+    }
+    if (rc == EXIT_OK)
+        rc = copy_tree(base_dir, tmp, "", mg_rules_model_file(base), 0);
+    if (rc == EXIT_OK)
+        rc = write_file(model, text);
+    if (rc == EXIT_OK && load_base(tmp, fresh) != MG_OK)
+        rc = EXIT_FAILED;
+    if (rc == EXIT_OK && (rmdir(out) != 0 && errno != ENOENT)) {
+        fprintf(stderr, "modctl model train: %s: %s\n", out, strerror(errno));
+        rc = EXIT_FAILED;
+    }
+    if (rc == EXIT_OK && rename(tmp, out) != 0) {
+        fprintf(stderr, "modctl model train: cannot rename %s to %s: %s\n", tmp, out,
+                strerror(errno));
+        rc = EXIT_FAILED;
+    }
+    if (rc != EXIT_OK)
+        nftw(tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    mg_free(model);
+    mg_free(tmp);
+    return rc;
 }
 
 static int run_train(const struct modctl_globals *g, const struct modctl_args *a)
@@ -346,15 +387,16 @@ static int run_train(const struct modctl_globals *g, const struct modctl_args *a
         if (rc == EXIT_OK)
             rc = read_rows(&r, o->from, site_weight);
     }
-    if (rc == EXIT_OK && !out_ready(o->out))
+    if (rc == EXIT_OK && !out_usable(o->out))
         rc = EXIT_FAILED;
+    struct mg_buf text;
+    mg_buf_init(&text, SIZE_MAX);
     if (rc == EXIT_OK)
-        rc = copy_tree(o->base, o->out, "", mg_rules_model_file(base), 0);
-    if (rc == EXIT_OK)
-        rc = write_model(&r, &opts, site_weight, o->out, mg_rules_model_file(base));
+        rc = model_text(&r, &opts, site_weight, &text);
     struct mg_rules *fresh = NULL;
-    if (rc == EXIT_OK && load_base(o->out, &fresh) != MG_OK)
-        rc = EXIT_FAILED;
+    if (rc == EXIT_OK)
+        rc = write_set(o->base, base, o->out, &text, &fresh);
+    mg_buf_close(&text);
     if (rc == EXIT_OK)
         printf("%s: %zu rows (ham %zu, spam %zu, abuse %zu); %zu rules, version %s\n",
                o->out, mg_train_rows(r.set), r.rows[MG_TRAIN_HAM], r.rows[MG_TRAIN_SPAM],
