@@ -1,5 +1,5 @@
-/* server.c: the listening socket, signals (SIGHUP reloads: reload.c), and
- * graceful shutdown. */
+/* server.c: the listening socket, signals (SIGHUP reloads: reload.c,
+ * reloads.c), and graceful shutdown. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -200,8 +200,7 @@ static void on_signal(uv_signal_t *h, int signum)
     if (signum == SIGHUP) {
         MG_LOG(MG_LOG_INFO, "server", "sighup", "{s:s}", "note",
                "reloading the configuration");
-        mg_notify_reloading();
-        mg_notify_reloaded(mg_server_reload(srv) == MG_OK);
+        mg__reload_full(srv); /* on the pool; ends with reloaded or reload_failed */
         return;
     }
     MG_LOG(MG_LOG_INFO, "server", "signal", "{s:s}", "signal",

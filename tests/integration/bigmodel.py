@@ -1,0 +1,36 @@
+"""A rules directory whose model file is big enough that loading it takes a
+noticeable time (about 0.3 s and more on this machine): 2^24 buckets, so
+the weights go into a hash table, and ~600,000 `w` lines (about 12.5 MB,
+under the loader's 16 MB per file). The file is valid (docs/rules.md,
+"The model file"), so a reload of it succeeds. Used by test_reload_async.py
+and tests/bench/reload_stall.py."""
+import os
+
+from test_model import RULES_YAML  # the same one-rule set, on its model
+
+BUCKETS = 1 << 24
+LINES = 600_000
+
+
+
+def model_text(lines=LINES, salt=0):
+    """The model file's text: `lines` distinct buckets spread over the
+    table (an odd multiplier modulo 2^24 never repeats one); salt changes
+    the weights, and with them rules_version."""
+    out = ["modgate-model 1", "buckets %d" % BUCKETS, "features word1 word2",
+           "heads abuse", "bias abuse -4"]
+    out += ["w %d abuse 0.%d" % ((i * 2654435761) % BUCKETS, (i + salt) % 10 + 1)
+            for i in range(lines)]
+    return "\n".join(out) + "\n"
+
+
+def write(rules_dir, lines=LINES, salt=0):
+    """Writes (or rewrites) the rule set and its big model in rules_dir."""
+    os.makedirs(os.path.join(rules_dir, "model"), exist_ok=True)
+    with open(os.path.join(rules_dir, "50-model.yaml"), "w") as f:
+        f.write(RULES_YAML)
+    path = os.path.join(rules_dir, "model", "model.txt")
+    with open(path + ".tmp", "w") as f:
+        f.write(model_text(lines, salt))
+    os.replace(path + ".tmp", path)
+    return rules_dir
