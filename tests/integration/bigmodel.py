@@ -1,5 +1,5 @@
 """A rules directory whose model file is big enough that loading it takes a
-noticeable time (about 0.3 s and more on this machine): 2^24 buckets, so
+noticeable time (about 0.25 s on this machine, more under ASan): 2^24 buckets, so
 the weights go into a hash table, and ~600,000 `w` lines (about 12.5 MB,
 under the loader's 16 MB per file). The file is valid (docs/rules.md,
 "The model file"), so a reload of it succeeds. Used by test_reload_async.py
@@ -10,7 +10,6 @@ from test_model import RULES_YAML  # the same one-rule set, on its model
 
 BUCKETS = 1 << 24
 LINES = 600_000
-
 
 
 def model_text(lines=LINES, salt=0):
