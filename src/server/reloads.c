@@ -18,10 +18,10 @@
  * the rules are.
  *
  * A load under way cannot be cancelled (a pool thread is running it), so
- * a shutdown lets it end: the job holds the loop open (libuv runs it to
- * its after-work callback before uv_run returns), the POSTs waiting on it
- * hold their connections and so the drain, and are answered; a SIGHUP's
- * result is dropped once the server drains (reload.c). */
+ * a shutdown waits for it: the drain closes Redis only once no load runs
+ * (mg__server_conn_gone), the POSTs waiting hold their connections and
+ * are answered (Connection: close), and a SIGHUP's result is dropped once
+ * the server drains (reload.c). */
 #include "modgate/alloc.h"
 #include "server.h"
 
@@ -41,6 +41,8 @@ static void on_after_work(uv_work_t *w, int status)
     srv->reloads.busy = false;
     job->done(job); /* frees job */
     kick(srv);
+    if (srv->draining)
+        mg__server_conn_gone(srv); /* the drain waited for this load */
 }
 
 static void start(struct mg_server *srv, struct mg_reload_job *job)

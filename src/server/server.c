@@ -143,8 +143,9 @@ static void on_store_closed(void *data)
 
 void mg__server_conn_gone(struct mg_server *srv)
 {
+    /* a reload's load cannot be cancelled: the drain waits for it too */
     if (!srv->draining || srv->conn_count > 0 || srv->store_closed || !srv->store ||
-        srv->webhooks_stopping)
+        srv->webhooks_stopping || srv->reloads.busy)
         return;
     uv_timer_stop(&srv->drain_timer);
     struct mg_store *store = srv->store;

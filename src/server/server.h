@@ -159,7 +159,9 @@ void mg__conn_drain_all(struct mg_server *srv);
 /* Closes every connection now (the drain timeout passed). */
 void mg__conn_close_all(struct mg_server *srv);
 
-/* Called by conn.c whenever a connection is freed. */
+/* Called by conn.c whenever a connection is freed, and by reloads.c when
+ * a load ends while the server drains: the drain's last step (closing
+ * Redis) waits for both. */
 void mg__server_conn_gone(struct mg_server *srv);
 
 /* Routing, auth and media type checks, then the route's handler. */

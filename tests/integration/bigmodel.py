@@ -23,13 +23,21 @@ def model_text(lines=LINES, salt=0):
     return "\n".join(out) + "\n"
 
 
-def write(rules_dir, lines=LINES, salt=0):
-    """Writes (or rewrites) the rule set and its big model in rules_dir."""
+def prepare(rules_dir, lines=LINES, salt=0):
+    """Writes the rule set and a big model beside the model file; returns a
+    function that puts the model in place at once (a rename), so that a
+    test can change the set on disk at a moment of its choosing."""
     os.makedirs(os.path.join(rules_dir, "model"), exist_ok=True)
     with open(os.path.join(rules_dir, "50-model.yaml"), "w") as f:
         f.write(RULES_YAML)
     path = os.path.join(rules_dir, "model", "model.txt")
-    with open(path + ".tmp", "w") as f:
+    staged = "%s.%d-%d" % (path, lines, salt)
+    with open(staged, "w") as f:
         f.write(model_text(lines, salt))
-    os.replace(path + ".tmp", path)
+    return lambda: os.replace(staged, path)
+
+
+def write(rules_dir, lines=LINES, salt=0):
+    """Writes (or rewrites) the rule set and its big model in rules_dir."""
+    prepare(rules_dir, lines, salt)()
     return rules_dir
