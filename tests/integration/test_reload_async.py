@@ -151,26 +151,32 @@ def test_a_sighup_of_a_big_model_blocks_no_request(big_server):
 
 
 def test_reloads_asked_together_each_load_what_was_on_disk_when_asked(big_server):
-    """A's load is under way when the set changes and B asks: B waits for
-    it and is answered by a load begun after it asked (the new files); both
-    are moderators' actions in the audit log."""
+    """A's load is under way when the set changes and B and C ask: they
+    wait for it and share one load begun after they asked (the new files):
+    three answers, two loads; each is a moderator's action in the audit
+    log."""
     m = big_server
     bigmodel.write(m.rules_dir, salt=1)
     second = bigmodel.prepare(m.rules_dir, salt=2)
-    with m.connect(timeout=30) as a, m.connect(timeout=30) as b:
+    log = LogEnd(m)
+    with m.connect(timeout=30) as a, m.connect(timeout=30) as b, \
+            m.connect(timeout=30) as c:
         a.sendall(RELOAD)
         first = Answer(a)
         time.sleep(0.05)
         second()
-        assert not first.done()  # B asks while A's load runs
         b.sendall(RELOAD)
-        ra, rb = first.response(), Answer(b).response()
-    assert ra[0] == 200 and rb[0] == 200, (ra, rb)
+        c.sendall(RELOAD)
+        time.sleep(0.02)  # B's and C's requests are read, not answered
+        assert not first.done()  # they came while A's load ran
+        ra, rb, rc = first.response(), Answer(b).response(), Answer(c).response()
+    assert ra[0] == rb[0] == rc[0] == 200, (ra, rb, rc)
     v2 = version_on_disk(m.rules_dir)
-    assert json.loads(rb[2])["rules_version"] == v2
+    assert json.loads(rb[2])["rules_version"] == json.loads(rc[2])["rules_version"] == v2
     assert version_in_force(m) == v2
+    assert len(log.seen("rules_loaded")) == 2
     entries = m.get("/v1/audit", token=MOD_TOKEN).json()["entries"]
-    assert [e["action"] for e in entries[:2]] == ["rules_reload", "rules_reload"]
+    assert [e["action"] for e in entries[:3]] == ["rules_reload"] * 3
 
 
 def test_a_post_during_a_sighup_waits_for_it_and_a_broken_set_says_why(big_server):
