@@ -1,8 +1,10 @@
 /* handle_rules.c: the rule set in force. It is loaded at start, and loaded
- * again on POST /v1/rules/reload (and by a reload, reload.c): a set that loads replaces the
- * old one at once (judging is synchronous, so no request straddles the
- * swap; a request holding a reference would keep the old set alive), a set
- * that does not leaves the old one in force and says why. */
+ * again on POST /v1/rules/reload (and by a reload, reload.c): a set that
+ * loads replaces the old one at once (judging is synchronous, so no request
+ * straddles the swap; a request holding a reference would keep the old set
+ * alive), a set that does not leaves the old one in force and says why.
+ * A reload's load runs on the thread pool (reloads.c): the POST is
+ * answered when it has finished. */
 #include "modgate/alloc.h"
 #include "modgate/log.h"
 #include "modgate/problem.h"
@@ -53,20 +55,6 @@ static json_t *errors_json(const struct mg_rules_errors *errs)
     return list;
 }
 
-/* Reloads and logs the outcome; the errors are left in *errs. */
-int mg__server_rules_reload(struct mg_server *srv, struct mg_rules_errors *errs)
-{
-    int rc = mg__server_rules_load(srv, errs);
-    if (rc != MG_OK) {
-        char first[1200];
-        mg_error_format(&errs->items[0], first, sizeof first);
-        MG_LOG(MG_LOG_WARN, "rules", "rules_reload_failed", "{s:s, s:i, s:s, s:s}",
-               "dir", srv->cfg->rules_dir, "errors", (int)(errs->count + errs->more),
-               "first", first, "note", "the rules in force stay in force");
-    }
-    return rc;
-}
-
 static void respond_reloaded(struct mg_exchange *x)
 {
     struct mg_rules *rules = x->srv->rules;
@@ -88,27 +76,91 @@ static void on_audited(int status, void *data)
     respond_reloaded(x);
 }
 
-void mg_handle_rules_reload(struct mg_exchange *x)
+/* The load failed: 422 with its errors; the set in force stays. */
+static void respond_invalid(struct mg_exchange *x, const struct mg_rules_errors *errs)
 {
-    struct mg_rules_errors *errs = mg_calloc(1, sizeof *errs);
-    if (mg__server_rules_reload(x->srv, errs) != MG_OK) {
-        json_t *p = mg_problem_new(422, "invalid_rules",
-                                   "The rules on disk do not load; the rules in "
-                                   "force stay in force.");
-        json_object_set_new(p, "errors", errors_json(errs));
-        if (errs->more)
-            json_object_set_new(p, "more_errors", json_integer((json_int_t)errs->more));
-        mg_free(errs);
-        mg_respond_problem(x, p, NULL, 0);
-        return;
-    }
-    mg_free(errs);
-    /* a moderator's reload is one of their actions: into the audit log,
-     * its target the version now in force */
+    json_t *p = mg_problem_new(422, "invalid_rules",
+                               "The rules on disk do not load; the rules in "
+                               "force stay in force.");
+    json_object_set_new(p, "errors", errors_json(errs));
+    if (errs->more)
+        json_object_set_new(p, "more_errors", json_integer((json_int_t)errs->more));
+    mg_respond_problem(x, p, NULL, 0);
+}
+
+/* The set in force is the one loaded: a moderator's reload is one of
+ * their actions, into the audit log, its target the version now in
+ * force; then 200. */
+static void audit_reloaded(struct mg_exchange *x)
+{
     struct mg_rules *rules = x->srv->rules;
     if (mg_store_audit_add(x->srv->store, mg_time_now_ms(), x->principal->name,
                            "rules_reload",
                            rules ? mg_rules_version(rules) : MG_RULES_EMPTY_VERSION,
                            NULL, on_audited, x) != MG_OK)
         on_audited(MG_EUNAVAIL, x);
+}
+
+/* A rules load on the pool for the POSTs waiting on it. */
+struct rules_job {
+    struct mg_reload_job job; /* first: the job is the struct */
+    char *dir;                /* NULL: no rules directory, nothing to load */
+    int rc;
+    struct mg_rules *fresh;
+    struct mg_rules_errors errs;
+    struct mg_exchange **xs;
+    size_t n;
+};
+
+/* On a pool thread: mg_rules_load touches nothing shared (docs/architecture.md,
+ * "Reloading": the allocator, PCRE2, ICU, libfyaml and libsodium are
+ * thread-safe, and the normalizer's tables are built once, under
+ * pthread_once). */
+static void rules_job_load(struct mg_reload_job *job)
+{
+    struct rules_job *j = (struct rules_job *)job;
+    j->rc = j->dir ? mg_rules_load(j->dir, &j->fresh, &j->errs) : MG_OK;
+}
+
+/* On the loop: into force (or not), logged once, each POST answered. */
+static void rules_job_done(struct mg_reload_job *job)
+{
+    struct rules_job *j = (struct rules_job *)job;
+    struct mg_server *srv = job->srv;
+    if (j->rc == MG_OK && j->dir) {
+        mg__server_rules_install(srv, j->fresh, j->dir);
+    } else if (j->rc != MG_OK) {
+        char first[1200];
+        mg_error_format(&j->errs.items[0], first, sizeof first);
+        MG_LOG(MG_LOG_WARN, "rules", "rules_reload_failed", "{s:s, s:i, s:s, s:s}",
+               "dir", j->dir, "errors", (int)(j->errs.count + j->errs.more), "first",
+               first, "note", "the rules in force stay in force");
+    }
+    for (size_t i = 0; i < j->n; i++) {
+        if (j->rc == MG_OK)
+            audit_reloaded(j->xs[i]);
+        else
+            respond_invalid(j->xs[i], &j->errs);
+    }
+    mg_free(j->xs);
+    mg_free(j->dir);
+    mg_free(j);
+}
+
+struct mg_reload_job *mg__rules_job(struct mg_server *srv, struct mg_exchange **xs,
+                                    size_t n)
+{
+    struct rules_job *j = mg_calloc(1, sizeof *j);
+    /* the setting now: a SIGHUP may change it, but not while this loads */
+    j->dir = srv->cfg->rules_dir ? mg_strdup(srv->cfg->rules_dir) : NULL;
+    j->xs = xs;
+    j->n = n;
+    j->job.load = rules_job_load;
+    j->job.done = rules_job_done;
+    return &j->job;
+}
+
+void mg_handle_rules_reload(struct mg_exchange *x)
+{
+    mg__reload_rules(x->srv, x);
 }

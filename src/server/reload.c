@@ -13,7 +13,13 @@
  *
  * Nothing in flight points into what is freed: exchanges copy their
  * principal (handlers.c), rule sets are reference counted, signing and
- * reading the configuration's values happen without waiting. */
+ * reading the configuration's values happen without waiting.
+ *
+ * The loading (load_all: the configuration, the tokens, the keys, the
+ * rules) runs on the thread pool, one reload at a time (reloads.c); it
+ * reads main's arguments, which never change, and nothing of srv. What
+ * compares with the running values (the diff, the active key), the swap
+ * and the log run on the loop after it (full_done). */
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,29 +31,39 @@
 #include "modgate/rules.h"
 #include "modgate/store.h"
 #include "modgate/tokens.h"
+#include "notify.h"
 #include "server.h"
 
-/* Everything a reload loads before it changes anything. */
+/* Everything a reload loads before it changes anything: the job. */
 struct loaded {
+    struct mg_reload_job job; /* first: the job is the struct */
+    int argc;                 /* main's, copied on the loop */
+    char **argv, **envp;
     struct mg_config cfg;
     struct mg_config_diff diff;
     struct mg_tokens *tokens;
     struct mg_keyring *keyring;
     bool keep_keyring; /* the active key would change: a restart item */
     struct mg_rules *rules;
+    /* the outcome, said in the log on the loop: MG_OK, or the part that
+     * failed and why */
+    int rc;
+    const char *part;
+    char why[1300];
 };
 
-static int failed(const char *part, const char *why, int rc)
+static int failed(struct loaded *l, const char *part, const char *why, int rc)
 {
-    MG_LOG(MG_LOG_ERROR, "server", "reload_failed", "{s:s, s:s, s:s}", "part", part,
-           "error", why, "note", "nothing changed: what was in force stays in force");
+    l->part = part;
+    snprintf(l->why, sizeof l->why, "%s", why);
     return rc;
 }
 
-static int failed_error(const char *part, const struct mg_error *err, int rc)
+static int failed_error(struct loaded *l, const char *part, const struct mg_error *err,
+                        int rc)
 {
     char msg[1200];
-    return failed(part, mg_error_format(err, msg, sizeof msg), rc);
+    return failed(l, part, mg_error_format(err, msg, sizeof msg), rc);
 }
 
 static bool has(const char *const *names, size_t n, const char *name)
@@ -87,26 +103,27 @@ static void keep_running_key(struct mg_server *srv, struct loaded *l)
     }
 }
 
-/* Reads the configuration and loads what it names into l; on failure logs
- * why and returns the error, having loaded nothing that l does not own. */
-static int load_all(struct mg_server *srv, struct loaded *l)
+/* On a pool thread: reads the configuration and loads what it names into
+ * l; on failure says why in l and returns the error, having loaded
+ * nothing that l does not own. Touches nothing shared: the configuration,
+ * tokens and key loaders read files into what they return, the rules
+ * loader likewise (handle_rules.c). */
+static int load_all(struct loaded *l)
 {
     struct mg_error err = {0};
     enum mg_config_action action;
-    int rc = mg_config_from_args(&l->cfg, srv->argc, srv->argv, srv->envp, &action, &err);
+    int rc = mg_config_from_args(&l->cfg, l->argc, l->argv, l->envp, &action, &err);
     if (rc != MG_OK)
-        return failed_error("config", &err, rc);
-    mg_config_diff(srv->cfg, &l->cfg, &l->diff);
+        return failed_error(l, "config", &err, rc);
 
     if (l->cfg.tokens_file &&
         (rc = mg_tokens_load(l->cfg.tokens_file, &l->tokens, &err)) != MG_OK)
-        return failed_error("tokens", &err, rc);
+        return failed_error(l, "tokens", &err, rc);
 
     if (l->cfg.key_file &&
         (rc = mg_keyring_load(l->cfg.key_file, l->cfg.retired_keys_file, &l->keyring,
                               &err)) != MG_OK)
-        return failed_error("keys", &err, rc);
-    keep_running_key(srv, l);
+        return failed_error(l, "keys", &err, rc);
 
     if (l->cfg.rules_dir) {
         struct mg_rules_errors *errs = mg_calloc(1, sizeof *errs);
@@ -115,7 +132,7 @@ static int load_all(struct mg_server *srv, struct loaded *l)
             char why[1300], first[1200];
             snprintf(why, sizeof why, "%zu errors, the first: %s", errs->count + errs->more,
                      mg_error_format(&errs->items[0], first, sizeof first));
-            rc = failed("rules", why, MG_EINVAL);
+            rc = failed(l, "rules", why, MG_EINVAL);
         }
         mg_free(errs);
     }
@@ -208,17 +225,47 @@ void mg__server_tokens_note(const struct mg_server *srv)
            "count", (int)weak, "first_line", line, "note", note);
 }
 
-int mg_server_reload(struct mg_server *srv)
+static void full_load(struct mg_reload_job *job)
 {
-    struct loaded *l = mg_calloc(1, sizeof *l);
-    mg_config_init(&l->cfg);
-    int rc = load_all(srv, l);
-    if (rc == MG_OK) {
+    struct loaded *l = (struct loaded *)job;
+    l->rc = load_all(l);
+}
+
+/* On the loop: compared with what runs, put in force and logged; or the
+ * failure logged. Once the server drains, what was loaded is dropped: it
+ * would serve nothing (reloads.c). */
+static void full_done(struct mg_reload_job *job)
+{
+    struct loaded *l = (struct loaded *)job;
+    struct mg_server *srv = job->srv;
+    if (srv->draining) {
+        MG_LOG(MG_LOG_INFO, "server", "reload_dropped", "{s:s}", "note",
+               "the server is stopping: what the reload loaded is not put in force");
+    } else if (l->rc != MG_OK) {
+        MG_LOG(MG_LOG_ERROR, "server", "reload_failed", "{s:s, s:s, s:s}", "part",
+               l->part, "error", l->why, "note",
+               "nothing changed: what was in force stays in force");
+    } else {
+        mg_config_diff(srv->cfg, &l->cfg, &l->diff);
+        keep_running_key(srv, l);
         swap_in(srv, l);
         mg__server_tokens_note(srv);
         log_reloaded(srv, l);
     }
+    mg_notify_reloaded(l->rc == MG_OK);
     unload(l);
     mg_free(l);
-    return rc;
+}
+
+struct mg_reload_job *mg__full_job(struct mg_server *srv)
+{
+    struct loaded *l = mg_calloc(1, sizeof *l);
+    mg_config_init(&l->cfg);
+    l->argc = srv->argc;
+    l->argv = srv->argv;
+    l->envp = srv->envp;
+    l->job.load = full_load;
+    l->job.done = full_done;
+    mg_notify_reloading();
+    return &l->job;
 }

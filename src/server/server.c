@@ -1,5 +1,5 @@
-/* server.c: the listening socket, signals (SIGHUP reloads: reload.c), and
- * graceful shutdown. */
+/* server.c: the listening socket, signals (SIGHUP reloads: reload.c,
+ * reloads.c), and graceful shutdown. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -143,8 +143,9 @@ static void on_store_closed(void *data)
 
 void mg__server_conn_gone(struct mg_server *srv)
 {
+    /* a reload's load cannot be cancelled: the drain waits for it too */
     if (!srv->draining || srv->conn_count > 0 || srv->store_closed || !srv->store ||
-        srv->webhooks_stopping)
+        srv->webhooks_stopping || srv->reloads.busy)
         return;
     uv_timer_stop(&srv->drain_timer);
     struct mg_store *store = srv->store;
@@ -200,8 +201,7 @@ static void on_signal(uv_signal_t *h, int signum)
     if (signum == SIGHUP) {
         MG_LOG(MG_LOG_INFO, "server", "sighup", "{s:s}", "note",
                "reloading the configuration");
-        mg_notify_reloading();
-        mg_notify_reloaded(mg_server_reload(srv) == MG_OK);
+        mg__reload_full(srv); /* on the pool; ends with reloaded or reload_failed */
         return;
     }
     MG_LOG(MG_LOG_INFO, "server", "signal", "{s:s}", "signal",

@@ -38,6 +38,15 @@ struct mg_feed {
     bool polling; /* the newest id asked, not yet answered */
 };
 
+/* Reloads waiting and running (reloads.c): one load at a time per
+ * process, on libuv's thread pool. */
+struct mg_reloads {
+    bool busy;       /* a job is on the pool; its done is still to run */
+    bool want_full;  /* a SIGHUP came after the last full load began */
+    struct mg_exchange **waiting; /* POST /v1/rules/reload after the last */
+    size_t nwaiting, cap;         /* rules load began, in order */
+};
+
 struct mg_server {
     uv_loop_t *loop;
     struct mg_config *cfg;       /* main's; a reload swaps the values of
@@ -59,6 +68,7 @@ struct mg_server {
     uv_timer_t drain_timer;
 
     struct mg_feed feed;
+    struct mg_reloads reloads;
 
     struct mg_conn *conns; /* every open connection, a doubly linked list */
     size_t conn_count;
@@ -100,11 +110,32 @@ struct mg_exchange {
  * (x->on_gone must be set): conn.c reads it until x is answered. */
 void mg__conn_await(struct mg_exchange *x);
 
-/* SIGHUP (reload.c): reads the configuration again as at start, then the
- * tokens, the keys and the rules it names, and puts them all in force at
- * once, with the new rate limits and log level; or, when one does not
- * load, changes nothing and logs why. MG_OK or that part's error. */
-int mg_server_reload(struct mg_server *srv);
+/* Reloading (reloads.c). A load (files read, patterns compiled, a model
+ * parsed: a big model takes a good part of a second) runs on libuv's
+ * thread pool, so that requests are served meanwhile, and what it loaded
+ * is put in force on the loop; one load at a time per process. A job's
+ * load runs on a pool thread and touches nothing shared: not srv, the
+ * log, Redis or libuv. Its done runs on the loop: it puts in force, logs,
+ * answers and frees the job. */
+struct mg_reload_job {
+    uv_work_t work;
+    struct mg_server *srv;
+    void (*load)(struct mg_reload_job *job);
+    void (*done)(struct mg_reload_job *job);
+};
+/* POST /v1/rules/reload: x is answered once a rules load that began after
+ * now has finished (its outcome, as docs/api.md says). Requests that come
+ * while one loads share the next load. */
+void mg__reload_rules(struct mg_server *srv, struct mg_exchange *x);
+/* SIGHUP: a full reload that begins after now (several coalesce into one);
+ * none once the server drains. */
+void mg__reload_full(struct mg_server *srv);
+/* The jobs, made on the loop when their turn comes: the rules for the
+ * exchanges xs[0..n) (handle_rules.c, which takes xs over), and the full
+ * reload (reload.c). */
+struct mg_reload_job *mg__rules_job(struct mg_server *srv, struct mg_exchange **xs,
+                                    size_t n);
+struct mg_reload_job *mg__full_job(struct mg_server *srv);
 
 /* Warns about the tokens in force (srv->tokens, from cfg->tokens_file):
  * none configured, or some short enough to guess. At start and reload. */
@@ -128,7 +159,9 @@ void mg__conn_drain_all(struct mg_server *srv);
 /* Closes every connection now (the drain timeout passed). */
 void mg__conn_close_all(struct mg_server *srv);
 
-/* Called by conn.c whenever a connection is freed. */
+/* Called by conn.c whenever a connection is freed, and by reloads.c when
+ * a load ends while the server drains: the drain's last step (closing
+ * Redis) waits for both. */
 void mg__server_conn_gone(struct mg_server *srv);
 
 /* Routing, auth and media type checks, then the route's handler. */
@@ -196,14 +229,14 @@ void mg_cursor_encode(const char *id, char *out, size_t size);
  * JSON null. */
 json_t *mg_next_cursor(bool more, const char *last_id);
 
-/* Loads the rules directory into srv->rules (replacing the set in force
- * only when the new one loads); MG_EINVAL with errs filled otherwise.
- * _reload also logs the failure. _install puts fresh (loaded from dir, or
- * NULL for none) in force, keeping the old set's hit counts. */
+/* Loads the rules directory into srv->rules at start, on the loop's
+ * thread before it serves (a reload loads on the pool: mg__reload_rules);
+ * MG_EINVAL with errs filled when it does not load. _install puts fresh
+ * (loaded from dir, or NULL for none) in force, keeping the old set's hit
+ * counts. */
 void mg__server_rules_install(struct mg_server *srv, struct mg_rules *fresh,
                               const char *dir);
 int mg__server_rules_load(struct mg_server *srv, struct mg_rules_errors *errs);
-int mg__server_rules_reload(struct mg_server *srv, struct mg_rules_errors *errs);
 
 /* Handlers of src/server/handle_*.c */
 void mg_handle_healthz(struct mg_exchange *x);
