@@ -96,7 +96,7 @@ _modctl()
 
     local commands="queue show approve reject remove review rejected audit
         stats rules article author watch unwatch erase check ban unban bans verify
-        keygen pubkey help reported webhooks decisions"
+        keygen pubkey help reported webhooks decisions model"
     local global_opts="--url --token --json --help --version"
 
     # Find the command: the first word that is not a global option or the
@@ -211,7 +211,7 @@ _modctl()
             esac
             ;;
         decisions)
-            # decisions export [--since TIME] [--out FILE]
+            # decisions export [--since TIME] [--until TIME] [--out FILE]
             local sub=""
             ((cmd_at + 1 < cword)) && sub=${words[cmd_at + 1]}
             case $sub in
@@ -219,7 +219,24 @@ _modctl()
                 export)
                     case $prev in
                         --out | -o) _modctl_files ;;
-                        *) [[ $cur == -* ]] && _modctl_options "--since --out" ;;
+                        *) [[ $cur == -* ]] && _modctl_options "--since --until --out" ;;
+                    esac
+                    ;;
+            esac
+            ;;
+        model)
+            # model train --from FILE --base DIR --out DIR [...]
+            local sub=""
+            ((cmd_at + 1 < cword)) && sub=${words[cmd_at + 1]}
+            case $sub in
+                "") _modctl_subcommands "train" ;;
+                train)
+                    case $prev in
+                        --from | --shipped-data) _modctl_files ;;
+                        --base | --out) _modctl_files -d ;;
+                        --site-weight | --seed | --passes | --alpha | --l1 | --l2) ;;
+                        *) [[ $cur == -* ]] && _modctl_options "--from --base --out
+                            --shipped-data --site-weight --seed --passes --alpha --l1 --l2" ;;
                     esac
                     ;;
             esac
@@ -255,6 +272,8 @@ _modctl()
                 _modctl_words "lint reload stats"
             elif ((cmd_at + 2 == cword)) && [[ ${words[cmd_at + 1]} == decisions ]]; then
                 _modctl_words "export"
+            elif ((cmd_at + 2 == cword)) && [[ ${words[cmd_at + 1]} == model ]]; then
+                _modctl_words "train"
             fi
             ;;
     esac

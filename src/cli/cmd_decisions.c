@@ -1,4 +1,4 @@
-/* cmd_decisions.c: `modctl decisions export [--since T] [--out FILE]`: the
+/* cmd_decisions.c: `modctl decisions export [--since T] [--until T] [--out FILE]`: the
  * moderators' decisions as labeled CSV with dev.csv's columns (id, source,
  * label, text; RFC 4180), for training the rule set's model on the site's
  * own moderators. It reads the audit log (GET /v1/audit, newest first) for
@@ -25,7 +25,7 @@
 #define CMD "decisions export"
 
 struct export_options {
-    const char *since;
+    const char *since, *until;
     const char *out;
 };
 
@@ -33,6 +33,9 @@ static const struct modctl_option export_options[] = {
     {.name = "since", .kind = MODCTL_TEXT, .value_name = "TIME",
      .help = "from TIME (2026-11-01T00:00:00Z), or for the last 30d, 12h",
      .offset = offsetof(struct export_options, since)},
+    {.name = "until", .kind = MODCTL_TEXT, .value_name = "TIME",
+     .help = "up to TIME, or until 30d ago (keep a month out)",
+     .offset = offsetof(struct export_options, until)},
     {.name = "out", .letter = 'o', .kind = MODCTL_FILE, .value_name = "FILE",
      .help = "write the CSV to FILE, whole or not at all (default stdout)",
      .offset = offsetof(struct export_options, out)},
@@ -68,10 +71,15 @@ static bool is_decision(const char *action)
     return false;
 }
 
+/* The window of decisions taken: [since_ms, until_ms], 0 for no bound. */
+struct window {
+    int64_t since_ms, until_ms;
+};
+
 /* Adds a page's decisions not seen yet (newer ones came first: a change
- * of mind wins) to list; false once an entry is older than since_ms. */
-static bool take_page(const json_t *entries, int64_t since_ms, json_t *seen,
-                      json_t *list)
+ * of mind wins) to list; false once an entry is older than the window.
+ * Decisions after it are passed over, as if not taken yet. */
+static bool take_page(const json_t *entries, struct window w, json_t *seen, json_t *list)
 {
     size_t i;
     const json_t *e;
@@ -80,8 +88,11 @@ static bool take_page(const json_t *entries, int64_t since_ms, json_t *seen,
         const char *action = json_string_value(json_object_get(e, "action"));
         const char *target = json_string_value(json_object_get(e, "target"));
         int64_t ms = 0;
-        if (since_ms > 0 && (!at || mg_time_parse(at, &ms) != 0 || ms < since_ms))
+        bool dated = at && mg_time_parse(at, &ms) == 0;
+        if (w.since_ms > 0 && (!dated || ms < w.since_ms))
             return false;
+        if (w.until_ms > 0 && (!dated || ms > w.until_ms))
+            continue;
         if (!action || !target || !is_decision(action) || json_object_get(seen, target))
             continue;
         json_object_set_new(seen, target, json_true());
@@ -92,9 +103,9 @@ static bool take_page(const json_t *entries, int64_t since_ms, json_t *seen,
     return true;
 }
 
-/* The newest decision on each comment since since_ms (0: all the audit log
- * holds), newest first: [{"id", "action", "reason"}]. */
-static int collect(const struct modctl_globals *g, int64_t since_ms, json_t **list)
+/* The newest decision on each comment within w (all the audit log holds
+ * when unbounded), newest first: [{"id", "action", "reason"}]. */
+static int collect(const struct modctl_globals *g, struct window w, json_t **list)
 {
     json_t *seen = json_object();
     char *cursor = NULL;
@@ -109,7 +120,7 @@ static int collect(const struct modctl_globals *g, int64_t since_ms, json_t **li
         mg_free(cursor);
         cursor = NULL;
         if (rc == EXIT_OK &&
-            take_page(json_object_get(page, "entries"), since_ms, seen, *list)) {
+            take_page(json_object_get(page, "entries"), w, seen, *list)) {
             const char *next = json_string_value(json_object_get(page, "next_cursor"));
             cursor = next ? modctl_escape(next) : NULL;
         }
@@ -244,10 +255,14 @@ static bool close_output(FILE *f, const char *path, char *tmp, char **mem,
 static int run_export(const struct modctl_globals *g, const struct modctl_args *a)
 {
     const struct export_options *o = a->options;
-    int64_t since_ms = 0;
-    if (o->since && !parse_since(o->since, &since_ms))
+    struct window w = {0, 0};
+    if (o->since && !parse_since(o->since, &w.since_ms))
         return modctl_usage_error(
             a, "--since wants a time such as 2026-11-01T00:00:00Z or a duration "
+               "such as 30d");
+    if (o->until && !parse_since(o->until, &w.until_ms))
+        return modctl_usage_error(
+            a, "--until wants a time such as 2026-11-01T00:00:00Z or a duration "
                "such as 30d");
     char *tmp = NULL, *mem = NULL;
     size_t mem_len = 0;
@@ -257,7 +272,7 @@ static int run_export(const struct modctl_globals *g, const struct modctl_args *
     fputs("id,source,label,text\r\n", out);
     json_t *list = NULL;
     struct tally t = {0};
-    int rc = collect(g, since_ms, &list);
+    int rc = collect(g, w, &list);
     size_t i;
     const json_t *d;
     json_array_foreach(list, i, d) {
@@ -290,6 +305,7 @@ const struct modctl_command modctl_decisions_export_command = {
         "is ham; rejected and removed are spam or abuse, by the reason's words,\n"
         "else by the rules that fired, else abuse (docs/moderators.md). Comments\n"
         "gone, deleted or erased, or no longer as decided are skipped; a summary\n"
-        "goes to stderr.\n",
+        "goes to stderr. --until leaves out later decisions, so that a model\n"
+        "trained on the rest can be measured on them (docs/rules.md).\n",
     .run = run_export,
 };

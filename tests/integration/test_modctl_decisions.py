@@ -3,7 +3,7 @@ shipped rules: the moderators' decisions (approvals, rejections with and
 without reasons, a removal, dismissed reports, changes of mind) come out
 as dev.csv's columns, labeled by reason, then by rule family, then abuse;
 comments gone, deleted, erased or no longer as decided are skipped and
-counted; --since leaves older decisions out; bodies with commas, quotes,
+counted; --since leaves older decisions out and --until later ones; bodies with commas, quotes,
 newlines and Korean round-trip through Python's csv module; --out is
 written whole or not at all; errors exit as other commands do."""
 import csv
@@ -183,6 +183,16 @@ def test_since_leaves_older_decisions_out(server):
         assert r.returncode == 2 and r.stdout == b"", (bad, r)
         first = r.stderr.decode().splitlines()[0]
         assert first.startswith("modctl decisions export: --since"), (bad, first)
+    # --until: later decisions are left out, as if not taken yet (inclusive)
+    rows, _ = export(server, "--until", at)
+    assert [r["id"] for r in rows] == [old["id"]] and rows[0]["label"] == "spam"
+    rows, _ = export(server, "--since", at, "--until", since)
+    assert [r["id"] for r in rows] == [old["id"]]
+    rows, _ = export(server, "--until", "1h")  # until an hour ago: nothing yet
+    assert rows == []
+    r = run(server, "decisions", "export", "--until", "tomorrow")
+    assert r.returncode == 2 and r.stderr.decode().startswith(
+        "modctl decisions export: --until"), r
 
 
 def test_out_is_whole_or_nothing(server, workdir):

@@ -34,7 +34,7 @@ def listed_commands():
         m = re.match(r"  ([a-z]+)(?: ([a-z]+)\b)?", line)
         if not m:
             continue
-        groups = ("rules", "article", "decisions")
+        groups = ("rules", "article", "decisions", "model")
         name = m.group(1) + (" " + m.group(2) if m.group(1) in groups else "")
         if name not in names:
             names.append(name)
@@ -52,7 +52,7 @@ def test_the_commands_are_those_of_the_manual():
         "rules lint", "rules reload", "check", "keygen", "pubkey", "help",
         "article show", "article open", "article premoderate", "article close",
         "reported", "author", "watch", "unwatch", "erase", "webhooks",
-        "decisions export"}
+        "decisions export", "model train"}
 
 
 def help_options(name):
@@ -63,7 +63,7 @@ def help_options(name):
     section = r.stdout.split("\noptions:\n", 1)[1].split("global options", 1)[0]
     found = []
     for line in section.splitlines():
-        m = re.match(r"  (?:-(\w), )?\s*--([a-z][a-z-]*)(?: ([A-Z.]+))?  ", line)
+        m = re.match(r"  (?:-(\w), )?\s*--([a-z][a-z0-9-]*)(?: ([A-Z.]+))?  ", line)
         assert m, (name, line)
         found.append((m.group(1), m.group(2), m.group(3)))
     assert ("h", "help", None) in found

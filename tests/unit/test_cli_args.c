@@ -235,7 +235,7 @@ static void test_every_option_of_every_command(void **state)
     /* the commands modctl help lists, and their options, counted by hand
      * in docs/man/modctl.1 (so that a table cut short shows) */
     assert_int_equal(commands, 32); /* + article show|open|premoderate|close, reported, author, watch, unwatch, erase, webhooks, decisions export, model train */
-    assert_int_equal(options, 61);  /* + model train's 10 */  /* + their --at (not show's), reported --limit, author --limit,
+    assert_int_equal(options, 62);  /* + model train's 10, decisions export --until */  /* + their --at (not show's), reported --limit, author --limit,
                                      * watch --reason; queue --sort --rule --author --q,
                                      * approve/reject --q, ban --ip-of --subnet-of;
                                      * decisions export --since --out */
