@@ -169,7 +169,7 @@ def at_ham_flagged(rules, held, judged, budget, workdir):
 def replay(server, rows):
     """Submits every row and decides it as its label says; returns the
     labels the export must carry by comment id, and the ids by row id."""
-    expected, ids, skipped = {}, {}, []
+    expected, ids, skipped, reasons = {}, {}, [], []
     for n, (row_id, _, label, text) in enumerate(rows):
         r = post_comment(server, {"article_id": ARTICLE, "author_id": "reader-%d" % n,
                                   "body": text[:BOX]})
@@ -191,10 +191,14 @@ def replay(server, rows):
             quiet = not any(rule.startswith(SPAMMY) for rule in fired)
             # half the rejections with a reason, the rest as a busy
             # moderator leaves them where the label is clear anyway
-            decide(server, cid, "reject", None if quiet and n % 2 else "abusive")
+            reason = None if quiet and n % 2 else "abusive"
+            decide(server, cid, "reject", reason)
             expected[cid] = "abuse"
+            reasons.append(reason)
         # an abusive row the rules rejected needs no moderator: no decision
     assert len(skipped) <= len(rows) // 50, skipped
+    # both ways of rejecting were replayed
+    assert reasons.count(None) >= 20 and reasons.count("abusive") >= 20, reasons
     return expected, ids
 
 
