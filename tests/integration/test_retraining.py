@@ -19,6 +19,9 @@ What is measured on the held-back rows (figures in docs/quality.md,
     set does (a like-for-like comparison, as tests/eval/train's "model"
     column, not a forecast);
   - how well each model's abuse score ranks abuse above ham (AUC).
+At the thresholds as written, chosen for a model that never saw the kind,
+the new model flags less of the site's ham rather than more of its abuse
+(docs/quality.md), so the gain in recall is asserted at equal ham flagged.
 The training is deterministic (same rows and seed, same bytes), so these
 figures are the same on every run; the asserted margins are well inside
 what was measured over several seeds and splits."""
@@ -50,13 +53,13 @@ FLAGGED = ("hold", "reject")
 SPAMMY = ("spam.", "scam.", "lure.", "links.", "history.", "context.", "model.")
 
 
-def modctl(*args, url=None, check=True):
+def modctl(*args, url=None):
+    """Runs modctl (against url when given), which must exit 0."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODGATE_")}
     env["XDG_CONFIG_HOME"] = "/nonexistent"
     cmd = [MODCTL] + (["--url", url, "--token", MOD_TOKEN] if url else []) + list(args)
     r = subprocess.run(cmd, capture_output=True, timeout=120, env=env)
-    if check:
-        assert r.returncode == 0, (cmd, r.returncode, r.stderr.decode())
+    assert r.returncode == 0, (cmd, r.returncode, r.stderr.decode())
     return r
 
 
@@ -236,7 +239,7 @@ def test_the_loop_from_a_real_servers_decisions(loop_data, redis, start_modgate,
     new = os.path.join(workdir, "new")
     modctl("model", "train", "--from", site_csv, "--shipped-data", loop_data["other"],
            "--base", loop_data["base"], "--out", new, "--seed", SEED)
-    assert modctl("rules", "lint", new).returncode == 0
+    modctl("rules", "lint", new)  # exits 0
 
     old = judge(loop_data["base"], [r[3] for r in held], workdir)
     now = judge(new, [r[3] for r in held], workdir)
