@@ -162,7 +162,7 @@ int mg_model_features(const char *text, size_t len, uint32_t buckets,
 
 /* ---- scores ---- */
 
-#define SEEN_INLINE 4096
+#define SEEN_INLINE 1024
 
 /* The model's slots a text has met, each once: an open addressing set of
  * slot numbers, on the stack until a long text needs more. */
