@@ -1,5 +1,5 @@
-"""The tools tests/bench/cpu measures with: the floor server (build/floor)
-and the open-loop load generator (build/openloop). Their figures mean
+"""The tools tests/bench/cpu measures with: the floor server (build/tests/floor)
+and the open-loop load generator (build/tests/openloop). Their figures mean
 something only if the floor answers HTTP correctly and openloop sends at
 the rate asked whether or not answers come, and times what it gets."""
 import os
@@ -12,8 +12,8 @@ import pytest
 
 from conftest import BUILD, free_port, read_responses, wait_until
 
-FLOOR = os.path.join(BUILD, "floor")
-OPENLOOP = os.path.join(BUILD, "openloop")
+FLOOR = os.path.join(BUILD, "tests", "floor")
+OPENLOOP = os.path.join(BUILD, "tests", "openloop")
 
 
 def connectable(port):
