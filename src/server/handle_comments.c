@@ -533,7 +533,6 @@ static int send_submission(struct submit_ctx *ctx, bool history_check)
         r.signature = signature;
     }
     const char *status = mg_record_status_name(r.status);
-    json_t *record = mg_record_json(&r);
     char author_created_at[MG_TIME_LEN] = "";
     if (sub->has_author_created_at)
         mg_time_format(sub->author_created_at_ms, author_created_at);
@@ -543,8 +542,7 @@ static int send_submission(struct submit_ctx *ctx, bool history_check)
 
     ctx->outcome = status;
     snprintf(ctx->location, sizeof ctx->location, "/v1/comments/%s", ctx->id);
-    char *record_json = json_dumps(record, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(record);
+    char *record_json = mg_record_dump(&r); /* no tree: jsonw.h */
     set_answer(ctx, record_json);
 
     struct mg_rl_keys keys;
