@@ -537,8 +537,12 @@ static int send_submission(struct submit_ctx *ctx, bool history_check)
     if (sub->has_author_created_at)
         mg_time_format(sub->author_created_at_ms, author_created_at);
     /* client_ip and user_agent go to a key of their own, which expires */
-    char *meta = dump(json_pack("{s:s?}", "author_created_at",
-                                sub->has_author_created_at ? author_created_at : NULL));
+    /* {"author_created_at": TIME or null}, as json_pack wrote it (a time
+     * needs no escaping) */
+    char *meta = mg_asprintf("{\"author_created_at\":%s%s%s}",
+                             sub->has_author_created_at ? "\"" : "",
+                             sub->has_author_created_at ? author_created_at : "null",
+                             sub->has_author_created_at ? "\"" : "");
 
     ctx->outcome = status;
     snprintf(ctx->location, sizeof ctx->location, "/v1/comments/%s", ctx->id);
