@@ -3,6 +3,8 @@
 #ifndef MODGATE_LOG_H
 #define MODGATE_LOG_H
 
+#include <stddef.h>
+
 enum mg_log_level { MG_LOG_DEBUG = 0, MG_LOG_INFO, MG_LOG_WARN, MG_LOG_ERROR };
 
 extern enum mg_log_level mg_log_threshold;
@@ -17,6 +19,12 @@ const char *mg_log_level_name(enum mg_log_level level);
  * members join the line, followed by its arguments; or NULL. */
 void mg__log(enum mg_log_level level, const char *module, const char *event,
              const char *fields, ...);
+
+/* The same line with its fields already written: members is `"name":value`
+ * pairs joined by commas (jsonw.h), len bytes, possibly none. For the lines
+ * written on every request, which this writes without a jansson tree. */
+void mg__log_members(enum mg_log_level level, const char *module, const char *event,
+                     const char *members, size_t len);
 
 #define MG_LOG(level, module, event, ...)                                      \
     do {                                                                       \

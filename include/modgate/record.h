@@ -73,6 +73,12 @@ struct mg_record_new {
  * "decision" is null. Caller owns the result (json_decref). */
 json_t *mg_record_json(const struct mg_record_new *r);
 
+/* The same record as text, exactly as json_dumps(mg_record_json(r),
+ * JSON_COMPACT | JSON_PRESERVE_ORDER) writes it, but written straight into
+ * a buffer (jsonw.h) rather than through a tree: a submission's answer and
+ * stored copy. NUL-terminated; the caller frees it (mg_free). */
+char *mg_record_dump(const struct mg_record_new *r);
+
 /* The signed fields of a record object; borrowed from it (NULL where a
  * member is missing or not a string). */
 void mg_record_fields_of(const json_t *record, struct mg_record_fields *out);

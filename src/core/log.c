@@ -4,10 +4,14 @@
 
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "modgate/buf.h"
 #include "modgate/error.h"
+#include "modgate/jsonw.h"
 #include "modgate/timefmt.h"
 
 enum mg_log_level mg_log_threshold = MG_LOG_INFO;
@@ -30,6 +34,44 @@ const char *mg_log_level_name(enum mg_log_level level)
     return (unsigned)level < sizeof level_names / sizeof level_names[0]
                ? level_names[level]
                : "?";
+}
+
+/* text, len + 1 bytes with its newline, in one write(2). */
+static void write_line(const char *text, size_t len)
+{
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write(STDERR_FILENO, text + off, len - off);
+        if (n <= 0)
+            break; /* nowhere to report a failing stderr */
+        off += (size_t)n;
+    }
+}
+
+void mg__log_members(enum mg_log_level level, const char *module, const char *event,
+                     const char *members, size_t len)
+{
+    char now[MG_TIME_LEN];
+    mg_time_format(mg_time_now_ms(), now);
+    struct mg_buf b;
+    mg_buf_init(&b, SIZE_MAX);
+    bool first = true;
+    mg_buf_add(&b, "{", 1);
+    mg_jsonw_key(&b, &first, "time");
+    mg_jsonw_cstring(&b, now);
+    mg_jsonw_key(&b, &first, "level");
+    mg_jsonw_cstring(&b, level_names[level]);
+    mg_jsonw_key(&b, &first, "module");
+    mg_jsonw_cstring(&b, module);
+    mg_jsonw_key(&b, &first, "event");
+    mg_jsonw_cstring(&b, event);
+    if (len) {
+        mg_buf_add(&b, ",", 1);
+        mg_buf_add(&b, members, len);
+    }
+    mg_buf_add(&b, "}\n", 2);
+    write_line(b.data, b.len);
+    mg_buf_close(&b);
 }
 
 void mg__log(enum mg_log_level level, const char *module, const char *event,
@@ -62,13 +104,7 @@ void mg__log(enum mg_log_level level, const char *module, const char *event,
         return;
     size_t len = strlen(text);
     text[len] = '\n'; /* overwrite the NUL: we write exactly len + 1 bytes */
-    ssize_t off = 0;
-    while ((size_t)off < len + 1) {
-        ssize_t n = write(STDERR_FILENO, text + off, len + 1 - (size_t)off);
-        if (n <= 0)
-            break; /* nowhere to report a failing stderr */
-        off += n;
-    }
+    write_line(text, len + 1);
     text[len] = '\0';
     free(text); /* jansson allocated it with malloc */
 }

@@ -2,10 +2,15 @@
  * the signature. */
 #include "modgate/record.h"
 
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "modgate/alloc.h"
+#include "modgate/buf.h"
 #include "modgate/canon.h"
+#include "modgate/jsonw.h"
 
 static const char *const STATUS_NAMES[] = {
     [MG_RECORD_PUBLISHED] = "published",
@@ -72,6 +77,54 @@ json_t *mg_record_json(const struct mg_record_new *r)
         r->score, "matches", r->matches, "key_id", is_signed ? r->key_id : NULL,
         "signature", is_signed ? r->signature : NULL, "rules_version", r->rules_version,
         "decision");
+}
+
+/* "name": s, or null when s is NULL */
+static void put_string_or_null(struct mg_buf *b, bool *first, const char *name,
+                               const char *s)
+{
+    mg_jsonw_key(b, first, name);
+    if (s)
+        mg_jsonw_cstring(b, s);
+    else
+        mg_buf_adds(b, "null");
+}
+
+char *mg_record_dump(const struct mg_record_new *r)
+{
+    const struct mg_record_fields *f = &r->fields;
+    bool is_signed = r->key_id && r->signature;
+    struct mg_buf b;
+    mg_buf_init(&b, SIZE_MAX);
+    bool first = true;
+    mg_buf_add(&b, "{", 1);
+    put_string_or_null(&b, &first, "id", f->id);
+    put_string_or_null(&b, &first, "article_id", f->article_id);
+    put_string_or_null(&b, &first, "author_id", f->author_id);
+    put_string_or_null(&b, &first, "author_name", f->author_name);
+    put_string_or_null(&b, &first, "body", f->body);
+    put_string_or_null(&b, &first, "parent_id", f->parent_id);
+    put_string_or_null(&b, &first, "created_at", f->created_at);
+    put_string_or_null(&b, &first, "edited_at", f->edited_at);
+    mg_jsonw_key(&b, &first, "revision");
+    mg_jsonw_int(&b, f->revision > 1 ? f->revision : 1);
+    put_string_or_null(&b, &first, "status", mg_record_status_name(r->status));
+    mg_jsonw_key(&b, &first, "score");
+    mg_jsonw_real(&b, r->score, 17); /* jansson's precision when none is given */
+    mg_jsonw_key(&b, &first, "matches");
+    if (json_array_size(r->matches) == 0) {
+        mg_buf_adds(&b, "[]"); /* most comments: nothing fired */
+    } else { /* the rules' explanations: rare, nested, left to jansson */
+        char *matches = json_dumps(r->matches, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        mg_buf_adds(&b, matches ? matches : "[]");
+        free(matches); /* jansson's, from malloc */
+    }
+    put_string_or_null(&b, &first, "key_id", is_signed ? r->key_id : NULL);
+    put_string_or_null(&b, &first, "signature", is_signed ? r->signature : NULL);
+    put_string_or_null(&b, &first, "rules_version", r->rules_version);
+    put_string_or_null(&b, &first, "decision", NULL);
+    mg_buf_add(&b, "}", 1);
+    return mg_buf_take(&b, NULL);
 }
 
 void mg_record_fields_of(const json_t *record, struct mg_record_fields *out)

@@ -6,12 +6,14 @@
  * already read stay in `pending`, so pipelined requests are answered in the
  * order they came. One timer serves every deadline; which one depends on the
  * state: idle (keep-alive), receiving a request, writing, or lingering. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "modgate/alloc.h"
 #include "modgate/crypto.h"
+#include "modgate/jsonw.h"
 #include "modgate/log.h"
 #include "modgate/metrics.h"
 #include "server.h"
@@ -416,15 +418,32 @@ static void on_written(uv_write_t *req, int status)
     conn_drive(c);
 }
 
+/* One line a request, written without a jansson tree (jsonw.h): the same
+ * members, in the same order and form, as MG_LOG would write. */
 static void access_log(const struct mg_exchange *x, int status, double secs)
 {
+    if (MG_LOG_INFO < mg_log_threshold)
+        return;
     const struct mg_http_request *r = x->req;
-    MG_LOG(MG_LOG_INFO, "http", "access", "{s:s, s:s, s:s, s:s, s:i, s:f, s:s}",
-           "request_id", x->request_id[0] ? x->request_id : "-",
-           "method", r ? r->method : "-",
-           "route", x->match.route ? x->match.route->pattern : "unmatched",
-           "path", r ? r->path : "-", "status", status,
-           "duration_ms", secs * 1000.0, "peer", x->conn->peer);
+    struct mg_buf b;
+    mg_buf_init(&b, SIZE_MAX);
+    bool first = true;
+    mg_jsonw_key(&b, &first, "request_id");
+    mg_jsonw_cstring(&b, x->request_id[0] ? x->request_id : "-");
+    mg_jsonw_key(&b, &first, "method");
+    mg_jsonw_cstring(&b, r ? r->method : "-");
+    mg_jsonw_key(&b, &first, "route");
+    mg_jsonw_cstring(&b, x->match.route ? x->match.route->pattern : "unmatched");
+    mg_jsonw_key(&b, &first, "path");
+    mg_jsonw_cstring(&b, r ? r->path : "-");
+    mg_jsonw_key(&b, &first, "status");
+    mg_jsonw_int(&b, status);
+    mg_jsonw_key(&b, &first, "duration_ms");
+    mg_jsonw_real(&b, secs * 1000.0, 6);
+    mg_jsonw_key(&b, &first, "peer");
+    mg_jsonw_cstring(&b, x->conn->peer);
+    mg__log_members(MG_LOG_INFO, "http", "access", b.data, b.len);
+    mg_buf_close(&b);
 }
 
 void mg_respond(struct mg_exchange *x, int status, const char *content_type,

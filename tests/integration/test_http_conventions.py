@@ -710,3 +710,26 @@ def test_access_log_line_carries_request_id(server):
     assert isinstance(line["duration_ms"], (int, float))
     for k in ("time", "level", "module"):
         assert k in line
+
+
+def test_access_log_line_is_exact_json_even_for_a_path_that_is_not_utf8(server):
+    # the line is written without a jansson tree (jsonw.h): still one JSON
+    # object per line, members in order, and a path with bytes that are not
+    # UTF-8 (which jansson could not log) says what it can, with U+FFFD
+    server.raw(b"GET /v1/\xff\"x HTTP/1.1\r\nHost: t\r\nX-Request-Id: bad-path-1\r\n"
+               b"Connection: close\r\n\r\n")
+
+    def found():
+        return [raw for raw in server.logs().splitlines()
+                if '"request_id":"bad-path-1"' in raw]
+    (raw,) = wait_until(found, timeout=3)
+    line = json.loads(raw)
+    assert list(line)[:4] == ["time", "level", "module", "event"]
+    assert list(line)[4:] == ["request_id", "method", "route", "path", "status",
+                              "duration_ms", "peer"]
+    assert line["path"] == "/v1/\ufffd\"x" and line["event"] == "access"
+    assert "log_error" not in line
+    # compact, as json.dumps writes it with no spaces
+    assert raw == json.dumps(line, ensure_ascii=False, separators=(",", ":")).replace(
+        '"duration_ms":%s' % json.dumps(line["duration_ms"]),
+        '"duration_ms":%s' % raw.split('"duration_ms":')[1].split(",")[0])

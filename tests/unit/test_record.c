@@ -108,6 +108,55 @@ static void test_json_members_in_order(void **state)
     json_decref(matches);
 }
 
+/* mg_record_dump writes, without a tree, what json_dumps writes of
+ * mg_record_json: with and without the optional members, a signature,
+ * an edit, scores of every shape and matches with nested explanations. */
+static void same_as_tree(const struct mg_record_new *r)
+{
+    json_t *rec = mg_record_json(r);
+    char *theirs = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *ours = mg_record_dump(r);
+    assert_string_equal(ours, theirs);
+    free(theirs); /* jansson's allocator */
+    mg_free(ours);
+    json_decref(rec);
+}
+
+static void test_dump_is_the_tree_s_text(void **state)
+{
+    (void)state;
+    json_t *none = json_array();
+    json_t *some = json_pack(
+        "[{s:s, s:f, s:s, s:s, s:[i,i]}, {s:s, s:f, s:n, s:s, s:n, s:[{s:s, s:f, "
+        "s:[{s:s, s:f, s:[i,i]}]}]}]",
+        "rule", "abuse.insult", "score", 5.0, "action", "hold", "reason", "insult \"x\"",
+        "span", 4, 9, "rule", "model.abuse", "score", 0.1, "action", "reason",
+        "the model\nsays", "span", "model", "head", "abuse", "score", 0.99912345678,
+        "features", "feature", "w1:바보", "weight", 1.25e-7, "span", 0, 2);
+    assert_non_null(some);
+    static const double scores[] = {0, 3.5, 0.1, 1.0 / 3, 12, -2, 1e-9, 123456789.125};
+    struct mg_record_new r = {.fields = FIELDS, .status = MG_RECORD_PENDING,
+                              .matches = none, .rules_version = "r-0123456789ab"};
+    for (size_t i = 0; i < sizeof scores / sizeof scores[0]; i++) {
+        r.score = scores[i];
+        same_as_tree(&r);
+    }
+    r.matches = some;
+    same_as_tree(&r);
+    r.status = MG_RECORD_PUBLISHED;
+    r.key_id = "5f1c9a3e0d2b7c44";
+    r.signature = "O7Eu2jwpjbXeJVl/VNkk8uF+eKJq2JU+2CGO5oLwu76QIeLzAJ0VLJEb8fJexoOpAnFBZnZ6+9jlvQ+wEk7Lig==";
+    same_as_tree(&r);
+    r.fields.author_name = "Minji \t\x01 민지";
+    r.fields.parent_id = "01890000-0000-7000-8000-000000000002";
+    r.fields.body = "line\r\nbreak, \"quote\", back\\slash, tab\t, 🦊, \x7f";
+    r.fields.revision = 3;
+    r.fields.edited_at = "2026-12-07T10:05:00.000Z";
+    same_as_tree(&r);
+    json_decref(none);
+    json_decref(some);
+}
+
 static struct mg_keyring *test_keyring(const struct fixture *f)
 {
     char *path = mg_asprintf("%s/key.yaml", f->dir);
@@ -167,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_status_names),
         cmocka_unit_test(test_moves),
         cmocka_unit_test(test_json_members_in_order),
+        cmocka_unit_test(test_dump_is_the_tree_s_text),
         cmocka_unit_test_setup_teardown(test_signature_verifies, setup, mg_test_teardown_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,135 @@
+/* jsonw.c: JSON values into buffers, as jansson's dump.c writes them
+ * (jsonw.h). */
+#include "modgate/jsonw.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char hex[] = "0123456789ABCDEF";
+
+/* The length of the valid UTF-8 sequence at s (n bytes left), or 0. */
+static size_t utf8_length(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t need;
+    unsigned min;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        need = 2, min = 0x80;
+    else if (c >= 0xe0 && c <= 0xef)
+        need = 3, min = 0x800;
+    else if (c >= 0xf0 && c <= 0xf4)
+        need = 4, min = 0x10000;
+    else
+        return 0;
+    if (n < need)
+        return 0;
+    unsigned cp = c & (0x3f >> (need - 1));
+    for (size_t i = 1; i < need; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return need;
+}
+
+void mg_jsonw_string(struct mg_buf *b, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    mg_buf_add(b, "\"", 1);
+    size_t run = 0; /* bytes at p[i - run, i) to copy as they are */
+    for (size_t i = 0; i < len;) {
+        unsigned c = p[i];
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+            run++, i++;
+            continue;
+        }
+        size_t n = c < 0x80 ? 1 : utf8_length(p + i, len - i);
+        if (n > 1) {
+            run += n, i += n;
+            continue;
+        }
+        mg_buf_add(b, p + i - run, run);
+        run = 0;
+        char esc[8] = "\\";
+        size_t elen = 2;
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            if (c < 0x20) {
+                memcpy(esc, "\\u00", 4);
+                esc[4] = hex[c >> 4];
+                esc[5] = hex[c & 15];
+                elen = 6;
+            } else {
+                memcpy(esc, "\xef\xbf\xbd", 3); /* not UTF-8: U+FFFD */
+                elen = 3;
+            }
+        }
+        mg_buf_add(b, esc, elen);
+        i++;
+    }
+    mg_buf_add(b, p + len - run, run);
+    mg_buf_add(b, "\"", 1);
+}
+
+void mg_jsonw_cstring(struct mg_buf *b, const char *s)
+{
+    mg_jsonw_string(b, s, strlen(s));
+}
+
+void mg_jsonw_int(struct mg_buf *b, long long v)
+{
+    char text[24];
+    int n = snprintf(text, sizeof text, "%lld", v);
+    mg_buf_add(b, text, (size_t)n);
+}
+
+void mg_jsonw_real(struct mg_buf *b, double v, int precision)
+{
+    if (!isfinite(v)) {
+        mg_buf_adds(b, "null");
+        return;
+    }
+    char text[64];
+    int n = snprintf(text, sizeof text, "%.*g", precision, v);
+    if (n < 0 || (size_t)n >= sizeof text - 3)
+        n = 0;
+    /* as jansson's jsonp_dtostr: an integer-looking real gets ".0" */
+    if (!strpbrk(text, ".eE")) {
+        memcpy(text + n, ".0", 3);
+        n += 2;
+    }
+    char *e = strchr(text, 'e');
+    if (e) { /* "1e+20" -> "1e20", "1e-05" -> "1e-5" */
+        char *from = e + 1, *to = e + 1;
+        if (*from == '+')
+            from++;
+        else if (*from == '-')
+            *to++ = *from++;
+        while (*from == '0' && from[1] != '\0')
+            from++;
+        memmove(to, from, strlen(from) + 1);
+        n = (int)strlen(text);
+    }
+    mg_buf_add(b, text, (size_t)n);
+}
+
+void mg_jsonw_key(struct mg_buf *b, bool *first, const char *name)
+{
+    if (!*first)
+        mg_buf_add(b, ",", 1);
+    *first = false;
+    mg_jsonw_cstring(b, name);
+    mg_buf_add(b, ":", 1);
+}
