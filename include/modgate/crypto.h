@@ -11,7 +11,15 @@
 /* Must run once before anything else here; MG_EIO if libsodium cannot start. */
 int mg_crypto_init(void) MG_MUST_CHECK;
 
+/* Random bytes from the OS (getrandom): one system call each time. For
+ * keys and seeds. */
 void mg_crypto_random(void *buf, size_t len);
+
+/* Random bytes from this thread's ChaCha20 keystream, seeded from the OS
+ * once per thread and again after fork(): unpredictable, without a system
+ * call per draw. For ids, request ids and jitter drawn per request; keys
+ * take mg_crypto_random. */
+void mg_crypto_random_fast(void *buf, size_t len);
 
 /* SHA-256 of data into out[32]. */
 void mg_crypto_sha256(const void *data, size_t len, uint8_t out[32]);

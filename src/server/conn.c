@@ -236,7 +236,7 @@ static void assign_request_id(struct mg_exchange *x)
         }
     }
     unsigned char rnd[8];
-    mg_crypto_random(rnd, sizeof rnd);
+    mg_crypto_random_fast(rnd, sizeof rnd);
     mg_crypto_hex(rnd, sizeof rnd, x->request_id);
 }
 
