@@ -185,12 +185,6 @@ void mg_crypto_secret_readonly(void *secret)
         secret_fatal("protecting", 0);
 }
 
-void mg_crypto_secret_noaccess(void *secret)
-{
-    if (sodium_mprotect_noaccess(secret) != 0)
-        secret_fatal("protecting", 0);
-}
-
 void mg_crypto_secret_free(void *secret)
 {
     /* sodium_free makes the pages writable, checks the canary, zeroes. */
