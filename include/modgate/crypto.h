@@ -11,7 +11,15 @@
 /* Must run once before anything else here; MG_EIO if libsodium cannot start. */
 int mg_crypto_init(void) MG_MUST_CHECK;
 
+/* Random bytes from the OS (getrandom): one system call each time. For
+ * keys and seeds. */
 void mg_crypto_random(void *buf, size_t len);
+
+/* Random bytes from this thread's ChaCha20 keystream, seeded from the OS
+ * once per thread and again after fork(): unpredictable, without a system
+ * call per draw. For ids, request ids and jitter drawn per request; keys
+ * take mg_crypto_random. */
+void mg_crypto_random_fast(void *buf, size_t len);
 
 /* SHA-256 of data into out[32]. */
 void mg_crypto_sha256(const void *data, size_t len, uint8_t out[32]);
@@ -47,17 +55,16 @@ int mg_crypto_ed25519_verify(const uint8_t pk[32], const void *msg, size_t len,
 void mg_crypto_wipe(void *buf, size_t len);
 
 /* Guarded memory for secret keys (libsodium's sodium_malloc): guard pages on
- * both sides, a canary, locked against swapping where the system allows.
+ * both sides, a canary, locked against swapping where the system allows,
+ * excluded from core dumps (sodium_malloc's MADV_DONTDUMP).
  * Starts readable and writable. Never returns NULL: out of memory aborts, as
  * mg_malloc does. Starts libsodium if needed. Caller owns the result; free
  * with mg_crypto_secret_free. */
 void *mg_crypto_secret_alloc(size_t size);
 
-/* Change what the process may do with guarded memory: read only, or nothing
- * at all (any access then crashes). Failure aborts: it cannot happen for
- * memory from mg_crypto_secret_alloc. */
+/* Makes guarded memory read-only: a write then crashes. Failure aborts:
+ * it cannot happen for memory from mg_crypto_secret_alloc. */
 void mg_crypto_secret_readonly(void *secret);
-void mg_crypto_secret_noaccess(void *secret);
 
 /* Zeroes and frees guarded memory whatever its protection. Accepts NULL. */
 void mg_crypto_secret_free(void *secret);

@@ -1,6 +1,6 @@
 /* keyring.h: the keys the server signs and verifies with: the active
- * Ed25519 secret key (held in guarded memory: sodium_malloc, locked, no
- * access except while signing, zeroed when freed) and the public keys of
+ * Ed25519 secret key (held in guarded memory: sodium_malloc, locked,
+ * excluded from core dumps, read-only, zeroed when freed) and the public keys of
  * retired keys, so that signatures made before a rotation stay verifiable.
  *
  * The retired keys file (modctl pubkey writes its entries) is a YAML list:

@@ -22,6 +22,11 @@
 int mg_unicode_graphemes(const char *utf8, size_t len,
                          size_t *count) MG_MUST_CHECK;
 
+/* The same count by ICU alone, without the ASCII fast path nor the UTF-8
+ * check (valid UTF-8 only): for the test that compares the two. */
+int mg__unicode_graphemes_icu(const char *utf8, size_t len,
+                              size_t *count) MG_MUST_CHECK;
+
 /* True when some character is neither White_Space, nor a
  * Default_Ignorable_Code_Point (zero-width space, joiners, bidi marks...),
  * nor a control or format character: text a reader would see. */

@@ -1,6 +1,7 @@
 /* uuid.h: comment ids: UUIDv7 (RFC 9562) in canonical lowercase text, so
  * they sort by creation time as text and are unique across instances (74
- * random bits from libsodium per id). */
+ * random bits per id, from a per-thread ChaCha20 keystream seeded from the
+ * OS: mg_crypto_random_fast). */
 #ifndef MODGATE_UUID_H
 #define MODGATE_UUID_H
 

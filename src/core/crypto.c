@@ -1,7 +1,9 @@
 /* crypto.c: the one wrapper around libsodium (the only sodium.h user). */
 #include "modgate/crypto.h"
 
+#include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,68 @@ int mg_crypto_init(void)
 void mg_crypto_random(void *buf, size_t len)
 {
     randombytes_buf(buf, len);
+}
+
+/* The per-thread generator: a fast-key-erasure ChaCha20 RNG. Each refill
+ * runs ChaCha20 under the current key for 32 + sizeof out bytes: the first
+ * 32 become the next key, the rest are handed out and wiped as they go, so
+ * a later look at the memory tells nothing of bytes already given. Seeded
+ * from the OS (getrandom, through libsodium) on a thread's first use and
+ * again in a child after fork(), which would otherwise repeat its
+ * parent's stream: pthread_atfork bumps fork_generation in the child. */
+#define FAST_OUT 480
+static _Thread_local struct {
+    unsigned generation; /* fork_generation when seeded; 0: never */
+    uint8_t key[32];
+    uint8_t out[FAST_OUT];
+    size_t used; /* bytes of out already handed out (and wiped) */
+} fast;
+static atomic_uint fork_generation = 1;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void on_fork_child(void)
+{
+    atomic_fetch_add(&fork_generation, 1);
+}
+
+static void fork_hook(void)
+{
+    (void)pthread_atfork(NULL, NULL, on_fork_child);
+}
+
+static void fast_refill(void)
+{
+    static const uint8_t nonce[crypto_stream_chacha20_NONCEBYTES] = {0};
+    uint8_t block[32 + FAST_OUT];
+    crypto_stream_chacha20(block, sizeof block, nonce, fast.key);
+    memcpy(fast.key, block, 32);
+    memcpy(fast.out, block + 32, FAST_OUT);
+    sodium_memzero(block, sizeof block);
+    fast.used = 0;
+}
+
+void mg_crypto_random_fast(void *buf, size_t len)
+{
+    unsigned gen = atomic_load_explicit(&fork_generation, memory_order_relaxed);
+    if (fast.generation != gen) {
+        (void)pthread_once(&fork_once, fork_hook);
+        randombytes_buf(fast.key, sizeof fast.key);
+        fast.generation = gen;
+        fast_refill();
+    }
+    uint8_t *p = buf;
+    while (len > 0) {
+        if (fast.used == FAST_OUT)
+            fast_refill();
+        size_t n = FAST_OUT - fast.used;
+        if (n > len)
+            n = len;
+        memcpy(p, fast.out + fast.used, n);
+        sodium_memzero(fast.out + fast.used, n);
+        fast.used += n;
+        p += n;
+        len -= n;
+    }
 }
 
 void mg_crypto_sha256(const void *data, size_t len, uint8_t out[32])
@@ -118,12 +182,6 @@ void *mg_crypto_secret_alloc(size_t size)
 void mg_crypto_secret_readonly(void *secret)
 {
     if (sodium_mprotect_readonly(secret) != 0)
-        secret_fatal("protecting", 0);
-}
-
-void mg_crypto_secret_noaccess(void *secret)
-{
-    if (sodium_mprotect_noaccess(secret) != 0)
         secret_fatal("protecting", 0);
 }
 

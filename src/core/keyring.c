@@ -27,8 +27,17 @@ struct public_key {
     int line, column;             /* where a retired entry's key_id is */
 };
 
-/* The secret half lives in sodium_malloc'd pages, PROT_NONE except while
- * mg_keyring_sign runs. The seed is kept only until the key is derived. */
+/* The secret half lives in sodium_malloc'd pages: guard pages on both
+ * sides, locked against swapping and excluded from core dumps
+ * (MADV_DONTDUMP, which sodium_malloc asks for; test_keyring checks the
+ * mapping's flags), read-only once the key is derived, for the keyring's
+ * life. They used to be PROT_NONE except while mg_keyring_sign ran, at two
+ * mprotect calls per signature (4.9 % of a submission's CPU). What that
+ * gave beyond the rest: a stray read elsewhere in the process (an
+ * over-read bug) could not reach the key between signatures. That is the
+ * trade-off made: such a read now can, while writes still fault, dumps and
+ * swap still miss it, and the guard pages still stop a linear overrun of a
+ * neighbouring buffer. The seed is kept only until the key is derived. */
 struct secret {
     uint8_t seed[32];
     uint8_t sk[64];
@@ -255,7 +264,7 @@ int mg_keyring_load(const char *key_path, const char *retired_path,
                                     kr->secret->sk);
         mg_crypto_wipe(kr->secret->seed, sizeof kr->secret->seed);
     }
-    mg_crypto_secret_noaccess(kr->secret);
+    mg_crypto_secret_readonly(kr->secret);
     if (rc == MG_OK && retired_path) {
         struct retired_list list;
         rc = load_retired(retired_path, kr->active.key_id, &list, err);
@@ -279,9 +288,7 @@ void mg_keyring_sign(struct mg_keyring *kr, const void *msg, size_t len,
                      char sig[MG_SIGNATURE_B64_LEN])
 {
     uint8_t raw[SIG_LEN];
-    mg_crypto_secret_readonly(kr->secret);
     mg_crypto_ed25519_sign_detached(kr->secret->sk, msg, len, raw);
-    mg_crypto_secret_noaccess(kr->secret);
     mg_crypto_base64_encode(raw, sizeof raw, sig, MG_SIGNATURE_B64_LEN);
 }
 

@@ -27,7 +27,7 @@ static _Thread_local struct {
 static void fresh(void)
 {
     uint8_t r[10];
-    mg_crypto_random(r, sizeof r);
+    mg_crypto_random_fast(r, sizeof r);
     last.rand_a = (uint16_t)(((r[0] << 8) | r[1]) & 0x0fff);
     last.rand_b = 0;
     for (int i = 2; i < 10; i++)
@@ -40,7 +40,7 @@ void mg_uuid7(int64_t ms, char out[MG_UUID_LEN])
     static const char hex[] = "0123456789abcdef";
     if (last.valid && ms <= last.ms && last.ms - ms <= STEP_BACK_MS) {
         uint8_t r[4];
-        mg_crypto_random(r, sizeof r);
+        mg_crypto_random_fast(r, sizeof r);
         uint64_t step = 1 + (((uint64_t)r[0] << 24 | (uint64_t)r[1] << 16 |
                               (uint64_t)r[2] << 8 | r[3]) & 0x7fffffff);
         ms = last.ms;

@@ -2,10 +2,14 @@
  * answering in order, timeouts, and closing without losing the response.
  *
  * A connection handles one request at a time: while a request is being
- * handled or its response written, reading stops (back pressure) and bytes
- * already read stay in `pending`, so pipelined requests are answered in the
- * order they came. One timer serves every deadline; which one depends on the
- * state: idle (keep-alive), receiving a request, writing, or lingering. */
+ * handled or its response written, bytes read stay in `pending`, unparsed,
+ * so pipelined requests are answered in the order they came, and the first
+ * read that brings any stops reading (back pressure: one read more at
+ * most). Reading is not stopped at each request: a stop and a start cost
+ * libuv two epoll_ctl at the next poll (one failing), per request, for a
+ * client that mostly sends nothing meanwhile. One timer serves every
+ * deadline; which one depends on the state: idle (keep-alive), receiving a
+ * request, writing, or lingering. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +27,7 @@
  * before it read our answer (RFC 9112 9.6, "lingering close"). */
 #define LINGER_MS 2000
 
-enum timer_mode { TIMER_NONE, TIMER_IDLE, TIMER_REQUEST, TIMER_WRITE, TIMER_LINGER };
+enum timer_mode { TIMER_NONE, TIMER_IDLE, TIMER_REQUEST, TIMER_WRITE, TIMER_LINGER, TIMER_GONE };
 
 struct mg_conn {
     struct mg_server *srv;
@@ -51,6 +55,7 @@ struct mg_conn {
     bool said_close;
     bool lingering;
     bool closing;
+    bool peer_ended; /* the end or a reset was read while busy (busy_read) */
     int open_handles;
     char peer[64];
 
@@ -61,6 +66,7 @@ static void conn_drive(struct mg_conn *c);
 static void conn_close(struct mg_conn *c);
 
 static void on_timer(uv_timer_t *t);
+static void waiting_read(struct mg_conn *c, ssize_t nread, const uv_buf_t *buf);
 
 static void set_timer(struct mg_conn *c, enum timer_mode mode, uint64_t ms)
 {
@@ -191,6 +197,11 @@ static void on_timer(uv_timer_t *t)
         fail_connection(c, 408, "timeout",
                         "The request did not arrive completely in time.");
         break;
+    case TIMER_GONE: /* mg__conn_await after busy_read saw the end */
+        c->timer_mode = TIMER_NONE;
+        if (c->x && c->x->on_gone)
+            waiting_read(c, UV_EOF, NULL);
+        break;
     case TIMER_IDLE:
     case TIMER_WRITE:
     case TIMER_LINGER:
@@ -238,7 +249,7 @@ static void assign_request_id(struct mg_exchange *x)
         }
     }
     unsigned char rnd[8];
-    mg_crypto_random(rnd, sizeof rnd);
+    mg_crypto_random_fast(rnd, sizeof rnd);
     mg_crypto_hex(rnd, sizeof rnd, x->request_id);
 }
 
@@ -253,7 +264,7 @@ static void dispatch(struct mg_conn *c, struct mg_http_request *req)
     c->x = x;
     if (!req->keep_alive || c->srv->draining)
         c->close_after = true;
-    stop_reading(c);
+    /* Reading goes on: busy_read stops it if the client sends more. */
     set_timer(c, TIMER_NONE, 0);
     mg__dispatch(x);
 }
@@ -295,6 +306,10 @@ static void conn_drive(struct mg_conn *c)
     } else if (c->timer_mode != TIMER_IDLE) {
         set_timer(c, TIMER_IDLE, (uint64_t)c->srv->cfg->idle_timeout_ms);
     }
+    if (c->peer_ended) {
+        conn_close(c); /* as on_read does for the end */
+        return;
+    }
     start_reading(c);
 }
 
@@ -324,7 +339,28 @@ static void waiting_read(struct mg_conn *c, ssize_t nread, const uv_buf_t *buf)
 
 void mg__conn_await(struct mg_exchange *x)
 {
-    start_reading(x->conn);
+    /* The client may have left before the exchange began to wait: tell it
+     * from the loop, not from inside the handler that is parking it. */
+    if (x->conn->peer_ended)
+        set_timer(x->conn, TIMER_GONE, 0);
+    else
+        start_reading(x->conn);
+}
+
+/* Bytes or the end while a request is handled or its response written:
+ * bytes (a pipelined request) are kept for later and reading stops, as
+ * before any other read; the end (or a reset) stops reading too, and is
+ * remembered: the client still gets its answers (a half-close), then
+ * conn_drive closes where it would have read again, as it did when reading
+ * stopped at each request and found the end after the answer. (libuv
+ * refuses to read again after the end.) */
+static void busy_read(struct mg_conn *c, ssize_t nread, const uv_buf_t *buf)
+{
+    stop_reading(c);
+    if (nread < 0)
+        c->peer_ended = true;
+    else if (mg_buf_append(&c->pending, buf->base, (size_t)nread) != MG_OK)
+        conn_close(c); /* cannot happen: reading stops at the first such read */
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
@@ -341,10 +377,13 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         waiting_read(c, nread, buf);
         return;
     }
+    if (c->x || c->writing) {
+        busy_read(c, nread, buf);
+        return;
+    }
     if (nread < 0) {
         /* EOF or reset. A request cut short cannot be answered; an idle
-         * connection just ends. (Reading is stopped while a request is
-         * handled, so a half-closed client still gets its answer.) */
+         * connection just ends. (One being handled is busy_read's.) */
         conn_close(c);
         return;
     }
@@ -382,9 +421,9 @@ void mg__conn_accept(struct mg_server *srv, int fd)
     }
 
     c->parser = mg_http_parser_new(&srv->limits);
-    /* At most one read beyond a full request can be pending (reading stops
-     * while one is handled), so this cap is never reached by an honest
-     * client and bounds a dishonest one. */
+    /* At most two reads beyond a full request can be pending (reading
+     * stops at the first read while one is handled), so this cap is never
+     * reached by an honest client and bounds a dishonest one. */
     mg_buf_init(&c->pending, srv->limits.header_max + srv->limits.body_max +
                                  2 * sizeof srv->read_buf);
     c->next = srv->conns;

@@ -296,7 +296,7 @@ static uint64_t backoff_ms(const struct hook *h, int64_t left_ms)
     if (d > BACKOFF_MAX_MS)
         d = BACKOFF_MAX_MS;
     uint32_t r;
-    mg_crypto_random(&r, sizeof r);
+    mg_crypto_random_fast(&r, sizeof r);
     d = d * 3 / 4 + (uint64_t)((double)r / 4294967296.0 * (double)(d / 2));
     if (left_ms >= 0 && d > (uint64_t)left_ms)
         d = (uint64_t)left_ms;

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "modgate/alloc.h"
@@ -93,6 +95,81 @@ static void test_invalid_utf8(void **state)
         if (mg_unicode_graphemes(cases[i].text, cases[i].len, &n) != MG_EINVAL)
             fail_msg("%s: accepted", cases[i].what);
         assert_int_equal(n, 77); /* untouched */
+    }
+}
+
+/* The ASCII fast path of mg_unicode_graphemes against ICU alone: every
+ * pair of ASCII bytes, every triple of CR, LF, a control and a letter, and
+ * generated strings heavy in CR, LF and controls. */
+static void check_ascii_agrees(const char *text, size_t len)
+{
+    size_t fast = 0, icu = 0;
+    assert_int_equal(mg_unicode_graphemes(text, len, &fast), MG_OK);
+    assert_int_equal(mg__unicode_graphemes_icu(text, len, &icu), MG_OK);
+    if (fast != icu) {
+        char hex[3 * 64 + 1] = "";
+        for (size_t i = 0; i < len && i < 64; i++)
+            snprintf(hex + 3 * i, 4, "%02x ", (unsigned char)text[i]);
+        fail_msg("%s: fast path %zu, ICU %zu", hex, fast, icu);
+    }
+}
+
+static void test_graphemes_ascii_fast_path(void **state)
+{
+    (void)state;
+    char t[64];
+    for (int a = 0; a < 128; a++)
+        for (int b = 0; b < 128; b++) {
+            t[0] = (char)a;
+            t[1] = (char)b;
+            check_ascii_agrees(t, 2);
+        }
+    static const char some[] = {'\r', '\n', '\0', '\t', 0x1b, 0x7f, 'a', ' '};
+    size_t k = sizeof some;
+    for (size_t a = 0; a < k; a++)
+        for (size_t b = 0; b < k; b++)
+            for (size_t c = 0; c < k; c++) {
+                t[0] = some[a];
+                t[1] = some[b];
+                t[2] = some[c];
+                check_ascii_agrees(t, 3);
+            }
+    uint32_t x = 12345;
+    for (int n = 0; n < 20000; n++) {
+        size_t len = (size_t)(n % 61);
+        for (size_t i = 0; i < len; i++) {
+            x = x * 1103515245u + 12345u;
+            unsigned r = (x >> 16) & 0xff;
+            /* half CR, LF and controls, half anything ASCII */
+            t[i] = r < 64 ? '\r' : r < 112 ? '\n' : r < 128 ? (char)(r % 32)
+                                                             : (char)(r & 0x7f);
+        }
+        check_ascii_agrees(t, len);
+    }
+    size_t got = 0;
+    assert_int_equal(mg_unicode_graphemes(S("a\r\n\r\r\n\n"), &got), MG_OK);
+    assert_int_equal(got, 5); /* a, CR LF, CR, CR LF, LF */
+}
+
+/* Another thread gets its own iterator, closed when the thread ends (the
+ * ASan build's leak check sees it otherwise). */
+static void *count_in_thread(void *arg)
+{
+    size_t *n = arg;
+    if (mg_unicode_graphemes(S("e\xcc\x81t\xc3\xa9"), n) != MG_OK)
+        *n = 0;
+    return NULL;
+}
+
+static void test_graphemes_other_thread(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 3; i++) {
+        size_t n = 0;
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, count_in_thread, &n), 0);
+        assert_int_equal(pthread_join(th, NULL), 0);
+        assert_int_equal(n, 3);
     }
 }
 
@@ -546,6 +623,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_graphemes),
         cmocka_unit_test(test_zalgo),
+        cmocka_unit_test(test_graphemes_ascii_fast_path),
+        cmocka_unit_test(test_graphemes_other_thread),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_has_visible),
         cmocka_unit_test(test_has_visible_long),

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "modgate/crypto.h"
 #include "modgate/error.h"
@@ -52,6 +54,11 @@ static void test_layout(void **state)
 static int compare(const void *a, const void *b)
 {
     return strcmp(a, b);
+}
+
+static int compare16(const void *a, const void *b)
+{
+    return memcmp(a, b, 16);
 }
 
 /* Ids sort, as text, in the order they were made: by millisecond, and
@@ -111,6 +118,86 @@ static void test_random_bits_vary(void **state)
     }
 }
 
+/* The same draws in a parent and in a child of fork(): the child must not
+ * repeat its parent's keystream (its generator reseeds after the fork), so
+ * both a fresh id and one continuing within the parent's last millisecond,
+ * and raw bytes, all differ between the two processes. */
+struct draws {
+    char fresh[MG_UUID_LEN];
+    char continued[MG_UUID_LEN];
+    uint8_t raw[32];
+};
+
+static void draw(struct draws *d, int64_t last_ms)
+{
+    mg_uuid7(last_ms, d->continued); /* same ms as the last id: a step */
+    mg_uuid7(last_ms + 1000, d->fresh);
+    mg_crypto_random_fast(d->raw, sizeof d->raw);
+}
+
+static void test_distinct_across_fork(void **state)
+{
+    (void)state;
+    const int64_t ms = INT64_C(1795978170000);
+    char before[MG_UUID_LEN];
+    mg_uuid7(ms, before); /* both processes continue from this id */
+    uint8_t warm[8];
+    mg_crypto_random_fast(warm, sizeof warm);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct draws d;
+        draw(&d, ms);
+        ssize_t w = write(fds[1], &d, sizeof d);
+        _exit(w == (ssize_t)sizeof d ? 0 : 1);
+    }
+    struct draws mine, child;
+    draw(&mine, ms);
+    size_t got = 0;
+    while (got < sizeof child) {
+        ssize_t r = read(fds[0], (char *)&child + got, sizeof child - got);
+        assert_true(r > 0);
+        got += (size_t)r;
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(fds[0]);
+    close(fds[1]);
+    assert_true(mg_uuid_valid(child.fresh) && mg_uuid_valid(child.continued));
+    assert_true(strcmp(child.continued, before) > 0);
+    assert_true(strcmp(mine.continued, before) > 0);
+    assert_string_not_equal(mine.fresh, child.fresh);
+    assert_string_not_equal(mine.continued, child.continued);
+    assert_memory_not_equal(mine.raw, child.raw, sizeof mine.raw);
+}
+
+/* Many draws of the per-thread generator, across its refills: no two
+ * 16-byte blocks alike, and every byte value seen. */
+static void test_fast_random_blocks(void **state)
+{
+    (void)state;
+    enum { N = 4096 };
+    static uint8_t blocks[N][16];
+    unsigned seen[256] = {0};
+    for (int i = 0; i < N; i++) {
+        mg_crypto_random_fast(blocks[i], (size_t)(i % 2 ? 16 : 7));
+        if (i % 2 == 0)
+            mg_crypto_random_fast(blocks[i] + 7, 9);
+        for (int j = 0; j < 16; j++)
+            seen[blocks[i][j]] = 1;
+    }
+    qsort(blocks, N, 16, compare16);
+    for (int i = 1; i < N; i++)
+        if (memcmp(blocks[i - 1], blocks[i], 16) == 0)
+            fail_msg("two equal blocks of 16 random bytes");
+    for (int v = 0; v < 256; v++)
+        if (!seen[v])
+            fail_msg("byte %d never drawn", v);
+}
+
 static void test_valid(void **state)
 {
     (void)state;
@@ -166,6 +253,8 @@ int main(void)
         cmocka_unit_test(test_layout),
         cmocka_unit_test(test_order_and_uniqueness),
         cmocka_unit_test(test_random_bits_vary),
+        cmocka_unit_test(test_distinct_across_fork),
+        cmocka_unit_test(test_fast_random_blocks),
         cmocka_unit_test(test_valid),
         cmocka_unit_test(test_time_of_a_uuid7),
     };
