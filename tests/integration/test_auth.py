@@ -5,7 +5,7 @@ import json
 import pytest
 import requests
 
-from conftest import MOD_TOKEN, SITE_TOKEN
+from conftest import MOD_TOKEN, SITE_TOKEN, wait_until
 
 BODY = {"article_id": "auth-article", "author_id": "u-auth", "body": "hello"}
 
@@ -185,6 +185,9 @@ def test_short_tokens_work_and_the_log_warns(workdir, redis, start_modgate):
         f.write("moderator alice m0dq\n")
     os.chmod(path, 0o600)
     m = start_modgate(redis.url, tokens=False, args=["--tokens", path])
+    # /v1/queue needs Redis: wait for the link, as the server fixture does
+    # (listening comes first; under load the link can take a moment more)
+    wait_until(lambda: m.get("/readyz").status_code == 200, timeout=10)
     assert call(m, "GET", "/v1/queue", "Bearer m0dq").status_code == 200
     assert call(m, "GET", "/v1/queue", "Bearer s1tq").status_code == 403
     assert call(m, "GET", "/v1/queue", "Bearer m0d").status_code == 401
