@@ -60,7 +60,7 @@ static const struct modctl_option train_options[] = {
      .help = "FTRL's learning rate (0.1)",
      .offset = offsetof(struct train_options, alpha)},
     {.name = "l1", .kind = MODCTL_TEXT, .value_name = "X",
-     .help = "L1 regularization: more zeroes more weights (1)",
+     .help = "L1 regularization: more zeroes more weights (3)",
      .offset = offsetof(struct train_options, l1)},
     {.name = "l2", .kind = MODCTL_TEXT, .value_name = "X",
      .help = "L2 regularization: more shrinks weights (1)",

@@ -31,7 +31,7 @@ struct mg_train_set {
 void mg_train_opts_default(struct mg_train_opts *o)
 {
     *o = (struct mg_train_opts){
-        .seed = 1, .passes = 8, .alpha = 0.1, .beta = 1.0, .l1 = 1.0, .l2 = 1.0};
+        .seed = 1, .passes = 8, .alpha = 0.1, .beta = 1.0, .l1 = 3.0, .l2 = 1.0};
 }
 
 struct mg_train_set *mg_train_set_new(uint32_t buckets, unsigned families)
