@@ -71,6 +71,7 @@ struct mg_config {
     char *listen;          /* "HOST:PORT" as given */
     char listen_host[256]; /* parsed from listen by mg_config_finish */
     int listen_port;
+    int workers;           /* worker processes; 0: one per CPU (workers.h) */
 
     char *redis_url;             /* as given */
     struct mg_redis_url redis;   /* parsed by mg_config_finish */

@@ -68,5 +68,8 @@ void mg_crypto_secret_readonly(void *secret);
 
 /* Zeroes and frees guarded memory whatever its protection. Accepts NULL. */
 void mg_crypto_secret_free(void *secret);
+/* Locks secret's size bytes in memory again: a child made by fork(2)
+ * does not inherit its parent's memory locks (its MADV_DONTDUMP it does). */
+void mg_crypto_secret_relock(void *secret, size_t size);
 
 #endif

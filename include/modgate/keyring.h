@@ -51,5 +51,8 @@ json_t *mg_keyring_to_json(const struct mg_keyring *kr);
 
 /* Zeroes and frees the secret key. Accepts NULL. */
 void mg_keyring_free(struct mg_keyring *kr);
+/* In a process forked from the one that loaded kr: the secret key locked
+ * against swapping again (memory locks are not inherited). */
+void mg_keyring_relock(struct mg_keyring *kr);
 
 #endif

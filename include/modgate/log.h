@@ -8,6 +8,9 @@
 enum mg_log_level { MG_LOG_DEBUG = 0, MG_LOG_INFO, MG_LOG_WARN, MG_LOG_ERROR };
 
 extern enum mg_log_level mg_log_threshold;
+/* With several worker processes (workers.h), a worker's lines say which
+ * ("worker": N, after "event"); -1, the default, says nothing. */
+extern int mg_log_worker;
 
 /* "debug" | "info" | "warn" | "error" -> level; MG_EINVAL otherwise. */
 int mg_log_level_parse(const char *text, enum mg_log_level *out);

@@ -1,6 +1,9 @@
 /* metrics.h: the server's counters and histograms, rendered in the
  * Prometheus text format. No I/O; the caller passes in what other modules
- * know (open connections, Redis state). */
+ * know (Redis state, the rules in force). A struct mg_metrics has a fixed
+ * size and holds no pointer but to static strings, so that it can live in
+ * memory shared by several worker processes (workers.h): one process
+ * counts into it, any may read it, and /metrics sums them. */
 #ifndef MODGATE_METRICS_H
 #define MODGATE_METRICS_H
 
@@ -22,6 +25,10 @@ struct mg_metrics_redis {
 
 struct mg_metrics *mg_metrics_new(void);
 void mg_metrics_free(struct mg_metrics *m);
+/* For a struct in memory the caller owns (shared, with workers): its size,
+ * and an empty one made at mem (suitably aligned, mg_metrics_size bytes). */
+size_t mg_metrics_size(void);
+struct mg_metrics *mg_metrics_init(void *mem);
 
 /* route is the route's pattern, or "unmatched" for 404s and failures that
  * happen before routing. */
@@ -43,11 +50,21 @@ void mg_metrics_accept_error(struct mg_metrics *m);
 /* A connection closed at accept: limits.max_connections were open. */
 void mg_metrics_conn_refused(struct mg_metrics *m);
 
-/* The whole exposition. Caller owns the result (mg_free). */
 struct mg_rules;
-/* rules: the set in force, whose hits per rule are shown; NULL for none. */
-char *mg_metrics_render(const struct mg_metrics *m,
-                        const struct mg_metrics_redis *redis,
+/* What the other workers read of this one, besides its counters: the
+ * state of its Redis link, and the hits of its rules (rules: the set in
+ * force, or NULL). Called before rendering, and by a worker now and then. */
+void mg_metrics_publish_redis(struct mg_metrics *m, const struct mg_metrics_redis *redis);
+void mg_metrics_publish_rules(struct mg_metrics *m, const struct mg_rules *rules);
+
+/* The whole exposition, the sums over ms[0..n) (one per worker, each
+ * published): counters and histograms added, connections open added,
+ * Redis up only when every worker's link is. queue: the moderation queue
+ * as this worker last read it (its other members are not used). rules:
+ * the set in force, whose version and rules are listed, each rule's hits
+ * summed by its id. Caller owns the result (mg_free). */
+char *mg_metrics_render(const struct mg_metrics *const *ms, size_t n,
+                        const struct mg_metrics_redis *queue,
                         const struct mg_rules *rules, size_t *len);
 
 #endif

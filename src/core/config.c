@@ -49,6 +49,13 @@ const struct mg__config_row mg__config_rows[] = {
       .help = "address to listen on: HOST:PORT or [IPV6]:PORT",
       .check = check_listen},
      CLI("MODGATE_LISTEN", "listen", "HOST:PORT"), .restart = true},
+    /* 0: one per CPU this process may run on (workers.h); restart-only,
+     * as the supervisor forks them once. The built-in default is one
+     * process, as modgate always was: the Debian package's configuration
+     * sets 0 (docs/operations.md "Workers" says why). */
+    {.key = {"workers", INTEGER(0, 256), AT(workers), .def = "1",
+      .help = "worker processes serving the port; 0: one per CPU"},
+     CLI("MODGATE_WORKERS", "workers", "N"), .restart = true},
     {.key = {"redis.url", TEXT(1, 4096), AT(redis_url),
       .def = "redis://127.0.0.1:6379/0",
       .help = "Redis to use: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or "

@@ -191,3 +191,9 @@ void mg_crypto_secret_free(void *secret)
     if (secret)
         sodium_free(secret);
 }
+
+void mg_crypto_secret_relock(void *secret, size_t size)
+{
+    if (secret)
+        (void)sodium_mlock(secret, size); /* as sodium_malloc: best effort */
+}

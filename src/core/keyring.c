@@ -351,3 +351,9 @@ void mg_keyring_free(struct mg_keyring *kr)
     mg_free(kr->retired);
     mg_free(kr);
 }
+
+void mg_keyring_relock(struct mg_keyring *kr)
+{
+    if (kr)
+        mg_crypto_secret_relock(kr->secret, sizeof *kr->secret);
+}

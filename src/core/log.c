@@ -15,6 +15,7 @@
 #include "modgate/timefmt.h"
 
 enum mg_log_level mg_log_threshold = MG_LOG_INFO;
+int mg_log_worker = -1;
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
@@ -65,6 +66,10 @@ void mg__log_members(enum mg_log_level level, const char *module, const char *ev
     mg_jsonw_cstring(&b, module);
     mg_jsonw_key(&b, &first, "event");
     mg_jsonw_cstring(&b, event);
+    if (mg_log_worker >= 0) {
+        mg_jsonw_key(&b, &first, "worker");
+        mg_jsonw_int(&b, mg_log_worker);
+    }
     if (len) {
         mg_buf_add(&b, ",", 1);
         mg_buf_add(&b, members, len);
@@ -85,6 +90,8 @@ void mg__log(enum mg_log_level level, const char *module, const char *event,
                              event);
     if (!line)
         return;
+    if (mg_log_worker >= 0)
+        json_object_set_new(line, "worker", json_integer(mg_log_worker));
     if (fields) {
         va_list ap;
         va_start(ap, fields);

@@ -494,6 +494,8 @@ void mg_respond(struct mg_exchange *x, int status, const char *content_type,
     const char *route = x->match.route ? x->match.route->pattern : "unmatched";
     mg_metrics_observe_request(x->srv->metrics, route,
                                x->req ? x->req->method : "-", status, secs);
+    if (x->srv->workers) /* the others' /metrics read the hits at once */
+        mg_metrics_publish_rules(x->srv->metrics, x->srv->rules);
     access_log(x, status, secs);
 
     bool http10 = x->req && x->req->http_minor == 0;

@@ -12,6 +12,7 @@
 #include "modgate/store.h"
 #include "modgate/timefmt.h"
 #include "server.h"
+#include "workers.h"
 
 int mg__server_rules_load(struct mg_server *srv, struct mg_rules_errors *errs)
 {
@@ -110,6 +111,7 @@ struct rules_job {
     struct mg_rules_errors errs;
     struct mg_exchange **xs;
     size_t n;
+    uint64_t gen; /* with workers: the reload generation it serves */
 };
 
 /* On a pool thread: mg_rules_load touches nothing shared (docs/architecture.md,
@@ -136,13 +138,15 @@ static void rules_job_done(struct mg_reload_job *job)
                "dir", j->dir, "errors", (int)(j->errs.count + j->errs.more), "first",
                first, "note", "the rules in force stay in force");
     }
-    for (size_t i = 0; i < j->n; i++) {
-        if (j->rc == MG_OK)
-            audit_reloaded(j->xs[i]);
-        else
+    if (j->rc == MG_OK) { /* with workers, once the others have it too */
+        mg__worker_rules_loaded(srv, j->gen, j->xs, j->n, audit_reloaded);
+    } else {
+        if (srv->workers) /* done too: whoever waits for it need not */
+            mg_workers_rules_loaded(srv->workers, j->gen);
+        for (size_t i = 0; i < j->n; i++)
             respond_invalid(j->xs[i], &j->errs);
+        mg_free(j->xs);
     }
-    mg_free(j->xs);
     mg_free(j->dir);
     mg_free(j);
 }
@@ -155,12 +159,17 @@ struct mg_reload_job *mg__rules_job(struct mg_server *srv, struct mg_exchange **
     j->dir = srv->cfg->rules_dir ? mg_strdup(srv->cfg->rules_dir) : NULL;
     j->xs = xs;
     j->n = n;
+    j->gen = srv->workers ? mg_workers_rules_generation(srv->workers) : 0;
     j->job.load = rules_job_load;
     j->job.done = rules_job_done;
     return &j->job;
 }
 
+/* With workers, every worker loads: the others are asked first, and x is
+ * answered once they all have (worker.c). */
 void mg_handle_rules_reload(struct mg_exchange *x)
 {
+    if (x->srv->workers)
+        (void)mg_workers_rules_asked(x->srv->workers);
     mg__reload_rules(x->srv, x);
 }

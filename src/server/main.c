@@ -1,4 +1,5 @@
-/* main.c: modgate's entry point: configuration, process limits, the loop. */
+/* main.c: modgate's entry point: configuration, process limits, the loop,
+ * or the supervisor of several workers (workers.h). */
 #include <jansson.h>
 #include <signal.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include "modgate/log.h"
 #include "modgate/metrics.h"
 #include "server.h"
+#include "workers.h"
 
 /* Descriptors modgate holds besides its client connections. Counted on a
  * running server (/proc/PID/fd): stdin, stdout, stderr; the loop's epoll,
@@ -144,6 +146,9 @@ static int run(struct mg_server *srv, const struct mg_config *cfg)
     MG_LOG(MG_LOG_INFO, "main", "starting", "{s:s, s:s, s:i}", "version", MG_VERSION,
            "redis", redis, "tokens", srv->tokens ? (int)mg_tokens_count(srv->tokens) : 0);
     raise_fd_limit(cfg);
+    /* Made here, not earlier: a supervisor forks its workers before, and a
+     * loop made before a fork would share its epoll instance with them. */
+    srv->loop = uv_default_loop();
     int code = 0;
     if (mg_server_start(srv) != MG_OK)
         code = 1;
@@ -153,6 +158,27 @@ static int run(struct mg_server *srv, const struct mg_config *cfg)
         code = srv->exit_code;
     if (uv_loop_close(srv->loop) != 0)
         MG_LOG(MG_LOG_WARN, "main", "loop_not_empty", NULL);
+    return code;
+}
+
+/* With workers > 1 (workers.h): the supervisor's exit status, once its
+ * workers have stopped; in a worker, its own server's. */
+static int run_workers(struct mg_server *srv, const struct mg_config *cfg, int n)
+{
+    raise_fd_limit(cfg); /* inherited by the workers */
+    struct mg_workers *w = mg_workers_new(cfg, n);
+    if (!w)
+        return 1;
+    int code = 0, slot, fd;
+    if (!mg_workers_supervise(w, &code, &slot, &fd)) {
+        srv->workers = w;
+        srv->inherited_fd = fd;
+        mg_keyring_relock(srv->keyring);
+        code = run(srv, cfg);
+        srv->metrics = NULL; /* in the shared block */
+    }
+    mg_workers_free(w);
+    srv->workers = NULL;
     return code;
 }
 
@@ -183,13 +209,15 @@ int main(int argc, char **argv, char **envp)
         mg_log_threshold = (enum mg_log_level)cfg.log_level;
         struct mg_server srv;
         memset(&srv, 0, sizeof srv);
-        srv.loop = uv_default_loop();
         srv.cfg = &cfg;
         srv.argc = argc; /* a reload reads the configuration again */
         srv.argv = argv;
         srv.envp = envp;
+        int workers = mg_workers_count(cfg.workers);
         if (!load_tokens(&srv, &cfg) || !load_keys_and_rules(&srv, &cfg))
             code = 2;
+        else if (workers > 1)
+            code = run_workers(&srv, &cfg, workers);
         else
             code = run(&srv, &cfg);
         mg_metrics_free(srv.metrics);

@@ -64,7 +64,9 @@ static void send_status(const char *prefix, const char *note)
 static void on_link(bool up, void *data)
 {
     (void)data;
-    if (st.stopping)
+    if (st.srv->workers) /* the others' /readyz see it at once (worker.c) */
+        mg__worker_publish_ready(st.srv);
+    if (st.stopping || !st.active)
         return;
     bool rules_loaded = st.srv->rules || !st.srv->cfg->rules_dir;
     if (up && rules_loaded && mg_webhooks_ready(st.srv->webhooks) && !st.ready_sent) {
@@ -77,6 +79,8 @@ static void on_link(bool up, void *data)
 
 void mg_notify_check(void)
 {
+    if (st.srv && st.srv->workers)
+        mg__worker_publish_ready(st.srv);
     if (st.srv && !st.ready_sent)
         on_link(mg_store_ready(st.srv->store), NULL);
 }
@@ -98,14 +102,11 @@ void mg_notify_start(struct mg_server *srv)
      * nor to ping, whatever WATCHDOG_USEC says. */
     int rc = sd_notify(0, "STATUS=starting");
     if (rc < 0)
-        MG_LOG(MG_LOG_WARN, "notify", "notify_socket_unusable", "{s:s, s:s}", "error",
-               strerror(-rc),
-               "note", "NOTIFY_SOCKET is set but cannot be written: systemd will "
-                       "not hear that modgate is ready");
+        mg_notify_unusable(rc);
+    mg_store_watch(srv->store, on_link, NULL);
     if (rc <= 0)
         return;
     st.active = true;
-    mg_store_watch(srv->store, on_link, NULL);
     send_status("", "");
 
     /* WATCHDOG_USEC (and WATCHDOG_PID, when set, naming this process):
@@ -129,18 +130,31 @@ void mg_notify_start(struct mg_server *srv)
            (json_int_t)usec, "ping_every_ms", (json_int_t)every_ms);
 }
 
-void mg_notify_reloading(void)
+void mg_notify_reloading_text(char *msg, size_t size)
 {
-    if (!st.active || !st.ready_sent || st.stopping)
-        return;
     /* MONOTONIC_USEC: systemd 253 and later match the READY=1 that ends a
      * reload to the RELOADING=1 that began it by this time; older ones
      * ignore it. */
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    char msg[128];
-    snprintf(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=reloading",
+    snprintf(msg, size, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=reloading",
              (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u);
+}
+
+void mg_notify_unusable(int rc)
+{
+    MG_LOG(MG_LOG_WARN, "notify", "notify_socket_unusable", "{s:s, s:s}", "error",
+           strerror(-rc),
+           "note", "NOTIFY_SOCKET is set but cannot be written: systemd will "
+                   "not hear that modgate is ready");
+}
+
+void mg_notify_reloading(void)
+{
+    if (!st.active || !st.ready_sent || st.stopping)
+        return;
+    char msg[128];
+    mg_notify_reloading_text(msg, sizeof msg);
     tell(msg);
 }
 

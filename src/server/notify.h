@@ -18,6 +18,7 @@
 #define MODGATE_SERVER_NOTIFY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct mg_server;
 
@@ -35,6 +36,11 @@ void mg_notify_check(void);
  * READY=1 and after STOPPING=1 they send nothing: systemd is not waiting
  * for a reload then. */
 void mg_notify_reloading(void);
+/* Shared with the workers' relay (workers_notify.c): the RELOADING=1
+ * message, and the warning that NOTIFY_SOCKET cannot be written (rc from
+ * sd_notify). */
+void mg_notify_reloading_text(char *msg, size_t size);
+void mg_notify_unusable(int rc);
 void mg_notify_reloaded(bool ok);
 
 /* STOPPING=1 (the drain has started); ends the watchdog pings, which

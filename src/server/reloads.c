@@ -68,7 +68,8 @@ static void kick(struct mg_server *srv)
     if (r->want_full) {
         r->want_full = false;
         start(srv, mg__full_job(srv));
-    } else if (r->nwaiting) {
+    } else if (r->nwaiting || (r->want_rules && !srv->draining)) {
+        r->want_rules = false;
         struct mg_reload_job *job = mg__rules_job(srv, r->waiting, r->nwaiting);
         r->waiting = NULL;
         r->nwaiting = r->cap = 0;
@@ -84,6 +85,12 @@ void mg__reload_rules(struct mg_server *srv, struct mg_exchange *x)
         r->waiting = mg_realloc(r->waiting, r->cap * sizeof *r->waiting);
     }
     r->waiting[r->nwaiting++] = x;
+    kick(srv);
+}
+
+void mg__reload_rules_asked(struct mg_server *srv)
+{
+    srv->reloads.want_rules = true;
     kick(srv);
 }
 

@@ -14,6 +14,7 @@
 #include "notify.h"
 #include "server.h"
 #include "webhooks.h"
+#include "workers.h"
 
 /* Connections dropped for want of descriptors are logged at most this
  * often: under a connection flood they come thousands a second. */
@@ -184,6 +185,7 @@ void mg_server_shutdown(struct mg_server *srv)
                    (uint64_t)srv->cfg->drain_timeout_ms, 0);
     mg__conn_drain_all(srv);
     mg_feed_stop(srv); /* waiting feed requests answer now, not in 30 s */
+    mg__worker_stop(srv);
     /* Webhook deliveries in flight are abandoned, never waited for: they
      * stay pending in Redis. Only the delete of this instance's liveness
      * key, which lets the others claim them at once, holds the store open
@@ -209,38 +211,49 @@ static void on_signal(uv_signal_t *h, int signum)
     mg_server_shutdown(srv);
 }
 
-static int bind_listener(struct mg_server *srv)
+int mg__listen_socket(const struct mg_config *cfg, bool reuseport, int port)
 {
-    const struct mg_config *cfg = srv->cfg;
     struct sockaddr_storage addr;
     int rc;
     if (strchr(cfg->listen_host, ':'))
-        rc = uv_ip6_addr(cfg->listen_host, cfg->listen_port, (struct sockaddr_in6 *)&addr);
+        rc = uv_ip6_addr(cfg->listen_host, port, (struct sockaddr_in6 *)&addr);
     else
-        rc = uv_ip4_addr(cfg->listen_host, cfg->listen_port, (struct sockaddr_in *)&addr);
+        rc = uv_ip4_addr(cfg->listen_host, port, (struct sockaddr_in *)&addr);
     if (rc != 0) {
         MG_LOG(MG_LOG_ERROR, "server", "listen_failed", "{s:s, s:s}", "listen",
                cfg->listen, "error", "the host is not an IP address");
-        return MG_EINVAL;
+        return -1;
     }
     /* The socket is modgate's own, as libuv would make it (SO_REUSEADDR,
      * non-blocking, close-on-exec), and so is the accepting (on_acceptable),
      * so that connections dropped for want of descriptors are counted;
      * the uv_tcp_t only owns the socket, to close it */
-    srv->reserve_fd = -1;
     socklen_t addr_len = addr.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
                                                     : sizeof(struct sockaddr_in);
     int lfd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        (reuseport && setsockopt(lfd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) ||
         bind(lfd, (const struct sockaddr *)&addr, addr_len) != 0 || listen(lfd, 511) != 0) {
         rc = uv_translate_sys_error(errno);
         if (lfd >= 0)
             close(lfd);
         MG_LOG(MG_LOG_ERROR, "server", "listen_failed", "{s:s, s:s}", "listen",
                cfg->listen, "error", uv_strerror(rc));
-        return MG_EIO;
+        return -1;
     }
+    return lfd;
+}
+
+static int bind_listener(struct mg_server *srv)
+{
+    const struct mg_config *cfg = srv->cfg;
+    srv->reserve_fd = -1;
+    int rc;
+    int lfd = srv->workers ? srv->inherited_fd
+                           : mg__listen_socket(cfg, false, cfg->listen_port);
+    if (lfd < 0)
+        return MG_EIO;
     uv_tcp_init(srv->loop, &srv->listener);
     srv->listener.data = srv;
     rc = uv_tcp_open(&srv->listener, lfd);
@@ -264,7 +277,7 @@ int mg_server_start(struct mg_server *srv)
 {
     srv->limits.header_max = srv->cfg->header_max_bytes;
     srv->limits.body_max = srv->cfg->body_max_bytes;
-    srv->metrics = mg_metrics_new();
+    srv->metrics = srv->workers ? mg_workers_metrics(srv->workers) : mg_metrics_new();
 
     int rc = bind_listener(srv);
     if (rc != MG_OK)
@@ -293,5 +306,6 @@ int mg_server_start(struct mg_server *srv)
            srv->cfg->listen_host, "port", srv->cfg->listen_port);
     mg_feed_start(srv);
     mg_notify_start(srv); /* systemd: READY=1 once Redis answers; watchdog */
+    mg__worker_start(srv);
     return MG_OK;
 }

@@ -43,6 +43,9 @@ struct mg_feed {
 struct mg_reloads {
     bool busy;       /* a job is on the pool; its done is still to run */
     bool want_full;  /* a SIGHUP came after the last full load began */
+    bool want_rules; /* another worker asked for a rules load (workers.h) */
+    struct mg_rules_wait *rules_waits; /* loaded here, waiting for the
+                                          other workers (worker.c) */
     struct mg_exchange **waiting; /* POST /v1/rules/reload after the last */
     size_t nwaiting, cap;         /* rules load began, in order */
 };
@@ -69,6 +72,16 @@ struct mg_server {
 
     struct mg_feed feed;
     struct mg_reloads reloads;
+
+    /* With workers (workers.h): the shared slots, and the listening socket
+     * the supervisor made for this worker; NULL when modgate runs as one
+     * process. The worker's own handles: SIGUSR2 (another worker took a
+     * POST /v1/rules/reload), and a timer that publishes what /metrics
+     * sums and answers reloads waiting for the other workers (worker.c). */
+    struct mg_workers *workers;
+    int inherited_fd;
+    uv_signal_t sig_usr2;
+    uv_timer_t worker_timer;
 
     struct mg_conn *conns; /* every open connection, a doubly linked list */
     size_t conn_count;
@@ -127,6 +140,9 @@ struct mg_reload_job {
  * now has finished (its outcome, as docs/api.md says). Requests that come
  * while one loads share the next load. */
 void mg__reload_rules(struct mg_server *srv, struct mg_exchange *x);
+/* Another worker took a POST /v1/rules/reload (SIGUSR2, worker.c): a rules
+ * load that begins after now, answering no one here. */
+void mg__reload_rules_asked(struct mg_server *srv);
 /* SIGHUP: a full reload that begins after now (several coalesce into one);
  * none once the server drains. */
 void mg__reload_full(struct mg_server *srv);
@@ -140,6 +156,31 @@ struct mg_reload_job *mg__full_job(struct mg_server *srv);
 /* Warns about the tokens in force (srv->tokens, from cfg->tokens_file):
  * none configured, or some short enough to guess. At start and reload. */
 void mg__server_tokens_note(const struct mg_server *srv);
+
+/* A listening socket on cfg's address and the given port (SO_REUSEPORT
+ * when asked, for workers); -1 after logging listen_failed. */
+int mg__listen_socket(const struct mg_config *cfg, bool reuseport, int port);
+
+/* This server can do its job: Redis answers, the rules are loaded, the
+ * webhooks' groups are made (GET /readyz, with workers this worker's part). */
+bool mg__server_ready(const struct mg_server *srv);
+
+/* This worker's metrics published for the others' /metrics (handle_ops.c). */
+void mg__metrics_publish(struct mg_server *srv);
+
+/* The worker's side of workers.h (worker.c): _start after the server
+ * started (SIGUSR2, the publishing timer), _stop at the drain. Nothing
+ * without srv->workers. */
+void mg__worker_start(struct mg_server *srv);
+void mg__worker_stop(struct mg_server *srv);
+/* This worker's readiness published now (also on every tick): notify.c
+ * calls it when the Redis link or the webhooks change. */
+void mg__worker_publish_ready(struct mg_server *srv);
+/* A rules load begun at generation gen has put its set in force here:
+ * the POSTs xs[0..n) are answered (by answer) once every other worker has
+ * loaded the rules too, or at once without workers. Takes xs over. */
+void mg__worker_rules_loaded(struct mg_server *srv, uint64_t gen, struct mg_exchange **xs,
+                             size_t n, void (*answer)(struct mg_exchange *x));
 
 /* Starts listening and handling signals. On failure logs why and returns a
  * negative mg_status. srv must be zeroed with loop, cfg, tokens set. */

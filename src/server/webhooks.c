@@ -498,36 +498,86 @@ bool mg_webhooks_ready(const struct mg_webhooks *w)
     return !w || w->ngrouped == w->n;
 }
 
-void mg_webhooks_metrics(const struct mg_webhooks *w, struct mg_buf *out)
+_Static_assert(NBUCKETS == MG_WEBHOOK_BUCKETS, "webhooks.h's bucket count");
+
+size_t mg_webhooks_counts(const struct mg_webhooks *w, struct mg_webhook_counts *out)
 {
-    if (!w)
+    size_t n = w ? (w->n < MG_WEBHOOKS_MAX ? w->n : MG_WEBHOOKS_MAX) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct hook *h = &w->hooks[i];
+        struct mg_webhook_counts *c = &out[i];
+        memcpy(c->gid, h->gid, sizeof c->gid);
+        c->delivered = h->delivered;
+        c->retried = h->retried;
+        c->failed = h->failed;
+        c->events = h->events;
+        memcpy(c->hist, h->hist, sizeof c->hist);
+        c->hist_sum = h->hist_sum;
+    }
+    return n;
+}
+
+/* The sums by gid, in the order first met. */
+static size_t sum_counts(const struct mg_webhook_counts *const *sets, const size_t *n,
+                         size_t nsets, struct mg_webhook_counts *sum)
+{
+    size_t k = 0;
+    for (size_t s = 0; s < nsets; s++)
+        for (size_t i = 0; i < n[s]; i++) {
+            const struct mg_webhook_counts *c = &sets[s][i];
+            size_t j = 0;
+            while (j < k && strcmp(sum[j].gid, c->gid) != 0)
+                j++;
+            if (j == MG_WEBHOOKS_MAX)
+                continue;
+            if (j == k) {
+                memset(&sum[k++], 0, sizeof sum[0]);
+                memcpy(sum[j].gid, c->gid, sizeof sum[j].gid);
+            }
+            sum[j].delivered += c->delivered;
+            sum[j].retried += c->retried;
+            sum[j].failed += c->failed;
+            sum[j].events += c->events;
+            for (size_t b = 0; b <= NBUCKETS; b++)
+                sum[j].hist[b] += c->hist[b];
+            sum[j].hist_sum += c->hist_sum;
+        }
+    return k;
+}
+
+void mg_webhooks_metrics(const struct mg_webhook_counts *const *sets, const size_t *n,
+                         size_t nsets, struct mg_buf *out)
+{
+    struct mg_webhook_counts hooks[MG_WEBHOOKS_MAX];
+    size_t nhooks = sum_counts(sets, n, nsets, hooks);
+    if (!nhooks)
         return;
     char line[256];
     metric_head(out, "modgate_webhook_deliveries_total", "counter",
                 "POSTs of event batches to webhooks: delivered (2xx), retried (failed, "
                 "sent again later), failed (given up after events.webhook_max_age_s)");
     static const char *const outcomes[] = {"delivered", "retried", "failed"};
-    for (size_t i = 0; i < w->n; i++) {
-        const struct hook *h = &w->hooks[i];
+    for (size_t i = 0; i < nhooks; i++) {
+        const struct mg_webhook_counts *h = &hooks[i];
         const uint64_t counts[] = {h->delivered, h->retried, h->failed};
         for (size_t k = 0; k < 3; k++) {
             snprintf(line, sizeof line,
-                     "modgate_webhook_deliveries_total{url_id=\"%s\",outcome=\"%s\"} %llu\n",
+                     "modgate_webhook_deliveries_total{url_id=\"%.16s\",outcome=\"%s\"} %llu\n",
                      h->gid, outcomes[k], (unsigned long long)counts[k]);
             mg_buf_adds(out, line);
         }
     }
     metric_head(out, "modgate_webhook_events_total", "counter",
                 "events delivered to webhooks (in POSTs answered 2xx)");
-    for (size_t i = 0; i < w->n; i++) {
-        snprintf(line, sizeof line, "modgate_webhook_events_total{url_id=\"%s\"} %llu\n",
-                 w->hooks[i].gid, (unsigned long long)w->hooks[i].events);
+    for (size_t i = 0; i < nhooks; i++) {
+        snprintf(line, sizeof line, "modgate_webhook_events_total{url_id=\"%.16s\"} %llu\n",
+                 hooks[i].gid, (unsigned long long)hooks[i].events);
         mg_buf_adds(out, line);
     }
     metric_head(out, "modgate_webhook_delivery_seconds", "histogram",
                 "time of one POST to a webhook, to its answer or failure");
-    for (size_t i = 0; i < w->n; i++) {
-        const struct hook *h = &w->hooks[i];
+    for (size_t i = 0; i < nhooks; i++) {
+        const struct mg_webhook_counts *h = &hooks[i];
         uint64_t cum = 0;
         for (size_t b = 0; b <= NBUCKETS; b++) {
             cum += h->hist[b];
@@ -537,13 +587,13 @@ void mg_webhooks_metrics(const struct mg_webhooks *w, struct mg_buf *out)
             else
                 snprintf(le, sizeof le, "+Inf");
             snprintf(line, sizeof line,
-                     "modgate_webhook_delivery_seconds_bucket{url_id=\"%s\",le=\"%s\"} %llu\n",
+                     "modgate_webhook_delivery_seconds_bucket{url_id=\"%.16s\",le=\"%s\"} %llu\n",
                      h->gid, le, (unsigned long long)cum);
             mg_buf_adds(out, line);
         }
         snprintf(line, sizeof line,
-                 "modgate_webhook_delivery_seconds_sum{url_id=\"%s\"} %.6f\n"
-                 "modgate_webhook_delivery_seconds_count{url_id=\"%s\"} %llu\n",
+                 "modgate_webhook_delivery_seconds_sum{url_id=\"%.16s\"} %.6f\n"
+                 "modgate_webhook_delivery_seconds_count{url_id=\"%.16s\"} %llu\n",
                  h->gid, h->hist_sum, h->gid, (unsigned long long)cum);
         mg_buf_adds(out, line);
     }

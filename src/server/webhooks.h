@@ -12,6 +12,9 @@
 
 #include "modgate/buf.h"
 
+#include <stddef.h>
+#include <stdint.h>
+
 struct mg_server;
 struct mg_webhooks;
 
@@ -35,9 +38,21 @@ void mg_webhooks_close(struct mg_webhooks *w, void (*handed_over)(void *data), v
  * soon as it is, would go unseen. Accepts NULL (true: none configured). */
 bool mg_webhooks_ready(const struct mg_webhooks *w);
 
-/* The webhooks' counters and histogram in Prometheus text, appended to
- * out. Accepts NULL (nothing). */
-void mg_webhooks_metrics(const struct mg_webhooks *w, struct mg_buf *out);
+/* One webhook's counters, copied out so that the workers' can be summed
+ * (workers.h): they live in shared memory, hence a plain struct. */
+#define MG_WEBHOOK_BUCKETS 10
+struct mg_webhook_counts {
+    char gid[17];
+    uint64_t delivered, retried, failed, events;
+    uint64_t hist[MG_WEBHOOK_BUCKETS + 1];
+    double hist_sum;
+};
+/* w's counters into out[0..MG_WEBHOOKS_MAX); how many. Accepts NULL (0). */
+size_t mg_webhooks_counts(const struct mg_webhooks *w, struct mg_webhook_counts *out);
+/* The sums of sets[0..nsets) (each n[i] webhooks, matched by gid) in
+ * Prometheus text, appended to out; nothing when there is no webhook. */
+void mg_webhooks_metrics(const struct mg_webhook_counts *const *sets, const size_t *n,
+                         size_t nsets, struct mg_buf *out);
 
 /* The consumer group's id of url: the first 16 hex of its SHA-256. */
 void mg_webhook_gid(const char *url, char out[17]);

@@ -3,11 +3,18 @@
 against a baseline with none, in the same run; and the server's RSS.
 
     /usr/bin/python3 tests/bench/idle_connections.py [--build build] [--idle 1000]
+                                                     [--workers N]
 
 Starts its own redis-server and modgate on free loopback ports. Each sample
 is one GET /healthz on a fresh connection (connect + request + response),
 timed on the client. Prints p50/p99/max for both phases, their ratio, and
-the server's VmRSS before and after opening the idle connections."""
+the server's VmRSS before and after opening the idle connections.
+
+--workers N (issue 20: RSS <= 64 MiB with 10,000 idle connections per
+worker): modgate runs N workers (limits.max_connections 20000 each, as the
+kernel's spread over their sockets is not even), --idle is then per worker
+(N x --idle connections in all), and each worker's VmRSS and connections
+(its open sockets, /proc/PID/fd) are printed, before and after."""
 import argparse
 import os
 import resource
@@ -57,16 +64,42 @@ def rss_kib(pid):
     return -1
 
 
-def start(build):
+def start(build, workers=1):
     """Raises this process's descriptor limit, then starts a redis-server
-    and a modgate of build (logging warnings only); returns both. (Also
-    tests/bench/events_wait.py's.)"""
+    and a modgate of build (logging warnings only; workers processes);
+    returns both. (Also tests/bench/events_wait.py's.)"""
     conftest.MODGATE = os.path.join(os.path.abspath(build), "modgate")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     work = tempfile.mkdtemp(prefix="mgbench-")
     redis = conftest.Redis(work).start()
-    return redis, conftest.Modgate(work, redis.url, config="log:\n  level: warn\n").start()
+    config = "log:\n  level: warn\nworkers: %d\n" % workers
+    if workers > 1:
+        config += "limits:\n  max_connections: 20000\n"
+    m = conftest.Modgate(work, redis.url, config=config).start()
+    conftest.wait_until(lambda: len(serving_pids(m)) == workers, timeout=10)
+    return redis, m
+
+
+def serving_pids(mg):
+    """The processes serving: the workers (the supervisor's children), or
+    modgate itself when it runs as one process."""
+    try:
+        with open("/proc/%d/task/%d/children" % (mg.proc.pid, mg.proc.pid)) as f:
+            kids = [int(p) for p in f.read().split()]
+    except OSError:
+        kids = []
+    return kids or [mg.proc.pid]
+
+
+def sockets(pid):
+    n = 0
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            n += os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith("socket:")
+        except OSError:
+            pass
+    return n
 
 
 def main():
@@ -74,16 +107,19 @@ def main():
     ap.add_argument("--build", default=os.path.join(conftest.ROOT, "build"))
     ap.add_argument("--idle", type=int, default=1000)
     ap.add_argument("--samples", type=int, default=300)
+    ap.add_argument("--workers", type=int, default=1)
     args = ap.parse_args()
-    redis, mg = start(args.build)
+    redis, mg = start(args.build, args.workers)
+    pids = serving_pids(mg)
     try:
         for _ in range(50):  # warm up
             one_request(mg.port)
-        rss_before = rss_kib(mg.proc.pid)
+        rss_before = rss_kib(pids[0])
+        each_before = [(rss_kib(p), sockets(p)) for p in pids]
         base = sample(mg.port, args.samples)
 
         idle = []
-        for _ in range(args.idle):
+        for _ in range(args.idle * args.workers):
             s = socket.create_connection(("127.0.0.1", mg.port), timeout=5)
             s.sendall(REQUEST)  # a real keep-alive connection, then idle
             idle.append(s)
@@ -92,7 +128,8 @@ def main():
             while not got.endswith(b"}"):
                 got += s.recv(4096)
         time.sleep(0.5)
-        rss_after = rss_kib(mg.proc.pid)
+        rss_after = rss_kib(pids[0])
+        each_after = [(rss_kib(p), sockets(p)) for p in pids]
         loaded = sample(mg.port, args.samples)
         alive = sum(1 for s in idle if s.fileno() >= 0)
         for s in idle:
@@ -110,6 +147,14 @@ def main():
     print("server RSS: %d KiB before, %d KiB with %d idle connections (%.1f KiB per connection)" % (
         rss_before, rss_after, alive, (rss_after - rss_before) / max(alive, 1)))
     print("goal: p99 with idle < 10 ms: %s" % ("met" if loaded["p99_ms"] < 10 else "NOT met"))
+    if args.workers > 1:
+        print("per worker (%d workers, %d idle connections in all):" % (args.workers, alive))
+        for i, (pid, (rb, sb), (ra, sa)) in enumerate(zip(pids, each_before, each_after)):
+            print("  worker pid %d: RSS %d KiB -> %d KiB (%.1f MiB) with %d sockets open (%d before)"
+                  % (pid, rb, ra, ra / 1024.0, sa, sb))
+        worst = max(ra for ra, _ in each_after) / 1024.0
+        print("goal (issue 20): RSS <= 64 MiB per worker with %d idle connections each: %s "
+              "(largest %.1f MiB)" % (args.idle, "met" if worst <= 64 else "NOT met", worst))
 
 
 if __name__ == "__main__":

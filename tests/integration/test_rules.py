@@ -242,8 +242,12 @@ def test_reload_under_load_fails_no_request(rules_server):
     versions = set()
     try:
         for i in range(20):
-            with open(lists, "w") as f:
+            # written whole, then renamed into place, as an operator should:
+            # a reload (a SIGHUP's may still be loading) never reads a
+            # half-written list
+            with open(lists + ".new", "w") as f:
                 f.write(original + "reload marker %d\n" % i)
+            os.replace(lists + ".new", lists)
             if i % 2:
                 server.signal(signal.SIGHUP)
                 time.sleep(0.05)

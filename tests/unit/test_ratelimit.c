@@ -350,7 +350,7 @@ static void test_errors(void **state)
         {"misspelt dimension", "rate_limits:\n  authors: []\n", 2, 3,
          "unknown key \"rate_limits.authors\""},
         {"top level lists the section", "ratelimits: {}\n", 1, 1,
-         "unknown key \"ratelimits\" (known keys: listen, redis, rules, key, "
+         "unknown key \"ratelimits\" (known keys: listen, workers, redis, rules, key, "
          "retired_keys, tokens, limits, comments, moderation, reports, events, edits, privacy, log, rate_limits, "
          "webhooks)"},
         /* "rate_limits: " is 13 characters. */
