@@ -99,17 +99,69 @@ int mg__unicode_graphemes_icu(const char *utf8, size_t len, size_t *count)
     return MG_OK;
 }
 
+/* Whether c forms a cluster by itself whatever surrounds it, when nothing
+ * around it is an Extend, ZWJ, SpacingMark, Prepend, Regional_Indicator
+ * or Hangul jamo either: Grapheme_Cluster_Break Other (GB999), Control
+ * (GB4/GB5), and LV or LVT syllables, which join only with jamo (GB6-GB8).
+ * The two big blocks of the texts modgate sees are answered without ICU. */
+static bool stands_alone(UChar32 c)
+{
+    if ((c >= 0xac00 && c <= 0xd7a3) || (c >= 0x4e00 && c <= 0x9fff))
+        return true; /* Hangul syllables (LV, LVT); CJK ideographs (Other) */
+    switch (u_getIntPropertyValue(c, UCHAR_GRAPHEME_CLUSTER_BREAK)) {
+    case U_GCB_OTHER:
+    case U_GCB_CONTROL:
+    case U_GCB_LV:
+    case U_GCB_LVT: return true;
+    default: return false;
+    }
+}
+
+/* Text whose every code point stands alone (stands_alone) needs no break
+ * iterator: each is one cluster but CR LF (GB3). Counts into *count and
+ * returns 1, or returns 0 at the first code point that may join (the rest
+ * still checked as UTF-8), or MG_EINVAL on invalid UTF-8. The unit test
+ * compares it with ICU on every pair of code points of the BMP's blocks. */
+static int simple_graphemes(const unsigned char *s, size_t len, size_t *count)
+{
+    size_t n = 0;
+    bool simple = true;
+    for (size_t i = 0; i < len;) {
+        if (s[i] < 0x80) {
+            if (!(s[i] == '\n' && i > 0 && s[i - 1] == '\r'))
+                n++;
+            i++;
+            continue;
+        }
+        size_t k = mg_utf8_seq_len(s + i, len - i);
+        if (k == 0)
+            return MG_EINVAL;
+        if (simple) { /* valid: the lead byte's bits, then 6 a byte */
+            UChar32 c = s[i] & (0x7f >> k);
+            for (size_t b = 1; b < k; b++)
+                c = (c << 6) | (s[i + b] & 0x3f);
+            simple = stands_alone(c);
+        }
+        i += k;
+        n++;
+    }
+    *count = n;
+    return simple;
+}
+
 int mg_unicode_graphemes(const char *utf8, size_t len, size_t *count)
 {
     const unsigned char *s = (const unsigned char *)utf8;
     if (ascii_graphemes(s, len, count))
         return MG_OK;
     /* ICU would quietly read bad bytes as U+FFFD; refuse them instead. */
-    for (size_t i = 0; i < len;) {
-        size_t n = mg_utf8_seq_len(s + i, len - i);
-        if (n == 0)
-            return MG_EINVAL;
-        i += n;
+    size_t n;
+    int simple = simple_graphemes(s, len, &n);
+    if (simple < 0)
+        return simple;
+    if (simple) {
+        *count = n;
+        return MG_OK;
     }
     return mg__unicode_graphemes_icu(utf8, len, count);
 }
