@@ -25,6 +25,11 @@ int mg_buf_append(struct mg_buf *b, const void *data, size_t n) MG_MUST_CHECK;
 void mg_buf_add(struct mg_buf *b, const void *data, size_t n);
 void mg_buf_adds(struct mg_buf *b, const char *s);
 
+/* n more bytes at the end, for the caller to fill at once (len grows by n,
+ * the NUL after them is written); the same limit as mg_buf_add. The
+ * pointer is good until the next change to b. */
+char *mg_buf_room(struct mg_buf *b, size_t n);
+
 /* Drops the first n bytes (n <= len). */
 void mg_buf_consume(struct mg_buf *b, size_t n);
 
