@@ -661,6 +661,17 @@ static void test_has_decimal_digit(void **state)
         if (mg_unicode_has_decimal_digit(cases[i].text, strlen(cases[i].text)) !=
             cases[i].digit)
             fail_msg("case %zu (%s): want %d", i, cases[i].text, cases[i].digit);
+    /* every code point, after a letter, against its digit value (ICU's
+     * u_charDigitValue: a value exactly for Nd), which the ranges the
+     * function skips without asking ICU must agree with */
+    for (uint32_t c = 0x80; c <= 0x10ffff; c++) {
+        if (c >= 0xd800 && c <= 0xdfff)
+            continue;
+        char t[5] = "x";
+        size_t n = 1 + mg_utf8_encode(c, t + 1);
+        if (mg_unicode_has_decimal_digit(t, n) != (mg_unicode_digit_value(c) >= 0))
+            fail_msg("U+%04X: want %d", (unsigned)c, mg_unicode_digit_value(c) >= 0);
+    }
 }
 
 int main(void)
