@@ -635,6 +635,60 @@ static void test_utf8_one(void **state)
     }
 }
 
+/* mg_utf8_seq_len against UTF-8's definition (RFC 3629: the shortest
+ * form of a code point up to U+10FFFF that is not a surrogate), decoded
+ * here the long way: every sequence of one to three bytes, every four-byte
+ * one from the bytes at the edges of each range, and each cut short. */
+static size_t seq_len_by_definition(const unsigned char *s, size_t len)
+{
+    unsigned c = s[0], n, cp;
+    if (c < 0x80)
+        return 1;
+    if ((c & 0xe0) == 0xc0)
+        n = 2, cp = c & 0x1f;
+    else if ((c & 0xf0) == 0xe0)
+        n = 3, cp = c & 0x0f;
+    else if ((c & 0xf8) == 0xf0)
+        n = 4, cp = c & 0x07;
+    else
+        return 0;
+    if (len < n)
+        return 0;
+    for (unsigned i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    static const unsigned min[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+static void test_utf8_seq_len(void **state)
+{
+    (void)state;
+    unsigned char s[4];
+    for (uint32_t v = 0; v < (1u << 24); v++) {
+        s[0] = (unsigned char)(v >> 16), s[1] = (unsigned char)(v >> 8), s[2] = (unsigned char)v;
+        for (size_t len = 1; len <= 3; len++)
+            if (mg_utf8_seq_len(s, len) != seq_len_by_definition(s, len))
+                fail_msg("%02x %02x %02x (%zu bytes)", s[0], s[1], s[2], len);
+    }
+    static const unsigned char edges[] = {0x00, 0x7f, 0x80, 0x8f, 0x90, 0x9f,
+                                          0xa0, 0xbf, 0xc0, 0xff};
+    for (unsigned a = 0xf0; a <= 0xff; a++)
+        for (size_t b = 0; b < sizeof edges; b++)
+            for (size_t c = 0; c < sizeof edges; c++)
+                for (size_t d = 0; d < sizeof edges; d++) {
+                    s[0] = (unsigned char)a, s[1] = edges[b], s[2] = edges[c], s[3] = edges[d];
+                    for (size_t len = 1; len <= 4; len++)
+                        if (mg_utf8_seq_len(s, len) != seq_len_by_definition(s, len))
+                            fail_msg("%02x %02x %02x %02x (%zu bytes)", s[0], s[1], s[2],
+                                     s[3], len);
+                }
+}
+
 /* PCRE2's \\d with UCP is General_Category Nd: decimal digits of any
  * script, not other numbers. */
 static void test_has_decimal_digit(void **state)
@@ -697,6 +751,7 @@ int main(void)
         cmocka_unit_test(test_to_lower),
         cmocka_unit_test(test_digit_value),
         cmocka_unit_test(test_utf8_one),
+        cmocka_unit_test(test_utf8_seq_len),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
