@@ -47,15 +47,10 @@ static void over_limit(void)
     abort();
 }
 
-void mg_buf_add(struct mg_buf *b, const void *data, size_t n)
+void mg__buf_add_grow(struct mg_buf *b, const void *data, size_t n)
 {
     if (mg_buf_append(b, data, n) != MG_OK)
         over_limit();
-}
-
-void mg_buf_adds(struct mg_buf *b, const char *s)
-{
-    mg_buf_add(b, s, strlen(s));
 }
 
 char *mg_buf_room(struct mg_buf *b, size_t n)
