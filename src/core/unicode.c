@@ -13,7 +13,6 @@
 #include <unicode/uscript.h>
 #include <unicode/ustring.h>
 #include <unicode/utext.h>
-#include <unicode/utf8.h>
 
 #include "modgate/alloc.h"
 #include "modgate/text.h"
@@ -50,6 +49,23 @@ static UBreakIterator *thread_iterator(void)
     (void)pthread_setspecific(bi_key, bi);
     tl_bi = bi;
     return bi;
+}
+
+/* The code point at utf8[*i] (len bytes in all), or -1 for invalid bytes;
+ * *i moves past it (one byte past invalid ones: each byte of an invalid
+ * sequence is invalid alone, so callers meet the same valid code points as
+ * with ICU's U8_NEXT, which this replaced). Inline: mg_utf8_seq_len, then
+ * mg_utf8_decode. */
+static inline UChar32 next_code_point(const uint8_t *s, size_t len, size_t *i)
+{
+    size_t n = mg_utf8_seq_len(s + *i, len - *i);
+    if (n == 0) {
+        *i += 1;
+        return -1;
+    }
+    UChar32 c = (UChar32)mg_utf8_decode(s + *i, n);
+    *i += n;
+    return c;
 }
 
 /* Pure ASCII text needs no ICU: under UAX #29 every ASCII character is
@@ -133,16 +149,10 @@ static int simple_graphemes(const unsigned char *s, size_t len, size_t *count)
             i++;
             continue;
         }
-        size_t k = mg_utf8_seq_len(s + i, len - i);
-        if (k == 0)
+        UChar32 c = next_code_point(s, len, &i);
+        if (c < 0)
             return MG_EINVAL;
-        if (simple) { /* valid: the lead byte's bits, then 6 a byte */
-            UChar32 c = s[i] & (0x7f >> k);
-            for (size_t b = 1; b < k; b++)
-                c = (c << 6) | (s[i + b] & 0x3f);
-            simple = stands_alone(c);
-        }
-        i += k;
+        simple = simple && stands_alone(c);
         n++;
     }
     *count = n;
@@ -173,19 +183,6 @@ static bool is_visible(UChar32 c)
         return false;
     int8_t type = u_charType(c);
     return type != U_CONTROL_CHAR && type != U_FORMAT_CHAR;
-}
-
-/* The code point at utf8[*i] (len bytes in all), or a negative value for
- * invalid bytes; *i moves past it. U8_NEXT takes int32_t offsets: it gets
- * a window of one sequence (at most 4 bytes), so text of any length works. */
-static UChar32 next_code_point(const uint8_t *s, size_t len, size_t *i)
-{
-    int32_t window = len - *i < 4 ? (int32_t)(len - *i) : 4;
-    int32_t off = 0;
-    UChar32 c;
-    U8_NEXT(s + *i, off, window, c);
-    *i += (size_t)off;
-    return c;
 }
 
 bool mg_unicode_has_visible(const char *utf8, size_t len)
@@ -361,13 +358,13 @@ int mg_unicode_nfkc_lower(const char *utf8, size_t len, char **out,
 
 bool mg_unicode_folds_beyond_case(const char *utf8, size_t len)
 {
-    if (len > INT32_MAX)
-        return true;
-    for (int32_t i = 0; i < (int32_t)len;) {
-        UChar32 c;
-        U8_NEXT((const uint8_t *)utf8, i, (int32_t)len, c);
-        if (c >= 0 && c < 0x80)
+    const uint8_t *s = (const uint8_t *)utf8;
+    for (size_t i = 0; i < len;) {
+        if (s[i] < 0x80) {
+            i++;
             continue;
+        }
+        UChar32 c = next_code_point(s, len, &i);
         /* Hangul syllables and CJK ideographs are their own NFKC_Casefold
          * (asking ICU costs about 500 instructions a character). Hangul
          * compatibility jamo (the ㅋ of "ㅋㅋ") become conjoining jamo,
