@@ -44,6 +44,11 @@ static inline void mg_buf_adds(struct mg_buf *b, const char *s)
     mg_buf_add(b, s, strlen(s));
 }
 
+/* Room for n more bytes (never past the limit) allocated now, so that a
+ * writer that knows about how much it will write grows the buffer once
+ * rather than doubling it from 64 bytes in several copies. */
+void mg_buf_reserve(struct mg_buf *b, size_t n);
+
 /* n more bytes at the end, for the caller to fill at once (len grows by n,
  * the NUL after them is written); the same limit as mg_buf_add. The
  * pointer is good until the next change to b. */

@@ -53,6 +53,11 @@ void mg__buf_add_grow(struct mg_buf *b, const void *data, size_t n)
         over_limit();
 }
 
+void mg_buf_reserve(struct mg_buf *b, size_t n)
+{
+    (void)reserve(b, n < b->limit - b->len ? n : b->limit - b->len);
+}
+
 char *mg_buf_room(struct mg_buf *b, size_t n)
 {
     if (reserve(b, n) != MG_OK)

@@ -397,6 +397,7 @@ char *mg_http_response_serialize(int status, const struct mg_http_header *header
 
     struct mg_buf b;
     mg_buf_init(&b, (size_t)-1);
+    mg_buf_reserve(&b, 256 + body_len); /* the headers, then the body */
     char line[256];
     int n = snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status,
                      mg_http_reason(status), date);
