@@ -9,8 +9,29 @@
 #include "modgate/error.h"
 
 /* Length of the valid UTF-8 sequence at s[0..len), or 0 when it is not one
- * (overlong forms, surrogates and code points past U+10FFFF are invalid). */
-size_t mg_utf8_seq_len(const unsigned char *s, size_t len);
+ * (overlong forms, surrogates and code points past U+10FFFF are invalid).
+ * Inline, and by the table of well-formed sequences (Unicode 15, table
+ * 3-7: the second byte's range depends on the first): the normalizer, the
+ * detectors and every check of outside text call it per character. */
+static inline size_t mg_utf8_seq_len(const unsigned char *s, size_t len)
+{
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    if (c < 0xc2 || c > 0xf4)
+        return 0;
+    size_t n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+    if (len < n)
+        return 0;
+    unsigned lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
+    unsigned hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    return n;
+}
 
 /* MG_EINVAL, with name, line and column (columns count characters), when
  * text holds a NUL byte or invalid UTF-8. */

@@ -15,7 +15,8 @@ void mg_buf_init(struct mg_buf *b, size_t limit)
     b->limit = limit;
 }
 
-int mg_buf_append(struct mg_buf *b, const void *data, size_t n)
+/* Room for n more bytes and the NUL, or MG_ETOOBIG past the limit. */
+static int reserve(struct mg_buf *b, size_t n)
 {
     if (n > b->limit - b->len)
         return MG_ETOOBIG;
@@ -26,6 +27,13 @@ int mg_buf_append(struct mg_buf *b, const void *data, size_t n)
         b->data = mg_realloc(b->data, want);
         b->alloc = want;
     }
+    return MG_OK;
+}
+
+int mg_buf_append(struct mg_buf *b, const void *data, size_t n)
+{
+    if (reserve(b, n) != MG_OK)
+        return MG_ETOOBIG;
     if (n)
         memcpy(b->data + b->len, data, n);
     b->len += n;
@@ -33,17 +41,31 @@ int mg_buf_append(struct mg_buf *b, const void *data, size_t n)
     return MG_OK;
 }
 
-void mg_buf_add(struct mg_buf *b, const void *data, size_t n)
+static void over_limit(void)
 {
-    if (mg_buf_append(b, data, n) != MG_OK) {
-        fprintf(stderr, "modgate: internal buffer over its limit\n");
-        abort();
-    }
+    fprintf(stderr, "modgate: internal buffer over its limit\n");
+    abort();
 }
 
-void mg_buf_adds(struct mg_buf *b, const char *s)
+void mg__buf_add_grow(struct mg_buf *b, const void *data, size_t n)
 {
-    mg_buf_add(b, s, strlen(s));
+    if (mg_buf_append(b, data, n) != MG_OK)
+        over_limit();
+}
+
+void mg_buf_reserve(struct mg_buf *b, size_t n)
+{
+    (void)reserve(b, n < b->limit - b->len ? n : b->limit - b->len);
+}
+
+char *mg_buf_room(struct mg_buf *b, size_t n)
+{
+    if (reserve(b, n) != MG_OK)
+        over_limit();
+    char *at = b->data + b->len;
+    b->len += n;
+    b->data[b->len] = '\0';
+    return at;
 }
 
 void mg_buf_consume(struct mg_buf *b, size_t n)

@@ -37,12 +37,30 @@ static size_t utf8_length(const unsigned char *s, size_t n)
     return need;
 }
 
+/* The bytes at the start of s[0..len) written as they are: ASCII but the
+ * quote, the backslash and controls. */
+static size_t plain_prefix(const unsigned char *p, size_t len)
+{
+    size_t i = 0;
+    while (i < len && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
+        i++;
+    return i;
+}
+
 void mg_jsonw_string(struct mg_buf *b, const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
+    size_t plain = plain_prefix(p, len);
+    if (plain == len) { /* most strings: one copy, quotes and all */
+        char *o = mg_buf_room(b, len + 2);
+        o[0] = '"';
+        memcpy(o + 1, s, len);
+        o[len + 1] = '"';
+        return;
+    }
     mg_buf_add(b, "\"", 1);
-    size_t run = 0; /* bytes at p[i - run, i) to copy as they are */
-    for (size_t i = 0; i < len;) {
+    size_t run = plain; /* bytes at p[i - run, i) to copy as they are */
+    for (size_t i = plain; i < len;) {
         unsigned c = p[i];
         if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
             run++, i++;
@@ -90,9 +108,17 @@ void mg_jsonw_cstring(struct mg_buf *b, const char *s)
 
 void mg_jsonw_int(struct mg_buf *b, long long v)
 {
-    char text[24];
-    int n = snprintf(text, sizeof text, "%lld", v);
-    mg_buf_add(b, text, (size_t)n);
+    char text[24]; /* written backwards from the end */
+    char *o = text + sizeof text;
+    /* the magnitude as unsigned: -LLONG_MIN does not fit a long long */
+    unsigned long long m = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--o = (char)('0' + m % 10);
+        m /= 10;
+    } while (m);
+    if (v < 0)
+        *--o = '-';
+    mg_buf_add(b, o, (size_t)(text + sizeof text - o));
 }
 
 void mg_jsonw_real(struct mg_buf *b, double v, int precision)
@@ -127,9 +153,20 @@ void mg_jsonw_real(struct mg_buf *b, double v, int precision)
 
 void mg_jsonw_key(struct mg_buf *b, bool *first, const char *name)
 {
-    if (!*first)
-        mg_buf_add(b, ",", 1);
+    size_t len = strlen(name), comma = !*first;
     *first = false;
-    mg_jsonw_cstring(b, name);
+    if (plain_prefix((const unsigned char *)name, len) == len) {
+        /* a name as the code spells it: ,"name": in one copy */
+        char *o = mg_buf_room(b, comma + len + 3);
+        if (comma)
+            *o++ = ',';
+        *o++ = '"';
+        memcpy(o, name, len);
+        memcpy(o + len, "\":", 2);
+        return;
+    }
+    if (comma)
+        mg_buf_add(b, ",", 1);
+    mg_jsonw_string(b, name, len);
     mg_buf_add(b, ":", 1);
 }

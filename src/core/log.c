@@ -56,6 +56,7 @@ void mg__log_members(enum mg_log_level level, const char *module, const char *ev
     mg_time_format(mg_time_now_ms(), now);
     struct mg_buf b;
     mg_buf_init(&b, SIZE_MAX);
+    mg_buf_reserve(&b, 128 + len); /* time, level, module, event, members */
     bool first = true;
     mg_buf_add(&b, "{", 1);
     mg_jsonw_key(&b, &first, "time");

@@ -15,6 +15,14 @@ int64_t mg_time_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* v (0-99) as two digits at o; returns the byte after them. */
+static char *put2(char *o, int v)
+{
+    o[0] = (char)('0' + v / 10);
+    o[1] = (char)('0' + v % 10);
+    return o + 2;
+}
+
 void mg_time_format(int64_t ms, char out[MG_TIME_LEN])
 {
     time_t secs = (time_t)(ms / 1000);
@@ -25,6 +33,27 @@ void mg_time_format(int64_t ms, char out[MG_TIME_LEN])
     }
     struct tm tm;
     gmtime_r(&secs, &tm);
+    int year = tm.tm_year + 1900;
+    if (year >= 0 && year <= 9999) { /* every field fixed-width: no printf */
+        char *o = out;
+        o = put2(put2(o, year / 100), year % 100);
+        *o++ = '-';
+        o = put2(o, tm.tm_mon + 1);
+        *o++ = '-';
+        o = put2(o, tm.tm_mday);
+        *o++ = 'T';
+        o = put2(o, tm.tm_hour);
+        *o++ = ':';
+        o = put2(o, tm.tm_min);
+        *o++ = ':';
+        o = put2(o, tm.tm_sec);
+        *o++ = '.';
+        *o++ = (char)('0' + millis / 100);
+        o = put2(o, millis % 100);
+        *o++ = 'Z';
+        *o = '\0';
+        return;
+    }
     /* gmtime's fields are in range, but the compiler cannot know: format
      * into room for any int, then keep the fixed-width result. */
     char tmp[96];

@@ -13,7 +13,6 @@
 #include <unicode/uscript.h>
 #include <unicode/ustring.h>
 #include <unicode/utext.h>
-#include <unicode/utf8.h>
 
 #include "modgate/alloc.h"
 #include "modgate/text.h"
@@ -50,6 +49,23 @@ static UBreakIterator *thread_iterator(void)
     (void)pthread_setspecific(bi_key, bi);
     tl_bi = bi;
     return bi;
+}
+
+/* The code point at utf8[*i] (len bytes in all), or -1 for invalid bytes;
+ * *i moves past it (one byte past invalid ones: each byte of an invalid
+ * sequence is invalid alone, so callers meet the same valid code points as
+ * with ICU's U8_NEXT, which this replaced). Inline: mg_utf8_seq_len, then
+ * mg_utf8_decode. */
+static inline UChar32 next_code_point(const uint8_t *s, size_t len, size_t *i)
+{
+    size_t n = mg_utf8_seq_len(s + *i, len - *i);
+    if (n == 0) {
+        *i += 1;
+        return -1;
+    }
+    UChar32 c = (UChar32)mg_utf8_decode(s + *i, n);
+    *i += n;
+    return c;
 }
 
 /* Pure ASCII text needs no ICU: under UAX #29 every ASCII character is
@@ -99,17 +115,63 @@ int mg__unicode_graphemes_icu(const char *utf8, size_t len, size_t *count)
     return MG_OK;
 }
 
+/* Whether c forms a cluster by itself whatever surrounds it, when nothing
+ * around it is an Extend, ZWJ, SpacingMark, Prepend, Regional_Indicator
+ * or Hangul jamo either: Grapheme_Cluster_Break Other (GB999), Control
+ * (GB4/GB5), and LV or LVT syllables, which join only with jamo (GB6-GB8).
+ * The two big blocks of the texts modgate sees are answered without ICU. */
+static bool stands_alone(UChar32 c)
+{
+    if ((c >= 0xac00 && c <= 0xd7a3) || (c >= 0x4e00 && c <= 0x9fff))
+        return true; /* Hangul syllables (LV, LVT); CJK ideographs (Other) */
+    switch (u_getIntPropertyValue(c, UCHAR_GRAPHEME_CLUSTER_BREAK)) {
+    case U_GCB_OTHER:
+    case U_GCB_CONTROL:
+    case U_GCB_LV:
+    case U_GCB_LVT: return true;
+    default: return false;
+    }
+}
+
+/* Text whose every code point stands alone (stands_alone) needs no break
+ * iterator: each is one cluster but CR LF (GB3). Counts into *count and
+ * returns 1, or returns 0 at the first code point that may join (the rest
+ * still checked as UTF-8), or MG_EINVAL on invalid UTF-8. The unit test
+ * compares it with ICU on every pair of code points of the BMP's blocks. */
+static int simple_graphemes(const unsigned char *s, size_t len, size_t *count)
+{
+    size_t n = 0;
+    bool simple = true;
+    for (size_t i = 0; i < len;) {
+        if (s[i] < 0x80) {
+            if (!(s[i] == '\n' && i > 0 && s[i - 1] == '\r'))
+                n++;
+            i++;
+            continue;
+        }
+        UChar32 c = next_code_point(s, len, &i);
+        if (c < 0)
+            return MG_EINVAL;
+        simple = simple && stands_alone(c);
+        n++;
+    }
+    *count = n;
+    return simple;
+}
+
 int mg_unicode_graphemes(const char *utf8, size_t len, size_t *count)
 {
     const unsigned char *s = (const unsigned char *)utf8;
     if (ascii_graphemes(s, len, count))
         return MG_OK;
     /* ICU would quietly read bad bytes as U+FFFD; refuse them instead. */
-    for (size_t i = 0; i < len;) {
-        size_t n = mg_utf8_seq_len(s + i, len - i);
-        if (n == 0)
-            return MG_EINVAL;
-        i += n;
+    size_t n;
+    int simple = simple_graphemes(s, len, &n);
+    if (simple < 0)
+        return simple;
+    if (simple) {
+        *count = n;
+        return MG_OK;
     }
     return mg__unicode_graphemes_icu(utf8, len, count);
 }
@@ -121,19 +183,6 @@ static bool is_visible(UChar32 c)
         return false;
     int8_t type = u_charType(c);
     return type != U_CONTROL_CHAR && type != U_FORMAT_CHAR;
-}
-
-/* The code point at utf8[*i] (len bytes in all), or a negative value for
- * invalid bytes; *i moves past it. U8_NEXT takes int32_t offsets: it gets
- * a window of one sequence (at most 4 bytes), so text of any length works. */
-static UChar32 next_code_point(const uint8_t *s, size_t len, size_t *i)
-{
-    int32_t window = len - *i < 4 ? (int32_t)(len - *i) : 4;
-    int32_t off = 0;
-    UChar32 c;
-    U8_NEXT(s + *i, off, window, c);
-    *i += (size_t)off;
-    return c;
 }
 
 bool mg_unicode_has_visible(const char *utf8, size_t len)
@@ -160,7 +209,12 @@ bool mg_unicode_has_decimal_digit(const char *utf8, size_t len)
             continue;
         }
         UChar32 c = next_code_point(s, len, &i);
-        if (c >= 0 && u_isdigit(c))
+        /* no decimal digit (Nd) lies below U+0660 but ASCII's, nor among
+         * Hangul syllables and CJK ideographs: most text asks ICU nothing
+         * (test_unicode compares every code point with ICU's answer) */
+        if (c < 0x660 || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0x4e00 && c <= 0x9fff))
+            continue;
+        if (u_isdigit(c))
             return true;
     }
     return false;
@@ -304,13 +358,13 @@ int mg_unicode_nfkc_lower(const char *utf8, size_t len, char **out,
 
 bool mg_unicode_folds_beyond_case(const char *utf8, size_t len)
 {
-    if (len > INT32_MAX)
-        return true;
-    for (int32_t i = 0; i < (int32_t)len;) {
-        UChar32 c;
-        U8_NEXT((const uint8_t *)utf8, i, (int32_t)len, c);
-        if (c >= 0 && c < 0x80)
+    const uint8_t *s = (const uint8_t *)utf8;
+    for (size_t i = 0; i < len;) {
+        if (s[i] < 0x80) {
+            i++;
             continue;
+        }
+        UChar32 c = next_code_point(s, len, &i);
         /* Hangul syllables and CJK ideographs are their own NFKC_Casefold
          * (asking ICU costs about 500 instructions a character). Hangul
          * compatibility jamo (the ㅋ of "ㅋㅋ") become conjoining jamo,

@@ -38,15 +38,20 @@ struct raw {
 
 typedef void (*raw_fn)(const struct raw *r, void *ctx);
 
+/* The walk is inlined into each of its three callers, so that the callback
+ * each passes is a known function the compiler calls directly and inlines
+ * (scoring: no struct raw filled in memory, no indirect call per feature;
+ * tests/bench/rules' instructions say what it saves). */
+#define WALK_INLINE static inline __attribute__((always_inline))
+
 /* The character n-grams of "^" + word + "$" (in buf, len bytes): at each
- * code point's end, the 2-, 3-, 4- and 5-grams ending there. */
-static void char_grams(const char *buf, size_t len, unsigned families,
-                       const struct mg_norm_word *w, const uint32_t *after,
-                       raw_fn fn, void *ctx)
+ * code point's end, the grams ending there, for each length of ns[0..nn)
+ * (ascending, from 2 to 5). */
+WALK_INLINE void char_grams(const char *buf, size_t len, const size_t *ns, size_t nn,
+                            const struct mg_norm_word *w, const uint32_t *after,
+                            raw_fn fn, void *ctx)
 {
     static const char *const prefixes[] = {"c2:", "c3:", "c4:", "c5:"};
-    static const unsigned bits[] = {MG_MODEL_CHAR2, MG_MODEL_CHAR3, MG_MODEL_CHAR4,
-                                    MG_MODEL_CHAR5};
     size_t starts[6]; /* the last code points' starts, a ring */
     size_t seen = 0;
     for (size_t i = 0; i < len;) {
@@ -55,10 +60,8 @@ static void char_grams(const char *buf, size_t len, unsigned families,
         i++;
         while (i < len && ((unsigned char)buf[i] & 0xc0) == 0x80)
             i++;
-        for (size_t n = 2; n <= 5; n++) {
-            if (!(families & bits[n - 2]) || seen < n)
-                continue;
-            size_t from = starts[(seen - n) % 6];
+        for (size_t k = 0; k < nn && ns[k] <= seen; k++) {
+            size_t n = ns[k], from = starts[(seen - n) % 6];
             struct raw r = {.prefix = prefixes[n - 2], .a = buf + from, .alen = i - from,
                             .start = w->start, .end = w->end};
             r.hash = fnv(after[n - 2], r.a, r.alen);
@@ -68,17 +71,26 @@ static void char_grams(const char *buf, size_t len, unsigned families,
 }
 
 /* Every feature of n, in model.h's order. Each hash starts from its
- * prefix's, made once: hashing is most of what scoring costs. */
-static void walk(const struct mg_norm *n, unsigned families, raw_fn fn, void *ctx)
+ * prefix's, made once, and a word pair from the hash of "w2:" + its first
+ * word + " ", made when that word was the second of the pair before:
+ * hashing is most of what scoring costs. */
+WALK_INLINE void walk(const struct mg_norm *n, unsigned families, raw_fn fn, void *ctx)
 {
     const uint32_t w1 = fnv(FNV_BASIS, "w1:", 3), w2 = fnv(FNV_BASIS, "w2:", 3);
     const uint32_t after[4] = {fnv(FNV_BASIS, "c2:", 3), fnv(FNV_BASIS, "c3:", 3),
                                fnv(FNV_BASIS, "c4:", 3), fnv(FNV_BASIS, "c5:", 3)};
+    static const unsigned bits[] = {MG_MODEL_CHAR2, MG_MODEL_CHAR3, MG_MODEL_CHAR4,
+                                    MG_MODEL_CHAR5};
+    size_t ns[4], nn = 0; /* the character n-grams' lengths, ascending */
+    for (size_t k = 0; k < 4; k++)
+        if (families & bits[k])
+            ns[nn++] = k + 2;
     char stack[WORD_INLINE];
     char *buf = stack;
     size_t cap = sizeof stack;
-    unsigned chars =
-        families & (MG_MODEL_CHAR2 | MG_MODEL_CHAR3 | MG_MODEL_CHAR4 | MG_MODEL_CHAR5);
+    const char *prev = NULL; /* the word before, its length and pair hash */
+    size_t prev_len = 0;
+    uint32_t prev_pair = 0;
     for (size_t i = 0; i < n->nwords; i++) {
         const struct mg_norm_word *w = &n->words[i];
         const char *word = w->form[0];
@@ -91,12 +103,16 @@ static void walk(const struct mg_norm *n, unsigned families, raw_fn fn, void *ct
         }
         if ((families & MG_MODEL_WORD2) && i > 0) {
             const struct mg_norm_word *p = &n->words[i - 1];
-            struct raw r = {.prefix = "w2:", .a = p->form[0], .alen = strlen(p->form[0]),
+            struct raw r = {.prefix = "w2:", .a = prev, .alen = prev_len,
                             .b = word, .blen = len, .start = p->start, .end = w->end};
-            r.hash = fnv(fnv(fnv(w2, r.a, r.alen), " ", 1), word, len);
+            r.hash = fnv(prev_pair, word, len);
             fn(&r, ctx);
         }
-        if (!chars)
+        if (families & MG_MODEL_WORD2) {
+            prev = word, prev_len = len;
+            prev_pair = fnv(fnv(w2, word, len), " ", 1);
+        }
+        if (!nn)
             continue;
         if (len + 2 > cap) { /* a long word: one buffer, grown, per text */
             cap = 2 * (len + 2);
@@ -105,7 +121,7 @@ static void walk(const struct mg_norm *n, unsigned families, raw_fn fn, void *ct
         buf[0] = '^';
         memcpy(buf + 1, word, len);
         buf[len + 1] = '$';
-        char_grams(buf, len + 2, chars, w, after, fn, ctx);
+        char_grams(buf, len + 2, ns, nn, w, after, fn, ctx);
     }
     if (buf != stack)
         mg_free(buf);
@@ -206,7 +222,7 @@ static bool seen_add(struct scoring *s, uint32_t slot)
     return true;
 }
 
-static void score_one(const struct raw *r, void *ctx)
+WALK_INLINE void score_one(const struct raw *r, void *ctx)
 {
     struct scoring *s = ctx;
     uint32_t key;
@@ -225,7 +241,12 @@ static double sigmoid(double x)
 void mg_model_score(const struct mg_model *m, const struct mg_norm *n,
                     double p[MG_MODEL_HEADS])
 {
-    struct scoring s = {.m = m, .mask = SEEN_INLINE - 1};
+    struct scoring s; /* field by field: the stack set is filled once, below */
+    s.m = m;
+    for (int h = 0; h < MG_MODEL_HEADS; h++)
+        s.sum[h] = 0;
+    s.mask = SEEN_INLINE - 1;
+    s.n = 0;
     s.set = s.stack;
     memset(s.stack, 0xff, sizeof s.stack);
     walk(n, m->families, score_one, &s);

@@ -77,8 +77,10 @@ enum char_class { C_LETTER = 1, C_DIGIT = 2, C_MARK = 4 };
 /* class_of for c >= 0x80 (asks ICU). */
 unsigned mg__class_of_other(int32_t c);
 
-/* class_of is called for every character of every reading: ASCII is
- * answered here, inline, and only other characters cost a call. */
+/* class_of is called for every character of every reading: ASCII, Hangul
+ * syllables and CJK ideographs are answered here, inline (test_normalize
+ * checks the two blocks against ICU), and only other characters cost a
+ * call. */
 static inline unsigned class_of(int32_t c)
 {
     if (c < 0x80) {
@@ -86,6 +88,8 @@ static inline unsigned class_of(int32_t c)
             return C_LETTER;
         return c >= '0' && c <= '9' ? C_DIGIT : 0;
     }
+    if ((c >= 0xac00 && c <= 0xd7a3) || (c >= 0x4e00 && c <= 0x9fff))
+        return C_LETTER; /* Hangul syllables, CJK ideographs: Lo, the bulk of Korean */
     return mg__class_of_other(c);
 }
 

@@ -281,7 +281,11 @@ static void ntext_put(struct ntext *t, UChar32 c, uint32_t from, uint32_t to)
  * of the case-folded NFKC text. */
 static void put_folded(struct ntext *t, UChar32 c, uint32_t from, uint32_t to)
 {
-    if (c >= 0x80) {
+    /* Hangul syllables and CJK ideographs are not Default_Ignorable, have
+     * no confusable letter and are not marks: most of a Korean comment
+     * goes by without the two ICU lookups below */
+    bool syllable = (c >= 0xac00 && c <= 0xd7a3) || (c >= 0x4e00 && c <= 0x9fff);
+    if (c >= 0x80 && !syllable) {
         if (is_invisible(c)) {
             if (!is_writing_glue(c, t->last))
                 t->invisibles++;

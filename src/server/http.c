@@ -384,26 +384,53 @@ bool mg_http_parser_in_request(const struct mg_http_parser *p)
     return p->req != NULL && !p->message_done;
 }
 
+/* The Date header's text (RFC 9110 IMF-fixdate), made once a second per
+ * thread rather than for every response. */
+static const char *http_date(void)
+{
+    static _Thread_local time_t made = (time_t)-1;
+    static _Thread_local char date[64];
+    time_t now = time(NULL);
+    if (now != made) {
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        made = now;
+    }
+    return date;
+}
+
+/* v in decimal, without printf. */
+static void put_decimal(struct mg_buf *b, size_t v)
+{
+    char text[24];
+    char *o = text + sizeof text;
+    do {
+        *--o = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    mg_buf_add(b, o, (size_t)(text + sizeof text - o));
+}
+
 char *mg_http_response_serialize(int status, const struct mg_http_header *headers,
                                  size_t header_count, const char *body,
                                  size_t body_len, bool keep_alive,
                                  bool client_is_http10, size_t *out_len)
 {
-    char date[64];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-
     struct mg_buf b;
     mg_buf_init(&b, (size_t)-1);
-    char line[256];
-    int n = snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status,
-                     mg_http_reason(status), date);
-    mg_buf_add(&b, line, (size_t)n);
+    mg_buf_reserve(&b, 256 + body_len); /* the headers, then the body */
+    mg_buf_adds(&b, "HTTP/1.1 ");
+    put_decimal(&b, status < 0 ? 0 : (size_t)status); /* 100-599 */
+    mg_buf_add(&b, " ", 1);
+    mg_buf_adds(&b, mg_http_reason(status));
+    mg_buf_adds(&b, "\r\nDate: ");
+    mg_buf_adds(&b, http_date());
+    mg_buf_adds(&b, "\r\n");
     if (status != 204 && status >= 200) {
-        n = snprintf(line, sizeof line, "Content-Length: %zu\r\n", body_len);
-        mg_buf_add(&b, line, (size_t)n);
+        mg_buf_adds(&b, "Content-Length: ");
+        put_decimal(&b, body_len);
+        mg_buf_adds(&b, "\r\n");
     }
     if (!keep_alive)
         mg_buf_adds(&b, "Connection: close\r\n");

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "modgate/alloc.h"
 #include "modgate/http.h"
@@ -234,6 +235,45 @@ static void test_serialize(void **state)
     assert_null(strstr(out, "Content-Length"));
     assert_non_null(strstr(out, "\r\nConnection: keep-alive\r\n"));
     mg_free(out);
+    /* lengths of one digit and of several, written without printf */
+    static char big[12345];
+    memset(big, 'x', sizeof big);
+    out = mg_http_response_serialize(200, NULL, 0, "", 0, true, false, &len);
+    assert_true(strncmp(out, "HTTP/1.1 200 OK\r\n", 17) == 0);
+    assert_non_null(strstr(out, "\r\nContent-Length: 0\r\n"));
+    mg_free(out);
+    out = mg_http_response_serialize(201, NULL, 0, big, sizeof big, true, false, &len);
+    assert_non_null(strstr(out, "\r\nContent-Length: 12345\r\n"));
+    assert_int_equal(len, strlen(out));
+    mg_free(out);
+}
+
+/* The Date header is now's IMF-fixdate (kept for a second): what strftime
+ * makes of the time read before or after the response. */
+static void test_serialize_date(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 3; i++) {
+        time_t before = time(NULL);
+        size_t len;
+        char *out = mg_http_response_serialize(200, NULL, 0, "", 0, true, false, &len);
+        time_t after = time(NULL);
+        const char *d = strstr(out, "\r\nDate: ");
+        assert_non_null(d);
+        char got[64] = "";
+        sscanf(d + 8, "%63[^\r]", got);
+        bool found = false;
+        for (time_t t = before; t <= after; t++) {
+            char want[64];
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            strftime(want, sizeof want, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+            found = found || strcmp(got, want) == 0;
+        }
+        if (!found)
+            fail_msg("Date: %s", got);
+        mg_free(out);
+    }
 }
 
 int main(void)
@@ -246,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_expect_continue),
         cmocka_unit_test(test_absolute_target),
         cmocka_unit_test(test_serialize),
+        cmocka_unit_test(test_serialize_date),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -110,7 +110,8 @@ static void test_numbers_as_jansson(void **state)
     for (int i = 0; i < 2000; i++)
         same_real((double)rand() / RAND_MAX * pow(10, rand() % 12 - 6), 6);
     /* integers */
-    static const long long ints[] = {0, -1, 200, 503, 9007199254740993LL, INT64_MIN};
+    static const long long ints[] = {0, -1, 9, 10, -10, 200, 503, 9007199254740993LL,
+                                     INT64_MAX, INT64_MIN};
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         json_t *j = json_integer(ints[i]);
         char *theirs = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
@@ -127,8 +128,9 @@ static void test_numbers_as_jansson(void **state)
 static void test_an_object_as_jansson(void **state)
 {
     (void)state;
-    json_t *o = json_pack("{s:s, s:i, s:f, s:s}", "route", "/v1/comments", "status", 201,
-                          "duration_ms", 0.153, "peer", "127.0.0.1:5\"1");
+    json_t *o = json_pack("{s:s, s:i, s:f, s:s, s:s}", "route", "/v1/comments", "status", 201,
+                          "duration_ms", 0.153, "peer", "127.0.0.1:5\"1", "we\"ird\n",
+                          "k\x01");
     char *theirs = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     struct mg_buf b;
     mg_buf_init(&b, SIZE_MAX);
@@ -142,6 +144,8 @@ static void test_an_object_as_jansson(void **state)
     mg_jsonw_real(&b, 0.153, 6);
     mg_jsonw_key(&b, &first, "peer");
     mg_jsonw_cstring(&b, "127.0.0.1:5\"1");
+    mg_jsonw_key(&b, &first, "we\"ird\n"); /* a name that needs escaping */
+    mg_jsonw_cstring(&b, "k\x01");
     mg_buf_add(&b, "}", 1);
     char *ours = mg_buf_take(&b, NULL);
     assert_string_equal(ours, theirs);

@@ -13,6 +13,7 @@
 
 #include "modgate/alloc.h"
 #include "modgate/normalize.h"
+#include "src/rules/normalize_internal.h"
 #include "testutil.h"
 
 /* Explicit lengths so that strings with a NUL can be cases too. */
@@ -770,6 +771,19 @@ static void test_threads(void **state)
     }
 }
 
+/* class_of answers Hangul syllables and CJK ideographs without ICU: each
+ * of them as ICU's general category does (mg__class_of_other asks it). */
+static void test_class_of_fast_blocks(void **state)
+{
+    (void)state;
+    static const int32_t blocks[][2] = {{0xac00, 0xd7a3}, {0x4e00, 0x9fff}};
+    for (size_t b = 0; b < 2; b++)
+        for (int32_t c = blocks[b][0]; c <= blocks[b][1]; c++)
+            if (class_of(c) != mg__class_of_other(c))
+                fail_msg("U+%04X: %u, ICU %u", (unsigned)c, class_of(c),
+                         mg__class_of_other(c));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -787,6 +801,7 @@ int main(void)
         cmocka_unit_test(test_ideographs_not_joined),
         cmocka_unit_test(test_forms_distinct),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_class_of_fast_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -105,6 +105,30 @@ static void test_parse_invalid(void **state)
     }
 }
 
+/* The exact text: fixed widths, milliseconds always three digits, a date
+ * before 1970 with its fraction counted forward. */
+static void test_format(void **state)
+{
+    (void)state;
+    static const struct {
+        int64_t ms;
+        const char *want;
+    } cases[] = {
+        {0, "1970-01-01T00:00:00.000Z"},
+        {5, "1970-01-01T00:00:00.005Z"},
+        {-1, "1969-12-31T23:59:59.999Z"},
+        {INT64_C(1795978166123), "2026-11-29T18:49:26.123Z"},
+        {INT64_C(951782400000), "2000-02-29T00:00:00.000Z"},
+        {INT64_C(1709251199001), "2024-02-29T23:59:59.001Z"},
+        {INT64_C(253402300799999), "9999-12-31T23:59:59.999Z"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[MG_TIME_LEN];
+        mg_time_format(cases[i].ms, text);
+        assert_string_equal(text, cases[i].want);
+    }
+}
+
 /* What mg_time_format writes, mg_time_parse reads back. */
 static void test_round_trip(void **state)
 {
@@ -135,6 +159,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_valid),
         cmocka_unit_test(test_parse_invalid),
+        cmocka_unit_test(test_format),
         cmocka_unit_test(test_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -98,10 +98,10 @@ static void test_invalid_utf8(void **state)
     }
 }
 
-/* The ASCII fast path of mg_unicode_graphemes against ICU alone: every
+/* A fast path of mg_unicode_graphemes against ICU alone. The ASCII one: every
  * pair of ASCII bytes, every triple of CR, LF, a control and a letter, and
  * generated strings heavy in CR, LF and controls. */
-static void check_ascii_agrees(const char *text, size_t len)
+static void check_fast_agrees(const char *text, size_t len)
 {
     size_t fast = 0, icu = 0;
     assert_int_equal(mg_unicode_graphemes(text, len, &fast), MG_OK);
@@ -122,7 +122,7 @@ static void test_graphemes_ascii_fast_path(void **state)
         for (int b = 0; b < 128; b++) {
             t[0] = (char)a;
             t[1] = (char)b;
-            check_ascii_agrees(t, 2);
+            check_fast_agrees(t, 2);
         }
     static const char some[] = {'\r', '\n', '\0', '\t', 0x1b, 0x7f, 'a', ' '};
     size_t k = sizeof some;
@@ -132,7 +132,7 @@ static void test_graphemes_ascii_fast_path(void **state)
                 t[0] = some[a];
                 t[1] = some[b];
                 t[2] = some[c];
-                check_ascii_agrees(t, 3);
+                check_fast_agrees(t, 3);
             }
     uint32_t x = 12345;
     for (int n = 0; n < 20000; n++) {
@@ -144,11 +144,56 @@ static void test_graphemes_ascii_fast_path(void **state)
             t[i] = r < 64 ? '\r' : r < 112 ? '\n' : r < 128 ? (char)(r % 32)
                                                              : (char)(r & 0x7f);
         }
-        check_ascii_agrees(t, len);
+        check_fast_agrees(t, len);
     }
     size_t got = 0;
     assert_int_equal(mg_unicode_graphemes(S("a\r\n\r\r\n\n"), &got), MG_OK);
     assert_int_equal(got, 5); /* a, CR LF, CR, CR LF, LF */
+}
+
+/* The fast path for text beyond ASCII (each code point its own cluster
+ * when none can join another) against ICU alone: every code point up to
+ * U+FFFF and every 17th beyond, alone, twice, between letters, before CR
+ * LF, beside a Hangul syllable and beside U+0301 (which joins, so ICU
+ * answers); then generated strings mixing code points that stand alone
+ * with ones that join (jamo, marks, ZWJ, flags' letters, Prepend). */
+static size_t put_cps(char *t, const uint32_t *cps, size_t n)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        len += mg_utf8_encode(cps[i], t + len);
+    return len;
+}
+
+static void test_graphemes_simple_fast_path(void **state)
+{
+    (void)state;
+    char t[64];
+    for (uint32_t c = 0x80; c <= 0x10ffff; c += c < 0x10000 ? 1 : 17) {
+        if (c >= 0xd800 && c <= 0xdfff)
+            continue;
+        const uint32_t forms[][4] = {{c}, {c, c}, {'a', c, 'b'}, {c, '\r', '\n'},
+                                     {0xac00, c}, {c, 0xd7a3}, {c, 0x301}};
+        const size_t lens[] = {1, 2, 3, 3, 2, 2, 2};
+        for (size_t f = 0; f < sizeof lens / sizeof lens[0]; f++)
+            check_fast_agrees(t, put_cps(t, forms[f], lens[f]));
+    }
+    static const uint32_t pool[] = {'a', '\r', '\n', 0x1, 0xe9, 0x3b1, 0x4e00, 0xac00,
+                                    0xac01, 0xd7a3, 0x1100, 0x1161, 0x11a8, 0x301,
+                                    0x200d, 0x1f600, 0x1f1f0, 0x1f1f7, 0x600, 0x903,
+                                    0xad, 0x2764, 0xfe0f, 0xe0020, 0x0915, 0x94d};
+    uint32_t x = 777;
+    for (int n = 0; n < 20000; n++) {
+        uint32_t cps[12];
+        size_t k = (size_t)(n % 12) + 1;
+        for (size_t i = 0; i < k; i++) {
+            x = x * 1103515245u + 12345u;
+            /* mostly code points that stand alone, some that join */
+            unsigned r = (x >> 16) % 64;
+            cps[i] = pool[r < 40 ? r % 10 : r % (sizeof pool / sizeof pool[0])];
+        }
+        check_fast_agrees(t, put_cps(t, cps, k));
+    }
 }
 
 /* Another thread gets its own iterator, closed when the thread ends (the
@@ -590,6 +635,60 @@ static void test_utf8_one(void **state)
     }
 }
 
+/* mg_utf8_seq_len against UTF-8's definition (RFC 3629: the shortest
+ * form of a code point up to U+10FFFF that is not a surrogate), decoded
+ * here the long way: every sequence of one to three bytes, every four-byte
+ * one from the bytes at the edges of each range, and each cut short. */
+static size_t seq_len_by_definition(const unsigned char *s, size_t len)
+{
+    unsigned c = s[0], n, cp;
+    if (c < 0x80)
+        return 1;
+    if ((c & 0xe0) == 0xc0)
+        n = 2, cp = c & 0x1f;
+    else if ((c & 0xf0) == 0xe0)
+        n = 3, cp = c & 0x0f;
+    else if ((c & 0xf8) == 0xf0)
+        n = 4, cp = c & 0x07;
+    else
+        return 0;
+    if (len < n)
+        return 0;
+    for (unsigned i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    static const unsigned min[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+static void test_utf8_seq_len(void **state)
+{
+    (void)state;
+    unsigned char s[4];
+    for (uint32_t v = 0; v < (1u << 24); v++) {
+        s[0] = (unsigned char)(v >> 16), s[1] = (unsigned char)(v >> 8), s[2] = (unsigned char)v;
+        for (size_t len = 1; len <= 3; len++)
+            if (mg_utf8_seq_len(s, len) != seq_len_by_definition(s, len))
+                fail_msg("%02x %02x %02x (%zu bytes)", s[0], s[1], s[2], len);
+    }
+    static const unsigned char edges[] = {0x00, 0x7f, 0x80, 0x8f, 0x90, 0x9f,
+                                          0xa0, 0xbf, 0xc0, 0xff};
+    for (unsigned a = 0xf0; a <= 0xff; a++)
+        for (size_t b = 0; b < sizeof edges; b++)
+            for (size_t c = 0; c < sizeof edges; c++)
+                for (size_t d = 0; d < sizeof edges; d++) {
+                    s[0] = (unsigned char)a, s[1] = edges[b], s[2] = edges[c], s[3] = edges[d];
+                    for (size_t len = 1; len <= 4; len++)
+                        if (mg_utf8_seq_len(s, len) != seq_len_by_definition(s, len))
+                            fail_msg("%02x %02x %02x %02x (%zu bytes)", s[0], s[1], s[2],
+                                     s[3], len);
+                }
+}
+
 /* PCRE2's \\d with UCP is General_Category Nd: decimal digits of any
  * script, not other numbers. */
 static void test_has_decimal_digit(void **state)
@@ -616,6 +715,17 @@ static void test_has_decimal_digit(void **state)
         if (mg_unicode_has_decimal_digit(cases[i].text, strlen(cases[i].text)) !=
             cases[i].digit)
             fail_msg("case %zu (%s): want %d", i, cases[i].text, cases[i].digit);
+    /* every code point, after a letter, against its digit value (ICU's
+     * u_charDigitValue: a value exactly for Nd), which the ranges the
+     * function skips without asking ICU must agree with */
+    for (uint32_t c = 0x80; c <= 0x10ffff; c++) {
+        if (c >= 0xd800 && c <= 0xdfff)
+            continue;
+        char t[5] = "x";
+        size_t n = 1 + mg_utf8_encode(c, t + 1);
+        if (mg_unicode_has_decimal_digit(t, n) != (mg_unicode_digit_value(c) >= 0))
+            fail_msg("U+%04X: want %d", (unsigned)c, mg_unicode_digit_value(c) >= 0);
+    }
 }
 
 int main(void)
@@ -624,6 +734,7 @@ int main(void)
         cmocka_unit_test(test_graphemes),
         cmocka_unit_test(test_zalgo),
         cmocka_unit_test(test_graphemes_ascii_fast_path),
+        cmocka_unit_test(test_graphemes_simple_fast_path),
         cmocka_unit_test(test_graphemes_other_thread),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_has_visible),
@@ -640,6 +751,7 @@ int main(void)
         cmocka_unit_test(test_to_lower),
         cmocka_unit_test(test_digit_value),
         cmocka_unit_test(test_utf8_one),
+        cmocka_unit_test(test_utf8_seq_len),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
