@@ -47,23 +47,6 @@ void mg_crypto_ed25519_from_seed(const uint8_t seed[32], uint8_t pk[32],
 void mg_crypto_ed25519_sign_detached(const uint8_t sk[64], const void *msg,
                                      size_t len, uint8_t sig[64]);
 
-/* An Ed25519 secret key expanded once (RFC 8032 5.1.5: SHA-512 of the
- * seed, its first half clamped into the scalar, its second the prefix the
- * nonce is hashed from), with its public key. crypto_sign_detached
- * expands the key again for every signature. */
-struct mg_ed25519_expanded {
-    uint8_t az[64];
-    uint8_t pk[32];
-};
-
-void mg_crypto_ed25519_expand(const uint8_t sk[64], struct mg_ed25519_expanded *out);
-
-/* The signature mg_crypto_ed25519_sign_detached makes with the key k was
- * expanded from, byte for byte (Ed25519 is deterministic), without
- * expanding it again: RFC 8032 5.1.6 from libsodium's own pieces. */
-void mg_crypto_ed25519_sign_expanded(const struct mg_ed25519_expanded *k,
-                                     const void *msg, size_t len, uint8_t sig[64]);
-
 /* 0 when sig is pk's valid signature of msg, -1 otherwise. */
 int mg_crypto_ed25519_verify(const uint8_t pk[32], const void *msg, size_t len,
                              const uint8_t sig[64]) MG_MUST_CHECK;

@@ -150,47 +150,6 @@ void mg_crypto_ed25519_sign_detached(const uint8_t sk[64], const void *msg,
     crypto_sign_detached(sig, NULL, msg, (unsigned long long)len, sk);
 }
 
-void mg_crypto_ed25519_expand(const uint8_t sk[64], struct mg_ed25519_expanded *out)
-{
-    crypto_hash_sha512(out->az, sk, 32); /* sk is seed || pk */
-    out->az[0] &= 248;
-    out->az[31] &= 127;
-    out->az[31] |= 64;
-    memcpy(out->pk, sk + 32, 32);
-}
-
-/* What libsodium's crypto_sign_ed25519_detached does after hashing the
- * seed: r = H(prefix || M) mod L, R = rB, S = (H(R || A || M) a + r) mod L.
- * scalar_mul then scalar_add give the same canonical S as its one
- * sc25519_muladd; base_noclamp makes R as it does (its -1, for r = 0 mod
- * L, leaves the same bytes in R, which the signature then carries as
- * libsodium's would). test_keyring compares the two on random keys. */
-void mg_crypto_ed25519_sign_expanded(const struct mg_ed25519_expanded *k,
-                                     const void *msg, size_t len, uint8_t sig[64])
-{
-    crypto_hash_sha512_state hs;
-    uint8_t nonce[64], hram[64], r[32], h[32], ha[32];
-    crypto_hash_sha512_init(&hs);
-    crypto_hash_sha512_update(&hs, k->az + 32, 32);
-    crypto_hash_sha512_update(&hs, msg, (unsigned long long)len);
-    crypto_hash_sha512_final(&hs, nonce);
-    crypto_core_ed25519_scalar_reduce(r, nonce);
-    (void)crypto_scalarmult_ed25519_base_noclamp(sig, r);
-    crypto_hash_sha512_init(&hs);
-    crypto_hash_sha512_update(&hs, sig, 32);
-    crypto_hash_sha512_update(&hs, k->pk, 32);
-    crypto_hash_sha512_update(&hs, msg, (unsigned long long)len);
-    crypto_hash_sha512_final(&hs, hram);
-    crypto_core_ed25519_scalar_reduce(h, hram);
-    crypto_core_ed25519_scalar_mul(ha, h, k->az);
-    crypto_core_ed25519_scalar_add(sig + 32, ha, r);
-    /* the nonce and h·a would give the key away with the signature */
-    sodium_memzero(nonce, sizeof nonce);
-    sodium_memzero(r, sizeof r);
-    sodium_memzero(ha, sizeof ha);
-    sodium_memzero(&hs, sizeof hs);
-}
-
 int mg_crypto_ed25519_verify(const uint8_t pk[32], const void *msg, size_t len,
                              const uint8_t sig[64])
 {

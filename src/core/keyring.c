@@ -37,12 +37,10 @@ struct public_key {
  * over-read bug) could not reach the key between signatures. That is the
  * trade-off made: such a read now can, while writes still fault, dumps and
  * swap still miss it, and the guard pages still stop a linear overrun of a
- * neighbouring buffer. The seed and the 64-byte secret key are kept only
- * until the key is derived and expanded: signing reads the expanded key. */
+ * neighbouring buffer. The seed is kept only until the key is derived. */
 struct secret {
     uint8_t seed[32];
     uint8_t sk[64];
-    struct mg_ed25519_expanded key; /* what signing reads: sk expanded once */
 };
 
 struct mg_keyring {
@@ -264,9 +262,7 @@ int mg_keyring_load(const char *key_path, const char *retired_path,
     if (rc == MG_OK) {
         mg_crypto_ed25519_from_seed(kr->secret->seed, kr->active.pk,
                                     kr->secret->sk);
-        mg_crypto_ed25519_expand(kr->secret->sk, &kr->secret->key);
         mg_crypto_wipe(kr->secret->seed, sizeof kr->secret->seed);
-        mg_crypto_wipe(kr->secret->sk, sizeof kr->secret->sk);
     }
     mg_crypto_secret_readonly(kr->secret);
     if (rc == MG_OK && retired_path) {
@@ -292,7 +288,7 @@ void mg_keyring_sign(struct mg_keyring *kr, const void *msg, size_t len,
                      char sig[MG_SIGNATURE_B64_LEN])
 {
     uint8_t raw[SIG_LEN];
-    mg_crypto_ed25519_sign_expanded(&kr->secret->key, msg, len, raw);
+    mg_crypto_ed25519_sign_detached(kr->secret->sk, msg, len, raw);
     mg_crypto_base64_encode(raw, sizeof raw, sig, MG_SIGNATURE_B64_LEN);
 }
 

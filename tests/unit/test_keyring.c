@@ -166,47 +166,6 @@ static void test_secret_memory(void **state)
     mg_crypto_secret_free(NULL);
 }
 
-/* The expanded key signs as libsodium's crypto_sign_detached does, byte
- * for byte: every message length from 0 to 300 and some up to 5,000
- * (several SHA-512 blocks), each under its own key drawn from a fixed
- * sequence, and RFC 8032's TEST 1. */
-static void test_sign_expanded(void **state)
-{
-    (void)state;
-    uint8_t seed[32], pk[32], sk[64], want[64], got[64];
-    static uint8_t msg[5000];
-    uint32_t x = 2026;
-    for (size_t n = 0; n < 340; n++) {
-        size_t len = n <= 300 ? n : (n - 300) * 125;
-        for (size_t i = 0; i < sizeof seed; i++)
-            seed[i] = (uint8_t)((x = x * 1103515245u + 12345u) >> 16);
-        for (size_t i = 0; i < len; i++)
-            msg[i] = (uint8_t)((x = x * 1103515245u + 12345u) >> 16);
-        mg_crypto_ed25519_from_seed(seed, pk, sk);
-        struct mg_ed25519_expanded k;
-        mg_crypto_ed25519_expand(sk, &k);
-        assert_memory_equal(k.pk, pk, 32);
-        mg_crypto_ed25519_sign_detached(sk, msg, len, want);
-        mg_crypto_ed25519_sign_expanded(&k, msg, len, got);
-        if (memcmp(want, got, 64) != 0)
-            fail_msg("message of %zu bytes: the signatures differ", len);
-    }
-    static const uint8_t seed1[32] = {
-        0x9d, 0x61, 0xb1, 0x9d, 0xef, 0xfd, 0x5a, 0x60, 0xba, 0x84, 0x4a,
-        0xf4, 0x92, 0xec, 0x2c, 0xc4, 0x44, 0x49, 0xc5, 0x69, 0x7b, 0x32,
-        0x69, 0x19, 0x70, 0x3b, 0xac, 0x03, 0x1c, 0xae, 0x7f, 0x60};
-    mg_crypto_ed25519_from_seed(seed1, pk, sk);
-    struct mg_ed25519_expanded k;
-    mg_crypto_ed25519_expand(sk, &k);
-    mg_crypto_ed25519_sign_expanded(&k, "", 0, got);
-    char hex[129];
-    mg_crypto_hex(got, 64, hex);
-    assert_string_equal(
-        hex,
-        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
-        "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b");
-}
-
 static void test_sign_detached(void **state)
 {
     (void)state;
@@ -767,7 +726,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_secret_memory),
         cmocka_unit_test(test_sign_detached),
-        cmocka_unit_test(test_sign_expanded),
         cmocka_unit_test_setup_teardown(test_sign_and_verify, setup, mg_test_teardown_dir),
         cmocka_unit_test_setup_teardown(test_json_lists_derived_public_key, setup, mg_test_teardown_dir),
         cmocka_unit_test_setup_teardown(test_active_key_file, setup, mg_test_teardown_dir),
