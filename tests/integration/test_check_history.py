@@ -237,6 +237,26 @@ def test_campaign_from_several_authors_is_held(hist_server):
     assert r.json()["matches"] == out["matches"]
 
 
+def test_campaign_counts_other_authors_not_the_same_one_again(redis, start_modgate, workdir):
+    # campaign alone (no duplicate rule): an author repeating a text is one
+    # author of it, however often; submit.lua reads the window's first
+    # `authors` members and leaves this author out of them
+    server = start(redis, start_modgate, workdir,
+                   history="history:\n  campaign: {window: 10m, authors: 3, min_chars: 20}\n")
+    text = "Everyone must read the truth about this war now"
+    # "!" makes other bytes (not an idempotent repeat) of the same
+    # normalized text
+    assert submit(server, text, "u-a").status_code == 201
+    assert submit(server, text, "u-b").status_code == 201
+    # u-a again: the others are u-b alone, so two authors, not three
+    assert submit(server, text + "!", "u-a").status_code == 201
+    for author in ("u-c", "u-d"):
+        # the third author, and a fourth past the members read
+        r = submit(server, text, author)
+        assert r.status_code == 202, r.text
+        assert "history.campaign" in rule_ids(r.json())
+
+
 def test_short_text_is_left_to_the_other_rules(hist_server):
     # "jackpot now" is 11 characters normalized: under both min_chars (20)
     created(submit(hist_server, "nothing to see", "u-short"))
