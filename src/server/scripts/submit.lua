@@ -92,7 +92,7 @@ end
 
 -- the article's mode and the watch list (lib/mode.lua) -----------------------
 -- Before bans and limits: a comment refused here counts for nothing.
-local refusal = mg_mode_check(prefix, article, author, status, clock)
+local refusal = mg_mode_check(prefix, article, author, status, clock, true)
 if refusal then
   return refusal
 end
@@ -111,6 +111,11 @@ local function mask(hex, plen)
   return out .. string.rep('0', #hex - full)
 end
 
+-- The watch list's key (the mode's last check, for a comment that would
+-- be published) goes in the same EXISTS as the bans': one command when
+-- neither holds, which is nearly always; when one does, the watch list is
+-- asked alone first, so that "watched" still comes before "banned".
+local watch_key = status == 'published' and prefix .. 'watch:' .. author or nil
 local ban_keys = {prefix .. 'ban:author_id:' .. author}
 if ip_hex ~= '' then
   ban_keys[2] = prefix .. 'ban:ip:' .. ip_hex
@@ -119,7 +124,16 @@ if ip_hex ~= '' then
     ban_keys[#ban_keys + 1] = prefix .. 'ban:subnet:' .. mask(ip_hex, tonumber(plen)) .. '/' .. plen
   end
 end
-if redis.call('EXISTS', unpack(ban_keys)) > 0 then
+local flagged
+if watch_key then
+  flagged = redis.call('EXISTS', watch_key, unpack(ban_keys)) > 0
+  if flagged and redis.call('EXISTS', watch_key) == 1 then
+    return {'watched'}
+  end
+else
+  flagged = redis.call('EXISTS', unpack(ban_keys)) > 0
+end
+if flagged then
   for _, key in ipairs(ban_keys) do
     local ban = redis.call('HMGET', key, 'kind', 'until')
     if ban[1] then
