@@ -257,6 +257,25 @@ def test_campaign_counts_other_authors_not_the_same_one_again(redis, start_modga
         assert "history.campaign" in rule_ids(r.json())
 
 
+def test_published_count_is_the_key_older_modgates_increment(hist_server, redis):
+    # hist:pub:AUTHOR is a string count with a year's expiry that every
+    # modgate sharing a Redis (a rolling restart) reads and writes alike: a
+    # count written by raw commands, as submit.lua writes it, goes on from
+    # where it was, and a submission leaves the same key
+    redis.cli("INCR", "mg:hist:pub:u-count")
+    redis.cli("INCR", "mg:hist:pub:u-count")
+    redis.cli("EXPIRE", "mg:hist:pub:u-count", "100")
+    created(submit(hist_server, "A first remark about the budget debate", "u-count"))
+    assert redis.cli("GET", "mg:hist:pub:u-count").strip() == "3"
+    assert 31536000 - 60 < int(redis.cli("TTL", "mg:hist:pub:u-count")) <= 31536000
+    # a new author's count starts at 1; a held comment does not count
+    created(submit(hist_server, "A remark from a reader seen for the first time", "u-fresh"))
+    assert redis.cli("GET", "mg:hist:pub:u-fresh").strip() == "1"
+    r = submit(hist_server, "Another remark, this one with a holdword in it", "u-fresh")
+    assert r.status_code == 202, r.text
+    assert redis.cli("GET", "mg:hist:pub:u-fresh").strip() == "1"
+
+
 def test_short_text_is_left_to_the_other_rules(hist_server):
     # "jackpot now" is 11 characters normalized: under both min_chars (20)
     created(submit(hist_server, "nothing to see", "u-short"))
