@@ -28,7 +28,7 @@
 -- tests/bench/submit measures the whole.
 --
 -- args: prefix id article parent status record meta idem fingerprint response_status response_body idem_ttl retention created author ip_hex rl_author rl_ip rl_subnet rl_article rl_global digest dup_window camp_window camp_authors new_below suspect check rules ack est_published est_clean audit_cap addr_ip addr_ua addr_ttl score norm events_cap
--- uses: events ratelimit index mode rulestats
+-- uses: events ratelimit index mode rulestats campaign
 --
 -- Arguments by position: 1 key prefix, 2 id, 3 article_id, 4 parent_id or "", 5 status
 -- (published | pending | rejected), 6 record JSON, 7 meta JSON, 8 idempotency
@@ -180,9 +180,9 @@ end
 -- the windows' text kept for the writes below: a number given to
 -- redis.call is formatted with snprintf on every call (and the constants
 -- below are written as text for the same reason)
-local dup_px, camp_px, camp_limit = dup_window, camp_window, camp_authors
+local dup_px, camp_px = dup_window, camp_window
 dup_window, camp_window = tonumber(dup_window), tonumber(camp_window)
-camp_authors, new_below = tonumber(camp_authors), tonumber(new_below)
+new_below = tonumber(new_below) -- camp_authors stays text: lib/campaign.lua
 local dup_key = prefix .. 'hist:dup:' .. author .. ':' .. digest
 local camp_key = prefix .. 'hist:camp:' .. digest
 local pub_key = prefix .. 'hist:pub:' .. author
@@ -207,16 +207,7 @@ if digest ~= '' and check == '1' and status ~= 'rejected' then
     return {'history', 'duplicate'}
   end
   if status == 'published' and camp_window > 0 then
-    -- the first camp_authors authors within the window, one command: with
-    -- this author among them the others are one fewer, and without, at
-    -- least as many as it takes
-    local recent = redis.call('ZRANGE', camp_key, clock() - camp_window, '+inf',
-                              'BYSCORE', 'LIMIT', '0', camp_limit)
-    local others = #recent
-    for i = 1, others do
-      if recent[i] == author then others = others - 1 break end
-    end
-    if others + 1 >= camp_authors then
+    if mg_campaign_reached(camp_key, clock() - camp_window, author, camp_authors) then
       return {'history', 'campaign'}
     end
   end
