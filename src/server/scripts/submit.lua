@@ -230,22 +230,27 @@ if parent ~= '' then
 end
 
 local record_key = prefix .. 'c:' .. id
+-- a field and its value onto the end of an HSET's arguments
+local function add_field(args, name, value)
+  local n = #args
+  args[n + 1], args[n + 2] = name, value
+end
 local fields = {'json', record, 'article', article, 'status', status, 'meta', meta,
                 'author', author}
 if idem_key then
   -- the stored answer holds the record: a deletion (lib/tombstone.lua)
   -- finds it here
-  fields[#fields + 1], fields[#fields + 2] = 'idem', idem_key
+  add_field(fields, 'idem', idem_key)
 end
 if status == 'pending' then
   -- the normalized text, while pending: the queue's q= reads it
-  fields[#fields + 1], fields[#fields + 2] = 'norm', norm
+  add_field(fields, 'norm', norm)
 end
 local has_addr = addr_ip ~= '' or addr_ua ~= ''
 if has_addr then
   -- the record says the site sent them: meta then shows them, or null
   -- once erased; a record without has no meta at all
-  fields[#fields + 1], fields[#fields + 2] = 'addr', '1'
+  add_field(fields, 'addr', '1')
 end
 redis.call('HSET', record_key, unpack(fields))
 mg_index_add(prefix, id, article, status, score)
@@ -281,11 +286,11 @@ if not first_seen then
   user = {'first', seen_text, 'last', seen_text}
 end
 if status == 'rejected' then
-  user[#user + 1], user[#user + 2] = 'rejected_at', seen_text
+  add_field(user, 'rejected_at', seen_text)
 end
 local est_changed = was_established ~= nil and established ~= was_established
 if est_changed then
-  user[#user + 1], user[#user + 2] = 'est', established and '1' or '0'
+  add_field(user, 'est', established and '1' or '0')
 end
 redis.call('HSET', user_key, unpack(user))
 redis.call('HINCRBY', user_key, status, '1')

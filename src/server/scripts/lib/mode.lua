@@ -11,7 +11,7 @@
 -- (go on) | {"closed"} | {"premoderated"} | {"watched"}; clock() is Redis'
 -- time in ms. With watch_later true the caller asks about the watch list
 -- itself, next and before anything else can refuse: submit.lua does it in
--- the one EXISTS it asks about bans with (mg_mode_watched then tells).
+-- the one EXISTS it asks about the bans with.
 local function mg_mode_check(prefix, article, author, status, clock, watch_later)
   local settings = redis.call('HMGET', prefix .. 'a:' .. article .. ':settings',
                               'mode', 'closes')
