@@ -50,10 +50,11 @@ def wait_until(pred, timeout=10.0, interval=0.02):
 class Redis:
     """A private redis-server; stop() and start() keep its port."""
 
-    def __init__(self, workdir, port=None, password=None, extra_args=()):
+    def __init__(self, workdir, port=None, password=None, extra_args=(), prefix=()):
         self.port = port or free_port()
         self.password = password
         self.extra_args = list(extra_args)  # more redis-server arguments
+        self.prefix = list(prefix)  # a wrapper command (valgrind, for a bench)
         self.dir = os.path.join(workdir, "redis-%d" % self.port)
         os.makedirs(self.dir, exist_ok=True)
         self.proc = None
@@ -69,10 +70,10 @@ class Redis:
                 "--daemonize", "no", "--loglevel", "warning"]
         if self.password:
             args += ["--requirepass", self.password]
-        args += self.extra_args
+        args = self.prefix + args + self.extra_args
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
-        wait_until(self.ping, timeout=10)
+        wait_until(self.ping, timeout=60 if self.prefix else 10)
         return self
 
     def ping(self):

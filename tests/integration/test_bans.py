@@ -147,6 +147,24 @@ def test_create_list_hit_lift(srv, kind, text, value, caught, free):
     problem(lift(srv, kind, value), 404, "not_found")
 
 
+def test_a_watched_author_banned_or_at_a_banned_address_is_refused(srv, redis):
+    # submit.lua asks about the watch list and the bans with one EXISTS;
+    # each must still be told apart, the watch list first (a watched
+    # comment comes back to be held, and the held one meets the ban)
+    for who in ("u-watched-banned", "u-watched-at-banned-ip"):
+        r = srv.post("/v1/authors/%s/watch" % who, token=MOD_TOKEN, json={"reason": "t"})
+        assert r.status_code == 200, r.text
+    make_ban(srv, author_id="u-watched-banned")
+    make_ban(srv, ip="192.0.2.77")
+    assert banned(post(srv, comment(author_id="u-watched-banned"))) is None
+    assert banned(post(srv, comment(author_id="u-watched-at-banned-ip",
+                                    client_ip="192.0.2.77"))) is None
+    assert stored_count(redis) == 0
+    # watched alone: held, not refused
+    r = post(srv, comment(author_id="u-watched-at-banned-ip", client_ip="192.0.2.78"))
+    assert r.status_code == 202 and r.json()["status"] == "pending", r.text
+
+
 def test_a_timed_ban_says_until_when(srv):
     t0 = time.time()
     b = make_ban(srv, author_id="u-timed", duration_s=3600)

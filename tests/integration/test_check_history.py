@@ -237,6 +237,45 @@ def test_campaign_from_several_authors_is_held(hist_server):
     assert r.json()["matches"] == out["matches"]
 
 
+def test_campaign_counts_other_authors_not_the_same_one_again(redis, start_modgate, workdir):
+    # campaign alone (no duplicate rule): an author repeating a text is one
+    # author of it, however often; submit.lua reads the window's first
+    # `authors` members and leaves this author out of them
+    server = start(redis, start_modgate, workdir,
+                   history="history:\n  campaign: {window: 10m, authors: 3, min_chars: 20}\n")
+    text = "Everyone must read the truth about this war now"
+    # "!" makes other bytes (not an idempotent repeat) of the same
+    # normalized text
+    assert submit(server, text, "u-a").status_code == 201
+    assert submit(server, text, "u-b").status_code == 201
+    # u-a again: the others are u-b alone, so two authors, not three
+    assert submit(server, text + "!", "u-a").status_code == 201
+    for author in ("u-c", "u-d"):
+        # the third author, and a fourth past the members read
+        r = submit(server, text, author)
+        assert r.status_code == 202, r.text
+        assert "history.campaign" in rule_ids(r.json())
+
+
+def test_published_count_is_the_key_older_modgates_increment(hist_server, redis):
+    # hist:pub:AUTHOR is a string count with a year's expiry that every
+    # modgate sharing a Redis (a rolling restart) reads and writes alike: a
+    # count written by raw commands, as submit.lua writes it, goes on from
+    # where it was, and a submission leaves the same key
+    redis.cli("INCR", "mg:hist:pub:u-count")
+    redis.cli("INCR", "mg:hist:pub:u-count")
+    redis.cli("EXPIRE", "mg:hist:pub:u-count", "100")
+    created(submit(hist_server, "A first remark about the budget debate", "u-count"))
+    assert redis.cli("GET", "mg:hist:pub:u-count").strip() == "3"
+    assert 31536000 - 60 < int(redis.cli("TTL", "mg:hist:pub:u-count")) <= 31536000
+    # a new author's count starts at 1; a held comment does not count
+    created(submit(hist_server, "A remark from a reader seen for the first time", "u-fresh"))
+    assert redis.cli("GET", "mg:hist:pub:u-fresh").strip() == "1"
+    r = submit(hist_server, "Another remark, this one with a holdword in it", "u-fresh")
+    assert r.status_code == 202, r.text
+    assert redis.cli("GET", "mg:hist:pub:u-fresh").strip() == "1"
+
+
 def test_short_text_is_left_to_the_other_rules(hist_server):
     # "jackpot now" is 11 characters normalized: under both min_chars (20)
     created(submit(hist_server, "nothing to see", "u-short"))

@@ -5,6 +5,7 @@
 -- submission (or check) sees. Change it together with submit.lua's block.
 --
 -- args: prefix author digest dup_window camp_window camp_authors new_below suspect status est_published est_clean
+-- uses: campaign
 --
 -- Arguments by position: 1 key prefix, 2 author_id, 3 the normalized body's digest, 4 the
 -- duplicate window (ms, 0 off: also for a body shorter than its min_chars),
@@ -22,7 +23,7 @@
 -- stricter status; so does this, which is why a rule that fires changes
 -- the status the ones after it see.
 dup_window, camp_window = tonumber(dup_window), tonumber(camp_window)
-camp_authors, new_below = tonumber(camp_authors), tonumber(new_below)
+new_below = tonumber(new_below) -- camp_authors stays text: lib/campaign.lua
 suspect = suspect == '1'
 
 -- why a rule is not looked at, as submit.lua's conditions say, or nil
@@ -48,10 +49,7 @@ if not out[2] then
   local time = redis.call('TIME')
   local since = time[1] * 1000 + time[2] / 1000 - camp_window
   local camp_key = prefix .. 'hist:camp:' .. digest
-  local others = redis.call('ZCOUNT', camp_key, since, '+inf')
-  local mine = redis.call('ZSCORE', camp_key, author)
-  if mine and tonumber(mine) >= since then others = others - 1 end
-  if others + 1 >= camp_authors then
+  if mg_campaign_reached(camp_key, since, author, camp_authors) then
     out[2], status = 'fired', 'pending'
   else
     out[2] = 'passed'

@@ -78,7 +78,12 @@ mg_rl_commit(taken)
 
 -- the record as it was, then as it is
 redis.call('RPUSH', key .. ':rev', old)
-redis.call('HSET', key, 'json', record, 'status', status)
+if status == 'pending' then
+  -- the normalized text, while pending: the queue's q= reads it
+  redis.call('HSET', key, 'json', record, 'status', status, 'norm', norm)
+else
+  redis.call('HSET', key, 'json', record, 'status', status)
+end
 
 -- out of the old status' indexes, into the new one's (a pending comment
 -- stays in the queue, with its new score)
@@ -91,7 +96,7 @@ if from == 'pending' and status ~= 'pending' then
 elseif from == 'published' and status ~= 'published' then
   redis.call('ZREM', prefix .. 'a:' .. article .. ':pub', id)
 end
-mg_index_add(prefix, id, article, status, score, norm)
+mg_index_add(prefix, id, article, status, score)
 if status == 'rejected' then
   -- kept for the same retention as what the rules reject, then gone, and
   -- its earlier revisions with it

@@ -28,7 +28,7 @@
 -- tests/bench/submit measures the whole.
 --
 -- args: prefix id article parent status record meta idem fingerprint response_status response_body idem_ttl retention created author ip_hex rl_author rl_ip rl_subnet rl_article rl_global digest dup_window camp_window camp_authors new_below suspect check rules ack est_published est_clean audit_cap addr_ip addr_ua addr_ttl score norm events_cap
--- uses: events ratelimit index mode rulestats
+-- uses: events ratelimit index mode rulestats campaign
 --
 -- Arguments by position: 1 key prefix, 2 id, 3 article_id, 4 parent_id or "", 5 status
 -- (published | pending | rejected), 6 record JSON, 7 meta JSON, 8 idempotency
@@ -92,7 +92,7 @@ end
 
 -- the article's mode and the watch list (lib/mode.lua) -----------------------
 -- Before bans and limits: a comment refused here counts for nothing.
-local refusal = mg_mode_check(prefix, article, author, status, clock)
+local refusal = mg_mode_check(prefix, article, author, status, clock, true)
 if refusal then
   return refusal
 end
@@ -111,6 +111,11 @@ local function mask(hex, plen)
   return out .. string.rep('0', #hex - full)
 end
 
+-- The watch list's key (the mode's last check, for a comment that would
+-- be published) goes in the same EXISTS as the bans': one command when
+-- neither holds, which is nearly always; when one does, the watch list is
+-- asked alone first, so that "watched" still comes before "banned".
+local watch_key = status == 'published' and prefix .. 'watch:' .. author or nil
 local ban_keys = {prefix .. 'ban:author_id:' .. author}
 if ip_hex ~= '' then
   ban_keys[2] = prefix .. 'ban:ip:' .. ip_hex
@@ -119,7 +124,16 @@ if ip_hex ~= '' then
     ban_keys[#ban_keys + 1] = prefix .. 'ban:subnet:' .. mask(ip_hex, tonumber(plen)) .. '/' .. plen
   end
 end
-if redis.call('EXISTS', unpack(ban_keys)) > 0 then
+local flagged
+if watch_key then
+  flagged = redis.call('EXISTS', watch_key, unpack(ban_keys)) > 0
+  if flagged and redis.call('EXISTS', watch_key) == 1 then
+    return {'watched'}
+  end
+else
+  flagged = redis.call('EXISTS', unpack(ban_keys)) > 0
+end
+if flagged then
   for _, key in ipairs(ban_keys) do
     local ban = redis.call('HMGET', key, 'kind', 'until')
     if ban[1] then
@@ -163,8 +177,12 @@ end
 -- applied a history verdict, only record). A history verdict returns before
 -- any write, the rate limits included: the caller sends the submission
 -- again with its new status and check "0", and that call counts.
+-- the windows' text kept for the writes below: a number given to
+-- redis.call is formatted with snprintf on every call (and the constants
+-- below are written as text for the same reason)
+local dup_px, camp_px = dup_window, camp_window
 dup_window, camp_window = tonumber(dup_window), tonumber(camp_window)
-camp_authors, new_below = tonumber(camp_authors), tonumber(new_below)
+new_below = tonumber(new_below) -- camp_authors stays text: lib/campaign.lua
 local dup_key = prefix .. 'hist:dup:' .. author .. ':' .. digest
 local camp_key = prefix .. 'hist:camp:' .. digest
 local pub_key = prefix .. 'hist:pub:' .. author
@@ -172,25 +190,24 @@ local pub_key = prefix .. 'hist:pub:' .. author
 -- counts them, approvals included) and no rejection for est_clean ms; such
 -- an author skips history.new_commenter. Read before this comment counts.
 est_published, est_clean = tonumber(est_published), tonumber(est_clean)
+-- 'first' too, read here so that the author's fields are written below
+-- with one HSET (a read costs Redis about half what a write does).
 local user_key = prefix .. 'u:' .. author
 local established, was_established = false, nil
+local u = redis.call('HMGET', user_key, 'first', 'published', 'rejected_at', 'est')
+local first_seen = u[1]
 if est_published > 0 then
-  local u = redis.call('HMGET', user_key, 'published', 'rejected_at', 'est')
-  local last_rejected = tonumber(u[2] or '')
-  established = tonumber(u[1] or '0') >= est_published and
+  local last_rejected = tonumber(u[3] or '')
+  established = tonumber(u[2] or '0') >= est_published and
                 (not last_rejected or clock() - last_rejected >= est_clean)
-  was_established = u[3] == '1'
+  was_established = u[4] == '1'
 end
 if digest ~= '' and check == '1' and status ~= 'rejected' then
   if dup_window > 0 and redis.call('EXISTS', dup_key) == 1 then
     return {'history', 'duplicate'}
   end
   if status == 'published' and camp_window > 0 then
-    local since = clock() - camp_window
-    local others = redis.call('ZCOUNT', camp_key, since, '+inf')
-    local mine = redis.call('ZSCORE', camp_key, author)
-    if mine and tonumber(mine) >= since then others = others - 1 end
-    if others + 1 >= camp_authors then
+    if mg_campaign_reached(camp_key, clock() - camp_window, author, camp_authors) then
       return {'history', 'campaign'}
     end
   end
@@ -213,35 +230,46 @@ if parent ~= '' then
 end
 
 local record_key = prefix .. 'c:' .. id
+-- a field and its value onto the end of an HSET's arguments
+local function add_field(args, name, value)
+  local n = #args
+  args[n + 1], args[n + 2] = name, value
+end
 local fields = {'json', record, 'article', article, 'status', status, 'meta', meta,
                 'author', author}
 if idem_key then
   -- the stored answer holds the record: a deletion (lib/tombstone.lua)
   -- finds it here
-  fields[11], fields[12] = 'idem', idem_key
+  add_field(fields, 'idem', idem_key)
+end
+if status == 'pending' then
+  -- the normalized text, while pending: the queue's q= reads it
+  add_field(fields, 'norm', norm)
+end
+local has_addr = addr_ip ~= '' or addr_ua ~= ''
+if has_addr then
+  -- the record says the site sent them: meta then shows them, or null
+  -- once erased; a record without has no meta at all
+  add_field(fields, 'addr', '1')
 end
 redis.call('HSET', record_key, unpack(fields))
-mg_index_add(prefix, id, article, status, score, norm)
+mg_index_add(prefix, id, article, status, score)
 if status == 'rejected' then
   -- in id order like every index; ids older than the retention leave it
   -- (a UUIDv7's first 12 hex digits are its time in ms) as their records
   -- expire
-  retention = tonumber(retention)
-  redis.call('ZADD', prefix .. 'rejected', 0, id)
+  redis.call('ZADD', prefix .. 'rejected', '0', id)
   redis.call('EXPIRE', record_key, retention)
-  local hex = string.format('%012x', tonumber(created) - retention * 1000)
+  local hex = string.format('%012x', tonumber(created) - tonumber(retention) * 1000)
   redis.call('ZREMRANGEBYLEX', prefix .. 'rejected', '-',
              '(' .. string.sub(hex, 1, 8) .. '-' .. string.sub(hex, 9, 12))
 end
-if addr_ip ~= '' or addr_ua ~= '' then
+if has_addr then
   local addr_key = record_key .. ':addr'
   redis.call('HSET', addr_key, 'ip', addr_ip, 'ua', addr_ua)
   redis.call('EXPIRE', addr_key, addr_ttl)
-  -- the record says the site sent them: meta then shows them, or null
-  -- once erased; a record without has no meta at all
-  redis.call('HSET', record_key, 'addr', '1')
 end
-redis.call('HINCRBY', prefix .. 'stats', status, 1)
+redis.call('HINCRBY', prefix .. 'stats', status, '1')
 mg_event(prefix, events_cap,
          ({published = 'published', pending = 'held'})[status] or 'rejected',
          id, article, author, status)
@@ -251,18 +279,26 @@ mg_event(prefix, events_cap,
 -- time): GET /v1/authors/{author_id} reads a page of them
 local seen = now_ms or tonumber(created)
 local seen_text = string.format('%.0f', seen)
-redis.call('HSETNX', user_key, 'first', seen_text)
-redis.call('HSET', user_key, 'last', seen_text)
-redis.call('HINCRBY', user_key, status, 1)
-if status == 'rejected' then
-  redis.call('HSET', user_key, 'rejected_at', seen_text)
+-- one HSET: first (when the HMGET above found none), last, the last
+-- rejection, and whether the author is established (below)
+local user = {'last', seen_text}
+if not first_seen then
+  user = {'first', seen_text, 'last', seen_text}
 end
+if status == 'rejected' then
+  add_field(user, 'rejected_at', seen_text)
+end
+local est_changed = was_established ~= nil and established ~= was_established
+if est_changed then
+  add_field(user, 'est', established and '1' or '0')
+end
+redis.call('HSET', user_key, unpack(user))
+redis.call('HINCRBY', user_key, status, '1')
 -- every one of them, uncapped: erasing an author (erase_step.lua) walks it
-redis.call('ZADD', user_key .. ':c', 0, id)
+redis.call('ZADD', user_key .. ':c', '0', id)
 -- an author who became (or stopped being) established, as this submission
 -- found them, goes in the audit log once per change
-if was_established ~= nil and established ~= was_established then
-  redis.call('HSET', user_key, 'est', established and '1' or '0')
+if est_changed then
   redis.call('XADD', prefix .. 'audit', 'MAXLEN', '~', audit_cap, '*',
              'at', seen_text, 'moderator', 'modgate',
              'action', established and 'established' or 'not_established',
@@ -279,26 +315,26 @@ end
 local minute = math.floor((now_ms or tonumber(created)) / 60000)
 local bucket = prefix .. 'st:' .. math.floor(minute / 60)
 local mm = ':' .. (minute % 60)
-if redis.call('HINCRBY', bucket, 'n' .. mm, 1) == 1 then
-  redis.call('EXPIRE', bucket, 90000) -- the day's 24 hours, and a margin
+if redis.call('HINCRBY', bucket, 'n' .. mm, '1') == 1 then
+  redis.call('EXPIRE', bucket, '90000') -- the day's 24 hours, and a margin
 end
 mg_rules_count(prefix, rules, status, bucket, mm)
 
 -- what later submissions' history rules look at
 if digest ~= '' then
   if dup_window > 0 then
-    redis.call('SET', dup_key, '1', 'PX', dup_window)
+    redis.call('SET', dup_key, '1', 'PX', dup_px)
   end
   if camp_window > 0 then
     local now = clock()
     redis.call('ZADD', camp_key, now, author)
     redis.call('ZREMRANGEBYSCORE', camp_key, '-inf', '(' .. (now - camp_window))
-    redis.call('PEXPIRE', camp_key, camp_window)
+    redis.call('PEXPIRE', camp_key, camp_px)
   end
   if status == 'published' then
     -- a year without publishing makes an author new again
     redis.call('INCR', pub_key)
-    redis.call('EXPIRE', pub_key, 31536000)
+    redis.call('EXPIRE', pub_key, '31536000')
   end
 end
 

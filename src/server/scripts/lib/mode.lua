@@ -7,9 +7,12 @@
 -- caller sends the comment again held (status "pending"), and that call
 -- meets the mode again (closed meanwhile, it is refused).
 --
--- mg_mode_check(prefix, article, author, status, clock) -> nil (go on) |
--- {"closed"} | {"premoderated"} | {"watched"}; clock() is Redis' time in ms.
-local function mg_mode_check(prefix, article, author, status, clock)
+-- mg_mode_check(prefix, article, author, status, clock, watch_later) -> nil
+-- (go on) | {"closed"} | {"premoderated"} | {"watched"}; clock() is Redis'
+-- time in ms. With watch_later true the caller asks about the watch list
+-- itself, next and before anything else can refuse: submit.lua does it in
+-- the one EXISTS it asks about the bans with.
+local function mg_mode_check(prefix, article, author, status, clock, watch_later)
   local settings = redis.call('HMGET', prefix .. 'a:' .. article .. ':settings',
                               'mode', 'closes')
   if settings[1] then
@@ -20,7 +23,8 @@ local function mg_mode_check(prefix, article, author, status, clock)
       return {'premoderated'}
     end
   end
-  if status == 'published' and redis.call('EXISTS', prefix .. 'watch:' .. author) == 1 then
+  if not watch_later and status == 'published' and
+     redis.call('EXISTS', prefix .. 'watch:' .. author) == 1 then
     return {'watched'}
   end
   return nil

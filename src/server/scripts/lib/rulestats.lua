@@ -12,10 +12,11 @@ local function mg_rules_count(prefix, rules, status, bucket, mm)
   if rules == '' then return end
   local verdict = ({pending = ':held', rejected = ':rejected'})[status]
   for rule in string.gmatch(rules, '[^,]+') do
-    redis.call('HINCRBY', bucket, 'r:' .. rule .. mm, 1)
-    redis.call('HINCRBY', prefix .. 'rulestats', rule .. ':fired', 1)
+    -- '1', not 1: Redis formats a Lua number with snprintf on every call
+    redis.call('HINCRBY', bucket, 'r:' .. rule .. mm, '1')
+    redis.call('HINCRBY', prefix .. 'rulestats', rule .. ':fired', '1')
     if verdict then
-      redis.call('HINCRBY', prefix .. 'rulestats', rule .. verdict, 1)
+      redis.call('HINCRBY', prefix .. 'rulestats', rule .. verdict, '1')
     end
   end
 end
