@@ -116,6 +116,7 @@ void mg__worker_start(struct mg_server *srv)
     srv->worker_timer.data = srv;
     uv_unref((uv_handle_t *)&srv->worker_timer); /* never keeps the loop alive */
     uv_timer_start(&srv->worker_timer, on_tick, PUBLISH_MS, PUBLISH_MS);
+    mg_workers_unblock_signals(srv->workers); /* its handlers are all in place */
     if (mg_workers_is_replacement(srv->workers))
         mg__reload_full(srv); /* the others may have reloaded since the start */
 }

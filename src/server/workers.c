@@ -200,7 +200,10 @@ void mg_workers_free(struct mg_workers *w)
 static void become_worker(struct mg_workers *w, int i, pid_t supervisor)
 {
     w->self = i;
-    sigprocmask(SIG_SETMASK, &w->old_mask, NULL);
+    /* The signals stay blocked until its server handles them
+     * (mg_workers_unblock_signals): a SIGTERM of a stop, or another
+     * worker's SIGUSR2, that came before would kill it, where pending they
+     * reach its handlers. */
     close(w->sigfd);
     w->sigfd = -1;
     mg_workers_notify_child(w->notify);
@@ -379,7 +382,10 @@ bool mg_workers_supervise(struct mg_workers *w, int *code, int *slot, int *liste
     int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGCHLD};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         sigaddset(&mask, sigs[i]);
-    sigprocmask(SIG_BLOCK, &mask, &w->old_mask);
+    /* SIGUSR2 is for workers (worker.c): blocked here, never read */
+    sigset_t blocked = mask;
+    sigaddset(&blocked, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &blocked, &w->old_mask);
     w->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
     w->notify = mg_workers_notify_new(w->n);
     MG_LOG(MG_LOG_INFO, "workers", "starting", "{s:i, s:i}", "workers", w->n, "pid",
@@ -435,6 +441,11 @@ size_t mg_workers_all_metrics(struct mg_workers *w, const struct mg_metrics **ou
         if (i == w->self || __atomic_load_n(&slot_of(w, i)->pid, __ATOMIC_ACQUIRE) > 0)
             out[k++] = metrics_of(w, i);
     return k;
+}
+
+void mg_workers_unblock_signals(struct mg_workers *w)
+{
+    sigprocmask(SIG_SETMASK, &w->old_mask, NULL);
 }
 
 bool mg_workers_is_replacement(const struct mg_workers *w)

@@ -75,6 +75,10 @@ void mg_workers_publish_webhooks(struct mg_workers *w, const struct mg_webhook_c
                                  size_t n);
 size_t mg_workers_all_webhooks(struct mg_workers *w, struct mg_webhook_counts (*out)[MG_WEBHOOKS_MAX],
                                size_t *n);
+/* In a worker whose server now handles its signals (SIGTERM, SIGINT,
+ * SIGHUP, SIGUSR2): they are unblocked, and those that came while it
+ * started are delivered. Until then they wait. */
+void mg_workers_unblock_signals(struct mg_workers *w);
 /* True when this worker began life as a replacement for one that died: it
  * then reloads the configuration at once, since the supervisor's copy may
  * be older than what the other workers have reloaded since. */

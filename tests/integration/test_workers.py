@@ -209,3 +209,16 @@ def test_zero_is_one_worker_per_cpu(redis, start_modgate):
         assert not workers_of(m)
     else:
         wait_until(lambda: len(workers_of(m)) == n, timeout=10)
+
+
+def test_a_stop_while_workers_start_is_a_clean_stop(redis, start_modgate):
+    """SIGTERM as soon as the workers are forked, before their servers
+    handle signals: it waits for them (blocked, then delivered) and every
+    worker drains, rather than dying of the signal's default action."""
+    for _ in range(5):
+        m = start_modgate(redis.url, wait=False, args=["--workers", "2"])
+        wait_until(lambda: len(workers_of(m)) == 2, timeout=10, interval=0.001)
+        code = m.stop()
+        assert code == 0, m.logs()[-3000:]
+        stopped = [l for l in m.log_lines() if l.get("event") == "worker_stopped"]
+        assert [l["signal"] for l in stopped] == [0, 0], stopped
