@@ -29,6 +29,15 @@ void mg_metrics_free(struct mg_metrics *m);
  * and an empty one made at mem (suitably aligned, mg_metrics_size bytes). */
 size_t mg_metrics_size(void);
 struct mg_metrics *mg_metrics_init(void *mem);
+/* m's writer died and a new one takes it over (a replacement worker): the
+ * counters carry on, as Prometheus counters should; what described the
+ * dead process (connections open, its Redis link, a write it left half
+ * done) is reset. Only while no process writes m. */
+void mg_metrics_adopt(struct mg_metrics *m);
+/* Readers of what one process writes under a sequence count retry this
+ * often at most, then take nothing from it: a writer killed mid-write must
+ * not hang /metrics. */
+#define MG_SEQ_TRIES 100000
 
 /* route is the route's pattern, or "unmatched" for 404s and failures that
  * happen before routing. */

@@ -242,6 +242,14 @@ void mg_metrics_conn_refused(struct mg_metrics *m)
     bump(&m->conns_refused);
 }
 
+void mg_metrics_adopt(struct mg_metrics *m)
+{
+    __atomic_store_n(&m->rules_seq, (m->rules_seq + 1) & ~1u, __ATOMIC_RELEASE);
+    m->rules_seen = NULL; /* the dead writer's pointer: the ids are rewritten */
+    __atomic_store_n(&m->conns_open, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&m->redis.up, 0, __ATOMIC_RELAXED);
+}
+
 void mg_metrics_publish_redis(struct mg_metrics *m, const struct mg_metrics_redis *redis)
 {
     uint64_t *to[] = {&m->redis.connects, &m->redis.reconnects, &m->redis.errors,
@@ -362,7 +370,9 @@ static void sum_labeled(struct sums *s, const struct mg_metrics *m)
  * Read under m's seq: a reload rewriting the ids is waited out. */
 static uint64_t hits_of(const struct mg_metrics *m, const char *id, size_t guess)
 {
-    for (;;) {
+    /* bounded: a writer that died mid-write leaves the seq odd until its
+     * replacement is forked (mg_metrics_adopt); its hits count 0 meanwhile */
+    for (int tries = 0; tries < MG_SEQ_TRIES; tries++) {
         uint32_t seq = __atomic_load_n(&m->rules_seq, __ATOMIC_ACQUIRE);
         if (seq & 1)
             continue;
@@ -382,6 +392,7 @@ static uint64_t hits_of(const struct mg_metrics *m, const char *id, size_t guess
         if (__atomic_load_n(&m->rules_seq, __ATOMIC_RELAXED) == seq)
             return hits;
     }
+    return 0;
 }
 
 static void render_requests(struct mg_buf *b, const struct sums *s)

@@ -294,6 +294,11 @@ static void reaped(struct mg_workers *w, pid_t pid, int status)
     __atomic_store_n(&s->pid, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&s->serving, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&s->ready, 0, __ATOMIC_RELEASE);
+    /* nothing writes the slot now: its counters stay in the sums, what
+     * described the dead process goes, and a write it left half done is
+     * closed, for its replacement to take over */
+    mg_metrics_adopt(metrics_of(w, i));
+    __atomic_store_n(&s->hooks_seq, (s->hooks_seq + 1) & ~1u, __ATOMIC_RELEASE);
     mg_workers_notify_gone(w->notify, i);
     bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     int code = WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : 1;
@@ -309,19 +314,20 @@ static void reaped(struct mg_workers *w, pid_t pid, int status)
         return;
     }
     uint64_t lived = now_ms() - w->started_ms[i];
-    w->backoff_ms[i] = lived >= RESTART_STABLE_MS ? RESTART_MIN_MS
-                       : w->backoff_ms[i] * 2 > RESTART_MAX_MS ? RESTART_MAX_MS
-                                                               : w->backoff_ms[i] * 2;
+    if (lived >= RESTART_STABLE_MS)
+        w->backoff_ms[i] = RESTART_MIN_MS;
+    int wait_ms = w->backoff_ms[i]; /* this time; the next, if it dies young, twice */
+    w->backoff_ms[i] = wait_ms * 2 > RESTART_MAX_MS ? RESTART_MAX_MS : wait_ms * 2;
     MG_LOG(MG_LOG_ERROR, "workers", "worker_died", "{s:i, s:i, s:i, s:i, s:I, s:I}",
            "worker", i, "pid", (int)pid, "exit_status",
            WIFEXITED(status) ? WEXITSTATUS(status) : -1, "signal",
            WIFSIGNALED(status) ? WTERMSIG(status) : 0, "lived_ms", (json_int_t)lived,
-           "restart_in_ms", (json_int_t)(w->all_started ? w->backoff_ms[i] : 0));
+           "restart_in_ms", (json_int_t)(w->all_started ? wait_ms : 0));
     if (!w->all_started) {
         stop(w, SIGTERM);
         return;
     }
-    w->restart_at_ms[i] = now_ms() + (uint64_t)w->backoff_ms[i];
+    w->restart_at_ms[i] = now_ms() + (uint64_t)wait_ms;
 }
 
 
@@ -437,9 +443,8 @@ bool mg_workers_others_ready(struct mg_workers *w)
 size_t mg_workers_all_metrics(struct mg_workers *w, const struct mg_metrics **out)
 {
     size_t k = 0;
-    for (int i = 0; i < w->n; i++)
-        if (i == w->self || __atomic_load_n(&slot_of(w, i)->pid, __ATOMIC_ACQUIRE) > 0)
-            out[k++] = metrics_of(w, i);
+    for (int i = 0; i < w->n; i++) /* a dead worker's counters still count */
+        out[k++] = metrics_of(w, i);
     return k;
 }
 
@@ -521,9 +526,8 @@ size_t mg_workers_all_webhooks(struct mg_workers *w, struct mg_webhook_counts (*
     size_t k = 0;
     for (int i = 0; i < w->n; i++) {
         struct slot *s = slot_of(w, i);
-        if (i != w->self && __atomic_load_n(&s->pid, __ATOMIC_ACQUIRE) <= 0)
-            continue;
-        for (;;) { /* a seqlock: copied again if written meanwhile */
+        n[k] = 0; /* a seqlock, bounded: a writer killed mid-write is skipped */
+        for (int tries = 0; tries < MG_SEQ_TRIES; tries++) {
             uint32_t seq = __atomic_load_n(&s->hooks_seq, __ATOMIC_ACQUIRE);
             if (seq & 1)
                 continue;
@@ -534,6 +538,7 @@ size_t mg_workers_all_webhooks(struct mg_workers *w, struct mg_webhook_counts (*
             __atomic_thread_fence(__ATOMIC_ACQUIRE);
             if (__atomic_load_n(&s->hooks_seq, __ATOMIC_RELAXED) == seq)
                 break;
+            n[k] = 0;
         }
         k++;
     }

@@ -65,11 +65,12 @@ void mg_workers_serving(struct mg_workers *w, bool serving);
  * (worker.c); true when every other live worker last said it was. */
 void mg_workers_ready(struct mg_workers *w, bool ready);
 bool mg_workers_others_ready(struct mg_workers *w);
-/* Every live worker's metrics (this one's included), for /metrics to sum;
+/* Every worker's metrics, a dead one's too (its counters carry on into
+ * its replacement's; mg_metrics_adopt), for /metrics to sum;
  * returns how many were put in out (at most MG_WORKERS_MAX). */
 size_t mg_workers_all_metrics(struct mg_workers *w, const struct mg_metrics **out);
 /* The webhooks' counters (webhooks.h): this worker's published (n of
- * them, at most MG_WEBHOOKS_MAX), and every live worker's read into
+ * them, at most MG_WEBHOOKS_MAX), and every worker's read into
  * out[k][..] with their counts in n[k]; returns how many workers. */
 void mg_workers_publish_webhooks(struct mg_workers *w, const struct mg_webhook_counts *c,
                                  size_t n);

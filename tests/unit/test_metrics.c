@@ -153,12 +153,40 @@ static void test_redis_up_only_when_every_link_is(void **state)
     mg_metrics_free(b);
 }
 
+/* A worker died and its replacement takes its struct over: the counters
+ * carry on (a Prometheus counter must not go back), the gauges that
+ * described the dead process are reset. */
+static void test_adopt_keeps_counters_and_resets_gauges(void **state)
+{
+    (void)state;
+    struct mg_metrics *a = mg_metrics_new();
+    mg_metrics_observe_request(a, "/healthz", "GET", 200, 0.0001);
+    mg_metrics_conn_opened(a);
+    mg_metrics_conn_opened(a);
+    struct mg_metrics_redis up = {.up = 1, .connects = 1};
+    mg_metrics_publish_redis(a, &up);
+    mg_metrics_adopt(a);
+    mg_metrics_observe_request(a, "/healthz", "GET", 200, 0.0001);
+    struct mg_metrics *ms[] = {a};
+    char *text = render(ms, 1, NULL);
+    assert_line(text,
+                "modgate_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"}",
+                "2");
+    assert_line(text, "modgate_http_connections_accepted_total", "2");
+    assert_line(text, "modgate_http_connections_open", "0");
+    assert_line(text, "modgate_redis_up", "0");
+    assert_line(text, "modgate_redis_connects_total", "1");
+    mg_free(text);
+    mg_metrics_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counters_are_summed_by_label),
         cmocka_unit_test(test_rule_hits_are_summed_by_id),
         cmocka_unit_test(test_redis_up_only_when_every_link_is),
+        cmocka_unit_test(test_adopt_keeps_counters_and_resets_gauges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
