@@ -222,3 +222,11 @@ def test_a_stop_while_workers_start_is_a_clean_stop(redis, start_modgate):
         assert code == 0, m.logs()[-3000:]
         stopped = [l for l in m.log_lines() if l.get("event") == "worker_stopped"]
         assert [l["signal"] for l in stopped] == [0, 0], stopped
+
+
+@pytest.mark.parametrize("value", ["257", "-1", "two"])
+def test_a_workers_value_out_of_range_is_a_configuration_error(redis, start_modgate,
+                                                               value):
+    m = start_modgate(redis.url, wait=False, args=["--workers", value])
+    assert m.proc.wait(timeout=10) == 2
+    assert "workers" in m.logs() and "0 to 256" in m.logs(), m.logs()
