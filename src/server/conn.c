@@ -27,7 +27,12 @@
  * before it read our answer (RFC 9112 9.6, "lingering close"). */
 #define LINGER_MS 2000
 
-enum timer_mode { TIMER_NONE, TIMER_IDLE, TIMER_REQUEST, TIMER_WRITE, TIMER_LINGER, TIMER_GONE };
+/* TIMER_WRITTEN is not a deadline: a response written whole at once
+ * (uv_try_write) finishes from the loop's next turn, as uv_write's callback
+ * would, without libuv's write request (see mg_respond). */
+enum timer_mode {
+    TIMER_NONE, TIMER_IDLE, TIMER_REQUEST, TIMER_WRITE, TIMER_LINGER, TIMER_GONE, TIMER_WRITTEN
+};
 
 struct mg_conn {
     struct mg_server *srv;
@@ -142,6 +147,8 @@ static void conn_close(struct mg_conn *c)
         return;
     c->closing = true;
     c->reading = false;
+    if (c->timer_mode == TIMER_WRITTEN)
+        c->writing = false; /* its bytes are sent; the timer closes unfired */
     uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
     uv_close((uv_handle_t *)&c->timer, on_handle_closed);
 }
@@ -188,6 +195,8 @@ static void fail_connection(struct mg_conn *c, int status, const char *code,
     mg_respond_error(x, status, code, detail);
 }
 
+static void written(struct mg_conn *c, int status);
+
 static void on_timer(uv_timer_t *t)
 {
     struct mg_conn *c = t->data;
@@ -196,6 +205,9 @@ static void on_timer(uv_timer_t *t)
         /* The request did not arrive in time: 408, then close. */
         fail_connection(c, 408, "timeout",
                         "The request did not arrive completely in time.");
+        break;
+    case TIMER_WRITTEN:
+        written(c, 0);
         break;
     case TIMER_GONE: /* mg__conn_await after busy_read saw the end */
         c->timer_mode = TIMER_NONE;
@@ -435,9 +447,9 @@ void mg__conn_accept(struct mg_server *srv, int fd)
     conn_drive(c);
 }
 
-static void on_written(uv_write_t *req, int status)
+/* The response is sent (status 0) or could not be (< 0). */
+static void written(struct mg_conn *c, int status)
 {
-    struct mg_conn *c = req->data;
     c->writing = false;
     mg_free(c->write_buf);
     c->write_buf = NULL;
@@ -455,6 +467,11 @@ static void on_written(uv_write_t *req, int status)
     c->answered = true;
     set_timer(c, TIMER_NONE, 0);
     conn_drive(c);
+}
+
+static void on_written(uv_write_t *req, int status)
+{
+    written(req->data, status);
 }
 
 /* One line a request, written without a jansson tree (jsonw.h): the same
@@ -530,16 +547,31 @@ void mg_respond(struct mg_exchange *x, int status, const char *content_type,
         maybe_free(c);
         return;
     }
-    c->write_buf = wire;
+    c->writing = true;
+    /* Most responses fit the socket's buffer: written here at once, they
+     * finish on the loop's next turn, as uv_write's callback would. uv_write
+     * would also, after writing, have libuv re-arm the socket's epoll
+     * interest with what it already was: one epoll_ctl a response for
+     * nothing (tests/bench/syscalls.py). What does not fit goes to uv_write,
+     * as does an error, which its callback then reports. */
     uv_buf_t b = uv_buf_init(wire, (unsigned)len);
+    int sent = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+    if (sent == (int)len) {
+        mg_free(wire);
+        set_timer(c, TIMER_WRITTEN, 0);
+        return;
+    }
+    if (sent > 0)
+        b = uv_buf_init(wire + sent, (unsigned)(len - (size_t)sent));
+    c->write_buf = wire;
     c->write_req.data = c;
     if (uv_write(&c->write_req, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) {
+        c->writing = false;
         mg_free(c->write_buf);
         c->write_buf = NULL;
         conn_close(c);
         return;
     }
-    c->writing = true;
     /* A client that stops reading must not hold the connection forever. */
     set_timer(c, TIMER_WRITE, (uint64_t)c->srv->cfg->request_timeout_ms);
 }

@@ -1,5 +1,5 @@
-"""Many connections: running out of file descriptors, and a thousand idle
-keep-alive connections."""
+"""Many connections: running out of file descriptors, a thousand idle
+keep-alive connections, and responses bigger than a socket takes at once."""
 import json
 import os
 import resource
@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from conftest import metric, parse_metrics, read_responses, request_bytes, wait_until
+from conftest import (SITE_TOKEN, auth, metric, parse_metrics, post_comment, read_responses,
+                      request_bytes, wait_until)
 
 
 def cpu_seconds(pid):
@@ -139,3 +140,33 @@ def test_thousand_idle_keep_alive_connections(redis, start_modgate, more_fds):
         ms = parse_metrics(m.get("/metrics").text)
         return metric(ms, "modgate_http_connections_open") < 10
     wait_until(drained, timeout=10)
+
+
+def test_response_larger_than_the_socket_takes_arrives_whole_behind_a_late_reader(server):
+    """A response is written at once when the socket takes it all, and the
+    rest waits for the client when it does not: a client with a small
+    receive window that reads only after a while still gets forty pipelined
+    pages of ~150 KB whole and in order, then the /healthz sent behind them,
+    on the same connection. Forty of them: more than the most a socket
+    buffers on Linux (net.ipv4.tcp_wmem's 4 MiB), so some write is cut
+    short whatever the kernel's autotuning did."""
+    body = ("A long and perfectly ordinary remark about the council budget, "
+            "the bus lanes and the library opening hours. ") * 2
+    for i in range(160):
+        r = post_comment(server, {"article_id": "long-page", "author_id": "big-%d" % i,
+                                  "author_name": "Reader", "body": body[:290],
+                                  "client_ip": "10.%d.%d.7" % (i // 200, i % 200)})
+        assert r.status_code == 201, r.text
+    path = "/v1/articles/long-page/comments?limit=200"
+    expected = server.get(path, token=SITE_TOKEN).content
+    assert len(expected) > 100000, len(expected)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect(("127.0.0.1", server.port))
+        page = request_bytes("GET", path, headers=auth(SITE_TOKEN))
+        s.sendall(page * 40 + request_bytes("GET", "/healthz"))
+        time.sleep(1.5)  # the server fills its socket buffer and waits
+        got = read_responses(s, 41, timeout=30.0)
+    assert [g[0] for g in got] == [200] * 41
+    assert all(g[2] == expected for g in got[:40])
+    assert json.loads(got[40][2]) == json.loads(server.get("/healthz").content)
