@@ -19,7 +19,10 @@
  * the answers in flight, then prints one line of key=value pairs: sent,
  * answered, non2xx, errors (requests lost with their connection),
  * unanswered, rate (sent per second of the SECONDS), p50_us, p90_us, p99_us, max_us,
- * lag_p50_us, lag_p99_us, lag_max_us. */
+ * lag_p50_us, lag_p99_us, lag_max_us; then start_unix, the wall-clock time
+ * the first request was due (s), and sec_max_us, the worst latency among
+ * the requests due in each second of the run, comma-separated: a stall
+ * shows as one bad second, load that is too high as many. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,6 +54,9 @@ static struct {
     double rate;
     uint64_t start, planned, sent, answered, non2xx, errors, overflow;
     uint64_t *latency, *lag; /* ns, one per answered / sent request */
+    uint64_t *sec_max;        /* ns, the worst latency of each second's requests */
+    unsigned nsecs;
+    double start_unix;
     uv_poll_t tick;
     int tfd;
     uv_timer_t drain;
@@ -88,7 +94,11 @@ static int on_message_complete(http_parser *p)
     struct conn *c = p->data;
     if (c->count == 0)
         return 1; /* an answer nobody asked for */
-    g.latency[g.answered++] = now_ns() - c->due[c->head];
+    uint64_t took = now_ns() - c->due[c->head];
+    unsigned sec = (unsigned)((c->due[c->head] - g.start) / 1000000000u);
+    if (sec < g.nsecs && took > g.sec_max[sec])
+        g.sec_max[sec] = took;
+    g.latency[g.answered++] = took;
     c->head = (c->head + 1) % RING;
     c->count--;
     if (p->status_code < 200 || p->status_code > 299)
@@ -175,6 +185,9 @@ static void start_clock(void)
     g.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     timerfd_settime(g.tfd, 0, &its, NULL);
     g.start = now_ns();
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    g.start_unix = (double)wall.tv_sec + (double)wall.tv_nsec / 1e9;
     uv_poll_init(g.loop, &g.tick, g.tfd);
     uv_poll_start(&g.tick, UV_READABLE, on_tick);
 }
@@ -276,6 +289,8 @@ int main(int argc, char **argv)
     g.planned = (uint64_t)(g.rate * seconds);
     g.latency = mg_calloc(g.planned + 1, sizeof *g.latency);
     g.lag = mg_calloc(g.planned + 1, sizeof *g.lag);
+    g.nsecs = (unsigned)ceil(seconds) + 1;
+    g.sec_max = mg_calloc(g.nsecs, sizeof *g.sec_max);
     g.loop = uv_default_loop();
     uv_timer_init(g.loop, &g.drain);
     g.conns = mg_calloc(g.nconns, sizeof *g.conns);
@@ -304,6 +319,10 @@ int main(int argc, char **argv)
            pct_us(g.latency, g.answered, 0.9), pct_us(g.latency, g.answered, 0.99),
            pct_us(g.latency, g.answered, 1.0), pct_us(g.lag, g.sent, 0.5),
            pct_us(g.lag, g.sent, 0.99), pct_us(g.lag, g.sent, 1.0));
+    printf("start_unix=%.3f sec_max_us=", g.start_unix);
+    for (unsigned i = 0; i + 1 < g.nsecs; i++)
+        printf("%s%.0f", i ? "," : "", (double)g.sec_max[i] / 1e3);
+    printf("\n");
     /* the process ends here: the loop's handles go with it */
     return g.answered > 0 && g.errors == 0 ? 0 : 1;
 }
