@@ -9,6 +9,7 @@
 #include "modgate/ratelimit.h"
 #include "modgate/rules.h"
 #include "modgate/crypto.h"
+#include "modgate/decimal.h"
 #include "modgate/keyring.h"
 #include "modgate/log.h"
 #include "modgate/metrics.h"
@@ -263,6 +264,17 @@ void mg_handle_check(struct mg_exchange *x)
 
 /* ---- POST /v1/comments ------------------------------------------------ */
 
+/* "/v1/comments/" and an id: a comment's Location. */
+#define COMMENT_PATH_LEN (sizeof "/v1/comments/" - 1 + MG_UUID_LEN)
+
+/* id (mg_uuid_valid) into out, without snprintf: on every submission. */
+static void comment_path(const char *id, char out[COMMENT_PATH_LEN])
+{
+    static const char prefix[] = "/v1/comments/";
+    memcpy(out, prefix, sizeof prefix - 1);
+    memcpy(out + sizeof prefix - 1, id, MG_UUID_LEN); /* its NUL with it */
+}
+
 /* One submission on its way to Redis. It keeps what it needs to be sent a
  * second time: when a history rule (decided in Redis) changes the verdict,
  * the record is built again with the new status and sent again. */
@@ -271,7 +283,7 @@ struct submit_ctx {
     int status;          /* what to answer once Redis has stored it */
     char *body;
     const char *outcome; /* the record's status, for metrics */
-    char location[64];
+    char location[COMMENT_PATH_LEN];
     struct mg_submission sub;
     struct mg_verdict verdict;
     int64_t now;
@@ -402,8 +414,8 @@ void mg_respond_banned(struct mg_exchange *x, int64_t until_ms)
 
 void mg_respond_rate_limited(struct mg_exchange *x, const char *limit, int64_t retry_after_s)
 {
-    char retry[24];
-    snprintf(retry, sizeof retry, "%lld", (long long)retry_after_s);
+    char retry[MG_DEC_LEN];
+    mg_dec_i64(retry_after_s, retry);
     json_t *p = mg_problem_new(429, "rate_limited",
                                "Too many comments too quickly; retry after "
                                "the time given.");
@@ -436,11 +448,11 @@ static void on_submitted(int status, const struct mg_store_submit_result *res,
         mg_metrics_submission(x->srv->metrics, "replayed");
         /* The first response again, Location included: it names the id
          * the stored body carries (201, 202 and 422 rejected have one). */
-        char location[64] = "";
+        char location[COMMENT_PATH_LEN] = "";
         json_t *first = json_loadb(res->replay_body, res->replay_len, 0, NULL);
         const char *id = json_string_value(json_object_get(first, "id"));
         if (id && mg_uuid_valid(id))
-            snprintf(location, sizeof location, "/v1/comments/%s", id);
+            comment_path(id, location);
         struct mg_http_header loc = {"Location", location};
         mg_respond(x, res->replay_status,
                    res->replay_status < 300 ? json_media_type : problem_media_type,
@@ -545,7 +557,7 @@ static int send_submission(struct submit_ctx *ctx, bool history_check)
                              sub->has_author_created_at ? "\"" : "");
 
     ctx->outcome = status;
-    snprintf(ctx->location, sizeof ctx->location, "/v1/comments/%s", ctx->id);
+    comment_path(ctx->id, ctx->location);
     char *record_json = mg_record_dump(&r); /* no tree: jsonw.h */
     set_answer(ctx, record_json);
 

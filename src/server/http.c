@@ -12,6 +12,7 @@
 
 #include "modgate/alloc.h"
 #include "modgate/buf.h"
+#include "modgate/decimal.h"
 #include "modgate/problem.h"
 #include "modgate/text.h"
 
@@ -400,16 +401,11 @@ static const char *http_date(void)
     return date;
 }
 
-/* v in decimal, without printf. */
+/* v in decimal, without printf (decimal.h). */
 static void put_decimal(struct mg_buf *b, size_t v)
 {
-    char text[24];
-    char *o = text + sizeof text;
-    do {
-        *--o = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    mg_buf_add(b, o, (size_t)(text + sizeof text - o));
+    char text[MG_DEC_LEN];
+    mg_buf_add(b, text, mg_dec_u64(v, text));
 }
 
 char *mg_http_response_serialize(int status, const struct mg_http_header *headers,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "modgate/alloc.h"
+#include "modgate/decimal.h"
 #include "modgate/log.h"
 
 static struct op *op_alloc(struct mg_store *s, const char *what, int script,
@@ -273,11 +274,10 @@ static void on_wait_reply(redisAsyncContext *ac, void *r, void *privdata)
 static int send_wait(struct op *op, redisAsyncContext *ac)
 {
     struct mg_store *s = op->store;
-    char n[16], ms[16];
-    snprintf(n, sizeof n, "%d", op->acks);
-    snprintf(ms, sizeof ms, "%d", s->cfg->redis_replica_ack_timeout_ms);
+    char n[MG_DEC_LEN], ms[MG_DEC_LEN];
     const char *argv[3] = {"WAIT", n, ms};
-    size_t lens[3] = {4, strlen(n), strlen(ms)};
+    size_t lens[3] = {4, mg_dec_i64(op->acks, n),
+                      mg_dec_i64(s->cfg->redis_replica_ack_timeout_ms, ms)};
     if (redisAsyncCommandArgv(ac, on_wait_reply, op, 3, argv, lens) != REDIS_OK)
         return MG_EUNAVAIL;
     op->refs++;
@@ -367,13 +367,13 @@ static int eval_send(struct mg_store *s, enum mg__script_id id, int nkeys, int n
     op->argc = 3 + nargs;
     op->argv = mg_calloc((size_t)op->argc, sizeof *op->argv);
     op->argvlen = mg_calloc((size_t)op->argc, sizeof *op->argvlen);
-    size_t bytes = 16; /* numkeys */
+    size_t bytes = MG_DEC_LEN; /* numkeys */
     for (int i = 0; i < nargs; i++)
         bytes += argslen[i] + 1;
     op->strings = mg_malloc(bytes);
 
     char *at = op->strings;
-    int n = snprintf(at, 16, "%d", nkeys);
+    size_t n = mg_dec_i64(nkeys, at);
     if (s->sha_unknown[id]) {
         /* hiredis copies the command as it is sent, so the source may
          * be replaced after this call */
@@ -387,8 +387,8 @@ static int eval_send(struct mg_store *s, enum mg__script_id id, int nkeys, int n
         op->argvlen[1] = 40;
     }
     op->argv[2] = at;
-    op->argvlen[2] = (size_t)n;
-    at += 16;
+    op->argvlen[2] = n;
+    at += MG_DEC_LEN;
     for (int i = 0; i < nargs; i++) {
         memcpy(at, args[i], argslen[i]);
         at[argslen[i]] = '\0';
