@@ -511,6 +511,31 @@ static void set_answer(struct submit_ctx *ctx, char *record_json)
     ctx->body = dump(p);
 }
 
+/* The record's meta, {"author_created_at": TIME or null}, as json_pack
+ * wrote it (a time needs no escaping): no printf, no allocation. */
+#define META_KEY "{\"author_created_at\":"
+/* the key, a quoted time (MG_TIME_LEN - 1 characters), "}" and the NUL */
+#define META_LEN (sizeof META_KEY - 1 + 1 + (MG_TIME_LEN - 1) + 1 + sizeof "}")
+
+static void meta_of(const struct mg_submission *sub, char out[META_LEN])
+{
+    size_t len = sizeof META_KEY - 1;
+    memcpy(out, META_KEY, len);
+    if (sub->has_author_created_at) {
+        char at[MG_TIME_LEN];
+        mg_time_format(sub->author_created_at_ms, at);
+        size_t n = strlen(at); /* < MG_TIME_LEN */
+        out[len++] = '"';
+        memcpy(out + len, at, n);
+        len += n;
+        out[len++] = '"';
+    } else {
+        memcpy(out + len, "null", 4);
+        len += 4;
+    }
+    memcpy(out + len, "}", 2);
+}
+
 /* Builds the record and the answer from ctx's verdict and sends it all to
  * Redis in one script call; on_submitted answers. */
 static int send_submission(struct submit_ctx *ctx, bool history_check)
@@ -545,16 +570,9 @@ static int send_submission(struct submit_ctx *ctx, bool history_check)
         r.signature = signature;
     }
     const char *status = mg_record_status_name(r.status);
-    char author_created_at[MG_TIME_LEN] = "";
-    if (sub->has_author_created_at)
-        mg_time_format(sub->author_created_at_ms, author_created_at);
+    char meta[META_LEN];
+    meta_of(sub, meta);
     /* client_ip and user_agent go to a key of their own, which expires */
-    /* {"author_created_at": TIME or null}, as json_pack wrote it (a time
-     * needs no escaping) */
-    char *meta = mg_asprintf("{\"author_created_at\":%s%s%s}",
-                             sub->has_author_created_at ? "\"" : "",
-                             sub->has_author_created_at ? author_created_at : "null",
-                             sub->has_author_created_at ? "\"" : "");
 
     ctx->outcome = status;
     comment_path(ctx->id, ctx->location);
@@ -603,7 +621,6 @@ static int send_submission(struct submit_ctx *ctx, bool history_check)
     mg_free(rule_ids);
     if (ctx->body != record_json)
         mg_free(record_json);
-    mg_free(meta);
     return rc;
 }
 
