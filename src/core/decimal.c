@@ -1,6 +1,7 @@
 /* decimal.c: integers as decimal text (decimal.h). */
 #include "modgate/decimal.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -30,4 +31,14 @@ size_t mg_dec_i64(int64_t v, char out[MG_DEC_LEN])
 {
     /* the magnitude as unsigned: -INT64_MIN does not fit an int64_t */
     return put(v < 0 ? 0u - (uint64_t)v : (uint64_t)v, v < 0, out);
+}
+
+size_t mg_dec_integral(double v, char out[MG_DEC_LEN])
+{
+    /* the range test first: NaN fails it, and the cast below is defined */
+    if (!(v > -1e15 && v < 1e15) || (double)(int64_t)v != v)
+        return 0;
+    if (v == 0 && signbit(v))
+        return 0; /* "-0" */
+    return mg_dec_i64((int64_t)v, out);
 }

@@ -121,7 +121,10 @@ void mg_jsonw_real(struct mg_buf *b, double v, int precision)
         return;
     }
     char text[64];
-    int n = snprintf(text, sizeof text, "%.*g", precision, v);
+    /* a whole number (most scores) without snprintf: the same digits */
+    int n = precision >= 15 ? (int)mg_dec_integral(v, text) : 0;
+    if (n == 0)
+        n = snprintf(text, sizeof text, "%.*g", precision, v);
     if (n < 0 || (size_t)n >= sizeof text - 3)
         n = 0;
     /* as jansson's jsonp_dtostr: an integer-looking real gets ".0" */

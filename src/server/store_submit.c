@@ -147,11 +147,12 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
     /* the integers in decimal.h's text, not snprintf's */
     char status_text[MG_DEC_LEN], idem_ttl[MG_DEC_LEN], retention[MG_DEC_LEN];
     char created[MG_DEC_LEN], audit_cap[MG_DEC_LEN], addr_ttl[MG_DEC_LEN];
-    char events_cap[MG_DEC_LEN], score[40];
+    char events_cap[MG_DEC_LEN], score[40]; /* score: MG_DEC_LEN or "%.17g" */
     mg_dec_u64(store->cfg->events_max_len, events_cap);
     mg_dec_u64(store->cfg->audit_max_entries, audit_cap);
     mg_dec_i64(store->cfg->ip_retention_s, addr_ttl);
-    snprintf(score, sizeof score, "%.17g", c->score);
+    if (!mg_dec_integral(c->score, score)) /* a whole number: no snprintf */
+        snprintf(score, sizeof score, "%.17g", c->score);
     mg_dec_i64(c->response_status, status_text);
     mg_dec_i64(IDEMPOTENCY_TTL_S, idem_ttl);
     mg_dec_i64(store->cfg->rejected_retention_s, retention);
