@@ -15,8 +15,8 @@
 
 /* A request header, owned by its request. */
 struct mg_http_field {
-    char *name; /* lowercased */
-    char *value;
+    char *name;  /* lowercased */
+    char *value; /* in name's allocation, after its NUL */
 };
 
 /* A response header; the strings are borrowed. */
@@ -29,7 +29,7 @@ struct mg_http_request {
     const char *method; /* static: "GET", "POST", ... */
     char *target;       /* the request target as sent */
     char *path;         /* target up to '?', not decoded */
-    char *query;        /* after '?', or NULL */
+    char *query;        /* after '?', or NULL; in path's allocation */
     struct mg_http_field *headers;
     size_t header_count;
     char *body; /* NUL-terminated for convenience; body_len excludes it */

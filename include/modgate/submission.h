@@ -22,7 +22,9 @@ struct mg_submission_limits {
                   author_created_at only; article_id NULL in the result */
 };
 
-/* A valid submission; every string is owned and NUL-terminated. */
+/* A valid submission; every string is NUL-terminated, and all of them are
+ * in one allocation the struct owns (strings): not to be freed, nor
+ * replaced, one by one. */
 struct mg_submission {
     char *article_id;  /* 1..128 printable ASCII, no spaces; NULL for an edit */
     char *author_id;   /* same; NULL only with author_id_optional */
@@ -35,6 +37,7 @@ struct mg_submission {
     char *user_agent;   /* NULL, or <= 512 bytes */
     bool has_author_created_at;
     int64_t author_created_at_ms;
+    char *strings; /* holds the strings above: one malloc, not seven */
 };
 
 /* Why a submission was refused. Strings are static or in the struct. */

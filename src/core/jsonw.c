@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "modgate/decimal.h"
+
 static const char hex[] = "0123456789ABCDEF";
 
 /* The length of the valid UTF-8 sequence at s (n bytes left), or 0. */
@@ -108,17 +110,8 @@ void mg_jsonw_cstring(struct mg_buf *b, const char *s)
 
 void mg_jsonw_int(struct mg_buf *b, long long v)
 {
-    char text[24]; /* written backwards from the end */
-    char *o = text + sizeof text;
-    /* the magnitude as unsigned: -LLONG_MIN does not fit a long long */
-    unsigned long long m = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-    do {
-        *--o = (char)('0' + m % 10);
-        m /= 10;
-    } while (m);
-    if (v < 0)
-        *--o = '-';
-    mg_buf_add(b, o, (size_t)(text + sizeof text - o));
+    char text[MG_DEC_LEN];
+    mg_buf_add(b, text, mg_dec_i64(v, text));
 }
 
 void mg_jsonw_real(struct mg_buf *b, double v, int precision)
@@ -128,7 +121,10 @@ void mg_jsonw_real(struct mg_buf *b, double v, int precision)
         return;
     }
     char text[64];
-    int n = snprintf(text, sizeof text, "%.*g", precision, v);
+    /* a whole number (most scores) without snprintf: the same digits */
+    int n = precision >= 15 ? (int)mg_dec_integral(v, text) : 0;
+    if (n == 0)
+        n = snprintf(text, sizeof text, "%.*g", precision, v);
     if (n < 0 || (size_t)n >= sizeof text - 3)
         n = 0;
     /* as jansson's jsonp_dtostr: an integer-looking real gets ".0" */

@@ -1,10 +1,10 @@
 /* ratelimit.c: the rate limit settings: defaults, names, the trusted list. */
 #include "modgate/ratelimit.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "modgate/alloc.h"
+#include "modgate/decimal.h"
 #include "modgate/ipaddr.h"
 
 /* The news-site defaults. docs/rate-limits.md gives the reason for each and
@@ -96,9 +96,18 @@ void mg_rl_keys_of(const struct mg_rl_config *rl, const char *author_id,
         int prefix = ip.family == 4 ? rl->subnet_prefix_v4 : rl->subnet_prefix_v6;
         struct mg_ip net = ip;
         mg_ip_mask(&net, prefix);
-        char net_hex[MG_IP_HEX_LEN];
-        mg_ip_hex(&net, net_hex);
-        snprintf(out->subnet, sizeof out->subnet, "%s/%d", net_hex, prefix);
+        /* "hex/prefix" without snprintf (on every submission), cut as
+         * snprintf would cut it, were a prefix ever longer than 3 digits */
+        _Static_assert(sizeof out->subnet >= MG_IP_HEX_LEN + 1, "the hex and a '/'");
+        mg_ip_hex(&net, out->subnet);
+        size_t at = strlen(out->subnet);
+        out->subnet[at++] = '/';
+        char bits[MG_DEC_LEN];
+        size_t n = mg_dec_i64(prefix, bits);
+        if (n > sizeof out->subnet - 1 - at)
+            n = sizeof out->subnet - 1 - at;
+        memcpy(out->subnet + at, bits, n);
+        out->subnet[at + n] = '\0';
     }
     for (int d = 0; d < MG_RL_DIM_COUNT; d++) {
         const char *value = NULL;

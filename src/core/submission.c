@@ -297,6 +297,35 @@ static int check_fields(json_t *root, struct fields *f,
     return check_author_created_at(root, f, err);
 }
 
+/* s[0..len) and a NUL at *at, which moves past them. */
+static char *put_string(char **at, const char *s, size_t len)
+{
+    char *p = *at;
+    memcpy(p, s, len);
+    p[len] = '\0';
+    *at = p + len + 1;
+    return p;
+}
+
+/* f's strings into one allocation, out->strings, sized once. */
+static void copy_strings(const struct fields *f, struct mg_submission *out)
+{
+    const char *from[] = {f->article_id, f->author_id,  f->author_name,
+                          f->parent_id,  f->client_ip,  f->user_agent};
+    char **to[] = {&out->article_id, &out->author_id, &out->author_name,
+                   &out->parent_id,  &out->client_ip, &out->user_agent};
+    size_t lens[sizeof from / sizeof *from];
+    size_t total = f->body_len + 1;
+    for (size_t i = 0; i < sizeof from / sizeof *from; i++) {
+        lens[i] = from[i] ? strlen(from[i]) : 0;
+        total += from[i] ? lens[i] + 1 : 0;
+    }
+    char *at = out->strings = mg_malloc(total);
+    out->body = put_string(&at, f->body, f->body_len);
+    for (size_t i = 0; i < sizeof from / sizeof *from; i++)
+        *to[i] = from[i] ? put_string(&at, from[i], lens[i]) : NULL;
+}
+
 int mg_submission_parse(const char *json, size_t len,
                         const struct mg_submission_limits *limits,
                         struct mg_submission *out,
@@ -356,15 +385,9 @@ int mg_submission_parse(const char *json, size_t len,
         return rc;
     }
 
-    out->article_id = f.article_id ? mg_strdup(f.article_id) : NULL;
-    out->author_id = f.author_id ? mg_strdup(f.author_id) : NULL;
-    out->author_name = f.author_name ? mg_strdup(f.author_name) : NULL;
-    out->body = mg_strndup(f.body, f.body_len);
+    copy_strings(&f, out);
     out->body_bytes = f.body_len;
     out->body_chars = chars;
-    out->parent_id = f.parent_id ? mg_strdup(f.parent_id) : NULL;
-    out->client_ip = f.client_ip ? mg_strdup(f.client_ip) : NULL;
-    out->user_agent = f.user_agent ? mg_strdup(f.user_agent) : NULL;
     out->has_author_created_at = f.author_created_at != NULL;
     out->author_created_at_ms = f.author_created_at_ms;
     json_decref(root);
@@ -373,12 +396,6 @@ int mg_submission_parse(const char *json, size_t len,
 
 void mg_submission_close(struct mg_submission *s)
 {
-    mg_free(s->article_id);
-    mg_free(s->author_id);
-    mg_free(s->author_name);
-    mg_free(s->body);
-    mg_free(s->parent_id);
-    mg_free(s->client_ip);
-    mg_free(s->user_agent);
+    mg_free(s->strings);
     memset(s, 0, sizeof *s);
 }

@@ -9,6 +9,7 @@
 #include "modgate/ratelimit.h"
 #include "modgate/rules.h"
 #include "modgate/crypto.h"
+#include "modgate/decimal.h"
 #include "modgate/keyring.h"
 #include "modgate/log.h"
 #include "modgate/metrics.h"
@@ -263,6 +264,17 @@ void mg_handle_check(struct mg_exchange *x)
 
 /* ---- POST /v1/comments ------------------------------------------------ */
 
+/* "/v1/comments/" and an id: a comment's Location. */
+#define COMMENT_PATH_LEN (sizeof "/v1/comments/" - 1 + MG_UUID_LEN)
+
+/* id (mg_uuid_valid) into out, without snprintf: on every submission. */
+static void comment_path(const char *id, char out[COMMENT_PATH_LEN])
+{
+    static const char prefix[] = "/v1/comments/";
+    memcpy(out, prefix, sizeof prefix - 1);
+    memcpy(out + sizeof prefix - 1, id, MG_UUID_LEN); /* its NUL with it */
+}
+
 /* One submission on its way to Redis. It keeps what it needs to be sent a
  * second time: when a history rule (decided in Redis) changes the verdict,
  * the record is built again with the new status and sent again. */
@@ -271,7 +283,7 @@ struct submit_ctx {
     int status;          /* what to answer once Redis has stored it */
     char *body;
     const char *outcome; /* the record's status, for metrics */
-    char location[64];
+    char location[COMMENT_PATH_LEN];
     struct mg_submission sub;
     struct mg_verdict verdict;
     int64_t now;
@@ -402,8 +414,8 @@ void mg_respond_banned(struct mg_exchange *x, int64_t until_ms)
 
 void mg_respond_rate_limited(struct mg_exchange *x, const char *limit, int64_t retry_after_s)
 {
-    char retry[24];
-    snprintf(retry, sizeof retry, "%lld", (long long)retry_after_s);
+    char retry[MG_DEC_LEN];
+    mg_dec_i64(retry_after_s, retry);
     json_t *p = mg_problem_new(429, "rate_limited",
                                "Too many comments too quickly; retry after "
                                "the time given.");
@@ -436,11 +448,11 @@ static void on_submitted(int status, const struct mg_store_submit_result *res,
         mg_metrics_submission(x->srv->metrics, "replayed");
         /* The first response again, Location included: it names the id
          * the stored body carries (201, 202 and 422 rejected have one). */
-        char location[64] = "";
+        char location[COMMENT_PATH_LEN] = "";
         json_t *first = json_loadb(res->replay_body, res->replay_len, 0, NULL);
         const char *id = json_string_value(json_object_get(first, "id"));
         if (id && mg_uuid_valid(id))
-            snprintf(location, sizeof location, "/v1/comments/%s", id);
+            comment_path(id, location);
         struct mg_http_header loc = {"Location", location};
         mg_respond(x, res->replay_status,
                    res->replay_status < 300 ? json_media_type : problem_media_type,
@@ -499,6 +511,31 @@ static void set_answer(struct submit_ctx *ctx, char *record_json)
     ctx->body = dump(p);
 }
 
+/* The record's meta, {"author_created_at": TIME or null}, as json_pack
+ * wrote it (a time needs no escaping): no printf, no allocation. */
+#define META_KEY "{\"author_created_at\":"
+/* the key, a quoted time (MG_TIME_LEN - 1 characters), "}" and the NUL */
+#define META_LEN (sizeof META_KEY - 1 + 1 + (MG_TIME_LEN - 1) + 1 + sizeof "}")
+
+static void meta_of(const struct mg_submission *sub, char out[META_LEN])
+{
+    size_t len = sizeof META_KEY - 1;
+    memcpy(out, META_KEY, len);
+    if (sub->has_author_created_at) {
+        char at[MG_TIME_LEN];
+        mg_time_format(sub->author_created_at_ms, at);
+        size_t n = strlen(at); /* < MG_TIME_LEN */
+        out[len++] = '"';
+        memcpy(out + len, at, n);
+        len += n;
+        out[len++] = '"';
+    } else {
+        memcpy(out + len, "null", 4);
+        len += 4;
+    }
+    memcpy(out + len, "}", 2);
+}
+
 /* Builds the record and the answer from ctx's verdict and sends it all to
  * Redis in one script call; on_submitted answers. */
 static int send_submission(struct submit_ctx *ctx, bool history_check)
@@ -533,19 +570,12 @@ static int send_submission(struct submit_ctx *ctx, bool history_check)
         r.signature = signature;
     }
     const char *status = mg_record_status_name(r.status);
-    char author_created_at[MG_TIME_LEN] = "";
-    if (sub->has_author_created_at)
-        mg_time_format(sub->author_created_at_ms, author_created_at);
+    char meta[META_LEN];
+    meta_of(sub, meta);
     /* client_ip and user_agent go to a key of their own, which expires */
-    /* {"author_created_at": TIME or null}, as json_pack wrote it (a time
-     * needs no escaping) */
-    char *meta = mg_asprintf("{\"author_created_at\":%s%s%s}",
-                             sub->has_author_created_at ? "\"" : "",
-                             sub->has_author_created_at ? author_created_at : "null",
-                             sub->has_author_created_at ? "\"" : "");
 
     ctx->outcome = status;
-    snprintf(ctx->location, sizeof ctx->location, "/v1/comments/%s", ctx->id);
+    comment_path(ctx->id, ctx->location);
     char *record_json = mg_record_dump(&r); /* no tree: jsonw.h */
     set_answer(ctx, record_json);
 
@@ -591,7 +621,6 @@ static int send_submission(struct submit_ctx *ctx, bool history_check)
     mg_free(rule_ids);
     if (ctx->body != record_json)
         mg_free(record_json);
-    mg_free(meta);
     return rc;
 }
 

@@ -226,7 +226,9 @@ void mg__dispatch(struct mg_exchange *x)
         const struct mg_principal *who = authenticate(x);
         if (who) {
             /* a copy: a reload may free the token set before the answer */
-            snprintf(x->principal_name, sizeof x->principal_name, "%s", who->name);
+            size_t len = strnlen(who->name, sizeof x->principal_name - 1);
+            memcpy(x->principal_name, who->name, len); /* not snprintf: per request */
+            x->principal_name[len] = '\0';
             x->principal_copy = (struct mg_principal){who->role, x->principal_name};
             x->principal = &x->principal_copy;
         }

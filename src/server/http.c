@@ -12,6 +12,7 @@
 
 #include "modgate/alloc.h"
 #include "modgate/buf.h"
+#include "modgate/decimal.h"
 #include "modgate/problem.h"
 #include "modgate/text.h"
 
@@ -64,14 +65,11 @@ void mg_http_request_free(struct mg_http_request *req)
 {
     if (!req)
         return;
-    for (size_t i = 0; i < req->header_count; i++) {
-        mg_free(req->headers[i].name);
-        mg_free(req->headers[i].value);
-    }
+    for (size_t i = 0; i < req->header_count; i++)
+        mg_free(req->headers[i].name); /* its value too (commit_header) */
     mg_free(req->headers);
     mg_free(req->target);
-    mg_free(req->path);
-    mg_free(req->query);
+    mg_free(req->path); /* the query too (split_target) */
     mg_free(req->body);
     mg_free(req);
 }
@@ -160,10 +158,20 @@ static int commit_header(struct mg_http_parser *p)
         r->headers = mg_realloc(r->headers,
                                 (r->header_count + 8) * sizeof *r->headers);
     struct mg_http_field *h = &r->headers[r->header_count++];
-    h->name = mg_buf_take(&p->field, NULL);
-    for (char *c = h->name; *c; c++)
-        *c = (char)tolower((unsigned char)*c);
-    h->value = mg_buf_take(&p->value, NULL);
+    /* The name (lowercased) and the value in one allocation, the value
+     * after the name's NUL: one malloc a header line, and the field and
+     * value buffers keep their memory for the next line. */
+    size_t nlen = p->field.len, vlen = p->value.len;
+    h->name = mg_malloc(nlen + 1 + vlen + 1);
+    for (size_t i = 0; i < nlen; i++)
+        h->name[i] = (char)tolower((unsigned char)p->field.data[i]);
+    h->name[nlen] = '\0';
+    h->value = h->name + nlen + 1;
+    if (vlen) /* data is NULL while nothing was added */
+        memcpy(h->value, p->value.data, vlen);
+    h->value[vlen] = '\0';
+    mg_buf_reset(&p->field);
+    mg_buf_reset(&p->value);
     p->in_value = false;
     return 0;
 }
@@ -197,12 +205,15 @@ static void split_target(struct mg_http_request *r)
         const char *slash = strchr(strstr(t, "//") + 2, '/');
         t = slash ? slash : "/";
     }
+    /* path and query in one allocation, the query after the path's NUL */
     const char *q = strchr(t, '?');
+    size_t len = strlen(t);
+    r->path = mg_malloc(len + 1);
+    memcpy(r->path, t, len + 1);
     if (q) {
-        r->path = mg_strndup(t, (size_t)(q - t));
-        r->query = mg_strdup(q + 1);
-    } else {
-        r->path = mg_strdup(t);
+        size_t plen = (size_t)(q - t);
+        r->path[plen] = '\0';
+        r->query = r->path + plen + 1; /* the rest, its NUL included */
     }
 }
 
@@ -400,16 +411,11 @@ static const char *http_date(void)
     return date;
 }
 
-/* v in decimal, without printf. */
+/* v in decimal, without printf (decimal.h). */
 static void put_decimal(struct mg_buf *b, size_t v)
 {
-    char text[24];
-    char *o = text + sizeof text;
-    do {
-        *--o = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    mg_buf_add(b, o, (size_t)(text + sizeof text - o));
+    char text[MG_DEC_LEN];
+    mg_buf_add(b, text, mg_dec_u64(v, text));
 }
 
 char *mg_http_response_serialize(int status, const struct mg_http_header *headers,

@@ -118,11 +118,12 @@ struct op {
      * is given to fn only once WAIT has answered. */
     int acks;
     redisReply *held;
-    /* The EVALSHA command, kept for the retry after NOSCRIPT. */
+    /* The EVALSHA command, kept for the retry after NOSCRIPT: argv,
+     * argvlen and the strings they point at are in the op's own
+     * allocation, after it (eval_send), and go with it. */
     int argc;
     const char **argv;
     size_t *argvlen;
-    char *strings;
 };
 
 struct mg_store {

@@ -9,12 +9,17 @@
 #include <string.h>
 
 #include "modgate/alloc.h"
+#include "modgate/decimal.h"
 #include "modgate/log.h"
 
+/* An op and extra bytes right after it (its command's arguments), in one
+ * allocation: the op is zeroed, the extra bytes are not. */
 static struct op *op_alloc(struct mg_store *s, const char *what, int script,
-                           mg__reply_fn fn, const struct mg__store_call *call)
+                           mg__reply_fn fn, const struct mg__store_call *call,
+                           size_t extra)
 {
-    struct op *op = mg_calloc(1, sizeof *op);
+    struct op *op = mg_malloc(sizeof *op + extra);
+    memset(op, 0, sizeof *op);
     op->store = s;
     op->what = what;
     op->script = script;
@@ -60,10 +65,7 @@ static void reply_free(redisReply *r)
 static void op_discard(struct op *op)
 {
     reply_free(op->held);
-    mg_free(op->argv);
-    mg_free(op->argvlen);
-    mg_free(op->strings);
-    mg_free(op);
+    mg_free(op); /* its arguments with it (op_alloc) */
 }
 
 static void op_free_if_idle(struct op *op)
@@ -273,11 +275,10 @@ static void on_wait_reply(redisAsyncContext *ac, void *r, void *privdata)
 static int send_wait(struct op *op, redisAsyncContext *ac)
 {
     struct mg_store *s = op->store;
-    char n[16], ms[16];
-    snprintf(n, sizeof n, "%d", op->acks);
-    snprintf(ms, sizeof ms, "%d", s->cfg->redis_replica_ack_timeout_ms);
+    char n[MG_DEC_LEN], ms[MG_DEC_LEN];
     const char *argv[3] = {"WAIT", n, ms};
-    size_t lens[3] = {4, strlen(n), strlen(ms)};
+    size_t lens[3] = {4, mg_dec_i64(op->acks, n),
+                      mg_dec_i64(s->cfg->redis_replica_ack_timeout_ms, ms)};
     if (redisAsyncCommandArgv(ac, on_wait_reply, op, 3, argv, lens) != REDIS_OK)
         return MG_EUNAVAIL;
     op->refs++;
@@ -338,7 +339,7 @@ int mg__store_send(struct mg_store *s, const char *what, int argc, const char **
 {
     if (s->ac == NULL)
         return MG_EUNAVAIL;
-    struct op *op = op_alloc(s, what, -1, fn, call);
+    struct op *op = op_alloc(s, what, -1, fn, call, 0);
     if (redisAsyncCommandArgv(s->ac, on_redis_reply, op, argc, argv,
                               argvlen) != REDIS_OK) {
         op_discard(op);
@@ -363,17 +364,22 @@ static int eval_send(struct mg_store *s, enum mg__script_id id, int nkeys, int n
     if (s->ac == NULL)
         return MG_EUNAVAIL;
 
-    struct op *op = op_alloc(s, sc->name, (int)id, fn, call);
-    op->argc = 3 + nargs;
-    op->argv = mg_calloc((size_t)op->argc, sizeof *op->argv);
-    op->argvlen = mg_calloc((size_t)op->argc, sizeof *op->argvlen);
-    size_t bytes = 16; /* numkeys */
+    /* argv, argvlen and the strings after the op, in its allocation */
+    size_t argc = 3 + (size_t)nargs;
+    size_t bytes = MG_DEC_LEN; /* numkeys */
     for (int i = 0; i < nargs; i++)
         bytes += argslen[i] + 1;
-    op->strings = mg_malloc(bytes);
+    _Static_assert(sizeof(struct op) % _Alignof(const char *) == 0 &&
+                       sizeof(const char *) % _Alignof(size_t) == 0,
+                   "argv right after the op, argvlen right after argv");
+    struct op *op = op_alloc(s, sc->name, (int)id, fn, call,
+                             argc * (sizeof(const char *) + sizeof(size_t)) + bytes);
+    op->argc = (int)argc;
+    op->argv = (const char **)(op + 1);
+    op->argvlen = (size_t *)(op->argv + argc);
 
-    char *at = op->strings;
-    int n = snprintf(at, 16, "%d", nkeys);
+    char *at = (char *)(op->argvlen + argc);
+    size_t n = mg_dec_i64(nkeys, at);
     if (s->sha_unknown[id]) {
         /* hiredis copies the command as it is sent, so the source may
          * be replaced after this call */
@@ -387,8 +393,8 @@ static int eval_send(struct mg_store *s, enum mg__script_id id, int nkeys, int n
         op->argvlen[1] = 40;
     }
     op->argv[2] = at;
-    op->argvlen[2] = (size_t)n;
-    at += 16;
+    op->argvlen[2] = n;
+    at += MG_DEC_LEN;
     for (int i = 0; i < nargs; i++) {
         memcpy(at, args[i], argslen[i]);
         at[argslen[i]] = '\0';

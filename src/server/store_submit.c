@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "modgate/alloc.h"
+#include "modgate/decimal.h"
 
 /* docs/api.md: an Idempotency-Key is remembered for 24 hours. */
 #define IDEMPOTENCY_TTL_S (24 * 3600)
@@ -120,25 +121,20 @@ static void on_submit_reply(struct mg_store *s, int status,
  * text: the duplicate and campaign windows (ms, 0: off for this body), the
  * campaign's authors, the new commenters' threshold. h NULL or off: all 0. */
 struct history_args {
-    char dup_window[24], camp_window[24], camp_authors[24], new_below[24];
-    char est_published[24], est_clean[24];
+    char dup_window[MG_DEC_LEN], camp_window[MG_DEC_LEN], camp_authors[MG_DEC_LEN];
+    char new_below[MG_DEC_LEN], est_published[MG_DEC_LEN], est_clean[MG_DEC_LEN];
 };
 
+/* In decimal.h's text, not snprintf's: six numbers a submission. */
 static void history_args_of(const struct mg_verdict_history *h, struct history_args *out)
 {
     bool on = h && h->on;
-    snprintf(out->dup_window, sizeof out->dup_window, "%lld",
-             on ? (long long)h->duplicate_window_ms : 0LL);
-    snprintf(out->camp_window, sizeof out->camp_window, "%lld",
-             on ? (long long)h->campaign_window_ms : 0LL);
-    snprintf(out->camp_authors, sizeof out->camp_authors, "%u",
-             on ? (unsigned)h->campaign_authors : 0u);
-    snprintf(out->new_below, sizeof out->new_below, "%u",
-             on ? (unsigned)h->new_commenter_below : 0u);
-    snprintf(out->est_published, sizeof out->est_published, "%u",
-             on ? (unsigned)h->established_published : 0u);
-    snprintf(out->est_clean, sizeof out->est_clean, "%lld",
-             on ? (long long)h->established_clean_ms : 0LL);
+    mg_dec_i64(on ? h->duplicate_window_ms : 0, out->dup_window);
+    mg_dec_i64(on ? h->campaign_window_ms : 0, out->camp_window);
+    mg_dec_u64(on ? (unsigned)h->campaign_authors : 0u, out->camp_authors);
+    mg_dec_u64(on ? (unsigned)h->new_commenter_below : 0u, out->new_below);
+    mg_dec_u64(on ? (unsigned)h->established_published : 0u, out->est_published);
+    mg_dec_i64(on ? h->established_clean_ms : 0, out->est_clean);
 }
 
 int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
@@ -148,16 +144,19 @@ int mg_store_submit(struct mg_store *store, const struct mg_store_comment *c,
         return MG_ECLOSED;
     if (store->state != LINK_READY)
         return MG_EUNAVAIL;
-    char status_text[8], idem_ttl[16], retention[16], created[24], audit_cap[24];
-    char addr_ttl[16], score[40], events_cap[24];
-    snprintf(events_cap, sizeof events_cap, "%zu", store->cfg->events_max_len);
-    snprintf(audit_cap, sizeof audit_cap, "%zu", store->cfg->audit_max_entries);
-    snprintf(addr_ttl, sizeof addr_ttl, "%d", store->cfg->ip_retention_s);
-    snprintf(score, sizeof score, "%.17g", c->score);
-    snprintf(status_text, sizeof status_text, "%d", c->response_status);
-    snprintf(idem_ttl, sizeof idem_ttl, "%d", IDEMPOTENCY_TTL_S);
-    snprintf(retention, sizeof retention, "%d", store->cfg->rejected_retention_s);
-    snprintf(created, sizeof created, "%lld", (long long)c->created_ms);
+    /* the integers in decimal.h's text, not snprintf's */
+    char status_text[MG_DEC_LEN], idem_ttl[MG_DEC_LEN], retention[MG_DEC_LEN];
+    char created[MG_DEC_LEN], audit_cap[MG_DEC_LEN], addr_ttl[MG_DEC_LEN];
+    char events_cap[MG_DEC_LEN], score[40]; /* score: MG_DEC_LEN or "%.17g" */
+    mg_dec_u64(store->cfg->events_max_len, events_cap);
+    mg_dec_u64(store->cfg->audit_max_entries, audit_cap);
+    mg_dec_i64(store->cfg->ip_retention_s, addr_ttl);
+    if (!mg_dec_integral(c->score, score)) /* a whole number: no snprintf */
+        snprintf(score, sizeof score, "%.17g", c->score);
+    mg_dec_i64(c->response_status, status_text);
+    mg_dec_i64(IDEMPOTENCY_TTL_S, idem_ttl);
+    mg_dec_i64(store->cfg->rejected_retention_s, retention);
+    mg_dec_i64(c->created_ms, created);
     struct history_args hist;
     history_args_of(c->history, &hist);
     bool history_on = c->history && c->history->on;
