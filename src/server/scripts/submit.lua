@@ -194,10 +194,7 @@ est_published, est_clean = tonumber(est_published), tonumber(est_clean)
 -- with one HSET (a read costs Redis about half what a write does).
 local user_key = prefix .. 'u:' .. author
 local established, was_established = false, nil
--- and the author's count of this status, which the one HSET below writes
--- one higher (a HINCRBY less: the script runs alone, so nothing moves it
--- between)
-local u = redis.call('HMGET', user_key, 'first', 'published', 'rejected_at', 'est', status)
+local u = redis.call('HMGET', user_key, 'first', 'published', 'rejected_at', 'est')
 local first_seen = u[1]
 if est_published > 0 then
   local last_rejected = tonumber(u[3] or '')
@@ -283,8 +280,7 @@ mg_event(prefix, events_cap,
 local seen = now_ms or tonumber(created)
 local seen_text = string.format('%.0f', seen)
 -- one HSET: first (when the HMGET above found none), last, the last
--- rejection, whether the author is established (below), and the count of
--- this status
+-- rejection, and whether the author is established (below)
 local user = {'last', seen_text}
 if not first_seen then
   user = {'first', seen_text, 'last', seen_text}
@@ -296,8 +292,8 @@ local est_changed = was_established ~= nil and established ~= was_established
 if est_changed then
   add_field(user, 'est', established and '1' or '0')
 end
-add_field(user, status, tostring((tonumber(u[5] or '0') or 0) + 1))
 redis.call('HSET', user_key, unpack(user))
+redis.call('HINCRBY', user_key, status, '1')
 -- every one of them, uncapped: erasing an author (erase_step.lua) walks it
 redis.call('ZADD', user_key .. ':c', '0', id)
 -- an author who became (or stopped being) established, as this submission
