@@ -51,8 +51,7 @@ static int make_words(const struct ntext *t, const struct mg_norm_known *known,
     struct arena a = {NULL, 0, t->len * 2 + 64};
     a.p = mg_malloc(a.cap);
     nw = mg__cut_one_letter_words(&a, t, k, w, nw, nk, known);
-    size_t *offs = mg__scratch_get(t->sc, SCR_OFFS,
-                                   (nw + 1) * MG_NORM_MAX_FORMS * sizeof *offs);
+    size_t *offs = mg_malloc((nw + 1) * MG_NORM_MAX_FORMS * sizeof *offs);
     struct leet_count leet = {0, 0, 0};
     size_t twice = 0; /* words with a doubled letter: maybe stretched */
     out->words = mg_calloc(nw + 1, sizeof *out->words);
@@ -81,11 +80,11 @@ static int make_words(const struct ntext *t, const struct mg_norm_known *known,
     }
     mg__show_leet(&a, &leet, t, k, w, nw, out, offs);
     mg__show_stretched(&a, out, offs, twice, known);
-    mg__scratch_put(t->sc, w);
-    mg__scratch_put(t->sc, k);
+    mg_free(w);
+    mg_free(k);
 
     join_forms(out, a.p, offs);
-    mg__scratch_put(t->sc, offs);
+    mg_free(offs);
     return MG_OK;
 }
 
@@ -94,13 +93,15 @@ int mg_normalize(const char *utf8, size_t len, struct mg_norm *out)
     return mg_normalize_with(utf8, len, NULL, out);
 }
 
-/* mg_normalize_with with its temporaries in sc (normalize_internal.h). */
-static int normalize(const char *utf8, size_t len, const struct mg_norm_known *known,
-                     struct scratch *sc, struct mg_norm *out)
+int mg_normalize_with(const char *utf8, size_t len,
+                      const struct mg_norm_known *known, struct mg_norm *out)
 {
+    memset(out, 0, sizeof *out);
+    if (!mg__norm_ready())
+        return MG_EIO;
     /* Validates and decodes in one pass. */
     const uint8_t *s = (const uint8_t *)utf8;
-    UChar32 *cps = mg__scratch_get(sc, SCR_CPS, (len + 1) * sizeof *cps);
+    UChar32 *cps = mg_malloc((len + 1) * sizeof *cps);
     size_t ncp = 0;
     for (size_t i = 0; i < len; ncp++) {
         if (s[i] < 0x80) {
@@ -108,35 +109,23 @@ static int normalize(const char *utf8, size_t len, const struct mg_norm_known *k
             continue;
         }
         if (mg_utf8_seq_len(s + i, len - i) == 0) {
-            mg__scratch_put(sc, cps);
+            mg_free(cps);
             return MG_EINVAL;
         }
         U8_NEXT_UNSAFE(s, i, cps[ncp]);
     }
     if (ncp > UINT32_MAX) {
-        mg__scratch_put(sc, cps);
+        mg_free(cps);
         return MG_ETOOBIG; /* spans are uint32_t */
     }
-    struct ntext t = {.sc = sc};
+    struct ntext t = {0};
     mg__norm_text(cps, ncp, &t);
-    mg__scratch_put(sc, cps);
+    mg_free(cps);
     out->invisibles = t.invisibles;
     int rc = make_words(&t, known, out);
     mg__ntext_close(&t);
     if (rc != MG_OK)
         mg_norm_close(out);
-    return rc;
-}
-
-int mg_normalize_with(const char *utf8, size_t len,
-                      const struct mg_norm_known *known, struct mg_norm *out)
-{
-    memset(out, 0, sizeof *out);
-    if (!mg__norm_ready())
-        return MG_EIO;
-    struct scratch *sc = mg__scratch_acquire();
-    int rc = normalize(utf8, len, known, sc, out);
-    mg__scratch_release(sc);
     return rc;
 }
 

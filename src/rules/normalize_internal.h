@@ -34,51 +34,11 @@
  * UBreakIterator UBreakIterator). */
 struct UBreakIterator;
 
-/* ---- the temporaries' memory (normalize_text.c) ---- */
-
-/* The buffers a normalization frees before it returns (the code points,
- * the normalized text, its segments, tokens and words, the form offsets).
- * Each thread keeps their memory from one normalization to the next (the
- * capacity, not the contents), so that a comment's costs no malloc once the
- * thread has normalized one as long; freed when the thread exits (the one
- * that calls exit(), at exit). Never shared between threads (rules load on
- * libuv's pool while the loop judges), and a normalization begun on a
- * thread whose scratch is in use allocates as before. */
-enum scratch_slot {
-    SCR_CPS, SCR_U, SCR_FROM, SCR_TO, SCR_SEGS, SCR_TOKS, SCR_WORDS, SCR_OFFS,
-    SCR_COUNT
-};
-
-struct scratch {
-    struct {
-        void *p;
-        size_t cap; /* bytes */
-    } slot[SCR_COUNT];
-    bool busy;
-};
-
-/* This thread's scratch, in use until mg__scratch_release; NULL when it is
- * in use already or cannot be made. A NULL sc is valid below: then get,
- * grow and put are mg_malloc, mg_realloc and mg_free. */
-struct scratch *mg__scratch_acquire(void);
-void mg__scratch_release(struct scratch *sc);
-
-/* bytes of slot's memory, contents undefined; one use of a slot at a time. */
-void *mg__scratch_get(struct scratch *sc, enum scratch_slot slot, size_t bytes);
-
-/* p (what get or grow of slot returned) grown to bytes, its contents kept. */
-void *mg__scratch_grow(struct scratch *sc, enum scratch_slot slot, void *p,
-                       size_t bytes);
-
-/* Done with p (from slot): kept for the next use, or freed when sc is NULL. */
-void mg__scratch_put(struct scratch *sc, void *p);
-
 /* ---- the characters (normalize_text.c) ---- */
 
 /* The text after steps 1-4, in UTF-16 for the word break iterator, and for
  * each unit the original code points [from, to) it came from. */
 struct ntext {
-    struct scratch *sc; /* where u, from and to come from; NULL: malloc */
     uint16_t *u;
     uint32_t *from, *to;
     size_t len, cap;
@@ -94,8 +54,8 @@ struct ntext {
 bool mg__norm_ready(void);
 
 /* Steps 1-4 over the code points cps[0..n) (valid Unicode scalar values),
- * into *t, which must be zeroed but for sc; t's spans count code points of
- * cps. mg__ntext_close frees it (puts its buffers back in t->sc). */
+ * into *t, which must be zeroed; t's spans count code points of cps.
+ * mg__ntext_close frees it. */
 void mg__norm_text(const int32_t *cps, size_t n, struct ntext *t);
 
 /* Frees what mg__norm_text made; t is then to be zeroed before reuse. */
@@ -170,9 +130,8 @@ static inline uint8_t *arena_reserve(struct arena *a, size_t n)
 
 /* Step 5 up to the one-letter words: the tokens of t into *k (*nk of them)
  * and the words they make into *w (*nw of them, a run of spelled-out
- * letters one; room for *nk + 1), from t->sc's SCR_TOKS and SCR_WORDS,
- * for the caller to put back (mg__scratch_put). MG_EIO when ICU's word
- * break iterator fails: then nothing is taken. */
+ * letters one; room for *nk + 1), both for the caller to free (mg_free).
+ * MG_EIO when ICU's word break iterator fails: then nothing is allocated. */
 int mg__find_words(const struct ntext *t, struct tok **k, size_t *nk,
                    struct word **w, size_t *nw);
 

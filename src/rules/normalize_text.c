@@ -53,7 +53,6 @@ static struct {
     bool ok;
     const UNormalizer2 *nfkc;     /* ICU's singleton */
     pthread_key_t thread_words;   /* each thread's word break iterator */
-    pthread_key_t thread_scratch; /* each thread's struct scratch */
     uint8_t confusable[CONF_LEN]; /* ASCII letter or digit, or 0 */
     bool region[26 * 26];         /* a pair of regional indicators is a flag */
 } g;
@@ -64,28 +63,14 @@ static void on_thread_exit(void *iterator)
     ubrk_close(iterator);
 }
 
-static void scratch_free(void *scratch)
-{
-    struct scratch *sc = scratch;
-    for (size_t i = 0; i < SCR_COUNT; i++)
-        mg_free(sc->slot[i].p);
-    mg_free(sc);
-}
-
-/* Threads that end close their iterator (on_thread_exit) and free their
- * scratch; so does the one that calls exit(), so that leak checkers see
- * ICU's memory and ours freed. */
+/* Threads that end close their iterator (on_thread_exit); so does the one
+ * that calls exit(), so that leak checkers see ICU's memory freed. */
 static void on_process_exit(void)
 {
     UBreakIterator *bi = pthread_getspecific(g.thread_words);
     if (bi) {
         pthread_setspecific(g.thread_words, NULL);
         ubrk_close(bi);
-    }
-    struct scratch *sc = pthread_getspecific(g.thread_scratch);
-    if (sc) {
-        pthread_setspecific(g.thread_scratch, NULL);
-        scratch_free(sc);
     }
 }
 
@@ -174,8 +159,6 @@ static void init_once(void)
         return;
     if (pthread_key_create(&g.thread_words, on_thread_exit) != 0)
         return;
-    if (pthread_key_create(&g.thread_scratch, scratch_free) != 0)
-        return;
     atexit(on_process_exit);
     build_confusables();
     build_regions();
@@ -204,58 +187,6 @@ struct UBreakIterator *mg__norm_word_iterator(void)
         return NULL;
     }
     return bi;
-}
-
-struct scratch *mg__scratch_acquire(void)
-{
-    struct scratch *sc = pthread_getspecific(g.thread_scratch);
-    if (!sc) {
-        sc = mg_calloc(1, sizeof *sc);
-        if (pthread_setspecific(g.thread_scratch, sc) != 0) {
-            mg_free(sc);
-            return NULL;
-        }
-    }
-    if (sc->busy)
-        return NULL;
-    sc->busy = true;
-    return sc;
-}
-
-void mg__scratch_release(struct scratch *sc)
-{
-    if (sc)
-        sc->busy = false;
-}
-
-void *mg__scratch_get(struct scratch *sc, enum scratch_slot slot, size_t bytes)
-{
-    if (!sc)
-        return mg_malloc(bytes);
-    if (bytes > sc->slot[slot].cap) { /* its contents need not be kept */
-        mg_free(sc->slot[slot].p);
-        sc->slot[slot].p = mg_malloc(bytes);
-        sc->slot[slot].cap = bytes;
-    }
-    return sc->slot[slot].p;
-}
-
-void *mg__scratch_grow(struct scratch *sc, enum scratch_slot slot, void *p,
-                       size_t bytes)
-{
-    if (!sc)
-        return mg_realloc(p, bytes);
-    if (bytes > sc->slot[slot].cap) {
-        sc->slot[slot].p = mg_realloc(sc->slot[slot].p, bytes);
-        sc->slot[slot].cap = bytes;
-    }
-    return sc->slot[slot].p;
-}
-
-void mg__scratch_put(struct scratch *sc, void *p)
-{
-    if (!sc)
-        mg_free(p);
 }
 
 static char confusable_of(UChar32 c)
@@ -329,9 +260,9 @@ static bool is_writing_glue(UChar32 c, UChar32 last)
 static void ntext_grow(struct ntext *t)
 {
     t->cap = t->cap * 2 + 64;
-    t->u = mg__scratch_grow(t->sc, SCR_U, t->u, t->cap * sizeof *t->u);
-    t->from = mg__scratch_grow(t->sc, SCR_FROM, t->from, t->cap * sizeof *t->from);
-    t->to = mg__scratch_grow(t->sc, SCR_TO, t->to, t->cap * sizeof *t->to);
+    t->u = mg_realloc(t->u, t->cap * sizeof *t->u);
+    t->from = mg_realloc(t->from, t->cap * sizeof *t->from);
+    t->to = mg_realloc(t->to, t->cap * sizeof *t->to);
 }
 
 static void ntext_put(struct ntext *t, UChar32 c, uint32_t from, uint32_t to)
@@ -627,9 +558,9 @@ static void map_mixed_words(struct ntext *t, const UChar32 *cps)
 static void normalize_text(const UChar32 *cps, size_t n, struct ntext *t)
 {
     t->cap = n + 16;
-    t->u = mg__scratch_get(t->sc, SCR_U, t->cap * sizeof *t->u);
-    t->from = mg__scratch_get(t->sc, SCR_FROM, t->cap * sizeof *t->from);
-    t->to = mg__scratch_get(t->sc, SCR_TO, t->cap * sizeof *t->to);
+    t->u = mg_malloc(t->cap * sizeof *t->u);
+    t->from = mg_malloc(t->cap * sizeof *t->from);
+    t->to = mg_malloc(t->cap * sizeof *t->to);
     t->last = t->base = ' ';
     for (size_t i = 0; i < n;) {
         UChar32 c = cps[i];
@@ -668,7 +599,7 @@ void mg__norm_text(const int32_t *cps, size_t n, struct ntext *t)
 
 void mg__ntext_close(struct ntext *t)
 {
-    mg__scratch_put(t->sc, t->u);
-    mg__scratch_put(t->sc, t->from);
-    mg__scratch_put(t->sc, t->to);
+    mg_free(t->u);
+    mg_free(t->from);
+    mg_free(t->to);
 }

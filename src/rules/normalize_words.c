@@ -54,14 +54,13 @@ struct seg {
 struct segs {
     struct seg *v;
     size_t n, cap;
-    struct scratch *sc; /* v is its SCR_SEGS */
 };
 
 static void segs_put(struct segs *a, size_t s, size_t e, enum seg_kind kind)
 {
     if (a->n == a->cap) {
         a->cap = a->cap * 2 + 32;
-        a->v = mg__scratch_grow(a->sc, SCR_SEGS, a->v, a->cap * sizeof *a->v);
+        a->v = mg_realloc(a->v, a->cap * sizeof *a->v);
     }
     a->v[a->n++] = (struct seg){s, e, kind};
 }
@@ -331,17 +330,17 @@ int mg__find_words(const struct ntext *t, struct tok **k, size_t *nk,
                    struct word **w, size_t *nw)
 {
     /* Sized for the usual text so that they seldom grow. */
-    struct segs sg = {NULL, 0, t->len / 4 + 16, t->sc};
-    sg.v = mg__scratch_get(sg.sc, SCR_SEGS, sg.cap * sizeof *sg.v);
+    struct segs sg = {NULL, 0, t->len / 4 + 16};
+    sg.v = mg_malloc(sg.cap * sizeof *sg.v);
     int rc = find_segments(t, &sg);
     if (rc != MG_OK) {
-        mg__scratch_put(sg.sc, sg.v);
+        mg_free(sg.v);
         return rc;
     }
-    *k = mg__scratch_get(t->sc, SCR_TOKS, (sg.n + 1) * sizeof **k);
+    *k = mg_malloc((sg.n + 1) * sizeof **k);
     *nk = find_tokens(t, &sg, *k);
-    mg__scratch_put(sg.sc, sg.v);
-    *w = mg__scratch_get(t->sc, SCR_WORDS, (*nk + 1) * sizeof **w);
+    mg_free(sg.v);
+    *w = mg_malloc((*nk + 1) * sizeof **w);
     *nw = join_spelled(t, *k, *nk, *w);
     return MG_OK;
 }
