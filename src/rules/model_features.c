@@ -182,11 +182,21 @@ int mg_model_features(const char *text, size_t len, uint32_t buckets,
 
 /* The model's slots a text has met, each once: an open addressing set of
  * slot numbers, on the stack until a long text needs more. */
+/* Features whose weights are being fetched, looked at in order once
+ * PENDING_MAX of them are: the weights are a table of megabytes, read at
+ * random, and a lookup made as soon as its hash is known waits on a cache
+ * miss (most of what scoring cost under load). The prefetches of a batch
+ * overlap; the sums are made in the walk's order, so the scores are the
+ * same to the bit. */
+#define PENDING_MAX 64
+
 struct scoring {
     const struct mg_model *m;
     double sum[MG_MODEL_HEADS];
     uint32_t *set;
     uint32_t mask, n;
+    uint32_t pending[PENDING_MAX];
+    unsigned npending;
     uint32_t stack[SEEN_INLINE];
 };
 
@@ -222,15 +232,28 @@ static bool seen_add(struct scoring *s, uint32_t slot)
     return true;
 }
 
+/* Adds the weights of the pending features, in the order they came. */
+static void score_pending(struct scoring *s)
+{
+    for (unsigned i = 0; i < s->npending; i++) {
+        uint32_t key;
+        const float *w = model_weights(s->m, s->pending[i], &key);
+        if (!w || (w[0] == 0 && w[1] == 0) || !seen_add(s, key))
+            continue;
+        for (int h = 0; h < MG_MODEL_HEADS; h++)
+            s->sum[h] += w[h];
+    }
+    s->npending = 0;
+}
+
 WALK_INLINE void score_one(const struct raw *r, void *ctx)
 {
     struct scoring *s = ctx;
-    uint32_t key;
-    const float *w = model_weights(s->m, r->hash & (s->m->buckets - 1), &key);
-    if (!w || (w[0] == 0 && w[1] == 0) || !seen_add(s, key))
-        return;
-    for (int h = 0; h < MG_MODEL_HEADS; h++)
-        s->sum[h] += w[h];
+    uint32_t bucket = r->hash & (s->m->buckets - 1);
+    model_prefetch(s->m, bucket);
+    s->pending[s->npending++] = bucket;
+    if (s->npending == PENDING_MAX)
+        score_pending(s);
 }
 
 static double sigmoid(double x)
@@ -248,8 +271,10 @@ void mg_model_score(const struct mg_model *m, const struct mg_norm *n,
     s.mask = SEEN_INLINE - 1;
     s.n = 0;
     s.set = s.stack;
+    s.npending = 0;
     memset(s.stack, 0xff, sizeof s.stack);
     walk(n, m->families, score_one, &s);
+    score_pending(&s);
     if (s.set != s.stack)
         mg_free(s.set);
     for (int h = 0; h < MG_MODEL_HEADS; h++)

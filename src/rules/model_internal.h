@@ -54,4 +54,16 @@ static inline const float *model_weights(const struct mg_model *m, uint32_t buck
     return s->bucket == MODEL_EMPTY ? NULL : s->w;
 }
 
+/* Starts loading where bucket's weights are (or where its search in the
+ * table starts), so that a later model_weights finds them in the cache.
+ * Always inlined: GCC 12 finds a function that only prefetches free of
+ * effects and drops the calls to it, prefetches and all. */
+static inline __attribute__((always_inline)) void model_prefetch(const struct mg_model *m, uint32_t bucket)
+{
+    if (m->dense)
+        __builtin_prefetch(&m->dense[(size_t)bucket * MG_MODEL_HEADS]);
+    else
+        __builtin_prefetch(&m->slots[(bucket * 2654435761u) & m->mask]);
+}
+
 #endif
