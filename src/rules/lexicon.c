@@ -1,5 +1,9 @@
 /* lexicon.c: open addressing with linear probing over FNV-1a hashes; the
- * table doubles at half full, so a probe is short and a miss is cheap. */
+ * table doubles at half full, so a probe is short and a miss is cheap.
+ * A probe walks an array of 32-bit tags (part of each key's hash, 0 for an
+ * empty slot) and reads a slot only when its tag matches: most lookups are
+ * of words no list holds, and the tags of a lexicon of thousands of keys
+ * stay in the cache where the slots, eight times their size, did not. */
 #include "src/rules/lexicon.h"
 
 #include <string.h>
@@ -15,6 +19,7 @@ struct slot {
 
 struct lexicon {
     struct slot *slots;
+    uint32_t *tags; /* per slot: tag_of its key's hash, or 0 when empty */
     size_t cap; /* a power of two */
     size_t used;
     uint64_t prefix_lengths, suffix_lengths;
@@ -38,6 +43,7 @@ struct lexicon *lexicon_new(void)
     struct lexicon *lx = mg_calloc(1, sizeof *lx);
     lx->cap = 64;
     lx->slots = mg_calloc(lx->cap, sizeof *lx->slots);
+    lx->tags = mg_calloc(lx->cap, sizeof *lx->tags);
     return lx;
 }
 
@@ -62,30 +68,44 @@ void lexicon_free(struct lexicon *lx)
         entry_free(lx->slots[i].entries);
     }
     mg_free(lx->slots);
+    mg_free(lx->tags);
     mg_free(lx);
 }
 
-static struct slot *probe(struct slot *slots, size_t cap, const char *key,
-                          size_t len, uint64_t hash)
+/* The hash's high half (the low bits pick the slot), never 0. */
+static uint32_t tag_of(uint64_t hash)
 {
+    return (uint32_t)(hash >> 32) | 1u;
+}
+
+/* The index of key's slot, or of the empty one where it would go. */
+static size_t probe(const struct slot *slots, const uint32_t *tags, size_t cap,
+                    const char *key, size_t len, uint64_t hash)
+{
+    uint32_t tag = tag_of(hash);
     size_t i = (size_t)hash & (cap - 1);
-    while (slots[i].key &&
-           !(slots[i].hash == hash && slots[i].len == len &&
-             memcmp(slots[i].key, key, len) == 0))
+    while (tags[i] && !(tags[i] == tag && slots[i].hash == hash && slots[i].len == len &&
+                        memcmp(slots[i].key, key, len) == 0))
         i = (i + 1) & (cap - 1);
-    return &slots[i];
+    return i;
 }
 
 static void grow(struct lexicon *lx)
 {
     size_t cap = lx->cap * 2;
     struct slot *slots = mg_calloc(cap, sizeof *slots);
+    uint32_t *tags = mg_calloc(cap, sizeof *tags);
     for (size_t i = 0; i < lx->cap; i++)
-        if (lx->slots[i].key)
-            *probe(slots, cap, lx->slots[i].key, lx->slots[i].len,
-                   lx->slots[i].hash) = lx->slots[i];
+        if (lx->tags[i]) {
+            size_t at = probe(slots, tags, cap, lx->slots[i].key, lx->slots[i].len,
+                              lx->slots[i].hash);
+            slots[at] = lx->slots[i];
+            tags[at] = lx->tags[i];
+        }
     mg_free(lx->slots);
+    mg_free(lx->tags);
     lx->slots = slots;
+    lx->tags = tags;
     lx->cap = cap;
 }
 
@@ -107,8 +127,10 @@ void lexicon_add(struct lexicon *lx, const char *key, size_t key_len,
     if ((lx->used + 1) * 2 > lx->cap)
         grow(lx);
     uint64_t hash = fnv1a(key, key_len);
-    struct slot *s = probe(lx->slots, lx->cap, key, key_len, hash);
-    if (!s->key) {
+    size_t at = probe(lx->slots, lx->tags, lx->cap, key, key_len, hash);
+    struct slot *s = &lx->slots[at];
+    if (!lx->tags[at]) {
+        lx->tags[at] = tag_of(hash);
         s->key = mg_malloc(key_len + 1);
         memcpy(s->key, key, key_len);
         s->key[key_len] = '\0';
@@ -145,9 +167,8 @@ void lexicon_add(struct lexicon *lx, const char *key, size_t key_len,
 const struct lex_entry *lexicon_find(const struct lexicon *lx, const char *key,
                                      size_t key_len)
 {
-    const struct slot *s =
-        probe(lx->slots, lx->cap, key, key_len, fnv1a(key, key_len));
-    return s->key ? s->entries : NULL;
+    size_t i = probe(lx->slots, lx->tags, lx->cap, key, key_len, fnv1a(key, key_len));
+    return lx->tags[i] ? lx->slots[i].entries : NULL;
 }
 
 void lexicon_find_prefixes(const struct lexicon *lx, const char *key, size_t len,
@@ -160,8 +181,8 @@ void lexicon_find_prefixes(const struct lexicon *lx, const char *key, size_t len
             h *= FNV_PRIME;
         }
         if ((lx->prefix_lengths >> n) & 1) {
-            const struct slot *s = probe(lx->slots, lx->cap, key, n, h);
-            at[n] = s->key ? s->entries : NULL;
+            size_t i = probe(lx->slots, lx->tags, lx->cap, key, n, h);
+            at[n] = lx->tags[i] ? lx->slots[i].entries : NULL;
         }
         if ((lx->prefix_lengths >> n) <= 1)
             break; /* no longer lengths */
