@@ -66,6 +66,15 @@ struct mg_rules;
 void mg_metrics_publish_redis(struct mg_metrics *m, const struct mg_metrics_redis *redis);
 void mg_metrics_publish_rules(struct mg_metrics *m, const struct mg_rules *rules);
 
+/* What m's last writer published, for a worker that replaces one that died
+ * to go on from (its own counts start at 0, and publishing them as they
+ * are would take the dead one's back off every sum): the Redis link's
+ * counters into *redis (up and the queue are not counters: left alone),
+ * and the hits of the rule id, whose index was likely guess (0 when the
+ * set published had no such rule). */
+void mg_metrics_published_redis(const struct mg_metrics *m, struct mg_metrics_redis *redis);
+uint64_t mg_metrics_published_hits(const struct mg_metrics *m, const char *id, size_t guess);
+
 /* The whole exposition, the sums over ms[0..n) (one per worker, each
  * published): counters and histograms added, connections open added,
  * Redis up only when every worker's link is. queue: the moderation queue

@@ -59,6 +59,9 @@ const char *mg_rules_id(const struct mg_rules *rules, size_t i);
 /* Carries the hit counts of from's rules over to the rules of to with the
  * same ids (a reload keeps the /metrics counters going). */
 void mg_rules_inherit_hits(struct mg_rules *to, const struct mg_rules *from);
+/* Adds n to rule i's hits: a worker that replaces one that died goes on
+ * from the hits its predecessor published (worker.c). */
+void mg_rules_add_hits(struct mg_rules *rules, size_t i, uint64_t n);
 
 /* The version the empty set reports: the digest of no files. */
 #define MG_RULES_EMPTY_VERSION "r-e3b0c44298fc"

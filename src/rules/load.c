@@ -230,6 +230,12 @@ uint64_t mg_rules_hits(const struct mg_rules *rules, size_t i)
     return i < rules->nrules ? rules->hits[i] : 0;
 }
 
+void mg_rules_add_hits(struct mg_rules *rules, size_t i, uint64_t n)
+{
+    if (i < rules->nrules)
+        rules->hits[i] += n;
+}
+
 void mg_rules_inherit_hits(struct mg_rules *to, const struct mg_rules *from)
 {
     for (size_t i = 0; i < to->nrules; i++)

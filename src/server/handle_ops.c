@@ -58,14 +58,15 @@ void mg__metrics_publish(struct mg_server *srv)
 {
     struct mg_store_stats st;
     mg_store_get_stats(srv->store, &st);
+    const struct mg_metrics_redis *base = &srv->redis_base;
     struct mg_metrics_redis redis = {
         .up = st.ready,
-        .connects = st.connects,
-        .reconnects = st.reconnects,
-        .errors = st.errors,
-        .timeouts = st.timeouts,
-        .script_loads = st.script_loads,
-        .noscript = st.noscript,
+        .connects = base->connects + st.connects,
+        .reconnects = base->reconnects + st.reconnects,
+        .errors = base->errors + st.errors,
+        .timeouts = base->timeouts + st.timeouts,
+        .script_loads = base->script_loads + st.script_loads,
+        .noscript = base->noscript + st.noscript,
     };
     mg_metrics_publish_redis(srv->metrics, &redis);
     mg_metrics_publish_rules(srv->metrics, srv->rules);

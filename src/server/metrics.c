@@ -261,6 +261,16 @@ void mg_metrics_publish_redis(struct mg_metrics *m, const struct mg_metrics_redi
     __atomic_store_n(&m->redis.up, redis->up, __ATOMIC_RELAXED);
 }
 
+void mg_metrics_published_redis(const struct mg_metrics *m, struct mg_metrics_redis *redis)
+{
+    redis->connects = get(&m->redis.connects);
+    redis->reconnects = get(&m->redis.reconnects);
+    redis->errors = get(&m->redis.errors);
+    redis->timeouts = get(&m->redis.timeouts);
+    redis->script_loads = get(&m->redis.script_loads);
+    redis->noscript = get(&m->redis.noscript);
+}
+
 void mg_metrics_publish_rules(struct mg_metrics *m, const struct mg_rules *rules)
 {
     size_t n = rules ? mg_rules_count(rules) : 0;
@@ -368,7 +378,7 @@ static void sum_labeled(struct sums *s, const struct mg_metrics *m)
 /* m's published hits of the rule id, whose index in m's set is likely
  * guess (the workers load the same set); 0 when m's set has no such rule.
  * Read under m's seq: a reload rewriting the ids is waited out. */
-static uint64_t hits_of(const struct mg_metrics *m, const char *id, size_t guess)
+uint64_t mg_metrics_published_hits(const struct mg_metrics *m, const char *id, size_t guess)
 {
     /* bounded: a writer that died mid-write leaves the seq odd until its
      * replacement is forked (mg_metrics_adopt); its hits count 0 meanwhile */
@@ -450,7 +460,7 @@ static void render_rules(struct mg_buf *b, const struct mg_metrics *const *ms, s
     for (size_t i = 0; rules && i < mg_rules_count(rules); i++) {
         uint64_t hits = 0;
         for (size_t w = 0; w < n; w++)
-            hits += hits_of(ms[w], mg_rules_id(rules, i), i);
+            hits += mg_metrics_published_hits(ms[w], mg_rules_id(rules, i), i);
         addf(b, "modgate_rule_hits_total{rule=\"%s\"} %llu\n", mg_rules_id(rules, i),
              (unsigned long long)hits);
     }

@@ -12,6 +12,7 @@
 #include "modgate/buf.h"
 #include "modgate/config.h"
 #include "modgate/http.h"
+#include "modgate/metrics.h"
 #include "modgate/router.h"
 #include "modgate/store.h"
 #include "modgate/submission.h"
@@ -61,6 +62,9 @@ struct mg_server {
     struct mg_store *store;
     struct mg_rules *rules;      /* NULL: the empty set (no rules directory) */
     struct mg_metrics *metrics;
+    /* what a worker that died had published of its Redis link's counters,
+     * added to this one's, its replacement's (worker.c); else zeros */
+    struct mg_metrics_redis redis_base;
     struct mg_webhooks *webhooks; /* NULL when none are configured */
     struct mg_http_limits limits;
 

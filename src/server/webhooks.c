@@ -517,6 +517,25 @@ size_t mg_webhooks_counts(const struct mg_webhooks *w, struct mg_webhook_counts 
     return n;
 }
 
+void mg_webhooks_add_counts(struct mg_webhooks *w, const struct mg_webhook_counts *c, size_t n)
+{
+    for (size_t i = 0; w && i < w->n; i++) {
+        struct hook *h = &w->hooks[i];
+        for (size_t k = 0; k < n; k++) {
+            if (memcmp(c[k].gid, h->gid, sizeof c[k].gid) != 0)
+                continue;
+            h->delivered += c[k].delivered;
+            h->retried += c[k].retried;
+            h->failed += c[k].failed;
+            h->events += c[k].events;
+            for (size_t b = 0; b < sizeof h->hist / sizeof h->hist[0]; b++)
+                h->hist[b] += c[k].hist[b];
+            h->hist_sum += c[k].hist_sum;
+            break;
+        }
+    }
+}
+
 /* The sums by gid, in the order first met. */
 static size_t sum_counts(const struct mg_webhook_counts *const *sets, const size_t *n,
                          size_t nsets, struct mg_webhook_counts *sum)

@@ -49,6 +49,10 @@ struct mg_webhook_counts {
 };
 /* w's counters into out[0..MG_WEBHOOKS_MAX); how many. Accepts NULL (0). */
 size_t mg_webhooks_counts(const struct mg_webhooks *w, struct mg_webhook_counts *out);
+/* Adds c[0..n) to w's counters of the webhooks with the same gid (a worker
+ * that replaces one that died goes on from what it published). Accepts
+ * NULL (nothing to add to). */
+void mg_webhooks_add_counts(struct mg_webhooks *w, const struct mg_webhook_counts *c, size_t n);
 /* The sums of sets[0..nsets) (each n[i] webhooks, matched by gid) in
  * Prometheus text, appended to out; nothing when there is no webhook. */
 void mg_webhooks_metrics(const struct mg_webhook_counts *const *sets, const size_t *n,

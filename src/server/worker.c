@@ -8,7 +8,10 @@
 
 #include "modgate/alloc.h"
 #include "modgate/log.h"
+#include "modgate/metrics.h"
+#include "modgate/rules.h"
 #include "server.h"
+#include "webhooks.h"
 #include "workers.h"
 
 /* How often the Redis link's figures and the worker's readiness are
@@ -104,10 +107,29 @@ static void on_usr2(uv_signal_t *h, int signum)
     mg__reload_rules_asked(srv);
 }
 
+/* A replacement goes on from the counters its predecessor published, which
+ * the sums over the workers hold until this worker publishes its own: the
+ * Redis link's, the rules' hits (by id) and the webhooks' (by gid). Without
+ * this, a worker's death would take its counts off /metrics' totals, and a
+ * counter going down reads as a reset to Prometheus. Before the first
+ * publish: the slot still holds what the dead worker wrote. */
+static void take_over_counters(struct mg_server *srv)
+{
+    mg_metrics_published_redis(srv->metrics, &srv->redis_base);
+    for (size_t i = 0; srv->rules && i < mg_rules_count(srv->rules); i++)
+        mg_rules_add_hits(srv->rules, i,
+                          mg_metrics_published_hits(srv->metrics, mg_rules_id(srv->rules, i), i));
+    struct mg_webhook_counts hooks[MG_WEBHOOKS_MAX];
+    size_t n = mg_workers_own_webhooks(srv->workers, hooks);
+    mg_webhooks_add_counts(srv->webhooks, hooks, n);
+}
+
 void mg__worker_start(struct mg_server *srv)
 {
     if (!srv->workers)
         return;
+    if (mg_workers_is_replacement(srv->workers))
+        take_over_counters(srv);
     mg_workers_serving(srv->workers, true);
     uv_signal_init(srv->loop, &srv->sig_usr2);
     srv->sig_usr2.data = srv;

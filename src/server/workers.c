@@ -520,27 +520,35 @@ void mg_workers_publish_webhooks(struct mg_workers *w, const struct mg_webhook_c
     __atomic_store_n(&s->hooks_seq, s->hooks_seq + 1, __ATOMIC_RELEASE);
 }
 
+/* Slot i's webhook counters into out; how many. A seqlock, bounded: a
+ * writer killed mid-write is skipped (0). */
+static size_t read_webhooks(struct mg_workers *w, int i, struct mg_webhook_counts *out)
+{
+    struct slot *s = slot_of(w, i);
+    for (int tries = 0; tries < MG_SEQ_TRIES; tries++) {
+        uint32_t seq = __atomic_load_n(&s->hooks_seq, __ATOMIC_ACQUIRE);
+        if (seq & 1)
+            continue;
+        size_t n = __atomic_load_n(&s->nhooks, __ATOMIC_RELAXED);
+        if (n > MG_WEBHOOKS_MAX)
+            n = MG_WEBHOOKS_MAX;
+        memcpy(out, s->hooks, n * sizeof s->hooks[0]);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&s->hooks_seq, __ATOMIC_RELAXED) == seq)
+            return n;
+    }
+    return 0;
+}
+
+size_t mg_workers_own_webhooks(struct mg_workers *w, struct mg_webhook_counts *out)
+{
+    return w->self >= 0 ? read_webhooks(w, w->self, out) : 0;
+}
+
 size_t mg_workers_all_webhooks(struct mg_workers *w, struct mg_webhook_counts (*out)[MG_WEBHOOKS_MAX],
                                size_t *n)
 {
-    size_t k = 0;
-    for (int i = 0; i < w->n; i++) {
-        struct slot *s = slot_of(w, i);
-        n[k] = 0; /* a seqlock, bounded: a writer killed mid-write is skipped */
-        for (int tries = 0; tries < MG_SEQ_TRIES; tries++) {
-            uint32_t seq = __atomic_load_n(&s->hooks_seq, __ATOMIC_ACQUIRE);
-            if (seq & 1)
-                continue;
-            n[k] = __atomic_load_n(&s->nhooks, __ATOMIC_RELAXED);
-            if (n[k] > MG_WEBHOOKS_MAX)
-                n[k] = MG_WEBHOOKS_MAX;
-            memcpy(out[k], s->hooks, n[k] * sizeof s->hooks[0]);
-            __atomic_thread_fence(__ATOMIC_ACQUIRE);
-            if (__atomic_load_n(&s->hooks_seq, __ATOMIC_RELAXED) == seq)
-                break;
-            n[k] = 0;
-        }
-        k++;
-    }
-    return k;
+    for (int i = 0; i < w->n; i++)
+        n[i] = read_webhooks(w, i, out[i]);
+    return (size_t)w->n;
 }

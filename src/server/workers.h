@@ -74,6 +74,9 @@ size_t mg_workers_all_metrics(struct mg_workers *w, const struct mg_metrics **ou
  * out[k][..] with their counts in n[k]; returns how many workers. */
 void mg_workers_publish_webhooks(struct mg_workers *w, const struct mg_webhook_counts *c,
                                  size_t n);
+/* What this worker's slot holds: its predecessor's, for a replacement
+ * before it publishes its own; how many. */
+size_t mg_workers_own_webhooks(struct mg_workers *w, struct mg_webhook_counts *out);
 size_t mg_workers_all_webhooks(struct mg_workers *w, struct mg_webhook_counts (*out)[MG_WEBHOOKS_MAX],
                                size_t *n);
 /* In a worker whose server now handles its signals (SIGTERM, SIGINT,

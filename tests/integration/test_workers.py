@@ -13,6 +13,7 @@ import requests
 
 from conftest import (SITE_TOKEN, MOD_TOKEN, auth, created, metric, parse_metrics,
                       post_comment, wait_until)
+from test_webhooks import Receiver, hooks_config
 
 
 def workers_of(m):
@@ -142,6 +143,54 @@ def test_a_worker_that_dies_is_replaced(two):
     assert workers_of(two)[0] == before[0]
     # the replacement serves
     wait_until(lambda: pids_answering(two, 60) == {0, 1}, timeout=10)
+
+
+def test_a_replacement_goes_on_from_the_counters_of_the_worker_that_died(
+        redis, start_modgate, workdir):
+    """/metrics' totals do not go down when a worker dies: its replacement
+    goes on from the rule hits, webhook deliveries and Redis connections it
+    had published (a total going down reads as a reset to Prometheus). Both
+    workers are killed in turn, so whichever did the counting is at stake."""
+    rules = os.path.join(workdir, "rules")
+    os.mkdir(rules)
+    with open(os.path.join(rules, "r.yaml"), "w") as f:
+        f.write("rules:\n  - {id: t.word, reason: r, when: {regex: 'zebra'}, score: 0.1}\n")
+    receiver = Receiver()
+    try:
+        m = start_modgate(redis.url, args=["--workers", "2", "--rules", rules],
+                          config=hooks_config({"url": receiver.url}))
+        wait_until(lambda: len(workers_of(m)) == 2, timeout=10)
+        wait_until(lambda: m.get("/readyz").status_code == 200, timeout=10)
+        for i in range(20):
+            r = post_comment(m, {"article_id": "a", "author_id": "z%d" % i,
+                                 "body": "A zebra, seen from afar %d." % i})
+            assert r.status_code == 201, r.text
+        wait_until(lambda: len(receiver.delivered()) >= 20, timeout=10)
+
+        def totals():
+            with requests.Session() as s:
+                got = parse_metrics(s.get(m.base + "/metrics", timeout=5).text)
+            return (metric(got, "modgate_rule_hits_total", rule="t.word"),
+                    metric(got, "modgate_webhook_events_total"),
+                    metric(got, "modgate_redis_connects_total"))
+
+        # the webhooks' counts are published every 100 ms
+        wait_until(lambda: totals()[1] >= 20, timeout=5)
+        hits, events, connects = totals()
+        assert hits == 20 and connects >= 2
+        for worker in (1, 0):
+            before = workers_of(m)
+            os.kill(before[worker], signal.SIGKILL)
+            wait_until(lambda: workers_of(m).get(worker) not in (None, before[worker]),
+                       timeout=10)
+            wait_until(lambda: pids_answering(m, 60) == {0, 1}, timeout=10)
+        # each replacement made a connection of its own: two more than before
+        wait_until(lambda: totals()[2] >= connects + 2, timeout=5)
+        for _ in range(6):
+            now = totals()
+            assert now[0] == hits and now[1] >= events and now[2] >= connects + 2, now
+    finally:
+        receiver.close()
 
 
 def test_killing_the_supervisor_stops_its_workers(redis, start_modgate):
