@@ -180,8 +180,6 @@ int mg_model_features(const char *text, size_t len, uint32_t buckets,
 
 #define SEEN_INLINE 1024
 
-/* The model's slots a text has met, each once: an open addressing set of
- * slot numbers, on the stack until a long text needs more. */
 /* Features whose weights are being fetched, looked at in order once
  * PENDING_MAX of them are: the weights are a table of megabytes, read at
  * random, and a lookup made as soon as its hash is known waits on a cache
@@ -190,6 +188,9 @@ int mg_model_features(const char *text, size_t len, uint32_t buckets,
  * same to the bit. */
 #define PENDING_MAX 64
 
+/* The model's slots a text has met, each once: an open addressing set of
+ * slot numbers, on the stack until a long text needs more; and the
+ * features pending. */
 struct scoring {
     const struct mg_model *m;
     double sum[MG_MODEL_HEADS];
