@@ -157,6 +157,19 @@ static void test_scores_by_hand(void **state)
                 1e-9);
     /* sigmoid(-2 + 3 + 0.5) */
     assert_true(fabs(score_of(m, "you idiot", MG_MODEL_ABUSE) - 0.8175744761936437) < 1e-9);
+    /* the same far into a long text, whose features are looked up in
+     * batches (64 at a time): "you idiot" after 150 plain words (300
+     * features), "idiot" again 150 words later, counted once */
+    char long_text[4096];
+    size_t at = 0;
+    for (int i = 0; i < 300; i++) {
+        at += (size_t)snprintf(long_text + at, sizeof long_text - at, "%sword%d",
+                               i ? " " : "", i);
+        if (i == 149)
+            at += (size_t)snprintf(long_text + at, sizeof long_text - at, " you idiot");
+    }
+    snprintf(long_text + at, sizeof long_text - at, " idiot");
+    assert_true(fabs(score_of(m, long_text, MG_MODEL_ABUSE) - 0.8175744761936437) < 1e-9);
     /* the other head: sigmoid(-3 + 4), and sigmoid(-3) without */
     assert_true(fabs(score_of(m, "casino", MG_MODEL_SPAM) - 0.7310585786300049) < 1e-9);
     assert_true(fabs(score_of(m, "you idiot", MG_MODEL_SPAM) - 0.04742587317756678) < 1e-9);
