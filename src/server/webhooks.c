@@ -63,10 +63,8 @@ struct hook {
     bool take_failing; /* said once at warn, until a take succeeds */
     bool grouped;      /* a take succeeded: the consumer group exists */
     char error[ERROR_MAX];
-    /* metrics */
-    uint64_t delivered, retried, failed, events;
-    uint64_t hist[NBUCKETS + 1];
-    double hist_sum;
+    /* metrics, in the shape the workers publish (its gid is the hook's) */
+    struct mg_webhook_counts counts;
 };
 
 struct mg_webhooks {
@@ -308,8 +306,8 @@ static void observe(struct hook *h, double seconds)
     size_t i = 0;
     while (i < NBUCKETS && seconds > buckets[i])
         i++;
-    h->hist[i]++;
-    h->hist_sum += seconds;
+    h->counts.hist[i]++;
+    h->counts.hist_sum += seconds;
 }
 
 static void on_posted(int status, const char *error, double seconds, void *data)
@@ -320,8 +318,8 @@ static void on_posted(int status, const char *error, double seconds, void *data)
         return;
     observe(h, seconds);
     if (status >= 200 && status < 300) {
-        h->delivered++;
-        h->events += h->nevents;
+        h->counts.delivered++;
+        h->counts.events += h->nevents;
         h->error[0] = '\0';
         finish(h, "delivered");
         return;
@@ -337,11 +335,11 @@ static void on_posted(int status, const char *error, double seconds, void *data)
            "webhook", h->gid, "error", h->error, "attempts", h->attempts, "events",
            (json_int_t)h->nevents);
     if (left <= 0) {
-        h->failed++;
+        h->counts.failed++;
         finish(h, "failed");
         return;
     }
-    h->retried++;
+    h->counts.retried++;
     (void)store_ack(h, "error", on_noted);
     h->state = H_BACKOFF;
     uv_timer_start(&h->timer, on_backoff, backoff_ms(h, left), 0);
@@ -403,6 +401,7 @@ static void hook_init(struct mg_webhooks *w, struct hook *h,
     h->w = w;
     h->cfg = cfg;
     mg_webhook_gid(cfg->url, h->gid);
+    memcpy(h->counts.gid, h->gid, sizeof h->counts.gid);
     char shown[2100];
     mg_webhook_redact(cfg->url, shown, sizeof shown);
     h->shown = mg_strdup(shown);
@@ -503,37 +502,31 @@ _Static_assert(NBUCKETS == MG_WEBHOOK_BUCKETS, "webhooks.h's bucket count");
 size_t mg_webhooks_counts(const struct mg_webhooks *w, struct mg_webhook_counts *out)
 {
     size_t n = w ? (w->n < MG_WEBHOOKS_MAX ? w->n : MG_WEBHOOKS_MAX) : 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct hook *h = &w->hooks[i];
-        struct mg_webhook_counts *c = &out[i];
-        memcpy(c->gid, h->gid, sizeof c->gid);
-        c->delivered = h->delivered;
-        c->retried = h->retried;
-        c->failed = h->failed;
-        c->events = h->events;
-        memcpy(c->hist, h->hist, sizeof c->hist);
-        c->hist_sum = h->hist_sum;
-    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = w->hooks[i].counts;
     return n;
+}
+
+/* to's counters plus from's (which webhook each is, the caller matched). */
+static void counts_add(struct mg_webhook_counts *to, const struct mg_webhook_counts *from)
+{
+    to->delivered += from->delivered;
+    to->retried += from->retried;
+    to->failed += from->failed;
+    to->events += from->events;
+    for (size_t b = 0; b <= NBUCKETS; b++)
+        to->hist[b] += from->hist[b];
+    to->hist_sum += from->hist_sum;
 }
 
 void mg_webhooks_add_counts(struct mg_webhooks *w, const struct mg_webhook_counts *c, size_t n)
 {
-    for (size_t i = 0; w && i < w->n; i++) {
-        struct hook *h = &w->hooks[i];
-        for (size_t k = 0; k < n; k++) {
-            if (memcmp(c[k].gid, h->gid, sizeof c[k].gid) != 0)
-                continue;
-            h->delivered += c[k].delivered;
-            h->retried += c[k].retried;
-            h->failed += c[k].failed;
-            h->events += c[k].events;
-            for (size_t b = 0; b < sizeof h->hist / sizeof h->hist[0]; b++)
-                h->hist[b] += c[k].hist[b];
-            h->hist_sum += c[k].hist_sum;
-            break;
-        }
-    }
+    for (size_t i = 0; w && i < w->n; i++)
+        for (size_t k = 0; k < n; k++)
+            if (memcmp(c[k].gid, w->hooks[i].gid, sizeof c[k].gid) == 0) {
+                counts_add(&w->hooks[i].counts, &c[k]);
+                break;
+            }
 }
 
 /* The sums by gid, in the order first met. */
@@ -553,13 +546,7 @@ static size_t sum_counts(const struct mg_webhook_counts *const *sets, const size
                 memset(&sum[k++], 0, sizeof sum[0]);
                 memcpy(sum[j].gid, c->gid, sizeof sum[j].gid);
             }
-            sum[j].delivered += c->delivered;
-            sum[j].retried += c->retried;
-            sum[j].failed += c->failed;
-            sum[j].events += c->events;
-            for (size_t b = 0; b <= NBUCKETS; b++)
-                sum[j].hist[b] += c->hist[b];
-            sum[j].hist_sum += c->hist_sum;
+            counts_add(&sum[j], c);
         }
     return k;
 }
