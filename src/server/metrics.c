@@ -261,14 +261,22 @@ void mg_metrics_publish_redis(struct mg_metrics *m, const struct mg_metrics_redi
     __atomic_store_n(&m->redis.up, redis->up, __ATOMIC_RELAXED);
 }
 
+/* m's published Redis counters added to *sum's. */
+static void add_redis(struct mg_metrics_redis *sum, const struct mg_metrics *m)
+{
+    sum->connects += get(&m->redis.connects);
+    sum->reconnects += get(&m->redis.reconnects);
+    sum->errors += get(&m->redis.errors);
+    sum->timeouts += get(&m->redis.timeouts);
+    sum->script_loads += get(&m->redis.script_loads);
+    sum->noscript += get(&m->redis.noscript);
+}
+
 void mg_metrics_published_redis(const struct mg_metrics *m, struct mg_metrics_redis *redis)
 {
-    redis->connects = get(&m->redis.connects);
-    redis->reconnects = get(&m->redis.reconnects);
-    redis->errors = get(&m->redis.errors);
-    redis->timeouts = get(&m->redis.timeouts);
-    redis->script_loads = get(&m->redis.script_loads);
-    redis->noscript = get(&m->redis.noscript);
+    redis->connects = redis->reconnects = redis->errors = 0;
+    redis->timeouts = redis->script_loads = redis->noscript = 0;
+    add_redis(redis, m);
 }
 
 void mg_metrics_publish_rules(struct mg_metrics *m, const struct mg_rules *rules)
@@ -491,12 +499,7 @@ char *mg_metrics_render(const struct mg_metrics *const *ms, size_t n,
         accept_errors += get(&m->accept_errors);
         refused += get(&m->conns_refused);
         redis.up &= __atomic_load_n(&m->redis.up, __ATOMIC_RELAXED) ? 1 : 0;
-        redis.connects += get(&m->redis.connects);
-        redis.reconnects += get(&m->redis.reconnects);
-        redis.errors += get(&m->redis.errors);
-        redis.timeouts += get(&m->redis.timeouts);
-        redis.script_loads += get(&m->redis.script_loads);
-        redis.noscript += get(&m->redis.noscript);
+        add_redis(&redis, m);
     }
     render_requests(&b, s);
     mg_free(s);
