@@ -9,7 +9,9 @@
  * libuv two epoll_ctl at the next poll (one failing), per request, for a
  * client that mostly sends nothing meanwhile. One timer serves every
  * deadline; which one depends on the state: idle (keep-alive), receiving a
- * request, writing, or lingering. */
+ * request, writing, or lingering. At 0 ms it also stands in for a callback
+ * on the loop's next turn: a response the socket took whole (TIMER_WRITTEN)
+ * and a client gone while its request was handled (TIMER_GONE). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -547,10 +547,10 @@ def test_stored_meta_holds_the_authors_account_time_in_utc_or_null(server, redis
     """What is kept beside the record: author_created_at as given (in UTC,
     to the millisecond), or null when the site sent none."""
     given = post(server, {"article_id": "meta-a", "author_id": "meta-1",
-                                  "author_name": "Reader", "body": "A plain remark.",
-                                  "author_created_at": "2026-01-03T19:00:00+09:00"})
+                          "author_name": "Reader", "body": "A plain remark.",
+                          "author_created_at": "2026-01-03T19:00:00+09:00"})
     none = post(server, {"article_id": "meta-a", "author_id": "meta-2",
-                                 "author_name": "Reader", "body": "Another plain remark."})
+                         "author_name": "Reader", "body": "Another plain remark."})
     for r in (given, none):
         assert r.status_code == 201, r.text
     meta = [json.loads(redis.cli("HGET", "mg:c:%s" % r.json()["id"], "meta"))
