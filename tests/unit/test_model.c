@@ -177,6 +177,38 @@ static void test_scores_by_hand(void **state)
     mg_free(text);
 }
 
+/* A model of more buckets than are kept as a dense array (2^20) is an open
+ * addressing table of the buckets given: the same scores, by hand, over a
+ * short text and over a long one whose features are looked up in batches. */
+static void test_scores_by_hand_from_a_sparse_model(void **state)
+{
+    (void)state;
+    const uint32_t buckets = 1u << 22;
+    uint32_t at[3];
+    const char *features[] = {"w1:idiot", "w2:you idiot", "w1:casino"};
+    for (size_t i = 0; i < 3; i++)
+        at[i] = mg_model_hash(features[i], strlen(features[i])) & (buckets - 1);
+    char *text = mg_asprintf("modgate-model 1\nbuckets %u\nfeatures word1 word2\n"
+                             "heads spam abuse\nbias spam -3 abuse -2\n"
+                             "w %u abuse 3\nw %u abuse 0.5\nw %u spam 4\n",
+                             buckets, at[0], at[1], at[2]);
+    struct mg_model *m;
+    struct mg_error err;
+    assert_int_equal(mg_model_parse("m.txt", text, strlen(text), &m, &err), MG_OK);
+    assert_int_equal(mg_model_weights(m), 3);
+    assert_true(fabs(score_of(m, "hello there", MG_MODEL_ABUSE) - 0.11920292202211755) < 1e-9);
+    assert_true(fabs(score_of(m, "you idiot", MG_MODEL_ABUSE) - 0.8175744761936437) < 1e-9);
+    assert_true(fabs(score_of(m, "casino", MG_MODEL_SPAM) - 0.7310585786300049) < 1e-9);
+    char long_text[4096];
+    size_t used = 0;
+    for (int i = 0; i < 300; i++)
+        used += (size_t)snprintf(long_text + used, sizeof long_text - used, "word%d ", i);
+    snprintf(long_text + used, sizeof long_text - used, "you idiot");
+    assert_true(fabs(score_of(m, long_text, MG_MODEL_ABUSE) - 0.8175744761936437) < 1e-9);
+    mg_model_free(m);
+    mg_free(text);
+}
+
 struct bad_model {
     const char *text;
     int line, column;
@@ -455,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_hash_is_fnv1a),
         cmocka_unit_test(test_features_of_known_texts),
         cmocka_unit_test(test_scores_by_hand),
+        cmocka_unit_test(test_scores_by_hand_from_a_sparse_model),
         cmocka_unit_test(test_model_file_errors),
         cmocka_unit_test(test_condition_cap_and_explanations),
         cmocka_unit_test(test_switched_off_in_one_line),
